@@ -1,0 +1,102 @@
+// The one configuration module: every setting comes from the environment (a `.env` file in the
+// working directory is honoured, real environment variables win), is validated here at start, and
+// a bad value stops the process with a message naming the variable. Defaults point at the embedded
+// local stack that `npm start` runs. The README's configuration table lists the same variables.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** An ESL node: `host:port[:password]`; the password defaults to ESL_PASSWORD. */
+export interface EslNode {
+  name: string;
+  host: string;
+  port: number;
+  password: string;
+}
+
+export const configSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .default('mongodb://127.0.0.1:27017/'),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('campaign_runner'),
+  FERRETDB_PORT: port.default(27017),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('campaign-runner'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  ESL_HOST: z.string().min(1).default('127.0.0.1'),
+  ESL_PORT: port.default(8021),
+  ESL_PASSWORD: z.string().min(1).default('ClueCon'),
+  ESL_NODES: z.string().optional(),
+  SIM_RULES: z.string().optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  TOOLS_CACHE_DIR: z.string().min(1).default(resolve(process.env.XDG_CACHE_HOME ?? resolve(homedir(), '.cache'), 'campaign-runner')),
+  CALLBACK_ALLOW_PRIVATE: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema> & { eslNodes: EslNode[] };
+
+export class ConfigError extends Error {}
+
+/** Parse `host:port[:password],…` into nodes; the first node is named after ESL_HOST:ESL_PORT. */
+function parseEslNodes(raw: z.infer<typeof configSchema>): EslNode[] {
+  if (!raw.ESL_NODES) {
+    return [{ name: `${raw.ESL_HOST}:${raw.ESL_PORT}`, host: raw.ESL_HOST, port: raw.ESL_PORT, password: raw.ESL_PASSWORD }];
+  }
+  return raw.ESL_NODES.split(',').map((item) => {
+    const m = /^([^:\s]+):(\d{1,5})(?::(.+))?$/.exec(item.trim());
+    const p = m ? Number(m[2]) : NaN;
+    if (!m || p < 1 || p > 65535) {
+      throw new ConfigError(`ESL_NODES: "${item.trim()}" is not host:port[:password]`);
+    }
+    return { name: `${m[1]}:${p}`, host: m[1]!, port: p, password: m[3] ?? raw.ESL_PASSWORD };
+  });
+}
+
+/** Validate an environment; throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", as in most .env files.
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(clean);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(clean[String(i.path[0])])})`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...result.data, eslNodes: parseEslNodes(result.data) };
+}
+
+let cached: Config | undefined;
+
+/** The process configuration: `.env` loaded once, validated once. */
+export function loadConfig(): Config {
+  if (!cached) {
+    if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
+    cached = parseConfig(process.env);
+  }
+  return cached;
+}
+
+/** Load the configuration or exit with a clear message (for process entry points). */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`campaign-runner: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
