@@ -1,0 +1,85 @@
+// The Hono application: shared middleware, health, the OpenAPI document and its docs page, and
+// one router per API generation (mounted in `routes.ts`). Built by a factory so tests run the
+// same app in-process against real servers.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { Db } from 'mongodb';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { ApiError, sendError } from './errors.ts';
+import { checkHealth } from './health.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  temporal?: Client;
+  logger: Logger;
+}
+
+export type AppEnv = { Variables: { deps: AppDeps } };
+export type App = OpenAPIHono<AppEnv>;
+
+export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): App {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.API_BODY_LIMIT_BYTES,
+      onError: (c) => sendError(c, 413, `request body is larger than ${deps.config.API_BODY_LIMIT_BYTES} bytes`),
+    }),
+  );
+
+  app.get('/healthz', async (c) => {
+    const health = await checkHealth({ config: deps.config, db: deps.db, temporal: deps.temporal?.connection });
+    return c.json(health, health.status === 'ok' ? 200 : 503);
+  });
+
+  mount(app);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'campaign-runner',
+      version: '0.1.0',
+      description: 'Outbound call campaigns: v3 campaigns, v1/v3 autocall, v2 queues, voice-bot API.',
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.get('/docs', (c) => c.html(docsPage));
+  app.get('/docs/assets/:file{swagger-ui\\.css|swagger-ui-bundle\\.js}', (c) => {
+    const file = c.req.param('file');
+    return c.body(readAsset(file), 200, { 'content-type': file.endsWith('.css') ? 'text/css' : 'text/javascript', 'cache-control': 'max-age=86400' });
+  });
+
+  app.notFound((c) => sendError(c, 404, 'Not Found'));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.body as object, err.status);
+    deps.logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
+    return sendError(c, 500, 'internal server error');
+  });
+  return app;
+}
+
+// Swagger UI is served from the installed package, not a CDN: call centres often run offline.
+const require = createRequire(import.meta.url);
+const assetDir = require.resolve('swagger-ui-dist/package.json').replace(/package\.json$/, '');
+const assets = new Map<string, string>();
+function readAsset(file: string): string {
+  let b = assets.get(file);
+  if (!b) assets.set(file, (b = readFileSync(assetDir + file, 'utf8')));
+  return b;
+}
+
+const docsPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>campaign-runner API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script></body></html>`;
