@@ -1,0 +1,162 @@
+// The servers we build from their Go modules, once, into a versioned cache outside the repo
+// (TOOLS_CACHE_DIR, default ~/.cache/campaign-runner/<tool>-<version>/) so every clone and CI
+// run on the machine reuses them. A lock directory keeps two builds from racing.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, cpSync, chmodSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export class ToolError extends Error {}
+
+interface ToolSpec {
+  name: string;
+  version: string;
+  binary: string;
+  /** Build the binary at `out`; `run` streams the Go toolchain's output as progress. */
+  build(out: string, run: Runner): Promise<void>;
+}
+
+type Runner = (args: string[], opts?: { cwd?: string; env?: Record<string, string> }) => Promise<string>;
+
+export const TOOLS = {
+  temporal: {
+    name: 'temporal',
+    version: '1.5.1',
+    binary: 'temporal',
+    async build(out, run) {
+      // The pinned tag: later tags carry a `replace` directive and cannot be go-installed.
+      const gobin = await mkdtemp(join(tmpdir(), 'temporal-bin-'));
+      try {
+        await run(['install', '-v', 'github.com/temporalio/cli/cmd/temporal@v1.5.1'], { env: { GOBIN: gobin } });
+        cpSync(join(gobin, 'temporal'), out);
+      } finally {
+        rmSync(gobin, { recursive: true, force: true });
+      }
+    },
+  },
+  ferretdb: {
+    name: 'ferretdb',
+    version: '1.24.2',
+    binary: 'ferretdb',
+    async build(out, run) {
+      // `go install …/cmd/ferretdb@v1.24.2` does not work: the module proxy refuses the module's
+      // version list (403) that `go install` reads, and the binary panics without the
+      // build/version/version.txt that FerretDB's release tooling generates. So we download the
+      // same tagged module, write that file, and build the same cmd/ferretdb package from it.
+      const json = await run(['mod', 'download', '-json', 'github.com/FerretDB/FerretDB@v1.24.2'], { cwd: tmpdir() });
+      const dir = (JSON.parse(json) as { Dir?: string }).Dir;
+      if (!dir) throw new ToolError('go mod download did not report the FerretDB source directory');
+      const src = await mkdtemp(join(tmpdir(), 'ferretdb-src-'));
+      try {
+        cpSync(dir, src, { recursive: true });
+        chmodSync(join(src, 'build', 'version'), 0o755);
+        writeFileSync(join(src, 'build', 'version', 'version.txt'), 'v1.24.2\n');
+        await run(['build', '-v', '-o', out, './cmd/ferretdb'], { cwd: src });
+      } finally {
+        rmSync(src, { recursive: true, force: true });
+      }
+    },
+  },
+} satisfies Record<string, ToolSpec>;
+
+export type ToolName = keyof typeof TOOLS;
+
+export function toolPath(cacheDir: string, tool: ToolName): string {
+  const t = TOOLS[tool];
+  return join(cacheDir, `${t.name}-${t.version}`, t.binary);
+}
+
+/** The binary's path, building it first if the cache does not have it. */
+export async function ensureTool(cacheDir: string, tool: ToolName, log: (line: string) => void): Promise<string> {
+  const out = toolPath(cacheDir, tool);
+  if (existsSync(out)) return out;
+  const spec = TOOLS[tool];
+  const dir = join(out, '..');
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, '.building');
+  await acquireLock(lock, () => existsSync(out), log, spec.name);
+  try {
+    if (existsSync(out)) return out;
+    await checkGo();
+    log(`building ${spec.name} v${spec.version} from its Go module into ${dir} (first time only; a few minutes)`);
+    const t0 = Date.now();
+    const partial = `${out}.partial`;
+    rmSync(partial, { force: true });
+    await spec.build(partial, goRunner(spec.name, log));
+    renameSync(partial, out); // atomic: a half-built binary is never mistaken for a good one
+    log(`built ${spec.name} in ${Math.round((Date.now() - t0) / 1000)} s`);
+    return out;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function checkGo(): Promise<void> {
+  try {
+    await runCapture('go', ['version'], {});
+  } catch {
+    throw new ToolError(
+      'the Go toolchain is needed once to build the Temporal dev server and FerretDB, and `go` is not on PATH.\n' +
+        'Install Go 1.22 or newer (https://go.dev/doc/install, or `apt-get install golang`) and run the command again,\n' +
+        'or point TEMPORAL_ADDRESS and MONGODB_URI at servers you already run.',
+    );
+  }
+}
+
+async function acquireLock(lock: string, done: () => boolean, log: (l: string) => void, name: string): Promise<void> {
+  let said = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return;
+    } catch {
+      // A lock older than 30 minutes was left by a build that died.
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 30 * 60_000) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (done()) return;
+      if (!said) log(`waiting for another process that is building ${name}…`);
+      said = true;
+      await sleep(1000);
+    }
+  }
+}
+
+/** Runs `go`, printing a progress line every few packages it compiles. */
+function goRunner(tool: string, log: (l: string) => void): Runner {
+  return async (args, opts = {}) => {
+    let packages = 0;
+    let last = 0;
+    return runCapture('go', args, opts, (line) => {
+      if (/^go: downloading /.test(line) || /^[\w.-]+\.[\w]+\//.test(line) || /^[a-z]/.test(line)) {
+        packages++;
+        if (Date.now() - last > 3000) {
+          last = Date.now();
+          log(`  ${tool}: ${packages} modules/packages so far (${line.replace(/^go: /, '').slice(0, 80)})`);
+        }
+      }
+    });
+  };
+}
+
+function runCapture(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> }, onLine?: (l: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+      if (onLine) for (const l of d.toString().split('\n')) if (l.trim()) onLine(l.trim());
+    });
+    child.on('error', (err) => reject(new ToolError(`cannot run ${cmd}: ${err.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new ToolError(`\`${cmd} ${args.join(' ')}\` failed (exit ${code}):\n${stderr.split('\n').slice(-25).join('\n')}`));
+    });
+  });
+}
