@@ -5,12 +5,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
+import type { Tenant } from '../storage/tenants.ts';
+import { AUTH_PREFIXES, requireTenant } from './auth.ts';
 import { ApiError, sendError } from './errors.ts';
 import { checkHealth } from './health.ts';
+import { gojsonHook, jsonBody } from './validation.ts';
 
 export interface AppDeps {
   config: Config;
@@ -19,11 +23,13 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export type AppEnv = { Variables: { deps: AppDeps } };
+/** `tenant` is set by the bearer-token middleware on /v1, /v2, /v3 and /api routes. */
+export type AppEnv = { Variables: { deps: AppDeps; tenant: Tenant } };
 export type App = OpenAPIHono<AppEnv>;
 
 export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): App {
-  const app = new OpenAPIHono<AppEnv>();
+  // Every route's failed schema check answers 400 with the gojsonschema-worded list (validation.ts).
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: gojsonHook });
 
   app.use('*', async (c, next) => {
     c.set('deps', deps);
@@ -42,6 +48,13 @@ export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): 
     return c.json(health, health.status === 'ok' ? 200 : 503);
   });
 
+  // Customer APIs: a bearer token names the tenant; JSON bodies are parsed once, with a clear 400
+  // for malformed JSON (see validation.ts). Health, the OpenAPI document and the docs stay open.
+  for (const prefix of AUTH_PREFIXES) {
+    app.use(prefix, requireTenant);
+    app.use(prefix, jsonBody);
+  }
+
   mount(app);
 
   app.doc31('/openapi.json', {
@@ -51,6 +64,7 @@ export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): 
       version: '0.1.0',
       description: 'Outbound call campaigns: v3 campaigns, v1/v3 autocall, v2 queues, voice-bot API.',
     },
+    security: [{ bearer: [] }],
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.get('/docs', (c) => c.html(docsPage));
@@ -62,6 +76,8 @@ export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): 
   app.notFound((c) => sendError(c, 404, 'Not Found'));
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.body as object, err.status);
+    // Framework errors (e.g. 415 from a route's media-type check) keep their 4xx status.
+    if (err instanceof HTTPException && err.status < 500) return sendError(c, err.status as 400, err.message || 'bad request');
     deps.logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
     return sendError(c, 500, 'internal server error');
   });

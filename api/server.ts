@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/index.ts';
 import { createLogger } from '../config/log.ts';
+import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createApp } from './app.ts';
 import { mountRoutes } from './routes.ts';
@@ -12,6 +13,10 @@ const logger = createLogger('api', config.LOG_LEVEL);
 
 const mongo = await connectMongo(config).catch((err: Error) => {
   logger.fatal({ uri: config.MONGODB_URI, err: err.message }, 'cannot reach MongoDB');
+  process.exit(1);
+});
+await ensureIndexes(mongo.db).catch((err: Error) => {
+  logger.fatal({ err: err.message }, 'cannot create MongoDB indexes');
   process.exit(1);
 });
 // Lazy: the API answers (and /healthz says "temporal down") even while Temporal is starting.

@@ -1,0 +1,252 @@
+// The directory campaigns refer to, in the same v3 style as campaigns: templates
+// (`/v3/template`), carriers (`/v3/carrier`) and users with extensions (`/v3/user`).
+// POST → {"created":true,"<x>_uuid"}; PUT (whole object) / DELETE → {"<x>_uuid"};
+// GET list → {"data","limit","offset","total"}; GET one → the object. Same statuses as campaigns.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Db } from 'mongodb';
+import { formatTimestamp } from '../../domain/campaign.ts';
+import { campaignsReferring, renameReference } from '../../storage/campaigns.ts';
+import {
+  carriers,
+  DuplicateError,
+  templates,
+  users,
+  type CarrierDoc,
+  type Repo,
+  type TemplateDoc,
+  type UserDoc,
+} from '../../storage/directory.ts';
+import type { Tenant } from '../../storage/tenants.ts';
+import type { App } from '../app.ts';
+import { ApiError } from '../errors.ts';
+import {
+  CarrierBody,
+  CarrierView,
+  ErrorBody,
+  listOf,
+  PageQuery,
+  placeholders,
+  TemplateBody,
+  TemplateView,
+  UserBody,
+  UserView,
+  UuidParam,
+} from './schemas.ts';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const err = (description: string) => json(ErrorBody, description);
+
+interface Entity<D, B> {
+  path: string; // /v3/template
+  tag: string;
+  uuidField: 'template_uuid' | 'carrier_uuid' | 'user_uuid';
+  nameField: 'template_name' | 'carrier_name' | 'username';
+  body: z.ZodType<B>;
+  view: z.ZodType;
+  viewName: string;
+  repo: (db: Db) => Repo<D & { _id: string; domain_uuid: string; created_at: Date; updated_at: Date }, B>;
+  toView: (d: D, tz: string) => Record<string, unknown>;
+  listFilter?: z.ZodObject;
+  /** Refuse deleting an entry campaigns still use: the names of those campaigns. */
+  inUse: (db: Db, domain_uuid: string, uuid: string) => Promise<string[]>;
+  /** After a rename: update the names stored on campaigns. */
+  renamed?: (db: Db, domain_uuid: string, uuid: string, name: string) => Promise<void>;
+}
+
+const stamp = (d: { created_at: Date; updated_at: Date }, tz: string) => ({
+  created_at: formatTimestamp(d.created_at, tz),
+  updated_at: formatTimestamp(d.updated_at, tz),
+});
+
+const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>> = {
+  path: '/v3/template',
+  tag: 'v3 directory: templates',
+  uuidField: 'template_uuid',
+  nameField: 'template_name',
+  body: TemplateBody,
+  view: TemplateView,
+  viewName: 'TemplateList',
+  repo: templates,
+  toView: (d, tz) => ({
+    template_uuid: d.template_uuid,
+    template_name: d.template_name,
+    type_autocall: d.type_autocall,
+    content: d.content,
+    audio_file: d.audio_file,
+    otp_param: d.otp_param,
+    otp_repeat: d.otp_repeat,
+    params: placeholders(d.content),
+    description: d.description,
+    ...stamp(d, tz),
+  }),
+  inUse: (db, t, u) => campaignsReferring(db, t, 'template_uuid', u),
+  renamed: (db, t, u, n) => renameReference(db, t, 'template', u, n),
+};
+
+const carrierEntity: Entity<CarrierDoc, z.infer<typeof CarrierBody>> = {
+  path: '/v3/carrier',
+  tag: 'v3 directory: carriers',
+  uuidField: 'carrier_uuid',
+  nameField: 'carrier_name',
+  body: CarrierBody,
+  view: CarrierView,
+  viewName: 'CarrierList',
+  repo: carriers,
+  toView: (d, tz) => ({
+    carrier_uuid: d.carrier_uuid,
+    carrier_name: d.carrier_name,
+    gateway: d.gateway,
+    caller_numbers: d.caller_numbers,
+    networks: d.networks,
+    cps: d.cps,
+    description: d.description,
+    ...stamp(d, tz),
+  }),
+  inUse: (db, t, u) => campaignsReferring(db, t, 'carrier_uuid', u),
+  renamed: (db, t, u, n) => renameReference(db, t, 'carrier', u, n),
+};
+
+const userEntity: Entity<UserDoc, z.infer<typeof UserBody>> = {
+  path: '/v3/user',
+  tag: 'v3 directory: users',
+  uuidField: 'user_uuid',
+  nameField: 'username',
+  body: UserBody,
+  view: UserView,
+  viewName: 'UserList',
+  repo: users,
+  toView: (d, tz) => ({
+    user_uuid: d.user_uuid,
+    username: d.username,
+    extension: d.extension,
+    display_name: d.display_name,
+    enabled: d.enabled,
+    ...stamp(d, tz),
+  }),
+  inUse: (db, t, u) => campaignsReferring(db, t, 'users', u),
+};
+
+function mountEntity<D, B>(app: App, e: Entity<D, B>): void {
+  const tags = [e.tag];
+  const Created = z.object({ created: z.boolean(), [e.uuidField]: z.string() });
+  const Ref = z.object({ [e.uuidField]: z.string() });
+  const body = { required: true, content: { 'application/json': { schema: e.body } } };
+  const notFound = () => new ApiError(404, { error: 'Not Found' });
+  const duplicate = (x: unknown): never => {
+    if (x instanceof DuplicateError) throw new ApiError(409, { error: x.message });
+    throw x;
+  };
+  const one = (c: { get(k: 'tenant'): Tenant; get(k: 'deps'): { db: Db } }) => ({ db: c.get('deps').db, tenant: c.get('tenant') });
+
+  // The handlers are typed loosely (responses are plain objects built by `toView`); the schemas
+  // above still validate every request and document every response.
+  const a = app as unknown as {
+    openapi: (route: ReturnType<typeof createRoute>, handler: (c: any) => Promise<Response>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  a.openapi(
+    createRoute({
+      method: 'post',
+      path: e.path,
+      tags,
+      summary: `Create`,
+      request: { body },
+      responses: { 200: json(Created, 'created'), 400: err('validation error'), 409: err(`${e.nameField} is already taken`), 401: err('no/bad token') },
+    }),
+    async (c) => {
+      const { db, tenant } = one(c);
+      const doc = (await e.repo(db).create(tenant.domain_uuid, c.req.valid('json')).catch(duplicate)) as unknown as Record<string, string>;
+      return c.json({ created: true, [e.uuidField]: doc[e.uuidField] }, 200);
+    },
+  );
+
+  a.openapi(
+    createRoute({
+      method: 'get',
+      path: e.path,
+      tags,
+      summary: 'List',
+      request: { query: PageQuery },
+      responses: { 200: json(listOf(e.view, e.viewName), 'a page'), 400: err('bad query'), 401: err('no/bad token') },
+    }),
+    async (c) => {
+      const { db, tenant } = one(c);
+      const q = c.req.valid('query') as { limit: number; offset: number };
+      const { docs, total } = await e.repo(db).list(tenant.domain_uuid, q);
+      return c.json({ data: docs.map((d) => e.toView(d as D, tenant.time_zone)), limit: q.limit, offset: q.offset, total }, 200);
+    },
+  );
+
+  a.openapi(
+    createRoute({
+      method: 'get',
+      path: `${e.path}/{uuid}`,
+      tags,
+      summary: 'Get one',
+      request: { params: UuidParam },
+      responses: { 200: json(e.view, 'the entry'), 404: err('Not Found'), 401: err('no/bad token') },
+    }),
+    async (c) => {
+      const { db, tenant } = one(c);
+      const doc = await e.repo(db).get(tenant.domain_uuid, c.req.valid('param').uuid);
+      if (!doc) throw notFound();
+      return c.json(e.toView(doc as D, tenant.time_zone), 200);
+    },
+  );
+
+  a.openapi(
+    createRoute({
+      method: 'put',
+      path: `${e.path}/{uuid}`,
+      tags,
+      summary: 'Replace (the whole object)',
+      request: { params: UuidParam, body },
+      responses: {
+        200: json(Ref, 'updated'),
+        400: err('validation error'),
+        404: err('Not Found'),
+        409: err(`${e.nameField} is already taken`),
+        401: err('no/bad token'),
+      },
+    }),
+    async (c) => {
+      const { db, tenant } = one(c);
+      const { uuid } = c.req.valid('param');
+      const input = c.req.valid('json') as B;
+      const before = (await e.repo(db).get(tenant.domain_uuid, uuid)) as Record<string, unknown> | null;
+      if (!before) throw notFound();
+      const doc = await e.repo(db).update(tenant.domain_uuid, uuid, input).catch(duplicate);
+      if (!doc) throw notFound();
+      const name = (input as Record<string, unknown>)[e.nameField] as string;
+      if (e.renamed && before[e.nameField] !== name) await e.renamed(db, tenant.domain_uuid, uuid, name);
+      return c.json({ [e.uuidField]: uuid }, 200);
+    },
+  );
+
+  a.openapi(
+    createRoute({
+      method: 'delete',
+      path: `${e.path}/{uuid}`,
+      tags,
+      summary: 'Delete (refused while a campaign uses it)',
+      request: { params: UuidParam },
+      responses: { 200: json(Ref, 'deleted'), 404: err('Not Found'), 409: err('in use by a campaign'), 401: err('no/bad token') },
+    }),
+    async (c) => {
+      const { db, tenant } = one(c);
+      const { uuid } = c.req.valid('param');
+      const doc = await e.repo(db).get(tenant.domain_uuid, uuid);
+      if (!doc) throw notFound();
+      const using = await e.inUse(db, tenant.domain_uuid, uuid);
+      if (using.length) throw new ApiError(409, { error: `${e.uuidField} ${uuid} is used by campaign ${using.map((n) => JSON.stringify(n)).join(', ')}` });
+      await e.repo(db).remove(tenant.domain_uuid, uuid);
+      return c.json({ [e.uuidField]: uuid }, 200);
+    },
+  );
+}
+
+export function mountDirectory(app: App): void {
+  mountEntity(app, templateEntity);
+  mountEntity(app, carrierEntity);
+  mountEntity(app, userEntity);
+}

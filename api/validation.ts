@@ -1,0 +1,200 @@
+// Validation errors in the wording of the Go library gojsonschema, which the documented API used:
+// `{"error":[{"<field path>":"<message>"}]}`, one object per failing field, `(root)` as the key of
+// a missing required property. The zod schemas (which also generate the OpenAPI document) do the
+// checking; this module only translates their issues. Templates are gojsonschema's DefaultLocale:
+//   Required                `{{.property}} is required`            (key: the parent, `(root)` at top)
+//   InvalidType             `Invalid type. Expected: {{.expected}}, given: {{.given}}`
+//   Enum                    `{{.field}} must be one of the following: {{.allowed}}` (JSON values, ", ")
+//   StringGTE / StringLTE   `String length must be greater than or equal to {{.min}}` / `less than or equal to {{.max}}`
+//   NumberGTE / NumberGT    `Must be greater than or equal to {{.min}}` / `Must be greater than {{.min}}`
+//   NumberLTE / NumberLT    `Must be less than or equal to {{.max}}` / `Must be less than {{.max}}`
+//   ArrayMinItems / Max     `Array must have at least {{.min}} items` / `at most {{.max}} items`
+//   Unique                  `{{.type}} items must be unique`
+//   DoesNotMatchPattern     `Does not match pattern '{{.pattern}}'`
+//   DoesNotMatchFormat      `Does not match format '{{.format}}'`
+// Field paths join with `.` (`network.viettel`, `schedules.0.monday_end_time`).
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ZodError } from 'zod';
+import { ApiError } from './errors.ts';
+
+export type FieldError = Record<string, string>;
+
+type Issue = ZodError['issues'][number];
+
+/** The JSON type name gojsonschema reports for a value. */
+export function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'object') return 'object';
+  return 'undefined';
+}
+
+const fieldOf = (path: readonly PropertyKey[]): string => (path.length === 0 ? '(root)' : path.map(String).join('.'));
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function hasKey(input: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return true;
+  const parent = valueAt(input, path.slice(0, -1));
+  return parent !== null && typeof parent === 'object' && Object.prototype.hasOwnProperty.call(parent, path[path.length - 1]!);
+}
+
+const EXPECTED: Record<string, string> = { int: 'integer', number: 'number', nan: 'number', bigint: 'integer' };
+
+/** One zod issue → one gojsonschema-worded `{field: message}`. */
+export function translateIssue(issue: Issue, input: unknown): FieldError {
+  const path = issue.path;
+  const field = fieldOf(path);
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (!hasKey(input, path) && path.length > 0) {
+        return { [fieldOf(path.slice(0, -1))]: `${String(path[path.length - 1])} is required` };
+      }
+      const expected = EXPECTED[issue.expected] ?? issue.expected;
+      return { [field]: `Invalid type. Expected: ${expected}, given: ${jsonType(valueAt(input, path))}` };
+    }
+    case 'too_small': {
+      const min = String(issue.minimum);
+      if (issue.origin === 'string') return { [field]: `String length must be greater than or equal to ${min}` };
+      if (issue.origin === 'array' || issue.origin === 'set') return { [field]: `Array must have at least ${min} items` };
+      return { [field]: issue.inclusive === false ? `Must be greater than ${min}` : `Must be greater than or equal to ${min}` };
+    }
+    case 'too_big': {
+      const max = String(issue.maximum);
+      if (issue.origin === 'string') return { [field]: `String length must be less than or equal to ${max}` };
+      if (issue.origin === 'array' || issue.origin === 'set') return { [field]: `Array must have at most ${max} items` };
+      return { [field]: issue.inclusive === false ? `Must be less than ${max}` : `Must be less than or equal to ${max}` };
+    }
+    case 'invalid_value':
+      return { [field]: `${field} must be one of the following: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'invalid_format': {
+      if (issue.format === 'regex') {
+        const p = (issue as { pattern?: string }).pattern ?? '';
+        return { [field]: `Does not match pattern '${p.replace(/^\/(.*)\/[a-z]*$/s, '$1')}'` };
+      }
+      const fmt = issue.format === 'url' ? 'uri' : issue.format;
+      return { [field]: `Does not match format '${fmt}'` };
+    }
+    case 'not_multiple_of':
+      return { [field]: `Must be a multiple of ${String(issue.divisor)}` };
+    case 'unrecognized_keys':
+      return { [field]: `Additional property ${issue.keys.join(', ')} is not allowed` };
+    case 'invalid_union':
+      return { [field]: 'Must validate at least one schema (anyOf)' };
+    default:
+      // Custom checks carry their own gojsonschema-worded message (and a `(root)` path for
+      // conditionally required properties).
+      return { [field]: issue.message };
+  }
+}
+
+/** All issues → the documented list, one entry per field (first message wins, as in the docs). */
+export function translateIssues(issues: readonly Issue[], input: unknown): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    const e = translateIssue(issue, input);
+    const key = `${Object.keys(e)[0]}\u0000${Object.values(e)[0]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
+
+/** Throwable 400 with the documented list body. */
+export const validationError = (errors: FieldError[]) => new ApiError(400, { error: errors });
+
+/**
+ * The hook every `app.openapi(route, handler, hook)` passes: a failed zod parse becomes a 400 with
+ * the gojsonschema list. (Returning a Response stops the request before the handler.)
+ */
+export function gojsonHook(
+  result: { success: true; data: unknown } | { success: false; error: ZodError; data?: unknown },
+  c: Context,
+): Response | undefined {
+  if (result.success) return undefined;
+  return c.json({ error: translateIssues(result.error.issues, result.data) }, 400);
+}
+
+/**
+ * Parse JSON request bodies ourselves, before the route's validator: malformed JSON is a clear
+ * 400 (`{"error":"malformed JSON body: …"}`) rather than a framework error, and trailing commas
+ * before `}` / `]` are tolerated because the documented create example has one. The parsed value
+ * is put in Hono's body cache, where the zod validator reads it.
+ */
+export const jsonBody: MiddlewareHandler = async (c, next) => {
+  const m = c.req.method;
+  if (m !== 'POST' && m !== 'PUT' && m !== 'PATCH') return next();
+  const ct = c.req.header('content-type');
+  const text = await c.req.text();
+  if (text.trim() === '') {
+    if (ct && isJson(ct)) throw new ApiError(400, { error: 'request body is empty: expected a JSON object' });
+    return next(); // no body: the route's schema reports what is missing
+  }
+  if (!ct || !isJson(ct)) {
+    throw new ApiError(415, { error: `unsupported content-type ${ct ? `"${ct}"` : '(none)'}: send the body as application/json` });
+  }
+  const value = parseJsonLenient(text);
+  if (!value.ok) throw new ApiError(400, { error: `malformed JSON body: ${value.message}` });
+  // Hono's validator reads `c.req.json()`, which parses the cached text: cache the canonical form.
+  if (value.text !== text) (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(value.text);
+  return next();
+};
+
+const isJson = (ct: string) => /^application\/([\w.-]+\+)?json$/i.test(ct.split(';')[0]!.trim());
+
+export function parseJsonLenient(text: string): { ok: true; value: unknown; text: string } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: JSON.parse(text), text };
+  } catch (err) {
+    const stripped = stripTrailingCommas(text);
+    if (stripped !== text) {
+      try {
+        return { ok: true, value: JSON.parse(stripped), text: stripped };
+      } catch {
+        /* report the original error */
+      }
+    }
+    return { ok: false, message: (err as Error).message };
+  }
+}
+
+/** Remove commas that directly precede `}` or `]` (whitespace between allowed), outside strings. */
+export function stripTrailingCommas(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') {
+        out += text[i + 1] ?? '';
+        i++;
+      } else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') {
+      inString = true;
+      out += ch;
+      continue;
+    }
+    if (ch === ',') {
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j]!)) j++;
+      if (text[j] === '}' || text[j] === ']') continue;
+    }
+    out += ch;
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+// Every index the API (and the worker) relies on, created at start. Idempotent: createIndex with
+// the same name and keys is a no-op, so the API and the worker can both call it, concurrently.
+// Only plain (and unique) compound indexes: what FerretDB 1.24 and MongoDB 7 both support.
+import type { Db, IndexDescription } from 'mongodb';
+
+export const INDEXES: Record<string, IndexDescription[]> = {
+  api_tokens: [{ key: { domain_uuid: 1 }, name: 'tenant' }],
+  tenants: [{ key: { name: 1 }, name: 'name_unique', unique: true }],
+  campaigns: [
+    // campaign names are unique per tenant: the index, not a read-then-write, decides.
+    { key: { domain_uuid: 1, campaign_name: 1 }, name: 'tenant_name_unique', unique: true },
+    // GET /v3/campaign: newest first, optionally by type.
+    { key: { domain_uuid: 1, created_at: -1 }, name: 'tenant_created' },
+    { key: { domain_uuid: 1, type: 1, created_at: -1 }, name: 'tenant_type_created' },
+    // refusing to delete a template / carrier still in use.
+    { key: { domain_uuid: 1, template_uuid: 1 }, name: 'tenant_template' },
+    { key: { domain_uuid: 1, carrier_uuid: 1 }, name: 'tenant_carrier' },
+  ],
+  call_center_queues: [{ key: { domain_uuid: 1, campaign_uuid: 1 }, name: 'tenant_campaign' }],
+  dialplans: [{ key: { domain_uuid: 1, campaign_uuid: 1 }, name: 'tenant_campaign' }],
+  templates: [{ key: { domain_uuid: 1, template_name: 1 }, name: 'tenant_name_unique', unique: true }],
+  carriers: [{ key: { domain_uuid: 1, carrier_name: 1 }, name: 'tenant_name_unique', unique: true }],
+  users: [
+    { key: { domain_uuid: 1, extension: 1 }, name: 'tenant_extension_unique', unique: true },
+    { key: { domain_uuid: 1, username: 1 }, name: 'tenant_username_unique', unique: true },
+  ],
+};
+
+/** Create the indexes above (and any another module registers with `registerIndexes`). */
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, specs] of Object.entries(INDEXES)) {
+    await db.collection(collection).createIndexes(specs);
+  }
+}
+
+/** Let other modules (leads, calls, …) add their indexes to the same start-up step. */
+export function registerIndexes(collection: string, specs: IndexDescription[]): void {
+  const list = (INDEXES[collection] ??= []);
+  for (const s of specs) if (!list.some((x) => x.name === s.name)) list.push(s);
+}

@@ -1,0 +1,141 @@
+// Tenants and their API tokens. A token is shown once, when it is issued; only its SHA-256 is
+// stored (tokens are 256 random bits, so a fast hash is enough: there is nothing to brute-force).
+// `Authorization: Bearer <token>` → `api_tokens` (by hash) → `tenants` (by domain_uuid).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import { isValidTimeZone } from '../domain/campaign.ts';
+
+export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+export const DEV_TENANT_NAME = 'development';
+
+export interface Tenant {
+  domain_uuid: string;
+  name: string;
+  time_zone: string;
+}
+
+export interface TenantDoc extends Tenant {
+  _id: string; // = domain_uuid
+  created_at: Date;
+}
+
+export interface ApiTokenDoc {
+  _id: string; // sha256(token), hex
+  domain_uuid: string;
+  label: string;
+  created_at: Date;
+}
+
+export const tenantsOf = (db: Db): Collection<TenantDoc> => db.collection<TenantDoc>('tenants');
+export const tokensOf = (db: Db): Collection<ApiTokenDoc> => db.collection<ApiTokenDoc>('api_tokens');
+
+export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** A new bearer token: `cr_` + 43 base64url characters (256 bits). */
+export const newToken = (): string => `cr_${randomBytes(32).toString('base64url')}`;
+
+export class TenantError extends Error {}
+
+/** Create a tenant and its first token; the token is returned here and never again. */
+export async function createTenant(
+  db: Db,
+  input: { name: string; time_zone?: string; token?: string },
+): Promise<{ tenant: Tenant; token: string }> {
+  const name = input.name.trim();
+  if (!name) throw new TenantError('tenant name must not be empty');
+  const time_zone = input.time_zone ?? DEFAULT_TIME_ZONE;
+  if (!isValidTimeZone(time_zone)) throw new TenantError(`unknown time zone "${time_zone}" (use an IANA name such as ${DEFAULT_TIME_ZONE})`);
+  const domain_uuid = randomUUID();
+  const doc: TenantDoc = { _id: domain_uuid, domain_uuid, name, time_zone, created_at: new Date() };
+  try {
+    await tenantsOf(db).insertOne(doc);
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new TenantError(`a tenant named "${name}" already exists`);
+    throw err;
+  }
+  const token = input.token ?? newToken();
+  await issueToken(db, domain_uuid, token, 'initial');
+  return { tenant: { domain_uuid, name, time_zone }, token };
+}
+
+/** Register a token for a tenant (idempotent for the same token and tenant). */
+export async function issueToken(db: Db, domain_uuid: string, token: string, label = ''): Promise<void> {
+  if (token.length < 16) throw new TenantError('a token must be at least 16 characters');
+  const _id = hashToken(token);
+  const existing = await tokensOf(db).findOne({ _id });
+  if (existing) {
+    if (existing.domain_uuid !== domain_uuid) throw new TenantError('this token already belongs to another tenant');
+    return;
+  }
+  await tokensOf(db).insertOne({ _id, domain_uuid, label, created_at: new Date() });
+}
+
+/** Issue a fresh token for a tenant found by name; older tokens stay valid unless `revokeOthers`. */
+export async function rotateToken(db: Db, name: string, revokeOthers = false): Promise<{ tenant: Tenant; token: string }> {
+  const t = await tenantsOf(db).findOne({ name });
+  if (!t) throw new TenantError(`no tenant named "${name}"`);
+  if (revokeOthers) await tokensOf(db).deleteMany({ domain_uuid: t.domain_uuid });
+  const token = newToken();
+  await issueToken(db, t.domain_uuid, token, 'rotated');
+  return { tenant: { domain_uuid: t.domain_uuid, name: t.name, time_zone: t.time_zone }, token };
+}
+
+/**
+ * The tenant `npm start` uses. First run: creates tenant "development" and returns its token
+ * (`created: true`) for the caller to print. Later runs: `token` is null — the plaintext is not
+ * stored — unless the caller passes the token it kept (e.g. in `.data/dev-token`), which is then
+ * (re-)registered for the dev tenant and returned, so the start script can show it on every run.
+ */
+export async function ensureDevTenant(
+  db: Db,
+  opts: { token?: string; time_zone?: string } = {},
+): Promise<{ tenant: Tenant; token: string | null; created: boolean }> {
+  const existing = await tenantsOf(db).findOne({ name: DEV_TENANT_NAME });
+  if (existing) {
+    const tenant = { domain_uuid: existing.domain_uuid, name: existing.name, time_zone: existing.time_zone };
+    if (opts.token) {
+      await issueToken(db, tenant.domain_uuid, opts.token, 'development');
+      return { tenant, token: opts.token, created: false };
+    }
+    return { tenant, token: null, created: false };
+  }
+  try {
+    const { tenant, token } = await createTenant(db, { name: DEV_TENANT_NAME, time_zone: opts.time_zone, token: opts.token });
+    return { tenant, token, created: true };
+  } catch (err) {
+    // Two processes starting at once: the other one created it.
+    if (err instanceof TenantError && /already exists/.test(err.message)) return ensureDevTenant(db, opts);
+    throw err;
+  }
+}
+
+// Token → tenant, cached briefly: every API request authenticates, and the lookup must not be
+// what dominates latency. A revoked token keeps working for at most TOKEN_CACHE_MS.
+const TOKEN_CACHE_MS = 10_000;
+const cache = new Map<string, { tenant: Tenant | null; until: number }>();
+
+export async function tenantForToken(db: Db, token: string): Promise<Tenant | null> {
+  const h = hashToken(token);
+  const key = `${db.databaseName}:${h}`;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && hit.until > now) return hit.tenant;
+  const tok = await tokensOf(db).findOne({ _id: h });
+  let tenant: Tenant | null = null;
+  if (tok) {
+    const t = await tenantsOf(db).findOne({ _id: tok.domain_uuid });
+    if (t) tenant = { domain_uuid: t.domain_uuid, name: t.name, time_zone: t.time_zone || DEFAULT_TIME_ZONE };
+  }
+  if (cache.size > 10_000) cache.clear();
+  // Unknown tokens are cached for a shorter time so a just-issued token works at once.
+  cache.set(key, { tenant, until: now + (tenant ? TOKEN_CACHE_MS : 1_000) });
+  return tenant;
+}
+
+export function clearTokenCache(): void {
+  cache.clear();
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
