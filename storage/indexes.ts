@@ -26,10 +26,16 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   ],
 };
 
-/** Create the indexes above (and any another module registers with `registerIndexes`). */
+/**
+ * Create the indexes above (and any another module registers with `registerIndexes`).
+ * One `createIndex` per index: FerretDB 1.24 drops the connection when a multi-index
+ * `createIndexes` names indexes that already exist (a second start), while single ones are fine.
+ */
 export async function ensureIndexes(db: Db): Promise<void> {
   for (const [collection, specs] of Object.entries(INDEXES)) {
-    await db.collection(collection).createIndexes(specs);
+    for (const { key, ...options } of specs) {
+      await db.collection(collection).createIndex(key, options);
+    }
   }
 }
 
