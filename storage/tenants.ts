@@ -136,6 +136,13 @@ export function clearTokenCache(): void {
   cache.clear();
 }
 
+/**
+ * A unique index refused the write. MongoDB (and FerretDB on inserts) say code 11000; FerretDB
+ * 1.24 on SQLite reports an update that breaks a unique index as InternalError (code 1) with
+ * SQLite's "UNIQUE constraint failed" in the message.
+ */
 export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return code === 11000 || (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'));
 }
