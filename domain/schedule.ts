@@ -1,11 +1,11 @@
 // Dialing windows: when may a campaign place calls, in its own time zone.
-// Pure: the caller passes `nowMs`; luxon only converts between instants and wall clocks.
+// Pure: the caller passes `nowMs`; luxon's IANAZone only gives a zone's UTC offset at an instant.
 //
 // Decisions (README design section):
 // - Times are WALL-CLOCK times of the campaign's zone: "08:00" on a DST day is 08:00 local,
 //   not 8 h after midnight. A wall time inside a spring-forward gap moves forward by the gap
-//   (luxon's rule: 02:30 New York on 2024-03-10 is 03:30 EDT); an ambiguous fall-back time is
-//   luxon's pick, the second (standard-time) occurrence: 01:30 on 2024-11-03 is 01:30 EST.
+//   (02:30 New York on 2024-03-10 is 03:30 EDT); an ambiguous fall-back time is its first
+//   occurrence (01:30 on 2024-11-03 is 01:30 EDT). luxon supplies only the zone offsets.
 // - Intervals are [start, end): start inclusive, end exclusive.
 // - `schedules` (per weekday, nanoseconds after local midnight):
 //   * a day whose start and end are both 0 or missing is closed that day;
@@ -20,7 +20,7 @@
 // - Neither given: always open.
 // - Malformed values throw ScheduleError (validate at the API with scheduleErrors()).
 
-import { DateTime } from 'luxon';
+import { IANAZone } from 'luxon';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -122,7 +122,7 @@ export function scheduleErrors(fields: CampaignWindowFields, tz?: string | null)
   } catch (e) {
     errs.push((e as Error).message);
   }
-  if (tz && !DateTime.now().setZone(tz).isValid) errs.push(`unknown time zone ${tz}`);
+  if (tz && !IANAZone.isValidZone(tz.trim())) errs.push(`unknown time zone ${tz}`);
   return errs;
 }
 
@@ -130,28 +130,29 @@ function normalise(w: WindowSpec): DialWindow {
   return 'kind' in w && (w.kind === 'always' || w.kind === 'weekly') ? w : toDialWindow(w as CampaignWindowFields);
 }
 
-function zoneOf(tz: string | null | undefined): string {
-  const zone = tz && tz.trim() ? tz.trim() : DEFAULT_TIME_ZONE;
-  if (!DateTime.fromMillis(0, { zone }).isValid) throw new ScheduleError(`unknown time zone ${zone}`);
-  return zone;
+function zoneOf(tz: string | null | undefined): IANAZone {
+  const name = tz && tz.trim() ? tz.trim() : DEFAULT_TIME_ZONE;
+  if (!IANAZone.isValidZone(name)) throw new ScheduleError(`unknown time zone ${name}`);
+  return IANAZone.create(name);
 }
 
-/** The instant of wall time `ms` after midnight on local date `d` (ms may exceed a day). */
-function at(d: DateTime, ms: number, zone: string): number {
-  const date = d.plus({ days: Math.floor(ms / DAY_MS) });
-  const rest = ms % DAY_MS;
-  return DateTime.fromObject(
-    {
-      year: date.year,
-      month: date.month,
-      day: date.day,
-      hour: Math.floor(rest / 3_600_000),
-      minute: Math.floor(rest / 60_000) % 60,
-      second: Math.floor(rest / 1000) % 60,
-      millisecond: rest % 1000,
-    },
-    { zone },
-  ).toMillis();
+/**
+ * Wall time (given as ms on a UTC-based calendar) → instant. Explicit rules rather than luxon's
+ * DateTime.fromObject, whose pick for an ambiguous time depends on the CURRENT clock's offset
+ * (it would make Temporal replays non-deterministic): a time in a gap moves forward by the gap, an
+ * ambiguous time is its first occurrence.
+ */
+function wallToInstant(zone: IANAZone, wall: number): number {
+  const before = zone.offset(wall - DAY_MS);
+  const after = zone.offset(wall + DAY_MS);
+  const a = wall - before * 60_000;
+  const b = wall - after * 60_000;
+  const aOk = zone.offset(a) === before;
+  const bOk = zone.offset(b) === after;
+  if (aOk && bOk) return Math.min(a, b);
+  if (aOk) return a;
+  if (bOk) return b;
+  return a; // in a gap: read with the offset before the change, which lands after it
 }
 
 interface Interval {
@@ -159,17 +160,17 @@ interface Interval {
   end: number;
 }
 
-/** Open intervals (merged, sorted) from yesterday to 8 days ahead: enough for a weekly pattern. */
-function intervalsAround(w: { days: DaySpan[][] }, nowMs: number, zone: string): Interval[] {
-  // A calendar date carried as a UTC DateTime, so adding days never meets a DST edge.
-  const local = DateTime.fromMillis(nowMs, { zone });
-  const today = DateTime.utc(local.year, local.month, local.day);
+/** Open intervals (merged, sorted) for local days `from`..`to` around now (0 = today). */
+function intervalsAround(w: { days: DaySpan[][] }, nowMs: number, zone: IANAZone, from: number, to: number): Interval[] {
+  const localNow = nowMs + zone.offset(nowMs) * 60_000;
+  const today = localNow - (((localNow % DAY_MS) + DAY_MS) % DAY_MS); // local midnight on the UTC calendar
   const raw: Interval[] = [];
-  for (let off = -1; off <= 8; off++) {
-    const d = today.plus({ days: off });
-    for (const sp of w.days[d.weekday - 1] ?? []) {
-      const start = at(d, sp.start, zone);
-      const end = at(d, sp.end, zone);
+  for (let off = from; off <= to; off++) {
+    const day = today + off * DAY_MS;
+    const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
+    for (const sp of w.days[weekday] ?? []) {
+      const start = wallToInstant(zone, day + sp.start);
+      const end = wallToInstant(zone, day + sp.end);
       if (end > start) raw.push({ start, end });
     }
   }
@@ -188,7 +189,7 @@ export function isOpen(window: WindowSpec, nowMs: number, tz?: string | null): b
   const w = normalise(window);
   if (w.kind === 'always') return true;
   const zone = zoneOf(tz);
-  return intervalsAround(w, nowMs, zone).some((iv) => iv.start <= nowMs && nowMs < iv.end);
+  return intervalsAround(w, nowMs, zone, -1, 0).some((iv) => iv.start <= nowMs && nowMs < iv.end);
 }
 
 /** `nowMs` when open, else the next opening instant; null if the window never opens. */
@@ -197,7 +198,7 @@ export function nextOpening(window: WindowSpec, nowMs: number, tz?: string | nul
   if (w.kind === 'always') return nowMs;
   const zone = zoneOf(tz);
   let best: number | null = null;
-  for (const iv of intervalsAround(w, nowMs, zone)) {
+  for (const iv of intervalsAround(w, nowMs, zone, -1, 8)) {
     if (iv.start <= nowMs && nowMs < iv.end) return nowMs;
     if (iv.start > nowMs && (best === null || iv.start < best)) best = iv.start;
   }
@@ -212,7 +213,7 @@ export function currentClosing(window: WindowSpec, nowMs: number, tz?: string | 
   const w = normalise(window);
   if (w.kind === 'always') return null;
   const zone = zoneOf(tz);
-  const iv = intervalsAround(w, nowMs, zone).find((i) => i.start <= nowMs && nowMs < i.end);
+  const iv = intervalsAround(w, nowMs, zone, -1, 8).find((i) => i.start <= nowMs && nowMs < i.end);
   if (!iv) return null;
   // We build 10 days of intervals. A weekly pattern with any gap yields runs of at most
   // 7 days (+1 h of DST), so a longer run means there is no gap at all.
