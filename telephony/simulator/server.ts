@@ -307,6 +307,7 @@ export class SimulatorImpl {
   setRules(r: RulesInput | Rules): void {
     this.rules = parseRules(r);
     this.ruleBook.rules = this.rules;
+    this.spsWindow = -1; // a new sessions-per-second value applies at once
   }
 
   // ---------------------------------------------------------------- events
@@ -1037,8 +1038,9 @@ export class SimulatorImpl {
     ch.setHangupSipVars(disposition, ch.answered ? 200 : undefined);
     ch.answerState = 'hangup';
     ch.stateNumber = 10;
-    if (rt.current) this.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(rt.current, 'hangup'));
     this.fireChannel(ch, 'CHANNEL_HANGUP');
+    // the running application returns once the channel is hung up
+    if (rt.current) this.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(rt.current, '_none_'));
     this.reporting(rt);
     this.destroy(rt);
   }
