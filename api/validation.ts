@@ -14,7 +14,7 @@
 //   DoesNotMatchFormat      `Does not match format '{{.format}}'`
 // Field paths join with `.` (`network.viettel`, `schedules.0.monday_end_time`).
 import type { Context, MiddlewareHandler } from 'hono';
-import type { ZodError } from 'zod';
+import { z, type ZodError } from 'zod';
 import { ApiError } from './errors.ts';
 
 export type FieldError = Record<string, string>;
@@ -51,16 +51,23 @@ function hasKey(input: unknown, path: readonly PropertyKey[]): boolean {
 
 const EXPECTED: Record<string, string> = { int: 'integer', number: 'number', nan: 'number', bigint: 'integer' };
 
+// zod reports a non-number given to z.int() as "expected number"; integer fields carry this
+// message so the translator can say "Expected: integer" as gojsonschema does.
+const INT_MARK = 'expected an integer';
+/** An integer schema whose type errors read `Invalid type. Expected: integer, given: …`. */
+export const zInt = () => z.int({ error: INT_MARK });
+
 /** One zod issue → one gojsonschema-worded `{field: message}`. */
 export function translateIssue(issue: Issue, input: unknown): FieldError {
   const path = issue.path;
   const field = fieldOf(path);
+  // A required property that is absent (zod reports it as a type or enum mismatch of undefined).
+  if (issue.code !== 'custom' && path.length > 0 && !hasKey(input, path)) {
+    return { [fieldOf(path.slice(0, -1))]: `${String(path[path.length - 1])} is required` };
+  }
   switch (issue.code) {
     case 'invalid_type': {
-      if (!hasKey(input, path) && path.length > 0) {
-        return { [fieldOf(path.slice(0, -1))]: `${String(path[path.length - 1])} is required` };
-      }
-      const expected = EXPECTED[issue.expected] ?? issue.expected;
+      const expected = issue.message === INT_MARK ? 'integer' : (EXPECTED[issue.expected] ?? issue.expected);
       return { [field]: `Invalid type. Expected: ${expected}, given: ${jsonType(valueAt(input, path))}` };
     }
     case 'too_small': {
@@ -174,6 +181,7 @@ export function parseJsonLenient(text: string): { ok: true; value: unknown; text
 export function stripTrailingCommas(text: string): string {
   let out = '';
   let inString = false;
+  let last = ''; // last significant character written
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (inString) {
@@ -187,14 +195,16 @@ export function stripTrailingCommas(text: string): string {
     if (ch === '"') {
       inString = true;
       out += ch;
+      last = '"';
       continue;
     }
-    if (ch === ',') {
+    if (ch === ',' && last !== '' && !'{[,:'.includes(last)) {
       let j = i + 1;
       while (j < text.length && /\s/.test(text[j]!)) j++;
       if (text[j] === '}' || text[j] === ']') continue;
     }
     out += ch;
+    if (!/\s/.test(ch)) last = ch;
   }
   return out;
 }

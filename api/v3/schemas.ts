@@ -16,13 +16,14 @@ import {
   TYPE_AUTOCALLS,
   WEEKDAYS,
 } from '../../domain/campaign.ts';
+import { zInt } from '../validation.ts';
 
 // ---------------------------------------------------------------- shared pieces
 
 const UUID_OR_EMPTY = '^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const uuidOrEmpty = (what: string) =>
   z.string().regex(new RegExp(UUID_OR_EMPTY)).openapi({ description: `${what} (uuid, or "" for none)`, example: '' });
-const int = (min: number, max: number) => z.int().min(min).max(max);
+const int = (min: number, max: number) => zInt().min(min).max(max);
 const httpUrlOrEmpty = (description: string) =>
   z
     .string()
@@ -74,7 +75,16 @@ const dayFields = Object.fromEntries(
   WEEKDAYS.flatMap((d) => [`${d}_start_time`, `${d}_end_time`]).map((k) => [k, int(0, NANOS_PER_DAY)]),
 ) as Record<string, z.ZodInt>;
 
-export const ScheduleSchema = z.object(dayFields).openapi('WeeklySchedule', {
+export const ScheduleSchema = z
+  .object(dayFields)
+  .superRefine((s, ctx) => {
+    for (const d of WEEKDAYS) {
+      if (s[`${d}_end_time`]! < s[`${d}_start_time`]!) {
+        ctx.addIssue({ code: 'custom', path: [`${d}_end_time`], message: `Must be greater than or equal to ${d}_start_time` });
+      }
+    }
+  })
+  .openapi('WeeklySchedule', {
   description: 'Daily dialing windows, nanoseconds after local midnight (28800000000000 = 08:00, 75600000000000 = 21:00)',
 });
 
@@ -126,7 +136,12 @@ const campaignFields = {
   statuses: z.array(z.string().max(255)).max(1_000).nullable().optional().openapi({ description: 'call results agents may pick' }),
   schedules: z.array(ScheduleSchema).max(7).nullable().optional(),
   priority_recall: optEnum(PRIORITY_RECALLS, 'normal, or recall (recalls before fresh leads)').optional(),
-  recall_status: z.array(z.enum(RECALL_STATUSES)).max(RECALL_STATUSES.length).nullable().optional(),
+  recall_status: z
+    .array(z.enum(RECALL_STATUSES))
+    .max(RECALL_STATUSES.length)
+    .refine((a) => new Set(a).size === a.length, { message: 'array items must be unique' })
+    .nullable()
+    .optional(),
   enable_encrypt: z.boolean().optional(),
   callback_url: httpUrlOrEmpty("URL POSTed with each call's CDR").optional(),
 };
@@ -159,22 +174,6 @@ function crossFieldRules(v: Fields, ctx: Ctx, mode: 'create' | 'update'): void {
     else if ((v.schedule_recall_duration as number) < 1) {
       ctx.addIssue({ code: 'custom', path: ['schedule_recall_duration'], message: 'Must be greater than or equal to 1' });
     }
-  }
-  if (Array.isArray(v.recall_status) && new Set(v.recall_status).size !== v.recall_status.length) {
-    ctx.addIssue({ code: 'custom', path: ['recall_status'], message: 'array items must be unique' });
-  }
-  if (Array.isArray(v.schedules)) {
-    v.schedules.forEach((s: Record<string, number>, i: number) => {
-      for (const d of WEEKDAYS) {
-        if (s[`${d}_end_time`]! < s[`${d}_start_time`]!) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['schedules', i, `${d}_end_time`],
-            message: `Must be greater than or equal to ${d}_start_time`,
-          });
-        }
-      }
-    });
   }
 }
 
