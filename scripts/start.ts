@@ -1,0 +1,144 @@
+// `npm start`: the whole system on this machine. Builds or finds the servers, starts what is not
+// configured elsewhere (Temporal dev server with its UI, FerretDB or mongod, the FreeSWITCH
+// simulator), then the worker and the API; prints where everything is; Ctrl-C stops it all.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfigOrExit, type Config } from '../config/index.ts';
+import { portFree, startProc, waitReady, type Proc } from './lib/procs.ts';
+import { startMongoStore, startTemporal } from './lib/stack.ts';
+import { ToolError } from './lib/tools.ts';
+import { devSetup } from './lib/dev-setup.ts';
+import type { Health } from '../api/health.ts';
+
+const t0 = Date.now();
+const config = loadConfigOrExit(); // also loads .env, so the checks below see it
+const given = (name: string) => Boolean(process.env[name]);
+const dataDir = resolve(config.DATA_DIR);
+const logDir = join(dataDir, 'logs');
+const log = (line: string) => console.log(`[start] ${line}`);
+const base = { cacheDir: config.TOOLS_CACHE_DIR, logDir, log };
+
+const embedded = {
+  temporal: !given('TEMPORAL_ADDRESS'),
+  mongo: !given('MONGODB_URI'),
+  simulator: !given('ESL_HOST') && !given('ESL_NODES'),
+};
+
+// Refuse early, before anything starts, when a port we would listen on is taken.
+const ports: Array<[number, string]> = [[config.API_PORT, 'API_PORT']];
+if (embedded.temporal) ports.push([port(config.TEMPORAL_ADDRESS), 'TEMPORAL_ADDRESS'], [config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT']);
+if (embedded.mongo) ports.push([config.FERRETDB_PORT, 'FERRETDB_PORT']);
+if (embedded.simulator) ports.push([config.ESL_PORT, 'ESL_PORT'], [config.ESL_PORT + 1, 'ESL_PORT + 1 (simulator control API)']);
+for (const [p, name] of ports) {
+  if (!(await portFree(p))) {
+    console.error(
+      `campaign-runner: port ${p} (${name}) is taken. Is another \`npm start\` running? Stop it, or set ${name.split(' ')[0]} in the environment or .env to use another port.`,
+    );
+    process.exit(1);
+  }
+}
+
+const procs: Proc[] = [];
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log('stopping…');
+    // Reverse order: API and worker first, the servers they use last.
+    for (const p of [...procs].reverse()) await p.stop();
+    log('stopped');
+  }
+  process.exit(code);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stopAll(0));
+
+function watch(p: Proc) {
+  procs.push(p);
+  void p.exited.then((code) => {
+    if (stopping) return;
+    console.error(`campaign-runner: ${p.name} exited unexpectedly (code ${code}); see ${p.logFile}`);
+    void stopAll(1);
+  });
+  return p;
+}
+
+try {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const servers: Promise<void>[] = [];
+  if (embedded.temporal) {
+    servers.push(
+      startTemporal({
+        ...base,
+        port: port(config.TEMPORAL_ADDRESS),
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dbFile: join(dataDir, 'temporal.db'),
+      }).then((p) => void watch(p)),
+    );
+  }
+  if (embedded.mongo) {
+    servers.push(
+      startMongoStore({ ...base, port: config.FERRETDB_PORT, dataDir }).then(({ proc, uri, kind }) => {
+        watch(proc);
+        env.MONGODB_URI = uri;
+        log(`${kind} is the MongoDB store (${uri})`);
+      }),
+    );
+  }
+  if (embedded.simulator) servers.push(startSimulator(config, env).then((p) => void (p && watch(p))));
+  await Promise.all(servers);
+
+  const tenant = await devSetup({ ...config, MONGODB_URI: env.MONGODB_URI ?? config.MONGODB_URI });
+
+  const tsx = ['--import', 'tsx'];
+  watch(startProc('worker', process.execPath, [...tsx, 'worker/index.ts'], { env, logDir }));
+  const api = watch(startProc('api', process.execPath, [...tsx, 'api/server.ts'], { env, logDir }));
+  const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
+  // Ready once the API answers with its store and Temporal up; an ESL node that is down (a real
+  // FreeSWITCH being restarted, say) is reported, not fatal: the worker reconnects to it.
+  let health: Health | undefined;
+  await waitReady(api, 'API', async () => {
+    health = (await (await fetch(`${apiUrl}/healthz`)).json()) as Health;
+    return health.mongodb.up && health.temporal.up;
+  }, 60_000);
+  const eslDown = health!.esl.filter((e) => !e.up);
+
+  const lines = [
+    '',
+    `campaign-runner is up (${((Date.now() - t0) / 1000).toFixed(1)} s), ${health!.status === 'ok' ? 'healthy' : 'DEGRADED'}`,
+    `  API          ${apiUrl}`,
+    `  API docs     ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Health       ${apiUrl}/healthz`,
+    embedded.temporal ? `  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : `  Temporal     ${config.TEMPORAL_ADDRESS} (configured)`,
+    `  MongoDB      ${env.MONGODB_URI ?? config.MONGODB_URI}${embedded.mongo ? '' : ' (configured)'}`,
+    `  FreeSWITCH   ${config.eslNodes.map((n) => `${n.host}:${n.port}`).join(', ')}${embedded.simulator ? ' (simulator)' : ''}`,
+    ...eslDown.map((e) => `  !! ESL node ${e.node} is down: ${e.error}`),
+    `  Logs         ${logDir}`,
+    ...tenant,
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.join('\n'));
+} catch (err) {
+  if (err instanceof ToolError) console.error(`campaign-runner: ${err.message}`);
+  else console.error(`campaign-runner: ${(err as Error).message}`);
+  await stopAll(1);
+}
+
+function port(address: string): number {
+  return Number(address.split(':').pop());
+}
+
+async function startSimulator(config: Config, env: NodeJS.ProcessEnv): Promise<Proc | undefined> {
+  const cli = 'telephony/simulator/cli.ts';
+  if (!existsSync(cli)) {
+    log('the FreeSWITCH simulator is not built yet; ESL stays down');
+    return undefined;
+  }
+  const args = ['--import', 'tsx', cli, '--host', '127.0.0.1', '--port', String(config.ESL_PORT), '--password', config.ESL_PASSWORD];
+  if (config.SIM_RULES) args.push('--rules', config.SIM_RULES);
+  const proc = startProc('simulator', process.execPath, args, { env, logDir });
+  const { probeEslNode } = await import('../telephony/probe.ts');
+  await waitReady(proc, 'FreeSWITCH simulator', async () => (await probeEslNode(config.eslNodes[0]!)).up, 30_000);
+  return proc;
+}

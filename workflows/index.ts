@@ -1,0 +1,11 @@
+// The workflow bundle the worker loads: Temporal workflow code only (deterministic, no I/O).
+// Every workflow type the product runs is exported from here.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+
+const { ping } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+
+/** End-to-end check of the worker: a workflow that runs one activity. Used by tests and ops. */
+export async function pingWorkflow(message: string): Promise<string> {
+  return await ping(message);
+}
