@@ -26,13 +26,16 @@ export const configSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  // Unset: the embedded store that `npm start` runs on MONGODB_PORT.
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
-    .default('mongodb://127.0.0.1:27017/'),
+    .optional(),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('campaign_runner'),
-  FERRETDB_PORT: port.default(27017),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  MONGODB_PORT: port.default(27017),
+  // Unset: the embedded Temporal dev server that `npm start` runs on TEMPORAL_PORT.
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_PORT: port.default(7233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('campaign-runner'),
   TEMPORAL_UI_PORT: port.default(8233),
@@ -46,7 +49,7 @@ export const configSchema = z.object({
   CALLBACK_ALLOW_PRIVATE: bool.default(false),
 });
 
-export type Config = z.infer<typeof configSchema> & { eslNodes: EslNode[] };
+export type Config = z.infer<typeof configSchema> & { MONGODB_URI: string; TEMPORAL_ADDRESS: string; eslNodes: EslNode[] };
 
 export class ConfigError extends Error {}
 
@@ -74,7 +77,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(clean[String(i.path[0])])})`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return { ...result.data, eslNodes: parseEslNodes(result.data) };
+  const c = result.data;
+  return {
+    ...c,
+    MONGODB_URI: c.MONGODB_URI ?? `mongodb://127.0.0.1:${c.MONGODB_PORT}/`,
+    TEMPORAL_ADDRESS: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_PORT}`,
+    eslNodes: parseEslNodes(c),
+  };
 }
 
 let cached: Config | undefined;

@@ -26,8 +26,8 @@ const embedded = {
 
 // Refuse early, before anything starts, when a port we would listen on is taken.
 const ports: Array<[number, string]> = [[config.API_PORT, 'API_PORT']];
-if (embedded.temporal) ports.push([port(config.TEMPORAL_ADDRESS), 'TEMPORAL_ADDRESS'], [config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT']);
-if (embedded.mongo) ports.push([config.FERRETDB_PORT, 'FERRETDB_PORT']);
+if (embedded.temporal) ports.push([config.TEMPORAL_PORT, 'TEMPORAL_PORT'], [config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT']);
+if (embedded.mongo) ports.push([config.MONGODB_PORT, 'MONGODB_PORT']);
 if (embedded.simulator) ports.push([config.ESL_PORT, 'ESL_PORT'], [config.ESL_PORT + 1, 'ESL_PORT + 1 (simulator control API)']);
 for (const [p, name] of ports) {
   if (!(await portFree(p))) {
@@ -69,7 +69,7 @@ try {
     servers.push(
       startTemporal({
         ...base,
-        port: port(config.TEMPORAL_ADDRESS),
+        port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         dbFile: join(dataDir, 'temporal.db'),
@@ -78,7 +78,7 @@ try {
   }
   if (embedded.mongo) {
     servers.push(
-      startMongoStore({ ...base, port: config.FERRETDB_PORT, dataDir }).then(({ proc, uri, kind }) => {
+      startMongoStore({ ...base, port: config.MONGODB_PORT, dataDir }).then(({ proc, uri, kind }) => {
         watch(proc);
         env.MONGODB_URI = uri;
         log(`${kind} is the MongoDB store (${uri})`);
@@ -123,10 +123,6 @@ try {
   if (err instanceof ToolError) console.error(`campaign-runner: ${err.message}`);
   else console.error(`campaign-runner: ${(err as Error).message}`);
   await stopAll(1);
-}
-
-function port(address: string): number {
-  return Number(address.split(':').pop());
 }
 
 async function startSimulator(config: Config, env: NodeJS.ProcessEnv): Promise<Proc | undefined> {
