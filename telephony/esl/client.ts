@@ -341,6 +341,8 @@ export class EslClient extends EventEmitter {
     }
     this.conn = conn;
     const socket = conn.socket;
+    // modesl writes a command in several small writes; without this Nagle + delayed ACK add ~40 ms.
+    socket?.setNoDelay(true);
     conn.on('error', (err: Error) => {
       if (gen !== this.generation) return;
       const protocol = (err as Error & { eslProtocol?: boolean }).eslProtocol;
