@@ -88,7 +88,7 @@ try {
   if (embedded.simulator) servers.push(startSimulator(config, env).then((p) => void (p && watch(p))));
   await Promise.all(servers);
 
-  const tenant = await devSetup({ ...config, MONGODB_URI: env.MONGODB_URI ?? config.MONGODB_URI });
+  const tenant = await devSetup({ ...config, MONGODB_URI: env.MONGODB_URI ?? config.MONGODB_URI }, dataDir);
 
   const tsx = ['--import', 'tsx'];
   watch(startProc('worker', process.execPath, [...tsx, 'worker/index.ts'], { env, logDir }));

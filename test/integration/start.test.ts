@@ -60,6 +60,14 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
   });
 
+  it('creates the development tenant and prints a token the API accepts', async () => {
+    const token = /Token\s+(cr_\S+)/.exec(output)?.[1];
+    expect(token).toBeDefined();
+    const url = `http://127.0.0.1:${env.API_PORT}/v3/campaign`;
+    expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(url, { headers: { authorization: 'Bearer cr_wrong_token_0000000000' } })).status).toBe(401);
+  });
+
   it('a second start says which port is taken and starts nothing', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(1);
