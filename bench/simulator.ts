@@ -54,7 +54,7 @@ const simPid = await childPid(child.pid!);
 // ------------------------------------------------------------------ load connections
 class Conn {
   sock: net.Socket;
-  buf = Buffer.alloc(0);
+  buf: Buffer = Buffer.alloc(0);
   events = 0;
   bytes = 0;
   jobs = new Map<string, number>();
