@@ -1,12 +1,22 @@
 // Every side effect the workflows need, created once per worker with its connections.
+import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
+import type { EslPool } from '../telephony/esl/index.ts';
+import { createCallActivities } from './calls.ts';
+import { createDialActivities } from './dial.ts';
+import { createLeadActivities } from './leads.ts';
+import { createReconcileActivities } from './reconcile.ts';
 
 export interface ActivityDeps {
   config: Config;
   db: Db;
   logger: Logger;
+  /** FreeSWITCH nodes (dialing and reconciliation); absent in workers that do not dial. */
+  esl?: EslPool;
+  /** Client used to start lead workflows; default: the activity context's client. */
+  temporal?: Client;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +25,10 @@ export function createActivities(deps: ActivityDeps) {
       await deps.db.command({ ping: 1 });
       return `pong: ${message}`;
     },
+    ...createLeadActivities(deps),
+    ...createDialActivities(deps),
+    ...createCallActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

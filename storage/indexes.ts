@@ -24,6 +24,21 @@ export const INDEXES: Record<string, IndexDescription[]> = {
     { key: { domain_uuid: 1, extension: 1 }, name: 'tenant_extension_unique', unique: true },
     { key: { domain_uuid: 1, username: 1 }, name: 'tenant_username_unique', unique: true },
   ],
+  // The dialing engine (storage/leads.ts, storage/calls.ts).
+  leads: [
+    // The hopper: a campaign's `new` leads in dial order.
+    { key: { campaign_uuid: 1, status: 1, order: 1 }, name: 'campaign_status_order' },
+    // Reading back what one claim won.
+    { key: { claim: 1 }, name: 'claim' },
+    { key: { domain_uuid: 1, campaign_uuid: 1, created_at: 1 }, name: 'tenant_campaign_created' },
+  ],
+  // `_id` = call_id (unique by itself): the originate-sent mark.
+  calls: [
+    { key: { campaign_uuid: 1, created_at: 1 }, name: 'campaign_created' },
+    { key: { lead_uuid: 1 }, name: 'lead' },
+  ],
+  // `_id` = tenant:campaign:Idempotency-Key of POST /v3/autocall/import.
+  lead_import_keys: [{ key: { created_at: 1 }, name: 'created' }],
 };
 
 /**

@@ -22,5 +22,8 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     workflowsPath,
     activities: createActivities(deps),
+    // An originate activity waits for its call to be answered or to fail: many run at once, all
+    // asynchronous I/O, so the limit is high.
+    maxConcurrentActivityTaskExecutions: 2_000,
   });
 }

@@ -1,11 +1,15 @@
-// The worker process: connects to MongoDB and Temporal, logs the health of every dependency,
-// then runs the Temporal worker until SIGINT/SIGTERM (the SDK drains running activities first).
+// The worker process: connects to MongoDB, Temporal and the FreeSWITCH nodes, logs the health of
+// every dependency, then runs the Temporal worker and the ESL bridge until SIGINT/SIGTERM (the SDK
+// drains running activities first).
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/index.ts';
 import { createLogger } from '../config/log.ts';
 import { connectMongo } from '../storage/mongo.ts';
+import { ensureIndexes } from '../storage/indexes.ts';
 import { checkHealth } from '../api/health.ts';
 import { createWorker, installRuntime } from './create.ts';
+import { createEslPool, startEslBridge } from './esl-bridge.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger('worker', config.LOG_LEVEL);
@@ -15,16 +19,26 @@ const mongo = await connectMongo(config).catch((err: Error) => {
   logger.fatal({ uri: config.MONGODB_URI, err: err.message }, 'cannot reach MongoDB');
   process.exit(1);
 });
+await ensureIndexes(mongo.db).catch((err: Error) => logger.warn({ err: err.message }, 'indexes not ensured'));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }).catch((err: Error) => {
   logger.fatal({ address: config.TEMPORAL_ADDRESS, err: err.message }, 'cannot reach Temporal');
   process.exit(1);
 });
+const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 
 const health = await checkHealth({ config, db: mongo.db, temporal: connection });
 logger[health.status === 'ok' ? 'info' : 'warn'](health, 'dependencies at start');
 
-const worker = await createWorker(connection, { config, db: mongo.db, logger });
+// ESL: a node that is down now is retried in the background (the client reconnects).
+const esl = createEslPool(config, logger);
+esl.on('error', (err: Error) => logger.warn({ err: err.message }, 'esl error'));
+void esl.start().then((r) => logger.info({ nodes: r.map((x) => ({ node: x.node, ok: x.ok })) }, 'esl nodes'));
+const bridge = startEslBridge(esl, client, logger);
+
+const worker = await createWorker(connection, { config, db: mongo.db, logger, esl, temporal: client });
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
 await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
-await Promise.allSettled([connection.close(), mongo.close()]);
+bridge.stop();
+await Promise.allSettled([esl.close(), connection.close(), clientConnection.close(), mongo.close()]);
 logger.info('worker stopped');

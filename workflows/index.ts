@@ -3,6 +3,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 
+export { campaignRunWorkflow } from './campaign-run.ts';
+export { leadWorkflow } from './lead.ts';
+
 const { ping } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
 /** End-to-end check of the worker: a workflow that runs one activity. Used by tests and ops. */

@@ -1,0 +1,242 @@
+// Dialing: prepare an attempt (lead → dialing, its call id fixed), then originate it exactly once.
+//
+// Idempotency of the originate: the call id (= origination_uuid of the first leg, = the bgapi
+// Job-UUID) is fixed by the workflow before the activity runs and is the `_id` of the call record.
+// The record is inserted (state `sending`) BEFORE the originate is sent. A retried or replayed
+// activity finds the record (duplicate key) and does not send again: it asks FreeSWITCH whether
+// the call's channels exist (`uuid_exists`) and reports the call `live` (wait for its events) or
+// `gone` (over, or never sent: the outcome is then unknown, recorded as such — never a second dial).
+import { Context } from '@temporalio/activity';
+import { campaignsOf } from '../storage/campaigns.ts';
+import { callsOf, type CallDoc } from '../storage/calls.ts';
+import { leadsOf, type LeadDoc } from '../storage/leads.ts';
+import { isDuplicateKey } from '../storage/tenants.ts';
+import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR } from '../workflows/contract.ts';
+import type { ActivityDeps } from './index.ts';
+import { chooseCarrier, tenantCarriers } from './leads.ts';
+
+export interface AttemptPlan {
+  skip: false;
+  call_id: string;
+  leg_uuids: string[];
+  /** 1 for the first call. */
+  attempt: number;
+  first_attempt_at: number;
+  numbers: string[];
+  /** ',' (parallel) or '|' (serial) between legs. */
+  separator: ',' | '|';
+  gateway: string;
+  carrier_uuid: string;
+  caller_number: string;
+  call_timeout: number;
+  network: string;
+  masked: string;
+  phone_number: string;
+  /** The recall settings of the campaign at this attempt (domain/recall RecallSettings). */
+  recall: {
+    recall_times: number;
+    max_recall_count?: number;
+    recall_status: string[] | null;
+    schedule_recall: string;
+    schedule_recall_duration: number;
+    limit_recall_duration: number;
+    min_recall_duration?: number;
+  };
+}
+export type AttemptResult = AttemptPlan | { skip: true; reason: string };
+
+export interface OriginateInput {
+  plan: AttemptPlan;
+  lead_wf_id: string;
+  lead_uuid: string;
+  campaign_uuid: string;
+  domain_uuid: string;
+}
+
+export interface OriginateResult {
+  /** answered: +OK (wait for hangup of answered_uuid); failed: -ERR cause; live: a channel exists
+   *  after a retry (wait); gone: retry found no channel (outcome unknown). */
+  outcome: 'answered' | 'failed' | 'live' | 'gone';
+  cause?: string;
+  answered_uuid?: string;
+  node: string;
+  sent_at: number;
+}
+
+const DEFAULT_CALL_TIMEOUT = 30;
+
+/** `{globals}[origination_uuid=…]sofia/gateway/gw/n1|[…]…` — every leg its own origination_uuid. */
+export function buildDialString(plan: AttemptPlan, vars: Record<string, string>): string {
+  const globals = Object.entries(vars)
+    .map(([k, v]) => `${k}=${v.replace(/[,{}[\]\s]/g, '')}`)
+    .join(',');
+  const legs = plan.numbers.map((n, i) => `[origination_uuid=${plan.leg_uuids[i]}]sofia/gateway/${plan.gateway}/${n}`);
+  return `{${globals}}${legs.join(plan.separator)}`;
+}
+
+export function createDialActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  async function plan(lead: LeadDoc, call_id: string, extra: string[]): Promise<AttemptResult> {
+    const campaign = await campaignsOf(db).findOne({ _id: lead.campaign_uuid });
+    if (!campaign) return { skip: true, reason: 'campaign_gone' };
+    const carriers = await tenantCarriers(db, lead.domain_uuid);
+    const carrier = chooseCarrier(carriers, campaign.carrier_uuid, lead.network);
+    const mode = campaign.mode_call || 'direct';
+    const numbers = mode === 'direct' ? lead.phones.slice(0, 1) : lead.phones.slice(0, 1 + extra.length);
+    const callers = carrier?.caller_numbers ?? [];
+    const c = campaign as unknown as { max_recall_count?: number; min_recall_duration?: number };
+    return {
+      skip: false,
+      call_id,
+      leg_uuids: [call_id, ...extra].slice(0, numbers.length),
+      attempt: lead.attempts,
+      first_attempt_at: (lead.first_attempt_at ?? new Date()).getTime(),
+      numbers,
+      separator: mode === 'parralel' ? ',' : '|',
+      gateway: carrier?.gateway ?? '',
+      carrier_uuid: carrier?.carrier_uuid ?? '',
+      caller_number: callers.length ? callers[(lead.attempts - 1) % callers.length]! : '',
+      call_timeout: campaign.call_timeout > 0 ? campaign.call_timeout : DEFAULT_CALL_TIMEOUT,
+      network: lead.network,
+      masked: lead.masked,
+      phone_number: lead.phones[0] ?? lead.phone_number,
+      recall: {
+        recall_times: campaign.recall_times,
+        ...(c.max_recall_count !== undefined ? { max_recall_count: c.max_recall_count } : {}),
+        recall_status: campaign.recall_status,
+        schedule_recall: campaign.schedule_recall,
+        schedule_recall_duration: campaign.schedule_recall_duration,
+        limit_recall_duration: campaign.limit_recall_duration,
+        ...(c.min_recall_duration !== undefined ? { min_recall_duration: c.min_recall_duration } : {}),
+      },
+    };
+  }
+
+  return {
+    /**
+     * Lead → dialing with this attempt's call id fixed (the import's call_id for the first call,
+     * the workflow's `proposed_call_id` after). A retry finds the lead already dialing that call.
+     */
+    async beginAttempt(input: { lead_uuid: string; proposed_call_id: string; extra_leg_uuids: string[] }): Promise<AttemptResult> {
+      for (let i = 0; i < 3; i++) {
+        const lead = await leadsOf(db).findOne({ _id: input.lead_uuid });
+        if (!lead) return { skip: true, reason: 'lead_gone' };
+        if (lead.status === 'dialing' && lead.current_call_id) return plan(lead, lead.current_call_id, input.extra_leg_uuids);
+        if (lead.status !== 'queued' && lead.status !== 'waiting_recall') return { skip: true, reason: `lead_${lead.status}` };
+        const call_id = lead.attempts === 0 && lead.next_call_id ? lead.next_call_id : input.proposed_call_id;
+        const now = new Date();
+        const r = await leadsOf(db).findOneAndUpdate(
+          { _id: lead._id, status: lead.status, attempts: lead.attempts },
+          {
+            $set: { status: 'dialing', current_call_id: call_id, first_attempt_at: lead.first_attempt_at ?? now, next_attempt_at: null, updated_at: now },
+            $inc: { attempts: 1 },
+            $push: { call_ids: call_id },
+          },
+          { returnDocument: 'after' },
+        );
+        if (r) return plan(r, call_id, input.extra_leg_uuids);
+      }
+      return { skip: true, reason: 'lead_contended' };
+    },
+
+    async originate(input: OriginateInput): Promise<OriginateResult> {
+      const { plan: p } = input;
+      const esl = deps.esl;
+      if (!esl) throw new Error('no ESL pool in this worker');
+      const existing = await callsOf(db).findOne({ _id: p.call_id });
+      const node = existing?.node || esl.pick().name;
+      const vars: Record<string, string> = {
+        [APP_VAR]: APP_VAR_VALUE,
+        [LEAD_WF_VAR]: input.lead_wf_id,
+        [CALL_ID_VAR]: p.call_id,
+        campaign_uuid: input.campaign_uuid,
+        lead_uuid: input.lead_uuid,
+        originate_timeout: String(p.call_timeout),
+        ignore_early_media: 'true',
+      };
+      if (p.caller_number) vars.origination_caller_id_number = p.caller_number;
+      const dial = buildDialString(p, vars);
+      const command = `originate ${dial} &park()`;
+      const doc: CallDoc = {
+        _id: p.call_id,
+        call_id: p.call_id,
+        lead_uuid: input.lead_uuid,
+        campaign_uuid: input.campaign_uuid,
+        domain_uuid: input.domain_uuid,
+        attempt: p.attempt,
+        phone_number: p.phone_number,
+        dial_string: dial,
+        gateway: p.gateway,
+        leg_uuids: p.leg_uuids,
+        node,
+        state: 'sending',
+        dialed: true,
+        originate_sent_at: new Date(),
+        originate_result: '',
+        answered_uuid: '',
+        answered: false,
+        hangup_cause: '',
+        disposition: '',
+        report: '',
+        voice_bot_status: 0,
+        billsec: 0,
+        duration: 0,
+        waitsec: 0,
+        reconciled: false,
+        created_at: new Date(),
+        ended_at: null,
+      };
+      let mine = false;
+      if (!existing) {
+        try {
+          await callsOf(db).insertOne(doc);
+          mine = true;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      if (!mine) return reconcileSent(p.call_id);
+
+      const sentAt = Date.now();
+      const timer = setInterval(() => Context.current().heartbeat(), 2_000);
+      try {
+        const res = await esl.bgapi(node, command, { jobUuid: p.call_id, timeoutMs: (p.call_timeout + 60) * 1000 });
+        const body = res.body.trim();
+        const ok = res.ok;
+        const answered_uuid = ok ? body.replace(/^\+OK\s*/, '').trim() : '';
+        await callsOf(db).updateOne({ _id: p.call_id, state: 'sending' }, { $set: { state: 'sent', originate_result: body, answered_uuid } });
+        return ok
+          ? { outcome: 'answered', answered_uuid: answered_uuid || p.call_id, node, sent_at: sentAt }
+          : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt };
+      } catch (err) {
+        deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: no result, reconciling');
+        return reconcileSent(p.call_id);
+      } finally {
+        clearInterval(timer);
+      }
+
+      async function reconcileSent(call_id: string): Promise<OriginateResult> {
+        const rec = await callsOf(db).findOne({ _id: call_id });
+        const n = rec?.node ?? node;
+        const legs = rec?.leg_uuids ?? p.leg_uuids;
+        const sent = rec?.originate_sent_at?.getTime() ?? Date.now();
+        if (rec?.originate_result) {
+          const body = rec.originate_result;
+          if (body.startsWith('+OK')) return { outcome: 'answered', answered_uuid: rec.answered_uuid || call_id, node: n, sent_at: sent };
+          return { outcome: 'failed', cause: body.replace(/^-ERR\s*/, ''), node: n, sent_at: sent };
+        }
+        for (const u of legs) {
+          if (await uuidExists(deps, n, u)) return { outcome: 'live', answered_uuid: u, node: n, sent_at: sent };
+        }
+        return { outcome: 'gone', node: n, sent_at: sent };
+      }
+    },
+  };
+}
+
+export async function uuidExists(deps: ActivityDeps, node: string, uuid: string): Promise<boolean> {
+  if (!deps.esl) throw new Error('no ESL pool in this worker');
+  const out = await deps.esl.api(node, `uuid_exists ${uuid}`);
+  return out.trim() === 'true';
+}

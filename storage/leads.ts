@@ -1,0 +1,152 @@
+// Leads (collection `leads`, `_id` = lead_uuid) and the import idempotency keys. A lead moves
+//   new → queued (claimed by a run's hopper) → dialing → waiting_recall → dialing … → done
+// or straight to `invalid` (a number that cannot be dialed) — every move a conditional update, so
+// two runs or a retried activity never take the same lead twice. No transactions (FerretDB).
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import { maskNumber, parsePhone, type Network } from '../domain/phone.ts';
+import { isDuplicateKey } from './tenants.ts';
+
+export type LeadStatus = 'new' | 'queued' | 'dialing' | 'waiting_recall' | 'done' | 'invalid';
+
+export interface LeadDoc {
+  _id: string;
+  lead_uuid: string;
+  domain_uuid: string;
+  campaign_uuid: string;
+  /** As the customer sent it. */
+  phone_number: string;
+  /** Every number of the customer, national form, the valid ones (mode_call uses them). */
+  phones: string[];
+  network: Network | '';
+  masked: string;
+  param: Record<string, unknown>;
+  source: 'v3_import' | 'v2_queue' | 'voice_bot';
+  status: LeadStatus;
+  /** Dial order within the campaign (import order). */
+  order: number;
+  /** Calls placed so far. */
+  attempts: number;
+  first_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+  /** origination_uuid the next attempt uses (fixed at import for the first one: the import's call_id). */
+  next_call_id: string;
+  /** The call in progress (set when dialing). */
+  current_call_id: string;
+  call_ids: string[];
+  /** Result word of the last call (answered, busy, no-answered, …). */
+  disposition: string;
+  claim: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ImportKeyDoc {
+  _id: string;
+  lead_uuid: string;
+  call_id: string;
+  created_at: Date;
+}
+
+export const leadsOf = (db: Db): Collection<LeadDoc> => db.collection<LeadDoc>('leads');
+export const importKeysOf = (db: Db): Collection<ImportKeyDoc> => db.collection<ImportKeyDoc>('lead_import_keys');
+
+
+let seq = 0;
+/** Monotonic within a process, roughly time-ordered across processes. */
+export function nextOrder(now = Date.now()): number {
+  seq = (seq + 1) % 1000;
+  return now * 1000 + seq;
+}
+
+export interface NewLead {
+  domain_uuid: string;
+  campaign_uuid: string;
+  phone_number: string;
+  /** Further numbers of the same customer (v2 `mobiles`). */
+  more_numbers?: string[];
+  param: Record<string, unknown>;
+  source: LeadDoc['source'];
+}
+
+/** Build (not store) a lead: numbers parsed; no valid number → status `invalid`. */
+export function buildLead(input: NewLead, now = new Date()): LeadDoc {
+  const lead_uuid = randomUUID();
+  const parsed = [input.phone_number, ...(input.more_numbers ?? [])].map((n) => parsePhone(n));
+  const phones = parsed.flatMap((p) => (p.ok ? [p.national] : []));
+  const first = parsed.find((p) => p.ok);
+  return {
+    _id: lead_uuid,
+    lead_uuid,
+    domain_uuid: input.domain_uuid,
+    campaign_uuid: input.campaign_uuid,
+    phone_number: input.phone_number,
+    phones,
+    network: first && first.ok ? first.network : '',
+    masked: maskNumber(input.phone_number),
+    param: input.param,
+    source: input.source,
+    status: phones.length ? 'new' : 'invalid',
+    order: nextOrder(now.getTime()),
+    attempts: 0,
+    first_attempt_at: null,
+    next_attempt_at: null,
+    next_call_id: randomUUID(),
+    current_call_id: '',
+    call_ids: [],
+    disposition: phones.length ? '' : 'invalid-number',
+    claim: '',
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export async function insertLead(db: Db, lead: LeadDoc): Promise<void> {
+  await leadsOf(db).insertOne(lead);
+}
+
+/**
+ * Remember an import's idempotency key; returns the lead it already names, or null when the key is
+ * new (then it now names `lead`).
+ */
+export async function rememberImportKey(db: Db, key: string, lead: LeadDoc): Promise<ImportKeyDoc | null> {
+  try {
+    await importKeysOf(db).insertOne({ _id: key, lead_uuid: lead.lead_uuid, call_id: lead.next_call_id, created_at: new Date() });
+    return null;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return importKeysOf(db).findOne({ _id: key });
+  }
+}
+
+/**
+ * Claim up to `limit` new leads of a campaign, in dial order: one conditional updateMany with a
+ * claim token, then read back what this token won (a concurrent claimer wins the others).
+ */
+export async function claimLeads(db: Db, campaign_uuid: string, limit: number, descending = false): Promise<LeadDoc[]> {
+  if (limit <= 0) return [];
+  const ids = await leadsOf(db)
+    .find({ campaign_uuid, status: 'new' }, { projection: { _id: 1 } })
+    .sort({ order: descending ? -1 : 1 })
+    .limit(limit)
+    .toArray();
+  if (!ids.length) return [];
+  const claim = randomUUID();
+  await leadsOf(db).updateMany(
+    { _id: { $in: ids.map((d) => d._id) }, status: 'new' },
+    { $set: { status: 'queued', claim, updated_at: new Date() } },
+  );
+  const won = await leadsOf(db).find({ claim }).toArray();
+  return won.sort((a, b) => (descending ? b.order - a.order : a.order - b.order));
+}
+
+/** Give claimed leads back (a stopped run). */
+export async function unclaimLeads(db: Db, lead_uuids: string[]): Promise<number> {
+  if (!lead_uuids.length) return 0;
+  const r = await leadsOf(db).updateMany({ _id: { $in: lead_uuids }, status: 'queued' }, { $set: { status: 'new', claim: '', updated_at: new Date() } });
+  return r.modifiedCount;
+}
+
+export async function getLead(db: Db, lead_uuid: string): Promise<LeadDoc | null> {
+  return leadsOf(db).findOne({ _id: lead_uuid });
+}

@@ -1,0 +1,153 @@
+// The dialing engine on real servers: the simulator (in this process, free port), the Temporal dev
+// server and the store from the global setup, and the worker (in-process, or a child process for
+// the SIGKILL test). Helpers create a tenant, a carrier, a campaign and leads straight in MongoDB.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createLogger } from '../../config/log.ts';
+import type { Config } from '../../config/index.ts';
+import { defaultSettings, type CampaignSettings } from '../../domain/campaign.ts';
+import { startSimulator, type Simulator } from '../../telephony/simulator/server.ts';
+import type { RulesInput } from '../../telephony/simulator/rules.ts';
+import { createCampaign } from '../../storage/campaigns.ts';
+import { carriers } from '../../storage/directory.ts';
+import { ensureIndexes } from '../../storage/indexes.ts';
+import { buildLead, insertLead, leadsOf, type LeadDoc } from '../../storage/leads.ts';
+import { callsOf } from '../../storage/calls.ts';
+import { connectMongo, type Mongo } from '../../storage/mongo.ts';
+import { createTenant, type Tenant } from '../../storage/tenants.ts';
+import { createWorker, installRuntime } from '../../worker/create.ts';
+import { createEslPool, startEslBridge, type EslBridge } from '../../worker/esl-bridge.ts';
+import type { EslPool } from '../../telephony/esl/index.ts';
+import { campaignRunWorkflowId, progressQuery, type EngineOptions, type Progress } from '../../workflows/contract.ts';
+import { testConfig } from '../helpers/env.ts';
+
+export const GATEWAY = 'gw-test';
+
+export interface Engine {
+  config: Config;
+  sim: Simulator;
+  mongo: Mongo;
+  client: Client;
+  tenant: Tenant;
+  token: string;
+  carrier_uuid: string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  campaign(settings: Partial<CampaignSettings>): Promise<string>;
+  addLeads(campaign_uuid: string, numbers: string[]): Promise<LeadDoc[]>;
+  startRun(campaign_uuid: string, options?: EngineOptions): Promise<void>;
+  progress(campaign_uuid: string): Promise<Progress>;
+  close(): Promise<void>;
+}
+
+export async function startEngine(rules: RulesInput, opts: { inProcessWorker?: boolean; timeScale?: number } = {}): Promise<Engine> {
+  installRuntime();
+  const sim = await startSimulator({ port: 0, rules, timeScale: opts.timeScale ?? 0.01 });
+  const config = testConfig({ ESL_HOST: '127.0.0.1', ESL_PORT: String(sim.port), ESL_PASSWORD: sim.password });
+  const mongo = await connectMongo(config);
+  await ensureIndexes(mongo.db);
+  const { tenant, token } = await createTenant(mongo.db, { name: 'engine' });
+  const carrier = await carriers(mongo.db).create(tenant.domain_uuid, {
+    carrier_name: 'test carrier',
+    gateway: GATEWAY,
+    caller_numbers: ['02873001234'],
+    networks: [],
+    cps: 0,
+    description: '',
+  });
+  const conn = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: conn, namespace: config.TEMPORAL_NAMESPACE });
+  const logger = createLogger('engine-test', config.LOG_LEVEL);
+
+  let running: { worker: Worker; done: Promise<void>; native: NativeConnection; pool: EslPool; bridge: EslBridge } | undefined;
+
+  const engine: Engine = {
+    config,
+    sim,
+    mongo,
+    client,
+    tenant,
+    token,
+    carrier_uuid: carrier.carrier_uuid,
+    async startWorker() {
+      const native = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      const pool = createEslPool(config);
+      pool.on('error', () => {});
+      await pool.start();
+      const bridge = startEslBridge(pool, client, logger);
+      const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
+      const done = worker.run();
+      running = { worker, done, native, pool, bridge };
+    },
+    async stopWorker() {
+      if (!running) return;
+      const r = running;
+      running = undefined;
+      r.worker.shutdown();
+      await r.done.catch(() => {});
+      r.bridge.stop();
+      await Promise.allSettled([r.pool.close(), r.native.close()]);
+    },
+    async campaign(settings) {
+      const doc = await createCampaign(mongo.db, tenant.domain_uuid, {
+        ...defaultSettings('autocall'),
+        campaign_name: `c-${Math.random().toString(36).slice(2)}`,
+        type: 'autocall',
+        active: true,
+        carrier_uuid: carrier.carrier_uuid,
+        template_name: '',
+        carrier_name: carrier.carrier_name,
+        ...settings,
+      } as never);
+      return doc.campaign_uuid;
+    },
+    async addLeads(campaign_uuid, numbers) {
+      const out: LeadDoc[] = [];
+      for (const n of numbers) {
+        const lead = buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid, phone_number: n, param: {}, source: 'v3_import' });
+        await insertLead(mongo.db, lead);
+        out.push(lead);
+      }
+      return out;
+    },
+    async startRun(campaign_uuid, options) {
+      await client.workflow.start('campaignRunWorkflow', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: campaignRunWorkflowId(campaign_uuid),
+        args: [{ campaign_uuid, domain_uuid: tenant.domain_uuid, options }],
+      });
+    },
+    progress(campaign_uuid) {
+      return client.workflow.getHandle(campaignRunWorkflowId(campaign_uuid)).query(progressQuery);
+    },
+    async close() {
+      await engine.stopWorker();
+      await mongo.db.dropDatabase().catch(() => {});
+      await Promise.allSettled([conn.close(), mongo.close(), sim.close()]);
+    },
+  };
+  if (opts.inProcessWorker !== false) await engine.startWorker();
+  return engine;
+}
+
+/** Poll until `check` returns a truthy value (or throw with the last value after `timeoutMs`). */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const leadsOfCampaign = (e: Engine, campaign_uuid: string) => leadsOf(e.mongo.db).find({ campaign_uuid }).toArray();
+export const callsOfCampaign = (e: Engine, campaign_uuid: string) => callsOf(e.mongo.db).find({ campaign_uuid }).toArray();
+
+/** Every originate of a campaign in the simulator's log. */
+export const originatesOf = (e: Engine, campaign_uuid: string) => e.sim.callLog.byVariable('campaign_uuid', campaign_uuid);

@@ -1,0 +1,199 @@
+// The public interface of the dialing engine's workflows, in one place: workflow ids, signal /
+// update / query names and their payloads. The API, the worker, the ESL bridge and ops scripts
+// (`temporal workflow signal --name …`) all take names from here; the README lists each one.
+// Pure: imports only @temporalio/workflow's define* helpers, safe in the workflow bundle.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+// ---- ids -----------------------------------------------------------------------------------------
+
+export const TASK_QUEUE_NOTE = 'the worker task queue (TEMPORAL_TASK_QUEUE)';
+export const campaignRunWorkflowId = (campaign_uuid: string): string => `campaign-run:${campaign_uuid}`;
+export const leadWorkflowId = (lead_uuid: string): string => `lead:${lead_uuid}`;
+/** Channel variable carrying the lead workflow id on every call we place (the bridge reads it). */
+export const LEAD_WF_VAR = 'cr_lead_wf';
+/** Channel variable carrying the call id (= origination_uuid of the first leg). */
+export const CALL_ID_VAR = 'cr_call_id';
+/** Constant channel variable the bridge filters on: only our calls' events reach the worker. */
+export const APP_VAR = 'cr_app';
+export const APP_VAR_VALUE = 'campaign-runner';
+
+// ---- shared types --------------------------------------------------------------------------------
+
+export type NetworkName = 'viettel' | 'mobi' | 'vina' | 'tel' | 'offnet';
+
+/** What a campaign run needs to know of a lead to grant it a slot. */
+export interface LeadRef {
+  lead_uuid: string;
+  network: NetworkName;
+  /** Carrier the lead's calls go out on ('' = none found). */
+  carrier_uuid: string;
+  /** When it became ready to dial (ms). */
+  readyAt: number;
+  /** Masked number, for the Web UI memo. */
+  masked?: string;
+}
+
+/** Test and ops knobs of a run (all optional). */
+export interface EngineOptions {
+  /** How long a lead waits for its call's hangup event before reconciling (default 30 s). */
+  reconcileAfterMs?: number;
+  /** Floor of an `after` recall (domain/recall AFTER_FLOOR_MS, default 30 s). */
+  recallFloorMs?: number;
+  /** How often an idle run looks for new leads in MongoDB without a `leadsAdded` signal (default 5 s). */
+  pollLeadsMs?: number;
+  /** Continue-as-new after this many history events (default 4000; Temporal's suggestion also counts). */
+  maxHistoryEvents?: number;
+}
+
+export interface CampaignRunInput {
+  campaign_uuid: string;
+  domain_uuid: string;
+  options?: EngineOptions;
+  /** Carried through continue-as-new. */
+  carried?: CarriedState;
+}
+
+export interface CarriedState {
+  status: RunStatus;
+  /** Leads holding a slot, by lead uuid. */
+  active: Record<string, LeadRef>;
+  /** Recalls waiting for a slot, in arrival order. */
+  waiting: LeadRef[];
+  /** Claimed fresh leads not yet started. */
+  hopper: LeadRef[];
+  progress: Progress;
+  lastGrantAt: Record<string, number>;
+}
+
+export type RunStatus = 'start' | 'pause' | 'stop';
+
+export interface Progress {
+  campaign_uuid: string;
+  status: RunStatus;
+  /** Inside the dialing window now. */
+  window_open: boolean;
+  /** Next window opening (ms), when closed. */
+  next_opening: number | null;
+  /** Calls up (slots held). */
+  dialing: number;
+  /** Recalls waiting for a slot. */
+  waiting: number;
+  /** Claimed leads not yet dialed. */
+  hopper: number;
+  /** Leads handed to lead workflows (fresh starts). */
+  started: number;
+  /** Calls finished. */
+  calls: number;
+  /** Leads finished for good. */
+  done: number;
+  /** Finished calls per recall_status word / answered. */
+  by_disposition: Record<string, number>;
+  /** Highest number of slots held at once in this run. */
+  max_dialing: number;
+}
+
+// ---- campaign run: signals, updates, queries ------------------------------------------------------
+
+/** Stop placing new calls; calls up finish. Payload: none. */
+export const pauseSignal = defineSignal('pause');
+/** Dial again (also what run/start sends to a running run). Payload: none. */
+export const resumeSignal = defineSignal('resume');
+/** Stop the run: no new calls, claimed leads go back to `new`, the run ends once calls are down. */
+export const stopSignal = defineSignal('stop');
+/** The campaign was changed (PUT): the run reloads it from MongoDB. Payload: none. */
+export const configChangedSignal = defineSignal('configChanged');
+/** New leads were stored for this campaign: look now instead of at the next poll. Payload: none. */
+export const leadsAddedSignal = defineSignal('leadsAdded');
+
+export interface RequestSlotPayload {
+  lead: LeadRef;
+}
+/** A lead (after its recall timer) asks for a slot. */
+export const requestSlotSignal = defineSignal<[RequestSlotPayload]>('requestSlot');
+
+export interface ReleaseSlotPayload {
+  lead_uuid: string;
+  /** Call result word: answered or a recall_status word; '' when no call was placed. */
+  disposition: string;
+  /** true when no further attempt will be made. */
+  final: boolean;
+  /** A call was placed (counts in `calls`). */
+  called: boolean;
+}
+/** A lead's call is over: its slot is free. */
+export const releaseSlotSignal = defineSignal<[ReleaseSlotPayload]>('releaseSlot');
+
+/** Progress of the run. */
+export const progressQuery = defineQuery<Progress>('progress');
+
+/** Same as the pause/resume/stop signals, as an update that answers with the new progress. */
+export const setStatusUpdate = defineUpdate<Progress, [RunStatus]>('setStatus');
+
+// ---- lead workflow -------------------------------------------------------------------------------
+
+export interface LeadInput {
+  lead_uuid: string;
+  campaign_uuid: string;
+  domain_uuid: string;
+  /** The campaign granted a slot with the start (fresh leads). */
+  slotGranted: boolean;
+  options?: EngineOptions;
+}
+
+/** The campaign gives the lead a slot. Payload: none. */
+export const slotGrantedSignal = defineSignal('slotGranted');
+/** The run stopped: the lead goes back to `new` and its workflow ends. Payload: none. */
+export const runStoppedSignal = defineSignal('runStopped');
+
+/** One channel event of one of our calls, as the ESL bridge forwards it. */
+export interface CallEventPayload {
+  /** CHANNEL_ANSWER or CHANNEL_HANGUP_COMPLETE. */
+  event: string;
+  call_id: string;
+  /** Unique-ID of the channel (leg). */
+  uuid: string;
+  hangup_cause?: string;
+  billsec?: number;
+  duration?: number;
+  waitsec?: number;
+  answer_epoch?: number;
+  amd_result?: string;
+  sip_term_status?: string;
+  /** Event time, ms. */
+  at: number;
+}
+export const callEventSignal = defineSignal<[CallEventPayload]>('callEvent');
+
+export interface LeadState {
+  lead_uuid: string;
+  status: 'waiting_slot' | 'dialing' | 'waiting_recall' | 'done' | 'stopped';
+  attempts: number;
+  call_id: string;
+  disposition: string;
+  next_attempt_at: number | null;
+}
+export const leadStateQuery = defineQuery<LeadState>('leadState');
+
+// ---- activity payloads the workflows read (types only) --------------------------------------------
+
+/** The campaign as a run sees it (activity loadRunConfig). */
+export interface RunConfig {
+  campaign_uuid: string;
+  domain_uuid: string;
+  campaign_name: string;
+  /** The campaign's stored status (the run's own status comes from signals). */
+  status: string;
+  concurrent_call: number;
+  /** Per-network caps of simultaneous calls; 0 = no cap of its own. */
+  network: Record<NetworkName, number>;
+  /** domain/schedule DialWindow (JSON). */
+  window: { kind: 'always' } | { kind: 'weekly'; days: Array<Array<{ start: number; end: number }>> };
+  time_zone: string;
+  /** Leads claimed per batch. */
+  hopper: number;
+  priority_recall: string;
+  /** `desc` = newest lead first; anything else = import order. */
+  customer_order: string;
+  /** calls per second per carrier uuid (0 = no limit). */
+  carrier_cps: Record<string, number>;
+}

@@ -1,0 +1,192 @@
+// One lead's attempts: get a slot from the campaign run, originate (activity), wait for the call's
+// hangup event (signal from the ESL bridge; reconcile with uuid_exists when it does not come),
+// record the call, decide the recall, release the slot, sleep until the recall (holding no slot),
+// ask again. Deterministic: domain/causes and domain/recall are pure.
+import {
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { AttemptPlan, OriginateResult } from '../activities/dial.ts';
+import { classifyCall, wasAnswered } from '../domain/causes.ts';
+import { decideRecall } from '../domain/recall.ts';
+import {
+  callEventSignal,
+  campaignRunWorkflowId,
+  leadStateQuery,
+  releaseSlotSignal,
+  requestSlotSignal,
+  runStoppedSignal,
+  slotGrantedSignal,
+  type CallEventPayload,
+  type LeadInput,
+  type LeadState,
+  type NetworkName,
+} from './contract.ts';
+
+const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
+});
+const reconcile = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '500 ms', maximumInterval: '5 seconds' },
+});
+
+export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
+  const reconcileAfterMs = input.options?.reconcileAfterMs ?? 30_000;
+  const campaign = getExternalWorkflowHandle(campaignRunWorkflowId(input.campaign_uuid));
+  let granted = input.slotGranted;
+  let stopped = false;
+  const hangups = new Map<string, CallEventPayload>(); // by channel uuid
+  const state: LeadState = { lead_uuid: input.lead_uuid, status: granted ? 'dialing' : 'waiting_slot', attempts: 0, call_id: '', disposition: '', next_attempt_at: null };
+  let network: NetworkName = 'offnet';
+  let carrier = '';
+
+  setHandler(slotGrantedSignal, () => {
+    granted = true;
+  });
+  setHandler(runStoppedSignal, () => {
+    stopped = true;
+  });
+  setHandler(callEventSignal, (e) => {
+    if (e.event === 'CHANNEL_HANGUP_COMPLETE') hangups.set(e.uuid, e);
+  });
+  setHandler(leadStateQuery, () => state);
+
+  const release = async (disposition: string, final: boolean, called: boolean) => {
+    try {
+      await campaign.signal(releaseSlotSignal, { lead_uuid: input.lead_uuid, disposition, final, called });
+    } catch {
+      // The run is gone (stopped and ended): nothing holds the slot any more.
+    }
+  };
+  const park = async (): Promise<LeadState> => {
+    await store.parkLead({ lead_uuid: input.lead_uuid });
+    state.status = 'stopped';
+    upsertSearchAttributes({ LeadStatus: ['new'] });
+    return state;
+  };
+
+  for (;;) {
+    if (!granted) {
+      state.status = 'waiting_slot';
+      upsertSearchAttributes({ LeadStatus: ['waiting_slot'] });
+      try {
+        await campaign.signal(requestSlotSignal, { lead: { lead_uuid: input.lead_uuid, network, carrier_uuid: carrier, readyAt: Date.now() } });
+      } catch {
+        return park(); // no run: the next start claims the lead again
+      }
+      await condition(() => granted || stopped);
+      if (!granted) return park();
+    }
+    stopped = false;
+
+    const attempt = await store.beginAttempt({ lead_uuid: input.lead_uuid, proposed_call_id: uuid4(), extra_leg_uuids: [uuid4(), uuid4()] });
+    if (attempt.skip) {
+      await release('', true, false);
+      state.status = 'done';
+      return state;
+    }
+    const plan: AttemptPlan = attempt;
+    network = (plan.network || 'offnet') as NetworkName;
+    carrier = plan.carrier_uuid;
+    state.attempts = plan.attempt;
+    state.call_id = plan.call_id;
+    state.status = 'dialing';
+    upsertSearchAttributes({ LeadStatus: ['dialing'] });
+
+    let result: OriginateResult;
+    if (!plan.gateway || plan.numbers.length === 0) {
+      result = { outcome: 'failed', cause: 'INVALID_GATEWAY', node: '', sent_at: Date.now() };
+    } else {
+      const dial = proxyActivities<Activities>({
+        startToCloseTimeout: `${plan.call_timeout + 90} seconds`,
+        heartbeatTimeout: '10 seconds',
+        retry: { initialInterval: '500 ms', maximumInterval: '5 seconds' },
+      });
+      result = await dial.originate({
+        plan,
+        lead_wf_id: workflowInfo().workflowId,
+        lead_uuid: input.lead_uuid,
+        campaign_uuid: input.campaign_uuid,
+        domain_uuid: input.domain_uuid,
+      });
+    }
+
+    // Wait for the hangup of the answered leg; reconcile when it does not come.
+    let hangup: CallEventPayload | undefined;
+    let reconciled = false;
+    if (result.outcome === 'answered' || result.outcome === 'live') {
+      const uuid = result.answered_uuid ?? plan.call_id;
+      for (;;) {
+        const got = await condition(() => hangups.has(uuid), reconcileAfterMs);
+        if (got) {
+          hangup = hangups.get(uuid);
+          break;
+        }
+        const r = await reconcile.reconcileCall({ node: result.node, leg_uuids: [uuid] });
+        if (!r.exists) {
+          hangup = hangups.get(uuid); // may have arrived meanwhile
+          reconciled = !hangup;
+          break;
+        }
+      }
+    } else if (result.outcome === 'gone') {
+      reconciled = true;
+    } else {
+      hangup = [...hangups.values()].find((h) => plan.leg_uuids.includes(h.uuid));
+    }
+
+    const endedAt = hangup?.at ?? Date.now();
+    const answered = hangup ? wasAnswered({ billsec: hangup.billsec, answerEpoch: hangup.answer_epoch }) : result.outcome === 'answered' || result.outcome === 'live';
+    const cause = hangup?.hangup_cause ?? (result.outcome === 'failed' ? result.cause : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
+    const d = classifyCall({ hangupCause: cause, answered, amdResult: hangup?.amd_result });
+    const billsec = hangup?.billsec ?? 0;
+    const decision = decideRecall(
+      { settings: plan.recall, attempts: plan.attempt, firstAttemptAtMs: plan.first_attempt_at, lastCall: { status: d.status, human: d.human, retryable: d.retryable, billsec }, nowMs: endedAt },
+      input.options?.recallFloorMs !== undefined ? { afterFloorMs: input.options.recallFloorMs } : {},
+    );
+    await store.recordCall({
+      call_id: plan.call_id,
+      lead_uuid: input.lead_uuid,
+      campaign_uuid: input.campaign_uuid,
+      domain_uuid: input.domain_uuid,
+      attempt: plan.attempt,
+      phone_number: plan.phone_number,
+      dialed: !!plan.gateway,
+      answered: d.answered,
+      hangup_cause: d.cause,
+      disposition: d.status,
+      report: d.report,
+      voice_bot_status: d.voiceBotStatus,
+      billsec,
+      duration: hangup?.duration ?? Math.round((endedAt - result.sent_at) / 1000),
+      waitsec: hangup?.waitsec ?? 0,
+      reconciled,
+      ended_at: endedAt,
+      lead_status: decision.recall ? 'waiting_recall' : 'done',
+      next_attempt_at: decision.recall ? decision.atMs : null,
+    });
+    hangups.clear();
+    state.disposition = d.status;
+    granted = false;
+    await release(d.status, !decision.recall, true);
+    upsertSearchAttributes({ Disposition: [d.status], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
+    if (!decision.recall) {
+      state.status = 'done';
+      state.next_attempt_at = null;
+      return state;
+    }
+    state.status = 'waiting_recall';
+    state.next_attempt_at = decision.atMs;
+    // The recall timer; no slot is held meanwhile.
+    await sleep(Math.max(1, decision.atMs - Date.now()));
+  }
+}
