@@ -2,10 +2,15 @@
 import type { App } from './app.ts';
 import { mountCampaigns } from './v3/campaigns.ts';
 import { mountDirectory } from './v3/directory.ts';
+import { mountAutocall } from './v3/autocall.ts';
+import { mountRun } from './v1/run.ts';
 
 export function mountRoutes(app: App): void {
   // v3 campaigns (API.md §1) and the directory they refer to (templates, carriers, users).
   mountCampaigns(app);
   mountDirectory(app);
-  // v1/v3 autocall, v2 queues and the voice-bot API are mounted here.
+  // Running autocall (API.md §2): run start/pause/stop and lead import.
+  mountRun(app);
+  mountAutocall(app);
+  // v2 queues and the voice-bot API are mounted here.
 }

@@ -18,6 +18,7 @@ import type { Tenant } from '../../storage/tenants.ts';
 import type { App } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { type gojsonHook, translateIssues } from '../validation.ts';
+import { notifyRun } from '../v1/run.ts';
 import {
   ActiveBody,
   ActiveResult,
@@ -238,6 +239,8 @@ export function mountCampaigns(app: App): void {
       const set: Partial<NewCampaign> = { ...s, ...refs };
       const doc = await updateCampaign(db, tenant.domain_uuid, uuid, set).catch(rethrowDuplicate);
       if (!doc) throw notFound();
+      // A running campaign's run reloads its settings (caps, window, recalls) at once.
+      await notifyRun(c.get('deps').temporal, uuid, 'configChanged');
       return c.json({ campaign_uuid: doc.campaign_uuid }, 200);
     },
   );

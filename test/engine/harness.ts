@@ -131,13 +131,13 @@ export async function startEngine(rules: RulesInput, opts: { inProcessWorker?: b
 }
 
 /** Poll until `check` returns a truthy value (or throw with the last value after `timeoutMs`). */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 60_000, what = 'condition'): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     try {
       last = await check();
-      if (last) return last;
+      if (last) return last as NonNullable<T>;
     } catch {
       /* not yet */
     }

@@ -1,0 +1,116 @@
+// POST /v1/campaign/{uuid}/run/start|pause|stop (API.md §2): the campaign's run workflow
+// (`campaign-run:<uuid>`) is started (signal-with-start semantics: start it when none runs, else
+// signal `resume`), paused or stopped, and the campaign's `status` (and `run_id` on a new run) is
+// written to MongoDB. Body `{}` → `{"campaign_uuid"}`; unknown or another tenant's → 404.
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { getCampaign, updateCampaign } from '../../storage/campaigns.ts';
+import {
+  campaignRunWorkflowId,
+  pauseSignal,
+  resumeSignal,
+  stopSignal,
+  type CampaignRunInput,
+} from '../../workflows/contract.ts';
+import type { App, AppDeps } from '../app.ts';
+import { ApiError } from '../errors.ts';
+import { CampaignRef, ErrorBody, UuidParam } from '../v3/schemas.ts';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const err = (description: string) => json(ErrorBody, description);
+const tags = ['v1 autocall'];
+const EmptyBody = z.object({}).passthrough().openapi('EmptyBody', { example: {} });
+
+const route = (action: 'start' | 'pause' | 'stop', summary: string) =>
+  createRoute({
+    method: 'post',
+    path: `/v1/campaign/{uuid}/run/${action}`,
+    tags,
+    summary,
+    request: { params: UuidParam, body: { required: false, content: { 'application/json': { schema: EmptyBody } } } },
+    responses: {
+      200: json(CampaignRef, 'done'),
+      404: err('{"error":"Not Found"}'),
+      401: err('missing or invalid bearer token'),
+      503: err('Temporal is not reachable'),
+    },
+  });
+
+const notFound = () => new ApiError(404, { error: 'Not Found' });
+
+function temporalOf(deps: AppDeps): Client {
+  if (!deps.temporal) throw new ApiError(503, { error: 'the workflow engine is not available' });
+  return deps.temporal;
+}
+
+/** Is the run workflow open now? */
+async function isRunning(client: Client, campaign_uuid: string): Promise<boolean> {
+  try {
+    const d = await client.workflow.getHandle(campaignRunWorkflowId(campaign_uuid)).describe();
+    return d.status.name === 'RUNNING';
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return false;
+    throw e;
+  }
+}
+
+/** Signal the campaign's run if one is open (no run: nothing to tell). */
+export async function notifyRun(client: Client | undefined, campaign_uuid: string, signal: 'configChanged' | 'leadsAdded' | 'pause' | 'stop'): Promise<void> {
+  if (!client) return;
+  try {
+    await client.workflow.getHandle(campaignRunWorkflowId(campaign_uuid)).signal(signal);
+  } catch {
+    /* no open run */
+  }
+}
+
+export function mountRun(app: App): void {
+  app.openapi(route('start', 'Start (or resume) dialing an autocall campaign'), async (c) => {
+    const deps = c.get('deps');
+    const tenant = c.get('tenant');
+    const { uuid } = c.req.valid('param');
+    const doc = await getCampaign(deps.db, tenant.domain_uuid, uuid);
+    if (!doc) throw notFound();
+    const client = temporalOf(deps);
+    let run_id = doc.run_id;
+    if (await isRunning(client, uuid)) {
+      await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
+    } else {
+      const input: CampaignRunInput = { campaign_uuid: uuid, domain_uuid: tenant.domain_uuid };
+      try {
+        const h = await client.workflow.start('campaignRunWorkflow', {
+          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+          workflowId: campaignRunWorkflowId(uuid),
+          args: [input],
+          searchAttributes: { CampaignUuid: [uuid], TenantUuid: [tenant.domain_uuid], CampaignStatus: ['start'] },
+          memo: { campaign_name: doc.campaign_name },
+        });
+        run_id = h.firstExecutionRunId;
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+        await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
+      }
+    }
+    await updateCampaign(deps.db, tenant.domain_uuid, uuid, { status: 'start', run_id } as never);
+    return c.json({ campaign_uuid: uuid }, 200);
+  });
+
+  for (const action of ['pause', 'stop'] as const) {
+    app.openapi(route(action, action === 'pause' ? 'Pause dialing (calls up finish)' : 'Stop the run (calls up finish; claimed leads go back)'), async (c) => {
+      const deps = c.get('deps');
+      const tenant = c.get('tenant');
+      const { uuid } = c.req.valid('param');
+      const doc = await updateCampaign(deps.db, tenant.domain_uuid, uuid, { status: action } as never);
+      if (!doc) throw notFound();
+      if (deps.temporal) {
+        try {
+          await deps.temporal.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(action === 'pause' ? pauseSignal : stopSignal);
+        } catch (e) {
+          if (!(e instanceof WorkflowNotFoundError)) throw e;
+        }
+      }
+      return c.json({ campaign_uuid: uuid }, 200);
+    });
+  }
+}
+

@@ -1,0 +1,72 @@
+// POST /v3/autocall/import (API.md §2): store one lead and dial it promptly when the campaign runs.
+// → `{"call_id","lead_uuid","message":"success"}`; `call_id` is the origination uuid of the lead's
+// first call (fixed now). A number that cannot be dialed is stored as `invalid` with a call record
+// (invalid-number) and never dialed. Idempotency: an `Idempotency-Key` header makes a replay of the
+// same import (same tenant, campaign and key) answer the first lead instead of adding another;
+// without the header every request adds a lead.
+import { createRoute, z } from '@hono/zod-openapi';
+import { getCampaign } from '../../storage/campaigns.ts';
+import { callsOf } from '../../storage/calls.ts';
+import { buildLead, insertLead, rememberImportKey } from '../../storage/leads.ts';
+import { invalidCallRecord } from '../../activities/calls.ts';
+import type { App } from '../app.ts';
+import { ApiError } from '../errors.ts';
+import { notifyRun } from '../v1/run.ts';
+import { ErrorBody } from './schemas.ts';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export const ImportBody = z
+  .object({
+    campaign_uuid: z.string().min(1),
+    phone_number: z.string().min(1),
+    param: z.record(z.string(), z.unknown()),
+  })
+  .openapi('AutocallImport', {
+    example: { campaign_uuid: '7bbe986b-8a6e-404c-840b-781102b5aa07', phone_number: '0331111111', param: { ten: 'Nguyễn Văn A', sdt: '0331111111' } },
+  });
+
+const ImportResult = z.object({ call_id: z.string(), lead_uuid: z.string(), message: z.string() }).openapi('AutocallImportResult');
+
+const route = createRoute({
+  method: 'post',
+  path: '/v3/autocall/import',
+  tags: ['v3 autocall'],
+  summary: "Add one lead to an autocall campaign; it is dialed by the campaign's run",
+  request: {
+    body: { required: true, content: { 'application/json': { schema: ImportBody } } },
+    headers: z.object({ 'idempotency-key': z.string().max(200).optional() }),
+  },
+  responses: {
+    200: json(ImportResult, 'stored'),
+    400: json(ErrorBody, '{"error":[{"(root)":"campaign_uuid is required"}]}'),
+    401: json(ErrorBody, 'missing or invalid bearer token'),
+    404: json(ErrorBody, '{"error":"Not Found"}'),
+  },
+});
+
+export function mountAutocall(app: App): void {
+  app.openapi(route, async (c) => {
+    const deps = c.get('deps');
+    const tenant = c.get('tenant');
+    const b = c.req.valid('json');
+    const key = c.req.header('idempotency-key');
+    const campaign = await getCampaign(deps.db, tenant.domain_uuid, b.campaign_uuid.toLowerCase());
+    if (!campaign) throw new ApiError(404, { error: 'Not Found' });
+    const lead = buildLead({
+      domain_uuid: tenant.domain_uuid,
+      campaign_uuid: campaign.campaign_uuid,
+      phone_number: b.phone_number,
+      param: b.param,
+      source: 'v3_import',
+    });
+    if (key) {
+      const prior = await rememberImportKey(deps.db, `${tenant.domain_uuid}:${campaign.campaign_uuid}:${key}`, lead);
+      if (prior) return c.json({ call_id: prior.call_id, lead_uuid: prior.lead_uuid, message: 'success' }, 200);
+    }
+    await insertLead(deps.db, lead);
+    if (lead.status === 'invalid') await callsOf(deps.db).insertOne(invalidCallRecord(lead));
+    else await notifyRun(deps.temporal, campaign.campaign_uuid, 'leadsAdded');
+    return c.json({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, message: 'success' }, 200);
+  });
+}
