@@ -1,10 +1,13 @@
 // Campaigns and the call-centre queue and dialplan records each campaign owns. Every query is
 // scoped by `domain_uuid`, so another tenant's campaign is simply not found. Names are unique per
 // tenant by a unique index (two concurrent creates cannot both win); no transactions are used
-// (FerretDB has none): a create that fails half-way removes what it wrote.
+// (FerretDB has none): a create that fails half-way removes what it wrote. Reads go through a
+// version-checked per-tenant cache (campaign-cache.ts); every write here bumps the version —
+// code elsewhere that writes to `campaigns` must call `bumpVersion` too.
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import type { CampaignDoc, CampaignSettings, CampaignType } from '../domain/campaign.ts';
+import { bumpVersion, ordered, tenantCampaigns, writeThrough } from './campaign-cache.ts';
 import { isDuplicateKey } from './tenants.ts';
 
 export interface CallCenterQueueDoc {
@@ -62,7 +65,7 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
     updated_at: now,
   };
   try {
-    await campaignsOf(db).insertOne(doc);
+    await writeThrough(db, domain_uuid, () => campaignsOf(db).insertOne(doc), () => ({ upsert: doc }));
   } catch (err) {
     if (isDuplicateKey(err)) throw new DuplicateNameError();
     throw err;
@@ -91,7 +94,7 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
     });
   } catch (err) {
     await Promise.allSettled([
-      campaignsOf(db).deleteOne({ _id: campaign_uuid }),
+      writeThrough(db, domain_uuid, () => campaignsOf(db).deleteOne({ _id: campaign_uuid }), () => ({ remove: campaign_uuid })),
       queuesOf(db).deleteOne({ _id: call_center_queue_uuid }),
       dialplansOf(db).deleteOne({ _id: dialplan_uuid }),
     ]);
@@ -102,7 +105,8 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
 
 /** One campaign of one tenant, or null (unknown uuid or another tenant's). */
 export async function getCampaign(db: Db, domain_uuid: string, campaign_uuid: string): Promise<CampaignDoc | null> {
-  return campaignsOf(db).findOne({ _id: campaign_uuid, domain_uuid });
+  const e = await tenantCampaigns(db, domain_uuid, campaignsOf(db));
+  return e.byId.get(campaign_uuid) ?? null;
 }
 
 export interface ListQuery {
@@ -113,12 +117,11 @@ export interface ListQuery {
 
 /** A page of a tenant's campaigns, newest first, and the total matching the filter. */
 export async function listCampaigns(db: Db, domain_uuid: string, q: ListQuery): Promise<{ docs: CampaignDoc[]; total: number }> {
-  const filter: Filter<CampaignDoc> = q.type ? { domain_uuid, type: q.type } : { domain_uuid };
-  const [docs, total] = await Promise.all([
-    campaignsOf(db).find(filter).sort({ created_at: -1, _id: 1 }).skip(q.offset).limit(q.limit).toArray(),
-    campaignsOf(db).countDocuments(filter),
-  ]);
-  return { docs, total };
+  // Same result as find(filter).sort({created_at: -1, _id: 1}).skip().limit() + countDocuments,
+  // served from the cache.
+  const all = ordered(await tenantCampaigns(db, domain_uuid, campaignsOf(db)));
+  const matching = q.type ? all.filter((d) => d.type === q.type) : all;
+  return { docs: matching.slice(q.offset, q.offset + q.limit), total: matching.length };
 }
 
 /** Apply a partial update; null when the campaign is not the tenant's. Throws DuplicateNameError. */
@@ -131,10 +134,11 @@ export async function updateCampaign(
 ): Promise<CampaignDoc | null> {
   let doc: CampaignDoc | null;
   try {
-    doc = await campaignsOf(db).findOneAndUpdate(
-      { _id: campaign_uuid, domain_uuid },
-      { $set: { ...set, updated_at: now } },
-      { returnDocument: 'after' },
+    doc = await writeThrough(
+      db,
+      domain_uuid,
+      () => campaignsOf(db).findOneAndUpdate({ _id: campaign_uuid, domain_uuid }, { $set: { ...set, updated_at: now } }, { returnDocument: 'after' }),
+      (d) => (d ? { upsert: d } : null),
     );
   } catch (err) {
     if (isDuplicateKey(err)) throw new DuplicateNameError();
@@ -157,7 +161,12 @@ export type DeleteOutcome = 'deleted' | 'active' | 'not_found';
  * campaign activated concurrently is not deleted.
  */
 export async function deleteCampaign(db: Db, domain_uuid: string, campaign_uuid: string): Promise<DeleteOutcome> {
-  const doc = await campaignsOf(db).findOneAndDelete({ _id: campaign_uuid, domain_uuid, active: false });
+  const doc = await writeThrough(
+    db,
+    domain_uuid,
+    () => campaignsOf(db).findOneAndDelete({ _id: campaign_uuid, domain_uuid, active: false }),
+    (d) => (d ? { remove: campaign_uuid } : null),
+  );
   if (!doc) {
     const exists = await campaignsOf(db).findOne({ _id: campaign_uuid, domain_uuid }, { projection: { _id: 1 } });
     return exists ? 'active' : 'not_found';
@@ -179,6 +188,7 @@ export async function renameReference(
 ): Promise<void> {
   if (kind === 'template') await campaignsOf(db).updateMany({ domain_uuid, template_uuid: uuid }, { $set: { template_name: name } });
   else await campaignsOf(db).updateMany({ domain_uuid, carrier_uuid: uuid }, { $set: { carrier_name: name } });
+  await bumpVersion(db, domain_uuid);
 }
 
 /** Names of the tenant's campaigns that refer to a template / carrier / user (to refuse deleting it). */
