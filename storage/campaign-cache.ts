@@ -5,7 +5,8 @@
 //
 // How it stays correct: `campaign_versions` holds one document per tenant, `{_id: domain_uuid,
 // v}`, incremented after every write to that tenant's campaigns (`bumpVersion`). A read first
-// fetches `v`; a cache built at another version is rebuilt from the collection. A process that
+// fetches `v` (at most every VERSION_FRESH_MS per tenant, shared by concurrent reads); a cache
+// built at another version is rebuilt from the collection. A process that
 // wrote applies its own change in place when the increment shows no other write happened in
 // between, so it does not rebuild after its own writes. ANY code that writes to `campaigns`
 // directly must call `bumpVersion` afterwards (or use the functions in campaigns.ts).
@@ -37,9 +38,29 @@ function tenantCaches(db: Db): Map<string, Entry> {
   return m;
 }
 
-async function currentVersion(db: Db, domain_uuid: string): Promise<number> {
-  const d = await versionsOf(db).findOne({ _id: domain_uuid });
-  return d?.v ?? 0;
+/**
+ * How stale another process's write may look: the version is fetched at most once per this many
+ * ms per tenant, and concurrent reads share the fetch. This process's own writes are seen at once.
+ */
+export const VERSION_FRESH_MS = 100;
+const versionChecks = new WeakMap<Db, Map<string, { at: number; v: Promise<number> }>>();
+
+function currentVersion(db: Db, domain_uuid: string): Promise<number> {
+  let m = versionChecks.get(db);
+  if (!m) versionChecks.set(db, (m = new Map()));
+  const now = Date.now();
+  const hit = m.get(domain_uuid);
+  if (hit && now - hit.at < VERSION_FRESH_MS) return hit.v;
+  const v = versionsOf(db)
+    .findOne({ _id: domain_uuid })
+    .then((d) => d?.v ?? 0);
+  m.set(domain_uuid, { at: now, v });
+  v.catch(() => m.delete(domain_uuid));
+  return v;
+}
+
+function forgetVersion(db: Db, domain_uuid: string) {
+  versionChecks.get(db)?.delete(domain_uuid);
 }
 
 /** The tenant's campaigns as of now (from memory when nothing changed since). */
@@ -109,6 +130,7 @@ export async function writeThrough<T>(
 /** Mark a tenant's campaigns as changed (every process rebuilds its cache on its next read). */
 export async function bumpVersion(db: Db, domain_uuid: string, local?: { upsert?: CampaignDoc; remove?: string }): Promise<void> {
   const d = await versionsOf(db).findOneAndUpdate({ _id: domain_uuid }, { $inc: { v: 1 } }, { upsert: true, returnDocument: 'after' });
+  forgetVersion(db, domain_uuid); // this process reads its own write at once
   const m = tenantCaches(db);
   const e = m.get(domain_uuid);
   if (!e) return;

