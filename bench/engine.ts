@@ -1,0 +1,148 @@
+// Benchmark: end-to-end dial throughput of the engine (campaign run → lead workflows → originate
+// on the simulator) for N leads with short calls, beside a bare ESL loop (EslClient on modesl, the
+// same cap) against the same simulator: the limit.
+//
+//   npx tsx bench/engine.ts [--leads 2000] [--cap 500]
+//
+// Servers: TEMPORAL_ADDRESS / MONGODB_URI if set, else the dev server and store started here.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import pino from 'pino';
+import { parseConfig } from '../config/index.ts';
+import { defaultSettings } from '../domain/campaign.ts';
+import { freePort, type Proc } from '../scripts/lib/procs.ts';
+import { startMongoStore, startTemporal } from '../scripts/lib/stack.ts';
+import { createCampaign } from '../storage/campaigns.ts';
+import { carriers } from '../storage/directory.ts';
+import { ensureIndexes } from '../storage/indexes.ts';
+import { buildLead, leadsOf } from '../storage/leads.ts';
+import { connectMongo } from '../storage/mongo.ts';
+import { createTenant } from '../storage/tenants.ts';
+import { EslClient } from '../telephony/esl/index.ts';
+import { startSimulator } from '../telephony/simulator/server.ts';
+import { createWorker, installRuntime } from '../worker/create.ts';
+import { createEslPool, startEslBridge } from '../worker/esl-bridge.ts';
+import { campaignRunWorkflowId } from '../workflows/contract.ts';
+
+const { values: opt } = parseArgs({ options: { leads: { type: 'string', default: '2000' }, cap: { type: 'string', default: '500' } } });
+const N = Number(opt.leads);
+const CAP = Number(opt.cap);
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+const base = parseConfig(process.env);
+const tmp = mkdtempSync(join(tmpdir(), 'cr-bench-'));
+const started: Proc[] = [];
+const cache = { cacheDir: base.TOOLS_CACHE_DIR, logDir: join(tmp, 'logs'), log };
+let temporalAddress = process.env.TEMPORAL_ADDRESS;
+if (!temporalAddress) {
+  const port = await freePort();
+  started.push(await startTemporal({ ...cache, port, namespace: 'default' }));
+  temporalAddress = `127.0.0.1:${port}`;
+}
+let mongoUri = process.env.MONGODB_URI;
+if (!mongoUri) {
+  const store = await startMongoStore({ ...cache, port: await freePort(), dataDir: join(tmp, 'data') });
+  started.push(store.proc);
+  mongoUri = store.uri;
+}
+const sim = await startSimulator({
+  port: 0,
+  rules: { default: { action: 'answer', ringMs: 20, talkMs: 50 }, limits: { maxSessions: 100_000, sessionsPerSecond: 100_000 } },
+});
+const config = parseConfig({
+  ...process.env,
+  TEMPORAL_ADDRESS: temporalAddress,
+  MONGODB_URI: mongoUri,
+  MONGODB_DB: `bench_${randomUUID().slice(0, 8)}`,
+  TEMPORAL_TASK_QUEUE: `bench-${randomUUID().slice(0, 8)}`,
+  ESL_HOST: '127.0.0.1',
+  ESL_PORT: String(sim.port),
+  ESL_NODES: '',
+});
+
+function stats(entries: Array<{ at: number }>, t0: number) {
+  const ats = entries.map((e) => e.at).sort((a, b) => a - b);
+  const secs = (ats[ats.length - 1]! - ats[0]!) / 1000;
+  return { calls: ats.length, calls_per_s: Math.round(ats.length / Math.max(secs, 0.001)), first_after_ms: ats[0]! - t0, span_s: secs };
+}
+
+// 1. The limit: a bare loop on one ESL connection, CAP originates in flight.
+{
+  const c = new EslClient({ host: '127.0.0.1', port: sim.port, password: sim.password });
+  await c.start();
+  sim.callLog.clear();
+  const t0 = Date.now();
+  let next = 0;
+  const one = async (): Promise<void> => {
+    while (next < N) {
+      const i = next++;
+      const u = randomUUID();
+      await c.bgapi(`originate {origination_uuid=${u},campaign_uuid=bare,originate_timeout=30}sofia/gateway/gw/0986${String(i).padStart(6, '0')} &park()`, { jobUuid: u });
+    }
+  };
+  await Promise.all(Array.from({ length: CAP }, one));
+  const s = stats(sim.callLog.entries(), t0);
+  log(`bare ESL loop: ${JSON.stringify({ ...s, max_concurrent: sim.callLog.peakConcurrency() })}`);
+  await c.close();
+}
+
+// 2. The engine.
+installRuntime();
+const mongo = await connectMongo(config);
+await ensureIndexes(mongo.db);
+const { tenant } = await createTenant(mongo.db, { name: 'bench' });
+const carrier = await carriers(mongo.db).create(tenant.domain_uuid, { carrier_name: 'b', gateway: 'gw', caller_numbers: [], networks: [], cps: 0, description: '' });
+const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
+  ...defaultSettings('autocall'),
+  campaign_name: 'bench',
+  type: 'autocall',
+  concurrent_call: CAP,
+  hopper: 1000,
+  carrier_uuid: carrier.carrier_uuid,
+  template_name: '',
+  carrier_name: 'b',
+} as never);
+const docs = Array.from({ length: N }, (_, i) =>
+  buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid, phone_number: `0987${String(i).padStart(6, '0')}`, param: {}, source: 'v3_import' }),
+);
+for (let i = 0; i < docs.length; i += 500) await leadsOf(mongo.db).insertMany(docs.slice(i, i + 500));
+const conn = await Connection.connect({ address: temporalAddress });
+const client = new Client({ connection: conn });
+const native = await NativeConnection.connect({ address: temporalAddress });
+const pool = createEslPool(config);
+await pool.start();
+const logger = pino({ level: 'warn' });
+const bridge = startEslBridge(pool, client, logger);
+const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
+const running = worker.run();
+sim.callLog.clear();
+const t0 = Date.now();
+await client.workflow.start('campaignRunWorkflow', {
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  workflowId: campaignRunWorkflowId(campaign.campaign_uuid),
+  args: [{ campaign_uuid: campaign.campaign_uuid, domain_uuid: tenant.domain_uuid, options: { pollLeadsMs: 500 } }],
+});
+for (;;) {
+  const left = await leadsOf(mongo.db).countDocuments({ campaign_uuid: campaign.campaign_uuid, status: { $ne: 'done' } });
+  if (left === 0) break;
+  if (Date.now() - t0 > 600_000) throw new Error(`${left} leads not done after 10 min`);
+  await new Promise((r) => setTimeout(r, 250));
+}
+const tDone = Date.now();
+const s = stats(sim.callLog.entries(), t0);
+log(`engine: ${JSON.stringify({ ...s, all_done_s: (tDone - t0) / 1000, max_concurrent: sim.callLog.peakConcurrency(), bridge: bridge.stats() })}`);
+await client.workflow.getHandle(campaignRunWorkflowId(campaign.campaign_uuid)).terminate('bench done');
+worker.shutdown();
+await running;
+await Promise.allSettled([pool.close(), native.close(), conn.close()]);
+await mongo.db.dropDatabase();
+await mongo.close();
+await sim.close();
+await Promise.allSettled(started.map((p) => p.stop()));
+rmSync(tmp, { recursive: true, force: true });
+process.exit(0);
