@@ -2,6 +2,11 @@
 // including `parralel`), the stored document and the public object every GET returns, with the
 // `null` / `""` / `0` defaults the documented GET examples show. Pure: no I/O, no framework.
 
+import { RECALL_WORDS } from './causes.ts';
+import { NETWORKS, type Network } from './phone.ts';
+
+export { NETWORKS, type Network };
+
 export const CAMPAIGN_TYPES = ['autodialer', 'autocall', 'inbound', 'manual'] as const;
 export type CampaignType = (typeof CAMPAIGN_TYPES)[number];
 
@@ -13,19 +18,10 @@ export const SCHEDULE_RECALLS = ['after', 'minute'] as const;
 /** How a customer's several numbers are dialed. `parralel` is the documented spelling. */
 export const MODE_CALLS = ['direct', 'serial', 'parralel'] as const;
 export const PRIORITY_RECALLS = ['normal', 'recall'] as const;
-export const RECALL_STATUSES = [
-  'busy',
-  'failed',
-  'no-answered',
-  'not-available',
-  'voicemail',
-  'invalid-number',
-  'phone-block',
-  'congestion',
-] as const;
+/** The `recall_status` words: the one list lives beside the hangup-cause table. */
+export const RECALL_STATUSES = RECALL_WORDS;
 export const TYPE_AUTOCALLS = ['autocall_voice_tts', 'autocall_audio', 'autocall_voice_otp'] as const;
 export const CAMPAIGN_STATUSES = ['stop', 'start', 'pause'] as const;
-export const NETWORKS = ['viettel', 'mobi', 'vina', 'tel', 'offnet'] as const;
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
@@ -35,7 +31,6 @@ export type PriorityRecall = (typeof PRIORITY_RECALLS)[number];
 export type RecallStatus = (typeof RECALL_STATUSES)[number];
 export type TypeAutocall = (typeof TYPE_AUTOCALLS)[number];
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
-export type Network = (typeof NETWORKS)[number];
 
 /** Per-network numbers (see docs/api-v3-notes.md: a cap of simultaneous calls, 0 = no cap). */
 export type NetworkCaps = Record<Network, number>;
