@@ -32,7 +32,7 @@ export type RecallStatus = (typeof RECALL_STATUSES)[number];
 export type TypeAutocall = (typeof TYPE_AUTOCALLS)[number];
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-/** Per-network numbers (see docs/api-v3-notes.md: a cap of simultaneous calls, 0 = no cap). */
+/** Per-network numbers (README, v3 decisions: a cap of simultaneous calls, 0 = no cap). */
 export type NetworkCaps = Record<Network, number>;
 
 /** One weekly schedule: nanoseconds after local midnight (28800000000000 = 08:00). */
