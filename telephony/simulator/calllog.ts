@@ -85,13 +85,14 @@ export class CallLog extends EventEmitter {
     return this.list.flatMap((e) => e.legs.filter((l) => l.channel).map((l) => l.number));
   }
 
-  /** Highest number of simultaneously live channels seen in the log (optionally for one variable value). */
-  peakConcurrency(filter?: (e: CallLogEntry) => boolean): number {
+  /** Highest number of simultaneously live channels seen in the log, optionally only among the
+   *  originates `filter` accepts and, within them, the legs `legFilter` accepts (e.g. one network). */
+  peakConcurrency(filter?: (e: CallLogEntry) => boolean, legFilter?: (l: CallLogLeg) => boolean): number {
     const points: Array<[number, number]> = [];
     for (const e of this.list) {
       if (filter && !filter(e)) continue;
       for (const l of e.legs) {
-        if (!l.channel || l.createdAt === undefined) continue;
+        if (!l.channel || l.createdAt === undefined || (legFilter && !legFilter(l))) continue;
         points.push([l.createdAt, 1]);
         points.push([l.hangupAt ?? Number.MAX_SAFE_INTEGER, -1]);
       }
