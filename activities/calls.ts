@@ -34,6 +34,9 @@ export function createCallActivities(deps: ActivityDeps) {
     async recordCall(input: RecordCallInput): Promise<void> {
       const set: Partial<CallDoc> = {
         state: 'done',
+        // The leg that answered (or decided the outcome): with serial/parallel dialing not
+        // necessarily the first number the record was created with.
+        phone_number: input.phone_number,
         answered: input.answered,
         hangup_cause: input.hangup_cause,
         disposition: input.disposition,
@@ -56,7 +59,6 @@ export function createCallActivities(deps: ActivityDeps) {
               campaign_uuid: input.campaign_uuid,
               domain_uuid: input.domain_uuid,
               attempt: input.attempt,
-              phone_number: input.phone_number,
               dial_string: '',
               gateway: '',
               leg_uuids: [],

@@ -159,7 +159,7 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       campaign_uuid: input.campaign_uuid,
       domain_uuid: input.domain_uuid,
       attempt: plan.attempt,
-      phone_number: plan.phone_number,
+      phone_number: legNumber(plan, hangup?.uuid ?? result.answered_uuid),
       dialed: !!plan.gateway,
       answered: d.answered,
       hangup_cause: d.cause,
@@ -189,4 +189,11 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     // The recall timer; no slot is held meanwhile.
     await sleep(Math.max(1, decision.atMs - Date.now()));
   }
+}
+
+/** The number of the leg a call record is about: with serial or parallel dialing it may not be the
+ *  lead's first number (the answered leg's, or the leg whose hangup decided the outcome). */
+function legNumber(plan: { leg_uuids: string[]; numbers: string[]; phone_number: string }, uuid: string | undefined): string {
+  const i = uuid ? plan.leg_uuids.indexOf(uuid) : -1;
+  return (i >= 0 ? plan.numbers[i] : undefined) ?? plan.phone_number;
 }

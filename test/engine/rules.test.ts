@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallLogEntry } from '../../telephony/simulator/calllog.ts';
 import { buildLead, insertLead, type LeadDoc } from '../../storage/leads.ts';
-import { leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
+import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
 
 const ANSWER = { action: 'answer' as const, ringMs: 20, talkMs: 150 };
 const RULES = {
@@ -126,6 +126,15 @@ describe('campaign rules', () => {
     expect(parseLegs(b.dialString).separators).toEqual(['|']);
     expect(b.legs.filter((l) => l.channel).map((l) => l.number)).toEqual(['0981100003']);
     expect(e.sim.callLog.byNumber('0981100004').every((x) => !x.legs.some((l) => l.number === '0981100004' && l.channel))).toBe(true);
+
+    // Each call record names the number that answered, not the lead's first number.
+    const calls = await waitFor(async () => {
+      const cs = await callsOfCampaign(e, campaign);
+      return cs.length === 2 && cs.every((c) => c.state === 'done') ? cs : undefined;
+    });
+    const numberOf = (lead: LeadDoc) => calls.find((c) => c.lead_uuid === lead.lead_uuid)!.phone_number;
+    expect(numberOf(failover)).toBe('0981100002');
+    expect(numberOf(firstAnswers)).toBe('0981100003');
   });
 
   it('mode_call parralel: one originate with `,`, every leg its own origination_uuid, all ring', async () => {
