@@ -5,28 +5,17 @@ import { leadsOf } from '../storage/leads.ts';
 import { isDuplicateKey } from '../storage/tenants.ts';
 import type { ActivityDeps } from './index.ts';
 
-export interface RecordCallInput {
-  call_id: string;
-  lead_uuid: string;
-  campaign_uuid: string;
-  domain_uuid: string;
-  attempt: number;
-  phone_number: string;
-  dialed: boolean;
-  answered: boolean;
-  hangup_cause: string;
-  disposition: string;
-  report: string;
-  voice_bot_status: number;
-  billsec: number;
-  duration: number;
-  waitsec: number;
-  reconciled: boolean;
+/** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
+ *  workflow-safe) and what becomes of the lead. */
+export type RecordCallInput = Pick<
+  CallDoc,
+  | 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid' | 'attempt' | 'phone_number' | 'dialed' | 'answered'
+  | 'hangup_cause' | 'disposition' | 'report' | 'voice_bot_status' | 'billsec' | 'duration' | 'waitsec' | 'reconciled'
+> & {
   ended_at: number;
-  /** What becomes of the lead. */
   lead_status: 'done' | 'waiting_recall';
   next_attempt_at: number | null;
-}
+};
 
 export function createCallActivities(deps: ActivityDeps) {
   const { db } = deps;

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { toDialWindow } from '../domain/schedule.ts';
-import type { CampaignDoc } from '../domain/campaign.ts';
+import { networkCaps, type CampaignDoc } from '../domain/campaign.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { carriersOf, type CarrierDoc } from '../storage/directory.ts';
 import { claimLeads as claim, leadsOf, unclaimLeads as unclaim } from '../storage/leads.ts';
@@ -58,13 +58,7 @@ export function createLeadActivities(deps: ActivityDeps) {
         campaign_name: c.campaign_name,
         status: c.status,
         concurrent_call: c.concurrent_call ?? 0,
-        network: {
-          viettel: c.network?.viettel ?? 0,
-          mobi: c.network?.mobi ?? 0,
-          vina: c.network?.vina ?? 0,
-          tel: c.network?.tel ?? 0,
-          offnet: c.network?.offnet ?? 0,
-        },
+        network: networkCaps(c.network),
         window,
         time_zone: tenant?.time_zone ?? DEFAULT_TIME_ZONE,
         hopper: c.hopper > 0 ? c.hopper : DEFAULT_HOPPER,

@@ -35,6 +35,10 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /** Per-network numbers (README, v3 decisions: a cap of simultaneous calls, 0 = no cap). */
 export type NetworkCaps = Record<Network, number>;
 
+/** Every network's number, 0 where the stored campaign has none. */
+export const networkCaps = (n: Partial<NetworkCaps> | null | undefined): NetworkCaps =>
+  Object.fromEntries(NETWORKS.map((k) => [k, n?.[k] ?? 0])) as NetworkCaps;
+
 /** One weekly schedule: nanoseconds after local midnight (28800000000000 = 08:00). */
 export type WeeklySchedule = Record<`${(typeof WEEKDAYS)[number]}_${'start' | 'end'}_time`, number>;
 
@@ -272,13 +276,7 @@ export function toView(doc: CampaignDoc, timeZone: string): CampaignView {
     template_name: doc.template_name,
     carrier_name: doc.carrier_name,
     mode_call: doc.mode_call,
-    network: {
-      viettel: doc.network?.viettel ?? 0,
-      mobi: doc.network?.mobi ?? 0,
-      vina: doc.network?.vina ?? 0,
-      tel: doc.network?.tel ?? 0,
-      offnet: doc.network?.offnet ?? 0,
-    },
+    network: networkCaps(doc.network),
     run_id: doc.run_id,
     type_autocall: doc.type_autocall,
     call_timeout: doc.call_timeout,

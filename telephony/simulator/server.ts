@@ -7,7 +7,7 @@ import { Channel, localStamp, nowUs } from './channel.ts';
 import { CallLog, type CallLogEntry, type CallLogLeg } from './calllog.ts';
 import { isCause, SIP_TO_CAUSE, sipOf } from './causes.ts';
 import { parseOriginate, parseTarget, splitArgs, type Leg, type OriginateArgs } from './dialstring.ts';
-import { parseRules, RuleBook, type CalleeRule, type GatewayConfig, type Rules, type RulesInput } from './rules.ts';
+import { parseRules, RuleBook, seededRandom, type CalleeRule, type GatewayConfig, type Rules, type RulesInput } from './rules.ts';
 import {
   apiResponse,
   AUTH_REQUEST,
@@ -276,7 +276,7 @@ export class SimulatorImpl {
     this.seed = opts.seed ?? 1;
     this.rules = parseRules(opts.rules ?? {});
     this.ruleBook = new RuleBook(this.rules, this.seed);
-    this.lossRng = seededLoss(this.seed ^ 0x5eed);
+    this.lossRng = seededRandom(this.seed ^ 0x5eed);
     this.logFn = opts.log;
     this.server = net.createServer((s) => this.accept(s));
     this.server.on('error', (e) => this.logLine(`server error: ${String(e)}`));
@@ -1267,7 +1267,7 @@ export class SimulatorImpl {
   reseed(seed: number): void {
     this.seed = seed;
     this.ruleBook.reseed(seed);
-    this.lossRng = seededLoss(seed ^ 0x5eed);
+    this.lossRng = seededRandom(seed ^ 0x5eed);
   }
 }
 
@@ -1294,17 +1294,6 @@ function actionCause(action: string): string {
     default:
       return 'NORMAL_TEMPORARY_FAILURE';
   }
-}
-
-function seededLoss(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
