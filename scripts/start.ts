@@ -1,12 +1,12 @@
 // `npm start`: the whole system on this machine. Builds or finds the servers, starts what is not
 // configured elsewhere (Temporal dev server with its UI, FerretDB or mongod, the FreeSWITCH
 // simulator), then the worker and the API; prints where everything is; Ctrl-C stops it all.
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfigOrExit, type Config } from '../config/index.ts';
 import { portFree, startProc, waitReady, type Proc } from './lib/procs.ts';
 import { startMongoStore, startTemporal } from './lib/stack.ts';
 import { ToolError } from './lib/tools.ts';
+import { probeEslNode } from '../telephony/probe.ts';
 import { devSetup } from './lib/dev-setup.ts';
 import type { Health } from '../api/health.ts';
 
@@ -63,7 +63,6 @@ function watch(p: Proc) {
 }
 
 try {
-  const env: NodeJS.ProcessEnv = { ...process.env };
   const servers: Promise<void>[] = [];
   if (embedded.temporal) {
     servers.push(
@@ -80,19 +79,18 @@ try {
     servers.push(
       startMongoStore({ ...base, port: config.MONGODB_PORT, dataDir }).then(({ proc, uri, kind }) => {
         watch(proc);
-        env.MONGODB_URI = uri;
         log(`${kind} is the MongoDB store (${uri})`);
       }),
     );
   }
-  if (embedded.simulator) servers.push(startSimulator(config, env).then((p) => void (p && watch(p))));
+  if (embedded.simulator) servers.push(startSimulator(config).then((p) => void watch(p)));
   await Promise.all(servers);
 
-  const tenant = await devSetup({ ...config, MONGODB_URI: env.MONGODB_URI ?? config.MONGODB_URI }, dataDir);
+  const tenant = await devSetup(config, dataDir);
 
   const tsx = ['--import', 'tsx'];
-  watch(startProc('worker', process.execPath, [...tsx, 'worker/index.ts'], { env, logDir }));
-  const api = watch(startProc('api', process.execPath, [...tsx, 'api/server.ts'], { env, logDir }));
+  watch(startProc('worker', process.execPath, [...tsx, 'worker/index.ts'], { logDir }));
+  const api = watch(startProc('api', process.execPath, [...tsx, 'api/server.ts'], { logDir }));
   const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
   // Ready once the API answers with its store and Temporal up; an ESL node that is down (a real
   // FreeSWITCH being restarted, say) is reported, not fatal: the worker reconnects to it.
@@ -110,7 +108,7 @@ try {
     `  API docs     ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     `  Health       ${apiUrl}/healthz`,
     embedded.temporal ? `  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : `  Temporal     ${config.TEMPORAL_ADDRESS} (configured)`,
-    `  MongoDB      ${env.MONGODB_URI ?? config.MONGODB_URI}${embedded.mongo ? '' : ' (configured)'}`,
+    `  MongoDB      ${config.MONGODB_URI}${embedded.mongo ? '' : ' (configured)'}`,
     `  FreeSWITCH   ${config.eslNodes.map((n) => `${n.host}:${n.port}`).join(', ')}${embedded.simulator ? ' (simulator)' : ''}`,
     ...eslDown.map((e) => `  !! ESL node ${e.node} is down: ${e.error}`),
     `  Logs         ${logDir}`,
@@ -125,16 +123,10 @@ try {
   await stopAll(1);
 }
 
-async function startSimulator(config: Config, env: NodeJS.ProcessEnv): Promise<Proc | undefined> {
-  const cli = 'telephony/simulator/cli.ts';
-  if (!existsSync(cli)) {
-    log('the FreeSWITCH simulator is not built yet; ESL stays down');
-    return undefined;
-  }
-  const args = ['--import', 'tsx', cli, '--host', '127.0.0.1', '--port', String(config.ESL_PORT), '--password', config.ESL_PASSWORD];
+async function startSimulator(config: Config): Promise<Proc> {
+  const args = ['--import', 'tsx', 'telephony/simulator/cli.ts', '--host', '127.0.0.1', '--port', String(config.ESL_PORT), '--password', config.ESL_PASSWORD];
   if (config.SIM_RULES) args.push('--rules', config.SIM_RULES);
-  const proc = startProc('simulator', process.execPath, args, { env, logDir });
-  const { probeEslNode } = await import('../telephony/probe.ts');
+  const proc = startProc('simulator', process.execPath, args, { logDir });
   await waitReady(proc, 'FreeSWITCH simulator', async () => (await probeEslNode(config.eslNodes[0]!)).up, 30_000);
   return proc;
 }

@@ -131,7 +131,8 @@ function goRunner(tool: string, log: (l: string) => void): Runner {
     let packages = 0;
     let last = 0;
     return runCapture('go', args, opts, (line) => {
-      if (/^go: downloading /.test(line) || /^[\w.-]+\.[\w]+\//.test(line) || /^[a-z]/.test(line)) {
+      // `go: downloading <module>` and, with -v, one package path per line.
+      if (/^[a-z]/.test(line)) {
         packages++;
         if (Date.now() - last > 3000) {
           last = Date.now();
