@@ -1,8 +1,11 @@
 // The call record, completed once per call (`_id` = call_id), and the lead's state after it.
+// Every write is by `_id` and the lead has one writer (its workflow), so no conditional filters:
+// FerretDB indexes single-field `_id` filters only.
+import { scheduleCallDeliveries } from '../callbacks/schedule.ts';
 import { classifyCall } from '../domain/causes.ts';
-import { callsOf, type CallDoc } from '../storage/calls.ts';
+import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { leadsOf } from '../storage/leads.ts';
-import { isDuplicateKey } from '../storage/tenants.ts';
+import { noteForReport } from '../storage/report.ts';
 import type { ActivityDeps } from './index.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
@@ -10,9 +13,17 @@ import type { ActivityDeps } from './index.ts';
 export type RecordCallInput = Pick<
   CallDoc,
   | 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid' | 'attempt' | 'phone_number' | 'dialed' | 'answered'
-  | 'hangup_cause' | 'disposition' | 'report' | 'voice_bot_status' | 'billsec' | 'duration' | 'waitsec' | 'reconciled'
+  | 'hangup_cause' | 'q850' | 'disposition' | 'report' | 'voice_bot_status' | 'billsec' | 'duration' | 'waitsec' | 'reconciled'
+  | 'answered_uuid' | 'network' | 'carrier_uuid' | 'caller_number' | 'gateway' | 'digits'
 > & {
+  run_id?: string;
+  /** When the originate was sent (ms); the record's created_at when the call was never sent. */
+  sent_at: number;
+  answered_at: number | null;
   ended_at: number;
+  action_log?: Array<{ at: number; action: string; detail: string }>;
+  /** First attempt of the lead (ms), kept on the lead for limit_recall_duration. */
+  first_attempt_at: number;
   lead_status: 'done' | 'waiting_recall';
   next_attempt_at: number | null;
 };
@@ -21,61 +32,62 @@ export function createCallActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     async recordCall(input: RecordCallInput): Promise<void> {
-      const set: Partial<CallDoc> = {
-        state: 'done',
-        // The leg that answered (or decided the outcome): with serial/parallel dialing not
-        // necessarily the first number the record was created with.
-        phone_number: input.phone_number,
-        answered: input.answered,
-        hangup_cause: input.hangup_cause,
-        disposition: input.disposition,
-        report: input.report,
-        voice_bot_status: input.voice_bot_status,
-        billsec: input.billsec,
-        duration: input.duration,
-        waitsec: input.waitsec,
-        reconciled: input.reconciled,
-        ended_at: new Date(input.ended_at),
-      };
-      try {
-        await callsOf(db).updateOne(
-          { _id: input.call_id, state: { $ne: 'done' } },
-          {
-            $set: set,
-            $setOnInsert: {
-              call_id: input.call_id,
-              lead_uuid: input.lead_uuid,
-              campaign_uuid: input.campaign_uuid,
-              domain_uuid: input.domain_uuid,
-              attempt: input.attempt,
-              dial_string: '',
-              gateway: '',
-              leg_uuids: [],
-              node: '',
-              dialed: input.dialed,
-              originate_sent_at: null,
-              originate_result: '',
-              answered_uuid: '',
-              created_at: new Date(),
-            },
-          },
-          { upsert: true },
-        );
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err; // already done: recorded by an earlier try
+      const calls = callsOf(db);
+      const existing = await calls.findOne({ _id: input.call_id });
+      let record: CallDoc;
+      if (existing?.state === 'done') {
+        record = existing; // an earlier try wrote it: the rest below is idempotent too
+      } else {
+        record = {
+          ...emptyCallRecord(input),
+          ...(existing ?? {}),
+          run_id: existing?.run_id || input.run_id || '',
+          attempt: input.attempt,
+          // The leg that answered (or decided the outcome): with serial/parallel dialing not
+          // necessarily the first number the record was created with.
+          phone_number: input.phone_number,
+          network: input.network,
+          carrier_uuid: input.carrier_uuid,
+          caller_number: input.caller_number,
+          gateway: input.gateway,
+          state: 'done',
+          dialed: input.dialed,
+          answered_uuid: input.answered_uuid,
+          answered: input.answered,
+          hangup_cause: input.hangup_cause,
+          q850: input.q850,
+          disposition: input.disposition,
+          report: input.report,
+          voice_bot_status: input.voice_bot_status,
+          billsec: input.billsec,
+          duration: input.duration,
+          waitsec: input.waitsec,
+          reconciled: input.reconciled,
+          created_at: existing?.created_at ?? new Date(input.sent_at),
+          answered_at: input.answered_at === null ? null : new Date(input.answered_at),
+          ended_at: new Date(input.ended_at),
+          digits: input.digits,
+          action_log: (input.action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
+        };
+        await calls.replaceOne({ _id: input.call_id }, record, { upsert: true });
       }
       await leadsOf(db).updateOne(
-        { _id: input.lead_uuid, current_call_id: input.call_id },
+        { _id: input.lead_uuid },
         {
           $set: {
             status: input.lead_status,
             disposition: input.disposition,
+            attempts: input.attempt,
+            first_attempt_at: new Date(input.first_attempt_at),
             current_call_id: '',
             next_attempt_at: input.next_attempt_at === null ? null : new Date(input.next_attempt_at),
             updated_at: new Date(),
           },
+          $addToSet: { call_ids: input.call_id },
         },
       );
+      await noteForReport(db, record);
+      await scheduleCallDeliveries(deps, record);
     },
   };
 }
@@ -85,31 +97,14 @@ export function invalidCallRecord(lead: { lead_uuid: string; campaign_uuid: stri
   const d = classifyCall({ hangupCause: 'INVALID_NUMBER_FORMAT', answered: false });
   const now = new Date();
   return {
-    _id: lead.next_call_id,
-    call_id: lead.next_call_id,
-    lead_uuid: lead.lead_uuid,
-    campaign_uuid: lead.campaign_uuid,
-    domain_uuid: lead.domain_uuid,
-    attempt: 0,
+    ...emptyCallRecord({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, campaign_uuid: lead.campaign_uuid, domain_uuid: lead.domain_uuid }),
     phone_number: lead.phone_number,
-    dial_string: '',
-    gateway: '',
-    leg_uuids: [],
-    node: '',
     state: 'done',
-    dialed: false,
-    originate_sent_at: null,
-    originate_result: '',
-    answered_uuid: '',
-    answered: false,
     hangup_cause: d.cause,
+    q850: d.q850,
     disposition: d.status,
     report: d.report,
     voice_bot_status: d.voiceBotStatus,
-    billsec: 0,
-    duration: 0,
-    waitsec: 0,
-    reconciled: false,
     created_at: now,
     ended_at: now,
   };

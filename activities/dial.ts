@@ -6,9 +6,12 @@
 // activity finds the record (duplicate key) and does not send again: it asks FreeSWITCH whether
 // the call's channels exist (`uuid_exists`) and reports the call `live` (wait for its events) or
 // `gone` (over, or never sent: the outcome is then unknown, recorded as such — never a second dial).
+// Writes per call: this insert, then the final record and the lead (activities/calls.ts) — all by
+// `_id` (the only lookup FerretDB indexes).
 import { Context } from '@temporalio/activity';
 import { campaignsOf } from '../storage/campaigns.ts';
-import { callsOf, type CallDoc } from '../storage/calls.ts';
+import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
+import { isDoNotCall } from '../storage/dnc.ts';
 import { leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { isDuplicateKey } from '../storage/tenants.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR } from '../workflows/contract.ts';
@@ -47,6 +50,8 @@ export type AttemptResult = AttemptPlan | { skip: true; reason: string };
 
 export interface OriginateInput {
   plan: AttemptPlan;
+  /** The campaign run that placed the call (its first execution's run id). */
+  run_id?: string;
   lead_wf_id: string;
   lead_uuid: string;
   campaign_uuid: string;
@@ -115,29 +120,21 @@ export function createDialActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Lead → dialing with this attempt's call id fixed (the import's call_id for the first call,
-     * the workflow's `proposed_call_id` after). A retry finds the lead already dialing that call.
+     * The plan of the lead's next attempt: read-only, so a retry gives the same plan. The call id
+     * is the import's call_id for the first call, the workflow's `proposed_call_id` after. The lead
+     * is written once per call, when the call is recorded (activities/calls.ts). Checked here,
+     * right before each dial: the lead still exists, is still ours, and is not on do-not-call.
      */
     async beginAttempt(input: { lead_uuid: string; proposed_call_id: string; extra_leg_uuids: string[] }): Promise<AttemptResult> {
-      for (let i = 0; i < 3; i++) {
-        const lead = await leadsOf(db).findOne({ _id: input.lead_uuid });
-        if (!lead) return { skip: true, reason: 'lead_gone' };
-        if (lead.status === 'dialing' && lead.current_call_id) return plan(lead, lead.current_call_id, input.extra_leg_uuids);
-        if (lead.status !== 'queued' && lead.status !== 'waiting_recall') return { skip: true, reason: `lead_${lead.status}` };
-        const call_id = lead.attempts === 0 && lead.next_call_id ? lead.next_call_id : input.proposed_call_id;
-        const now = new Date();
-        const r = await leadsOf(db).findOneAndUpdate(
-          { _id: lead._id, status: lead.status, attempts: lead.attempts },
-          {
-            $set: { status: 'dialing', current_call_id: call_id, first_attempt_at: lead.first_attempt_at ?? now, next_attempt_at: null, updated_at: now },
-            $inc: { attempts: 1 },
-            $push: { call_ids: call_id },
-          },
-          { returnDocument: 'after' },
-        );
-        if (r) return plan(r, call_id, input.extra_leg_uuids);
+      const lead = await leadsOf(db).findOne({ _id: input.lead_uuid });
+      if (!lead) return { skip: true, reason: 'lead_gone' };
+      if (lead.status !== 'queued' && lead.status !== 'waiting_recall' && lead.status !== 'dialing') return { skip: true, reason: `lead_${lead.status}` };
+      if (await isDoNotCall(db, lead._id)) {
+        await leadsOf(db).updateOne({ _id: lead._id }, { $set: { status: 'do_not_call', updated_at: new Date() } });
+        return { skip: true, reason: 'do_not_call' };
       }
-      return { skip: true, reason: 'lead_contended' };
+      const call_id = lead.attempts === 0 && lead.next_call_id ? lead.next_call_id : input.proposed_call_id;
+      return plan({ ...lead, attempts: lead.attempts + 1 }, call_id, input.extra_leg_uuids);
     },
 
     async originate(input: OriginateInput): Promise<OriginateResult> {
@@ -159,13 +156,13 @@ export function createDialActivities(deps: ActivityDeps) {
       const dial = buildDialString(p, vars);
       const command = `originate ${dial} &park()`;
       const doc: CallDoc = {
-        _id: p.call_id,
-        call_id: p.call_id,
-        lead_uuid: input.lead_uuid,
-        campaign_uuid: input.campaign_uuid,
-        domain_uuid: input.domain_uuid,
+        ...emptyCallRecord({ call_id: p.call_id, lead_uuid: input.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid }),
+        run_id: input.run_id ?? '',
         attempt: p.attempt,
         phone_number: p.phone_number,
+        network: p.network,
+        carrier_uuid: p.carrier_uuid,
+        caller_number: p.caller_number,
         dial_string: dial,
         gateway: p.gateway,
         leg_uuids: p.leg_uuids,
@@ -173,19 +170,7 @@ export function createDialActivities(deps: ActivityDeps) {
         state: 'sending',
         dialed: true,
         originate_sent_at: new Date(),
-        originate_result: '',
-        answered_uuid: '',
-        answered: false,
-        hangup_cause: '',
-        disposition: '',
-        report: '',
-        voice_bot_status: 0,
-        billsec: 0,
-        duration: 0,
-        waitsec: 0,
-        reconciled: false,
         created_at: new Date(),
-        ended_at: null,
       };
       let mine = false;
       if (!existing) {
@@ -205,7 +190,8 @@ export function createDialActivities(deps: ActivityDeps) {
         const body = res.body.trim();
         const ok = res.ok;
         const answered_uuid = ok ? body.replace(/^\+OK\s*/, '').trim() : '';
-        await callsOf(db).updateOne({ _id: p.call_id, state: 'sending' }, { $set: { state: 'sent', originate_result: body, answered_uuid } });
+        // No write here: the activity's result is in the workflow's history; only a try that never
+        // returned is retried, and a retry never sends again (reconcileSent).
         return ok
           ? { outcome: 'answered', answered_uuid: answered_uuid || p.call_id, node, sent_at: sentAt }
           : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt };
@@ -221,11 +207,6 @@ export function createDialActivities(deps: ActivityDeps) {
         const n = rec?.node ?? node;
         const legs = rec?.leg_uuids ?? p.leg_uuids;
         const sent = rec?.originate_sent_at?.getTime() ?? Date.now();
-        if (rec?.originate_result) {
-          const body = rec.originate_result;
-          if (body.startsWith('+OK')) return { outcome: 'answered', answered_uuid: rec.answered_uuid || call_id, node: n, sent_at: sent };
-          return { outcome: 'failed', cause: body.replace(/^-ERR\s*/, ''), node: n, sent_at: sent };
-        }
         for (const u of legs) {
           if (await uuidExists(deps, n, u)) return { outcome: 'live', answered_uuid: u, node: n, sent_at: sent };
         }

@@ -90,10 +90,9 @@ export function createLeadActivities(deps: ActivityDeps) {
 
     /** A lead goes back to `new` (its run stopped before it could dial again). */
     async parkLead(input: { lead_uuid: string }): Promise<void> {
-      await leadsOf(db).updateOne(
-        { _id: input.lead_uuid, status: { $in: ['queued', 'waiting_recall'] } },
-        { $set: { status: 'new', claim: '', current_call_id: '', updated_at: new Date() } },
-      );
+      const lead = await leadsOf(db).findOne({ _id: input.lead_uuid }, { projection: { status: 1 } });
+      if (lead?.status !== 'queued' && lead?.status !== 'waiting_recall') return;
+      await leadsOf(db).updateOne({ _id: input.lead_uuid }, { $set: { status: 'new', claim: '', current_call_id: '', updated_at: new Date() } });
     },
 
     /**
@@ -105,6 +104,7 @@ export function createLeadActivities(deps: ActivityDeps) {
       campaign_uuid: string;
       domain_uuid: string;
       campaign_name: string;
+      run_id?: string;
       options?: EngineOptions;
     }): Promise<number> {
       const client = temporalClient(deps);
@@ -112,7 +112,14 @@ export function createLeadActivities(deps: ActivityDeps) {
       await Promise.all(
         input.leads.map(async (l) => {
           const args: [LeadInput] = [
-            { lead_uuid: l.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid, slotGranted: true, options: input.options },
+            {
+              lead_uuid: l.lead_uuid,
+              campaign_uuid: input.campaign_uuid,
+              domain_uuid: input.domain_uuid,
+              ...(input.run_id ? { run_id: input.run_id } : {}),
+              slotGranted: true,
+              options: input.options,
+            },
           ];
           try {
             await client.workflow.start('leadWorkflow', {

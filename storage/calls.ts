@@ -1,7 +1,7 @@
 // Call records (collection `calls`, `_id` = call_id = origination_uuid of the call's first leg).
 // The dial activity inserts the record BEFORE sending the originate (state `sending`): the unique
 // `_id` is the "originate already sent" mark a retried or replayed activity finds, so it never
-// dials twice. The lead workflow completes the record once (state `done`, conditional update).
+// dials twice. The lead workflow completes the record once (state `done`; a retry finds it done).
 import type { Collection, Db } from 'mongodb';
 
 export interface CallDoc {
@@ -19,14 +19,24 @@ export interface CallDoc {
   leg_uuids: string[];
   /** ESL node the originate went to. */
   node: string;
-  state: 'sending' | 'sent' | 'done';
+  /** The campaign run (Temporal run id of the campaign-run workflow) that placed the call; '' for
+   *  a record made without a call (invalid number). */
+  run_id: string;
+  /** Network of the dialed number (domain/phone) and the carrier chosen for it. */
+  network: string;
+  carrier_uuid: string;
+  caller_number: string;
+  /** `sending`: inserted before the originate; `done`: the final record. */
+  state: 'sending' | 'done';
   /** false for a number that was never dialed (invalid, no carrier). */
   dialed: boolean;
   originate_sent_at: Date | null;
-  originate_result: string;
+  /** The leg that answered (or whose hangup decided the outcome). */
   answered_uuid: string;
   answered: boolean;
   hangup_cause: string;
+  /** Q.850 cause code of hangup_cause (domain/causes), 0 when unknown. */
+  q850: number;
   /** answered or a recall_status word. */
   disposition: string;
   /** One of the six report buckets. */
@@ -38,8 +48,51 @@ export interface CallDoc {
   /** The hangup event was lost: the outcome was decided by reconciliation. */
   reconciled: boolean;
   created_at: Date;
+  /** When the callee picked up (null: not answered). */
+  answered_at: Date | null;
   ended_at: Date | null;
+  /** Digits the callee pressed, in order (autocall scripts with play_and_get_digits). */
+  digits: string;
+  /** What happened in the call, in order (played, digits, transfer, …). */
+  action_log: Array<{ at: Date; action: string; detail: string }>;
 }
 
 export const callsOf = (db: Db): Collection<CallDoc> => db.collection<CallDoc>('calls');
 
+
+/** A record with every field at its empty value (callers fill in what they know). */
+export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid'>): CallDoc {
+  return {
+    _id: ids.call_id,
+    ...ids,
+    run_id: '',
+    attempt: 0,
+    phone_number: '',
+    network: '',
+    carrier_uuid: '',
+    caller_number: '',
+    dial_string: '',
+    gateway: '',
+    leg_uuids: [],
+    node: '',
+    state: 'sending',
+    dialed: false,
+    originate_sent_at: null,
+    answered_uuid: '',
+    answered: false,
+    hangup_cause: '',
+    q850: 0,
+    disposition: '',
+    report: '',
+    voice_bot_status: 0,
+    billsec: 0,
+    duration: 0,
+    waitsec: 0,
+    reconciled: false,
+    created_at: new Date(),
+    answered_at: null,
+    ended_at: null,
+    digits: '',
+    action_log: [],
+  };
+}

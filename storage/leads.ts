@@ -1,13 +1,14 @@
 // Leads (collection `leads`, `_id` = lead_uuid) and the import idempotency keys. A lead moves
-//   new → queued (claimed by a run's hopper) → dialing → waiting_recall → dialing … → done
-// or straight to `invalid` (a number that cannot be dialed) — every move a conditional update, so
-// two runs or a retried activity never take the same lead twice. No transactions (FerretDB).
+//   new → queued (claimed by a run's hopper) → waiting_recall → … → done
+// or straight to `invalid` (a number that cannot be dialed), or to `do_not_call`. Claims are
+// conditional (a claim token), so two runs never take the same lead; after the claim the lead's
+// one writer is its lead workflow (updates by `_id` only: FerretDB indexes nothing else).
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { maskNumber, parsePhone, type Network } from '../domain/phone.ts';
 import { isDuplicateKey } from './tenants.ts';
 
-export type LeadStatus = 'new' | 'queued' | 'dialing' | 'waiting_recall' | 'done' | 'invalid';
+export type LeadStatus = 'new' | 'queued' | 'dialing' | 'waiting_recall' | 'done' | 'invalid' | 'do_not_call';
 
 export interface LeadDoc {
   _id: string;

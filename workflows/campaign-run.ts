@@ -243,7 +243,14 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
       progress.started += fresh.length;
       await Promise.all([
         fresh.length
-          ? act.startLeads({ leads: fresh, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid, campaign_name: cfg.campaign_name, options: opts })
+          ? act.startLeads({
+              leads: fresh,
+              campaign_uuid: input.campaign_uuid,
+              domain_uuid: input.domain_uuid,
+              campaign_name: cfg.campaign_name,
+              run_id: workflowInfo().firstExecutionRunId,
+              options: opts,
+            })
           : Promise.resolve(0),
         ...recalls.map((l) =>
           getExternalWorkflowHandle(leadWorkflowId(l.lead_uuid))

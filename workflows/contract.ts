@@ -135,6 +135,8 @@ export interface LeadInput {
   lead_uuid: string;
   campaign_uuid: string;
   domain_uuid: string;
+  /** The campaign run that started the lead (first execution run id; on its call records). */
+  run_id?: string;
   /** The campaign granted a slot with the start (fresh leads). */
   slotGranted: boolean;
   options?: EngineOptions;

@@ -113,6 +113,7 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       });
       result = await dial.originate({
         plan,
+        ...(input.run_id ? { run_id: input.run_id } : {}),
         lead_wf_id: workflowInfo().workflowId,
         lead_uuid: input.lead_uuid,
         campaign_uuid: input.campaign_uuid,
@@ -139,7 +140,8 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
         }
       }
     } else if (result.outcome === 'gone') {
-      reconciled = true;
+      hangup = [...hangups.values()].find((h) => plan.leg_uuids.includes(h.uuid));
+      reconciled = !hangup;
     } else {
       hangup = [...hangups.values()].find((h) => plan.leg_uuids.includes(h.uuid));
     }
@@ -153,16 +155,24 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       { settings: plan.recall, attempts: plan.attempt, firstAttemptAtMs: plan.first_attempt_at, lastCall: { status: d.status, human: d.human, retryable: d.retryable, billsec }, nowMs: endedAt },
       input.options?.recallFloorMs !== undefined ? { afterFloorMs: input.options.recallFloorMs } : {},
     );
+    const legUuid = hangup?.uuid ?? result.answered_uuid ?? '';
     await store.recordCall({
       call_id: plan.call_id,
       lead_uuid: input.lead_uuid,
       campaign_uuid: input.campaign_uuid,
       domain_uuid: input.domain_uuid,
+      ...(input.run_id ? { run_id: input.run_id } : {}),
       attempt: plan.attempt,
-      phone_number: legNumber(plan, hangup?.uuid ?? result.answered_uuid),
+      phone_number: legNumber(plan, legUuid),
+      network: plan.network,
+      carrier_uuid: plan.carrier_uuid,
+      caller_number: plan.caller_number,
+      gateway: plan.gateway,
+      answered_uuid: legUuid,
       dialed: !!plan.gateway,
       answered: d.answered,
       hangup_cause: d.cause,
+      q850: d.q850,
       disposition: d.status,
       report: d.report,
       voice_bot_status: d.voiceBotStatus,
@@ -170,7 +180,11 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       duration: hangup?.duration ?? Math.round((endedAt - result.sent_at) / 1000),
       waitsec: hangup?.waitsec ?? 0,
       reconciled,
+      sent_at: result.sent_at,
+      answered_at: d.answered && hangup?.answer_epoch ? hangup.answer_epoch * 1000 : null,
       ended_at: endedAt,
+      digits: '',
+      first_attempt_at: plan.first_attempt_at,
       lead_status: decision.recall ? 'waiting_recall' : 'done',
       next_attempt_at: decision.recall ? decision.atMs : null,
     });
