@@ -4,10 +4,12 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { EslPool } from '../telephony/esl/index.ts';
+import { createCallbackActivities } from '../callbacks/activities.ts';
 import { createCallActivities } from './calls.ts';
 import { createDialActivities } from './dial.ts';
 import { createLeadActivities } from './leads.ts';
 import { createReconcileActivities } from './reconcile.ts';
+import { createReportActivities } from './report.ts';
 
 export interface ActivityDeps {
   config: Config;
@@ -29,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createDialActivities(deps),
     ...createCallActivities(deps),
     ...createReconcileActivities(deps),
+    ...createCallbackActivities(deps),
+    ...createReportActivities(deps),
   };
 }
 

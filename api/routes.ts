@@ -4,6 +4,7 @@ import { mountCampaigns } from './v3/campaigns.ts';
 import { mountDirectory } from './v3/directory.ts';
 import { mountAutocall } from './v3/autocall.ts';
 import { mountRun } from './v1/run.ts';
+import { mountReport } from './v1/report.ts';
 
 export function mountRoutes(app: App): void {
   // v3 campaigns (API.md §1) and the directory they refer to (templates, carriers, users).
@@ -12,5 +13,6 @@ export function mountRoutes(app: App): void {
   // Running autocall (API.md §2): run start/pause/stop and lead import.
   mountRun(app);
   mountAutocall(app);
+  mountReport(app);
   // v2 queues and the voice-bot API are mounted here.
 }

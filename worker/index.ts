@@ -10,6 +10,7 @@ import { ensureIndexes } from '../storage/indexes.ts';
 import { checkHealth } from '../api/health.ts';
 import { createWorker, installRuntime } from './create.ts';
 import { createEslPool, startEslBridge } from './esl-bridge.ts';
+import { ensureReportCompactor } from './report-compactor.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger('worker', config.LOG_LEVEL);
@@ -38,6 +39,8 @@ const bridge = startEslBridge(esl, client, logger);
 
 const worker = await createWorker(connection, { config, db: mongo.db, logger, esl, temporal: client });
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+// The report's single writer (storage/report.ts): started once, whichever worker comes first.
+await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE).catch((err: Error) => logger.warn({ err: err.message }, 'report compactor not started'));
 await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
 bridge.stop();
 await Promise.allSettled([esl.close(), connection.close(), clientConnection.close(), mongo.close()]);

@@ -5,6 +5,8 @@ import type { Activities } from '../activities/index.ts';
 
 export { campaignRunWorkflow } from './campaign-run.ts';
 export { leadWorkflow } from './lead.ts';
+export { callbackDeliveryWorkflow } from './callback.ts';
+export { reportCompactorWorkflow } from './report-compactor.ts';
 
 const { ping } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 

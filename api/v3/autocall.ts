@@ -7,6 +7,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getCampaign } from '../../storage/campaigns.ts';
 import { callsOf } from '../../storage/calls.ts';
+import { noteForReport } from '../../storage/report.ts';
 import { buildLead, insertLead, rememberImportKey } from '../../storage/leads.ts';
 import { invalidCallRecord } from '../../activities/calls.ts';
 import type { App } from '../app.ts';
@@ -65,7 +66,11 @@ export function mountAutocall(app: App): void {
       if (prior) return c.json({ call_id: prior.call_id, lead_uuid: prior.lead_uuid, message: 'success' }, 200);
     }
     await insertLead(deps.db, lead);
-    if (lead.status === 'invalid') await callsOf(deps.db).insertOne(invalidCallRecord(lead));
+    if (lead.status === 'invalid') {
+      const record = invalidCallRecord(lead);
+      await callsOf(deps.db).insertOne(record);
+      await noteForReport(deps.db, record); // the report counts it (failed)
+    }
     else await notifyRun(deps.temporal, campaign.campaign_uuid, 'leadsAdded');
     return c.json({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, message: 'success' }, 200);
   });

@@ -17,6 +17,7 @@ import { connectMongo, type Mongo } from '../../storage/mongo.ts';
 import { createTenant, type Tenant } from '../../storage/tenants.ts';
 import { createWorker, installRuntime } from '../../worker/create.ts';
 import { createEslPool, startEslBridge, type EslBridge } from '../../worker/esl-bridge.ts';
+import { ensureReportCompactor } from '../../worker/report-compactor.ts';
 import type { EslPool } from '../../telephony/esl/index.ts';
 import { campaignRunWorkflowId, progressQuery, type EngineOptions, type Progress } from '../../workflows/contract.ts';
 import { testConfig } from '../helpers/env.ts';
@@ -78,6 +79,7 @@ export async function startEngine(rules: RulesInput, opts: { inProcessWorker?: b
       const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
       const done = worker.run();
       running = { worker, done, native, pool, bridge };
+      await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE, { everyMs: 200 });
     },
     async stopWorker() {
       if (!running) return;

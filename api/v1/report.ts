@@ -1,0 +1,126 @@
+// GET /v1/autocall/report?campaign_uuid=&start_date=&end_date= (API.md §2): the campaign's calls
+// that started between the two dates, by the six status buckets, with the total duration, billsec
+// and waitsec. Answered from the report rollups (storage/report.ts), never by scanning `calls`.
+//
+// Dates: `YYYY-MM-DD HH:mm:ss`, wall-clock time in the tenant's zone (tenant `time_zone`), both
+// required; the range is inclusive of both to the second (10:00:00 → 10:59:59 is one hour; equal
+// dates are one second). A call counts by its start (`created_at`, when the originate was sent).
+// Errors: 400 in the validation list shape (`{"error":[{"start_date":"…"}]}`) for a missing or
+// malformed date, a date that does not exist, or end before start; 404
+// `{"error":"campaign is not found"}` for an unknown campaign and for another tenant's.
+import { createRoute, z } from '@hono/zod-openapi';
+import { ReportDateError, REPORT_DATE_FORMAT, reportRange } from '../../domain/report-range.ts';
+import { getCampaign } from '../../storage/campaigns.ts';
+import { mongoReportStore, readReport, ReportBusyError } from '../../storage/report.ts';
+import { DEFAULT_TIME_ZONE } from '../../storage/tenants.ts';
+import type { App } from '../app.ts';
+import { ApiError } from '../errors.ts';
+import { validationError } from '../validation.ts';
+import { ErrorBody } from '../v3/schemas.ts';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+const dateParam = (name: string, example: string) =>
+  z
+    .string()
+    .openapi({
+      param: { name, in: 'query' },
+      description: `\`${REPORT_DATE_FORMAT}\`, the tenant's local time; inclusive to the second`,
+      example,
+    });
+
+export const ReportQuery = z.object({
+  campaign_uuid: z.string().min(1).max(64).openapi({ param: { name: 'campaign_uuid', in: 'query' }, example: '7bbe986b-8a6e-404c-840b-781102b5aa07' }),
+  start_date: dateParam('start_date', '2022-01-01 10:00:00'),
+  end_date: dateParam('end_date', '2022-01-01 23:59:59'),
+});
+
+const count = z.number().int().min(0);
+export const ReportResult = z
+  .object({
+    data: z.object({
+      status: z.object({ answered: count, busy: count, not_available: count, no_answer: count, cancel: count, failed: count }),
+      total_calls: count,
+      total_duration: count,
+      total_billsec: count,
+      total_waitsec: count,
+    }),
+  })
+  .openapi('AutocallReport', {
+    example: {
+      data: {
+        status: { answered: 3, busy: 1, not_available: 0, no_answer: 0, cancel: 0, failed: 0 },
+        total_calls: 4,
+        total_duration: 43,
+        total_billsec: 10,
+        total_waitsec: 0,
+      },
+    },
+  });
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/autocall/report',
+  tags: ['v1 autocall'],
+  summary: "A campaign's calls between two dates by status, with total duration, billsec and waitsec",
+  request: { query: ReportQuery },
+  responses: {
+    200: json(ReportResult, 'the report'),
+    400: json(ErrorBody, '{"error":[{"start_date":"Does not match format \'YYYY-MM-DD HH:mm:ss\'"}]}'),
+    401: json(ErrorBody, 'missing or invalid bearer token'),
+    404: json(ErrorBody, '{"error":"campaign is not found"}'),
+    503: json(ErrorBody, 'the report was rewritten during every read attempt; try again'),
+  },
+});
+
+const DAY = 86_400;
+
+export function mountReport(app: App): void {
+  app.openapi(route, async (c) => {
+    const { db } = c.get('deps');
+    const tenant = c.get('tenant');
+    const q = c.req.valid('query');
+    let range: { from: number; to: number };
+    try {
+      range = reportRange(q.start_date, q.end_date, tenant.time_zone || DEFAULT_TIME_ZONE);
+    } catch (e) {
+      if (e instanceof ReportDateError) throw validationError([{ [e.field || '(root)']: e.message }]);
+      throw e;
+    }
+    const campaign = await getCampaign(db, tenant.domain_uuid, q.campaign_uuid.toLowerCase());
+    if (!campaign) throw new ApiError(404, { error: 'campaign is not found' });
+    // No call of the campaign can start before the campaign existed or after now: clamp the range
+    // (a day of margin each side for clock skew between machines) so an "all time" query costs
+    // rollup lookups for the campaign's life only.
+    let { from, to } = range;
+    const created = campaign.created_at instanceof Date ? Math.floor(campaign.created_at.getTime() / 1000) : NaN;
+    if (Number.isFinite(created)) from = Math.max(from, created - DAY);
+    to = Math.min(to, Math.floor(Date.now() / 1000) + DAY);
+    const data = to > from ? await readOrBusy(db, campaign.campaign_uuid, from, to) : emptyData();
+    return c.json({ data }, 200);
+  });
+}
+
+async function readOrBusy(db: Parameters<typeof mongoReportStore>[0], campaign_uuid: string, from: number, to: number) {
+  try {
+    const t = await readReport(mongoReportStore(db), campaign_uuid, from, to);
+    return {
+      status: t.status,
+      total_calls: t.total_calls,
+      total_duration: t.total_duration,
+      total_billsec: t.total_billsec,
+      total_waitsec: t.total_waitsec,
+    };
+  } catch (e) {
+    if (e instanceof ReportBusyError) throw new ApiError(503, { error: e.message });
+    throw e;
+  }
+}
+
+const emptyData = () => ({
+  status: { answered: 0, busy: 0, not_available: 0, no_answer: 0, cancel: 0, failed: 0 },
+  total_calls: 0,
+  total_duration: 0,
+  total_billsec: 0,
+  total_waitsec: 0,
+});
