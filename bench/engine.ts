@@ -117,7 +117,7 @@ const native = await NativeConnection.connect({ address: temporalAddress });
 const pool = createEslPool(config);
 await pool.start();
 const logger = pino({ level: 'warn' });
-const bridge = startEslBridge(pool, client, logger);
+const bridge = startEslBridge(pool, client, logger, { callbacks: { db: mongo.db, config } });
 const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
 const running = worker.run();
 sim.callLog.clear();

@@ -1,7 +1,111 @@
-// Callback deliveries (issue 6): what a finished call or an answer sends to the customer's URLs.
-// Placeholder until built.
-import type { ActivityDeps } from '../activities/index.ts';
+// Starting deliveries: one `callbackDeliveryWorkflow` per call and kind, started idempotently
+// (workflow id `callback:<call_id>:<kind>`, a second start for the same id is a no-op), so the
+// hooks below may run again for the same call (activity retries, event duplicates).
+// - scheduleCallDeliveries: the call record is final (activities/calls.ts recordCall, and the
+//   API's invalid-number record) → POST to the campaign's callback_url.
+// - scheduleAnswerDelivery: CHANNEL_ANSWER seen by the ESL bridge → POST to answer_callback_url.
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { CampaignDoc } from '../domain/campaign.ts';
+import { campaignsOf } from '../storage/campaigns.ts';
 import type { CallDoc } from '../storage/calls.ts';
+import { callbackWorkflowId, type CallbackDeliveryInput, type CallbackKind, type DeliveryTiming } from './contract.ts';
+import { answerBody, callBody, type AnswerInfo } from './payload.ts';
+
+export interface ScheduleDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  /** Default: the client of the running activity (none outside an activity: nothing is sent). */
+  temporal?: Client;
+}
+
+type CallbackSettings = Pick<CampaignDoc, 'domain_uuid' | 'callback_url' | 'answer_callback_url' | 'callback_format'>;
+
+/**
+ * How long a campaign's callback settings are reused: every call looks them up, and the engine's
+ * throughput must not pay a read per call. A changed URL applies within this time.
+ */
+export const SETTINGS_TTL_MS = 2_000;
+const settingsCache = new WeakMap<Db, Map<string, { at: number; v: Promise<CallbackSettings | null> }>>();
+
+export function campaignCallbackSettings(db: Db, campaign_uuid: string): Promise<CallbackSettings | null> {
+  let m = settingsCache.get(db);
+  if (!m) settingsCache.set(db, (m = new Map()));
+  const now = Date.now();
+  const hit = m.get(campaign_uuid);
+  if (hit && now - hit.at < SETTINGS_TTL_MS) return hit.v;
+  const v = campaignsOf(db)
+    .findOne({ _id: campaign_uuid }, { projection: { domain_uuid: 1, callback_url: 1, answer_callback_url: 1, callback_format: 1 } })
+    .then((d) => (d ? { domain_uuid: d.domain_uuid, callback_url: d.callback_url ?? '', answer_callback_url: d.answer_callback_url ?? '', callback_format: d.callback_format } : null));
+  if (m.size > 10_000) m.clear();
+  m.set(campaign_uuid, { at: now, v });
+  v.catch(() => m.delete(campaign_uuid));
+  return v;
+}
+
+export const timingFromConfig = (c: Config): DeliveryTiming => ({
+  timeoutMs: c.CALLBACK_TIMEOUT_MS,
+  initialIntervalMs: c.CALLBACK_RETRY_INITIAL_MS,
+  maxIntervalMs: c.CALLBACK_RETRY_MAX_INTERVAL_MS,
+  deadlineMs: c.CALLBACK_RETRY_FOR_MS,
+});
+
+function clientOf(deps: ScheduleDeps): Client | undefined {
+  if (deps.temporal) return deps.temporal;
+  try {
+    return Context.current().client;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start the delivery workflow unless it exists (running or closed): idempotent. */
+export async function startDelivery(deps: ScheduleDeps, input: CallbackDeliveryInput): Promise<void> {
+  const client = clientOf(deps);
+  if (!client) {
+    deps.logger.warn({ call_id: input.call_id, kind: input.kind }, 'callback not scheduled: no Temporal client here');
+    return;
+  }
+  try {
+    await client.workflow.start('callbackDeliveryWorkflow', {
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      workflowId: callbackWorkflowId(input.call_id, input.kind),
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      searchAttributes: { CampaignUuid: [input.campaign_uuid], TenantUuid: [input.domain_uuid] },
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+function deliveryInput(
+  deps: ScheduleDeps,
+  kind: CallbackKind,
+  ids: { call_id: string; lead_uuid: string; campaign_uuid: string; domain_uuid: string },
+  url: string,
+  body: string,
+): CallbackDeliveryInput {
+  return { ...ids, kind, url, body, scheduled_at: Date.now(), timing: timingFromConfig(deps.config) };
+}
 
 /** Called once a call record is final (may be called again for the same record: idempotent). */
-export async function scheduleCallDeliveries(_deps: ActivityDeps, _call: CallDoc): Promise<void> {}
+export async function scheduleCallDeliveries(deps: ScheduleDeps, call: CallDoc): Promise<void> {
+  const s = await campaignCallbackSettings(deps.db, call.campaign_uuid);
+  if (!s?.callback_url) return;
+  await startDelivery(deps, deliveryInput(deps, 'cdr', call, s.callback_url, callBody(s.callback_format, call)));
+}
+
+/** A call was answered (CHANNEL_ANSWER): the answer callback, when the campaign has a URL. */
+export async function scheduleAnswerDelivery(deps: ScheduleDeps, a: Omit<AnswerInfo, 'domain_uuid'>): Promise<boolean> {
+  const s = await campaignCallbackSettings(deps.db, a.campaign_uuid);
+  if (!s?.answer_callback_url) return false;
+  const info: AnswerInfo = { ...a, domain_uuid: s.domain_uuid };
+  await startDelivery(deps, deliveryInput(deps, 'answer', info, s.answer_callback_url, answerBody(s.callback_format, info)));
+  return true;
+}

@@ -47,6 +47,12 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   TOOLS_CACHE_DIR: z.string().min(1).default(resolve(process.env.XDG_CACHE_HOME ?? resolve(homedir(), '.cache'), 'campaign-runner')),
   CALLBACK_ALLOW_PRIVATE: bool.default(false),
+  // Callback deliveries (callbacks/): each POST's timeout, and the retry schedule (exponential
+  // backoff from the initial interval, doubling up to the maximum, given up after RETRY_FOR).
+  CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  CALLBACK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).default(1_000),
+  CALLBACK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(10).default(600_000),
+  CALLBACK_RETRY_FOR_MS: z.coerce.number().int().min(1_000).default(86_400_000),
 });
 
 export type Config = z.infer<typeof configSchema> & { MONGODB_URI: string; TEMPORAL_ADDRESS: string; eslNodes: EslNode[] };

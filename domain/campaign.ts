@@ -22,6 +22,10 @@ export const PRIORITY_RECALLS = ['normal', 'recall'] as const;
 export const RECALL_STATUSES = RECALL_WORDS;
 export const TYPE_AUTOCALLS = ['autocall_voice_tts', 'autocall_audio', 'autocall_voice_otp'] as const;
 export const CAMPAIGN_STATUSES = ['stop', 'start', 'pause'] as const;
+/** Shape of the callbacks a campaign's calls send (callbacks/payload.ts has one producer per format):
+ *  `cdr` our call record (default), `voice_bot` the voice-bot API's webhook shapes. */
+export const CALLBACK_FORMATS = ['cdr', 'voice_bot'] as const;
+export type CallbackFormat = (typeof CALLBACK_FORMATS)[number];
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
@@ -86,6 +90,9 @@ export interface CampaignSettings {
   recall_status: RecallStatus[] | null;
   enable_encrypt: boolean;
   callback_url: string;
+  /** Callback payload shape; absent = `cdr`. Set by the voice-bot API; not a documented v3 field,
+   *  so not in defaultSettings (the v3 API neither writes nor returns it). */
+  callback_format?: CallbackFormat;
 }
 
 /** The stored document (collection `campaigns`). `_id` is the campaign uuid. */

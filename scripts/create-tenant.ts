@@ -8,14 +8,14 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/index.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
-import { createTenant, DEFAULT_TIME_ZONE, rotateToken, TenantError } from '../storage/tenants.ts';
+import { createTenant, DEFAULT_TIME_ZONE, rotateToken, tenantCallbackSecret, TenantError } from '../storage/tenants.ts';
 
 const usage = `usage: npm run tenant:create -- <name> [--time-zone <IANA zone>] [--rotate [--revoke-others]] [--json]
   <name>           tenant name (unique)
   --time-zone      IANA time zone for timestamps and dialing windows (default ${DEFAULT_TIME_ZONE})
   --rotate         issue a new token for an existing tenant instead of creating one
   --revoke-others  with --rotate: invalidate the tenant's older tokens
-  --json           print {"domain_uuid","name","time_zone","token"} as JSON`;
+  --json           print {"domain_uuid","name","time_zone","token","callback_secret"} as JSON`;
 
 let args;
 try {
@@ -49,13 +49,17 @@ try {
   const { tenant, token } = args.values.rotate
     ? await rotateToken(mongo.db, name, args.values['revoke-others'])
     : await createTenant(mongo.db, { name, time_zone: args.values['time-zone'] });
+  // The key of the X-Signature header on the tenant's callbacks (README, Callbacks).
+  const callback_secret = await tenantCallbackSecret(mongo.db, tenant.domain_uuid);
   if (args.values.json) {
-    process.stdout.write(`${JSON.stringify({ ...tenant, token })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...tenant, token, callback_secret })}\n`);
   } else {
     process.stdout.write(
       `tenant      ${tenant.name}\ndomain_uuid ${tenant.domain_uuid}\ntime zone   ${tenant.time_zone}\n` +
-        `token       ${token}\n\nThe token is shown only now (only its hash is stored). Use it as:\n` +
-        `  Authorization: Bearer ${token}\n`,
+        `token       ${token}\ncallback secret ${callback_secret}\n\n` +
+        `The token is shown only now (only its hash is stored). Use it as:\n` +
+        `  Authorization: Bearer ${token}\n` +
+        `The callback secret signs the callbacks POSTed to the campaigns' callback URLs (X-Signature).\n`,
     );
   }
 } catch (err) {

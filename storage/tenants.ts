@@ -17,6 +17,9 @@ export interface Tenant {
 export interface TenantDoc extends Tenant {
   _id: string; // = domain_uuid
   created_at: Date;
+  /** HMAC-SHA256 key of the tenant's callback signatures (callbacks/sign.ts). Tenants created
+   *  before callbacks existed get one on first use (tenantCallbackSecret). */
+  callback_secret?: string;
 }
 
 export interface ApiTokenDoc {
@@ -34,19 +37,23 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 /** A new bearer token: `cr_` + 43 base64url characters (256 bits). */
 export const newToken = (): string => `cr_${randomBytes(32).toString('base64url')}`;
 
+/** A callback signing secret: `whsec_` + 43 base64url characters (256 bits). */
+export const newCallbackSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
+
 export class TenantError extends Error {}
 
 /** Create a tenant and its first token; the token is returned here and never again. */
 export async function createTenant(
   db: Db,
   input: { name: string; time_zone?: string; token?: string },
-): Promise<{ tenant: Tenant; token: string }> {
+): Promise<{ tenant: Tenant; token: string; callback_secret: string }> {
   const name = input.name.trim();
   if (!name) throw new TenantError('tenant name must not be empty');
   const time_zone = input.time_zone ?? DEFAULT_TIME_ZONE;
   if (!isValidTimeZone(time_zone)) throw new TenantError(`unknown time zone "${time_zone}" (use an IANA name such as ${DEFAULT_TIME_ZONE})`);
   const domain_uuid = randomUUID();
-  const doc: TenantDoc = { _id: domain_uuid, domain_uuid, name, time_zone, created_at: new Date() };
+  const callback_secret = newCallbackSecret();
+  const doc: TenantDoc = { _id: domain_uuid, domain_uuid, name, time_zone, created_at: new Date(), callback_secret };
   try {
     await tenantsOf(db).insertOne(doc);
   } catch (err) {
@@ -55,7 +62,30 @@ export async function createTenant(
   }
   const token = input.token ?? newToken();
   await issueToken(db, domain_uuid, token, 'initial');
-  return { tenant: { domain_uuid, name, time_zone }, token };
+  return { tenant: { domain_uuid, name, time_zone }, token, callback_secret };
+}
+
+const secrets = new Map<string, string>();
+
+/**
+ * The tenant's callback signing secret; one is created on first use for a tenant made before
+ * callbacks existed (conditional update by `_id`, then read back, so two processes racing to
+ * create it end up using the same one). Cached per process: a secret never changes.
+ */
+export async function tenantCallbackSecret(db: Db, domain_uuid: string): Promise<string> {
+  const key = `${db.databaseName}:${domain_uuid}`;
+  const hit = secrets.get(key);
+  if (hit) return hit;
+  let t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { callback_secret: 1 } });
+  if (!t) throw new TenantError(`no tenant ${domain_uuid}`);
+  if (!t.callback_secret) {
+    await tenantsOf(db).updateOne({ _id: domain_uuid, callback_secret: { $exists: false } }, { $set: { callback_secret: newCallbackSecret() } });
+    t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { callback_secret: 1 } });
+    if (!t?.callback_secret) throw new TenantError(`tenant ${domain_uuid} has no callback secret`);
+  }
+  if (secrets.size > 10_000) secrets.clear();
+  secrets.set(key, t.callback_secret);
+  return t.callback_secret;
 }
 
 /** Register a token for a tenant (idempotent for the same token and tenant). */

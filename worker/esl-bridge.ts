@@ -2,13 +2,22 @@
 // calls only (`filter variable_cr_app campaign-runner`: every call we place carries it), turning
 // each into a `callEvent` signal to the lead workflow named in the call's `cr_lead_wf` variable.
 // A signal that cannot be delivered is logged and dropped: the lead workflow reconciles.
+// CHANNEL_ANSWER is subscribed too, for answer callbacks only: it never signals the lead workflow
+// (a signal per answer would cost engine throughput); it starts the `answer` callback delivery
+// when the campaign has an answer_callback_url (callbacks/schedule.ts).
 import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
+import { scheduleAnswerDelivery } from '../callbacks/schedule.ts';
+import type { AnswerInfo } from '../callbacks/payload.ts';
 import type { Config } from '../config/index.ts';
 import { EslPool, type EslEvent } from '../telephony/esl/index.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, callEventSignal, LEAD_WF_VAR, type CallEventPayload } from '../workflows/contract.ts';
 
-export const BRIDGE_EVENTS = ['CHANNEL_HANGUP_COMPLETE'];
+/** The events the lead workflow is signalled with. */
+export const CALL_EVENTS = ['CHANNEL_HANGUP_COMPLETE'];
+/** Everything the bridge subscribes to: the call events, and answers (for answer callbacks). */
+export const BRIDGE_EVENTS = [...CALL_EVENTS, 'CHANNEL_ANSWER'];
 
 export function createEslPool(config: Pick<Config, 'eslNodes'>, logger?: Logger): EslPool {
   return new EslPool(config.eslNodes, {
@@ -26,7 +35,7 @@ const num = (v: string | undefined): number | undefined => {
 
 /** The signal payload of one event, or undefined when it is not one of our calls' hangups. */
 export function toCallEvent(e: EslEvent): { workflowId: string; payload: CallEventPayload } | undefined {
-  if (!BRIDGE_EVENTS.includes(e.name)) return undefined;
+  if (!CALL_EVENTS.includes(e.name)) return undefined;
   const h = e.headers;
   const workflowId = h[`variable_${LEAD_WF_VAR}`];
   const uuid = e.uniqueId ?? h['Unique-ID'];
@@ -53,16 +62,51 @@ export function toCallEvent(e: EslEvent): { workflowId: string; payload: CallEve
   return { workflowId, payload };
 }
 
+/** What an answer callback needs from a CHANNEL_ANSWER of one of our calls, or undefined. */
+export function toAnswer(e: EslEvent): Omit<AnswerInfo, 'domain_uuid'> | undefined {
+  if (e.name !== 'CHANNEL_ANSWER') return undefined;
+  const h = e.headers;
+  const call_id = h[`variable_${CALL_ID_VAR}`];
+  const campaign_uuid = h['variable_campaign_uuid'];
+  const uuid = e.uniqueId ?? h['Unique-ID'];
+  if (!call_id || !campaign_uuid || !uuid) return undefined;
+  const ts = num(h['Event-Date-Timestamp']);
+  return {
+    call_id,
+    campaign_uuid,
+    lead_uuid: h['variable_lead_uuid'] ?? '',
+    uuid,
+    phone_number: h['Caller-Destination-Number'] ?? '',
+    answered_at: ts ? Math.round(ts / 1000) : e.receivedAt,
+  };
+}
+
+export interface EslBridgeOptions {
+  /** Where answer callbacks look up the campaign and which task queue runs them; without it
+   *  CHANNEL_ANSWER events are ignored. */
+  callbacks?: { db: Db; config: Config };
+}
+
 export interface EslBridge {
   /** Signals sent / failed so far. */
   stats(): { signalled: number; failed: number };
   stop(): void;
 }
 
-export function startEslBridge(pool: EslPool, client: Client, logger: Logger): EslBridge {
+export function startEslBridge(pool: EslPool, client: Client, logger: Logger, opts: EslBridgeOptions = {}): EslBridge {
   let signalled = 0;
   let failed = 0;
+  const cb = opts.callbacks;
   const onEvent = (e: EslEvent) => {
+    if (e.name === 'CHANNEL_ANSWER') {
+      const a = cb && toAnswer(e);
+      if (a) {
+        scheduleAnswerDelivery({ db: cb.db, config: cb.config, logger, temporal: client }, a).catch((err: Error) =>
+          logger.warn({ call_id: a.call_id, err: err.message }, 'esl bridge: answer callback not scheduled'),
+        );
+      }
+      return;
+    }
     const ev = toCallEvent(e);
     if (!ev) return;
     client.workflow

@@ -35,7 +35,7 @@ logger[health.status === 'ok' ? 'info' : 'warn'](health, 'dependencies at start'
 const esl = createEslPool(config, logger);
 esl.on('error', (err: Error) => logger.warn({ err: err.message }, 'esl error'));
 void esl.start().then((r) => logger.info({ nodes: r.map((x) => ({ node: x.node, ok: x.ok })) }, 'esl nodes'));
-const bridge = startEslBridge(esl, client, logger);
+const bridge = startEslBridge(esl, client, logger, { callbacks: { db: mongo.db, config } });
 
 const worker = await createWorker(connection, { config, db: mongo.db, logger, esl, temporal: client });
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');

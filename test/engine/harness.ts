@@ -75,7 +75,7 @@ export async function startEngine(rules: RulesInput, opts: { inProcessWorker?: b
       const pool = createEslPool(config);
       pool.on('error', () => {});
       await pool.start();
-      const bridge = startEslBridge(pool, client, logger);
+      const bridge = startEslBridge(pool, client, logger, { callbacks: { db: mongo.db, config } });
       const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
       const done = worker.run();
       running = { worker, done, native, pool, bridge };

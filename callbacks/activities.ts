@@ -1,0 +1,112 @@
+// The delivery activities. `deliverCallback` is one attempt (Temporal retries it with backoff until
+// the deadline); it records the attempt before sending and its outcome after, by `_id`.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ActivityDeps } from '../activities/index.ts';
+import { tenantCallbackSecret } from '../storage/tenants.ts';
+import { CALLBACK_HTTP_ERROR, CALLBACK_REFUSED, deliveryId, type CallbackDeliveryInput } from './contract.ts';
+import { postCallback } from './http.ts';
+import { deliveryHeaders } from './sign.ts';
+import { deliveriesOf } from './store.ts';
+import { CallbackRefusedError, resolveTarget } from './url.ts';
+
+/** Time kept free before the deadline, so an attempt ends (and is recorded) before Temporal gives up. */
+const DEADLINE_MARGIN_MS = 250;
+
+export function createCallbackActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  return {
+    /** One attempt of a delivery. Throws (retried) unless the receiver answered 2xx. */
+    async deliverCallback(input: CallbackDeliveryInput & { timeoutMs: number }): Promise<{ status_code: number }> {
+      const info = Context.current().info;
+      const _id = deliveryId(input.call_id, input.kind);
+      const deadline = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
+      const now = new Date();
+      const col = deliveriesOf(db);
+      await col.updateOne(
+        { _id },
+        {
+          $set: {
+            call_id: input.call_id,
+            kind: input.kind,
+            domain_uuid: input.domain_uuid,
+            campaign_uuid: input.campaign_uuid,
+            lead_uuid: input.lead_uuid,
+            url: input.url,
+            status: 'pending',
+            attempts: info.attempt,
+            created_at: new Date(input.scheduled_at),
+            updated_at: now,
+            last_attempt_at: now,
+            deadline_at: info.scheduleToCloseTimeoutMs ? new Date(deadline) : null,
+          },
+        },
+        { upsert: true },
+      );
+      const outcome = async (set: { last_status_code?: number | null; last_error: string; delivered?: boolean }) => {
+        const t = new Date();
+        await col.updateOne(
+          { _id },
+          {
+            $set: {
+              last_error: set.last_error,
+              updated_at: t,
+              ...(set.last_status_code !== undefined ? { last_status_code: set.last_status_code } : {}),
+              ...(set.delivered ? { status: 'delivered' as const, delivered_at: t } : {}),
+            },
+          },
+        );
+      };
+
+      let status: number;
+      try {
+        const target = await resolveTarget(input.url, deps.config.CALLBACK_ALLOW_PRIVATE);
+        const secret = await tenantCallbackSecret(db, input.domain_uuid);
+        const headers = deliveryHeaders({ secret, idempotencyKey: _id, kind: input.kind, attempt: info.attempt, body: input.body });
+        const left = info.scheduleToCloseTimeoutMs ? deadline - Date.now() - DEADLINE_MARGIN_MS : Infinity;
+        const timeoutMs = Math.max(50, Math.min(input.timeoutMs, left));
+        ({ status } = await postCallback(target, input.body, headers, timeoutMs));
+      } catch (err) {
+        const message = (err as Error).message || String(err);
+        await outcome({ last_status_code: null, last_error: message });
+        if (err instanceof CallbackRefusedError) throw ApplicationFailure.create({ message, type: CALLBACK_REFUSED, nonRetryable: true });
+        throw err;
+      }
+      if (status >= 200 && status < 300) {
+        await outcome({ last_status_code: status, last_error: '', delivered: true });
+        return { status_code: status };
+      }
+      const message = `receiver answered HTTP ${status}`;
+      await outcome({ last_status_code: status, last_error: message });
+      throw ApplicationFailure.create({ message, type: CALLBACK_HTTP_ERROR });
+    },
+
+    /** Retries are over: the delivery is `failed` (unless a last attempt got through after all). */
+    async markCallbackFailed(input: Omit<CallbackDeliveryInput, 'body' | 'timing'> & { reason: string }): Promise<void> {
+      const _id = deliveryId(input.call_id, input.kind);
+      const col = deliveriesOf(db);
+      const d = await col.findOne({ _id }, { projection: { status: 1, last_error: 1 } });
+      if (d?.status === 'delivered') return;
+      const t = new Date();
+      const last = d?.last_error ?? '';
+      await col.updateOne(
+        { _id },
+        {
+          $set: {
+            call_id: input.call_id,
+            kind: input.kind,
+            domain_uuid: input.domain_uuid,
+            campaign_uuid: input.campaign_uuid,
+            lead_uuid: input.lead_uuid,
+            url: input.url,
+            created_at: new Date(input.scheduled_at),
+            status: 'failed',
+            failed_at: t,
+            updated_at: t,
+            last_error: !last || last === input.reason ? input.reason : `${input.reason}; last error: ${last}`,
+          },
+        },
+        { upsert: true },
+      );
+    },
+  };
+}
