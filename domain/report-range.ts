@@ -6,7 +6,8 @@
 // first, then covered by whole buckets — days in the middle, then hours, minutes and seconds at
 // the edges (at most D + 2·23 + 2·59 + 2·59 buckets). A zone at a non-whole-hour offset (e.g.
 // Asia/Kolkata, +05:30) only means more minute buckets at the edges; the sums stay exact.
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
+import { wallToInstant } from './schedule.ts';
 
 export const LEVELS = ['day', 'hour', 'minute', 'second'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -68,16 +69,21 @@ export class ReportDateError extends Error {
  * `YYYY-MM-DD HH:mm:ss`, wall-clock time in `zone`, to epoch seconds. Throws ReportDateError for
  * another format or a date that does not exist (2022-02-30, 24:00:00). In zones with daylight
  * saving time, a wall time inside the spring-forward gap moves forward by the gap and an ambiguous
- * fall-back time is its first occurrence (luxon's rule, as for the dialing windows).
+ * fall-back time is its first occurrence (as for the dialing windows, domain/schedule.ts).
  */
 export function parseReportDate(value: string, zone: string): number {
   const m = DATE_RE.exec(value);
   if (!m) throw new ReportDateError(`Does not match format '${REPORT_DATE_FORMAT}'`);
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const dt = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
-  if (!dt.isValid) throw new ReportDateError(`is not a valid date (${dt.invalidExplanation ?? dt.invalidReason ?? 'out of range'})`);
-  // luxon normalises out-of-range fields only through isValid; a gap time is shifted forward.
-  return Math.floor(dt.toSeconds());
+  // Validate the calendar fields in UTC (no zone rules involved), then place the wall time in the
+  // zone with the dialing windows' explicit rules (luxon's own pick for an ambiguous time depends
+  // on the machine's current offset).
+  const dt = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone: 'UTC' });
+  if (!dt.isValid || hour > 23 || dt.day !== day || dt.month !== month) {
+    throw new ReportDateError(`is not a valid date (${dt.invalidExplanation ?? 'out of range'})`);
+  }
+  if (!IANAZone.isValidZone(zone)) throw new ReportDateError(`unknown time zone ${zone}`);
+  return Math.floor(wallToInstant(IANAZone.create(zone), dt.toMillis()) / 1000);
 }
 
 /**

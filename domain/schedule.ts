@@ -142,7 +142,7 @@ function zoneOf(tz: string | null | undefined): IANAZone {
  * (it would make Temporal replays non-deterministic): a time in a gap moves forward by the gap, an
  * ambiguous time is its first occurrence.
  */
-function wallToInstant(zone: IANAZone, wall: number): number {
+export function wallToInstant(zone: IANAZone, wall: number): number {
   const before = zone.offset(wall - DAY_MS);
   const after = zone.offset(wall + DAY_MS);
   const a = wall - before * 60_000;
