@@ -5,6 +5,7 @@ import { mountDirectory } from './v3/directory.ts';
 import { mountAutocall } from './v3/autocall.ts';
 import { mountRun } from './v1/run.ts';
 import { mountReport } from './v1/report.ts';
+import { mountCallbacks } from './v3/callbacks.ts';
 
 export function mountRoutes(app: App): void {
   // v3 campaigns (API.md §1) and the directory they refer to (templates, carriers, users).
@@ -14,5 +15,7 @@ export function mountRoutes(app: App): void {
   mountRun(app);
   mountAutocall(app);
   mountReport(app);
+  // Callback delivery state (callbacks/).
+  mountCallbacks(app);
   // v2 queues and the voice-bot API are mounted here.
 }

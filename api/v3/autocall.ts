@@ -10,6 +10,7 @@ import { callsOf } from '../../storage/calls.ts';
 import { noteForReport } from '../../storage/report.ts';
 import { buildLead, insertLead, rememberImportKey } from '../../storage/leads.ts';
 import { invalidCallRecord } from '../../activities/calls.ts';
+import { scheduleCallDeliveries } from '../../callbacks/schedule.ts';
 import type { App } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { notifyRun } from '../v1/run.ts';
@@ -63,13 +64,19 @@ export function mountAutocall(app: App): void {
     });
     if (key) {
       const prior = await rememberImportKey(deps.db, `${tenant.domain_uuid}:${campaign.campaign_uuid}:${key}`, lead);
-      if (prior) return c.json({ call_id: prior.call_id, lead_uuid: prior.lead_uuid, message: 'success' }, 200);
+      if (prior) {
+        // A replay after a failed first try: an invalid number's callback is started again (idempotent).
+        const record = await callsOf(deps.db).findOne({ _id: prior.call_id });
+        if (record?.state === 'done' && !record.dialed) await scheduleCallDeliveries(deps, record);
+        return c.json({ call_id: prior.call_id, lead_uuid: prior.lead_uuid, message: 'success' }, 200);
+      }
     }
     await insertLead(deps.db, lead);
     if (lead.status === 'invalid') {
       const record = invalidCallRecord(lead);
       await callsOf(deps.db).insertOne(record);
       await noteForReport(deps.db, record); // the report counts it (failed)
+      await scheduleCallDeliveries(deps, record); // and its callback is sent, as for every call record
     }
     else await notifyRun(deps.temporal, campaign.campaign_uuid, 'leadsAdded');
     return c.json({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, message: 'success' }, 200);

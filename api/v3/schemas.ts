@@ -16,6 +16,7 @@ import {
   TYPE_AUTOCALLS,
   WEEKDAYS,
 } from '../../domain/campaign.ts';
+import { isHttpUrl } from '../../callbacks/url.ts';
 import { zInt } from '../validation.ts';
 
 // ---------------------------------------------------------------- shared pieces
@@ -24,6 +25,7 @@ const UUID_OR_EMPTY = '^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA
 const uuidOrEmpty = (what: string) =>
   z.string().regex(new RegExp(UUID_OR_EMPTY)).openapi({ description: `${what} (uuid, or "" for none)`, example: '' });
 const int = (min: number, max: number) => zInt().min(min).max(max);
+// The same check deliveries make (callbacks/url.ts); addresses are checked at delivery time (DNS changes).
 const httpUrlOrEmpty = (description: string) =>
   z
     .string()
@@ -31,14 +33,6 @@ const httpUrlOrEmpty = (description: string) =>
     .refine((s) => s === '' || isHttpUrl(s), { message: "Does not match format 'uri'" })
     .openapi({ description: `${description}; http(s) URL or ""`, example: '' });
 
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 /** A string enum that also accepts "" (what GET returns for "not set"), so GET → PUT round-trips. */
 const optEnum = <T extends readonly [string, ...string[]]>(values: T, description: string) =>
