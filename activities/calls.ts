@@ -6,7 +6,10 @@ import { classifyCall } from '../domain/causes.ts';
 import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { leadsOf } from '../storage/leads.ts';
 import { noteForReport } from '../storage/report.ts';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { campaignRunWorkflowId, releaseSlotSignal, type ReleaseSlotPayload } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
+import { temporalClient } from './leads.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
  *  workflow-safe) and what becomes of the lead. */
@@ -26,6 +29,8 @@ export type RecordCallInput = Pick<
   first_attempt_at: number;
   lead_status: 'done' | 'waiting_recall';
   next_attempt_at: number | null;
+  /** Sent to the campaign run once everything is stored: the lead's slot is free. */
+  release?: ReleaseSlotPayload;
 };
 
 export function createCallActivities(deps: ActivityDeps) {
@@ -88,6 +93,14 @@ export function createCallActivities(deps: ActivityDeps) {
       );
       await noteForReport(db, record);
       await scheduleCallDeliveries(deps, record);
+      if (input.release) {
+        try {
+          await temporalClient(deps).workflow.getHandle(campaignRunWorkflowId(input.campaign_uuid)).signal(releaseSlotSignal, input.release);
+        } catch (err) {
+          // No run (stopped and ended): nothing holds the slot any more.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
     },
   };
 }

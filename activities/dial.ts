@@ -68,6 +68,12 @@ export interface OriginateResult {
   sent_at: number;
 }
 
+export interface PlaceCallInput extends Omit<OriginateInput, 'plan'> {
+  proposed_call_id: string;
+  extra_leg_uuids: string[];
+}
+export type PlaceCallResult = { plan: { skip: true; reason: string } } | { plan: AttemptPlan; result: OriginateResult };
+
 const DEFAULT_CALL_TIMEOUT = 30;
 
 /** `{globals}[origination_uuid=…]sofia/gateway/gw/n1|[…]…` — every leg its own origination_uuid. */
@@ -118,7 +124,7 @@ export function createDialActivities(deps: ActivityDeps) {
     };
   }
 
-  return {
+  const api = {
     /**
      * The plan of the lead's next attempt: read-only, so a retry gives the same plan. The call id
      * is the import's call_id for the first call, the workflow's `proposed_call_id` after. The lead
@@ -135,6 +141,20 @@ export function createDialActivities(deps: ActivityDeps) {
       }
       const call_id = lead.attempts === 0 && lead.next_call_id ? lead.next_call_id : input.proposed_call_id;
       return plan({ ...lead, attempts: lead.attempts + 1 }, call_id, input.extra_leg_uuids);
+    },
+
+    /**
+     * One activity per attempt (fewer workflow tasks per call): the plan, then — unless skipped or
+     * not dialable — the originate. A retry recomputes the same plan and never dials twice.
+     */
+    async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
+      const planned = await api.beginAttempt(input);
+      if (planned.skip) return { plan: planned };
+      if (!planned.gateway || planned.numbers.length === 0) {
+        return { plan: planned, result: { outcome: 'failed', cause: 'INVALID_GATEWAY', node: '', sent_at: Date.now() } };
+      }
+      const result = await api.originate({ ...input, plan: planned });
+      return { plan: planned, result };
     },
 
     async originate(input: OriginateInput): Promise<OriginateResult> {
@@ -214,6 +234,7 @@ export function createDialActivities(deps: ActivityDeps) {
       }
     },
   };
+  return api;
 }
 
 export async function uuidExists(deps: ActivityDeps, node: string, uuid: string): Promise<boolean> {

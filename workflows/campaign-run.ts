@@ -106,7 +106,9 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
     changes++;
   });
   setHandler(releaseSlotSignal, (p) => {
-    if (active[p.lead_uuid]) delete active[p.lead_uuid];
+    // Sent by the recordCall activity: a retried activity may send it twice; only the first counts.
+    if (!active[p.lead_uuid]) return;
+    delete active[p.lead_uuid];
     if (p.called) {
       progress.calls++;
       if (p.disposition) progress.by_disposition[p.disposition] = (progress.by_disposition[p.disposition] ?? 0) + 1;

@@ -34,6 +34,13 @@ const store = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
 });
+// An attempt's activity returns when the call is answered or has failed (the ring timeout is at
+// most 600 s); a dead worker shows in the missing heartbeats.
+const dial = proxyActivities<Activities>({
+  startToCloseTimeout: '12 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '500 ms', maximumInterval: '5 seconds' },
+});
 const reconcile = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '500 ms', maximumInterval: '5 seconds' },
@@ -88,38 +95,29 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     }
     stopped = false;
 
-    const attempt = await store.beginAttempt({ lead_uuid: input.lead_uuid, proposed_call_id: uuid4(), extra_leg_uuids: [uuid4(), uuid4()] });
-    if (attempt.skip) {
+    // Plan + originate in one activity; heartbeats show a dead worker within seconds.
+    const placed = await dial.placeCall({
+      proposed_call_id: uuid4(),
+      extra_leg_uuids: [uuid4(), uuid4()],
+      ...(input.run_id ? { run_id: input.run_id } : {}),
+      lead_wf_id: workflowInfo().workflowId,
+      lead_uuid: input.lead_uuid,
+      campaign_uuid: input.campaign_uuid,
+      domain_uuid: input.domain_uuid,
+    });
+    if (placed.plan.skip) {
       await release('', true, false);
       state.status = 'done';
       return state;
     }
-    const plan: AttemptPlan = attempt;
+    const plan: AttemptPlan = placed.plan;
+    const result: OriginateResult = (placed as { result: OriginateResult }).result;
     network = (plan.network || 'offnet') as NetworkName;
     carrier = plan.carrier_uuid;
     state.attempts = plan.attempt;
     state.call_id = plan.call_id;
     state.status = 'dialing';
     upsertSearchAttributes({ LeadStatus: ['dialing'] });
-
-    let result: OriginateResult;
-    if (!plan.gateway || plan.numbers.length === 0) {
-      result = { outcome: 'failed', cause: 'INVALID_GATEWAY', node: '', sent_at: Date.now() };
-    } else {
-      const dial = proxyActivities<Activities>({
-        startToCloseTimeout: `${plan.call_timeout + 90} seconds`,
-        heartbeatTimeout: '10 seconds',
-        retry: { initialInterval: '500 ms', maximumInterval: '5 seconds' },
-      });
-      result = await dial.originate({
-        plan,
-        ...(input.run_id ? { run_id: input.run_id } : {}),
-        lead_wf_id: workflowInfo().workflowId,
-        lead_uuid: input.lead_uuid,
-        campaign_uuid: input.campaign_uuid,
-        domain_uuid: input.domain_uuid,
-      });
-    }
 
     // Wait for the hangup of the answered leg; reconcile when it does not come.
     let hangup: CallEventPayload | undefined;
@@ -187,11 +185,12 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       first_attempt_at: plan.first_attempt_at,
       lead_status: decision.recall ? 'waiting_recall' : 'done',
       next_attempt_at: decision.recall ? decision.atMs : null,
+      // The activity signals the run itself: no extra workflow task for a signal command here.
+      release: { lead_uuid: input.lead_uuid, disposition: d.status, final: !decision.recall, called: true },
     });
     hangups.clear();
     state.disposition = d.status;
     granted = false;
-    await release(d.status, !decision.recall, true);
     upsertSearchAttributes({ Disposition: [d.status], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
     if (!decision.recall) {
       state.status = 'done';
