@@ -4,6 +4,7 @@ import { mountCampaigns } from './v3/campaigns.ts';
 import { mountDirectory } from './v3/directory.ts';
 import { mountAutocall } from './v3/autocall.ts';
 import { mountRun } from './v1/run.ts';
+import { mountV2Queues } from './v2/queues.ts';
 import { mountReport } from './v1/report.ts';
 import { mountCallbacks } from './v3/callbacks.ts';
 
@@ -17,5 +18,7 @@ export function mountRoutes(app: App): void {
   mountReport(app);
   // Callback delivery state (callbacks/).
   mountCallbacks(app);
-  // v2 queues and the voice-bot API are mounted here.
+  // v2 queues (API.md §3): a queue is a campaign managed by queue_code.
+  mountV2Queues(app);
+  // The voice-bot API is mounted here.
 }

@@ -12,6 +12,7 @@ import {
   stopSignal,
   type CampaignRunInput,
 } from '../../workflows/contract.ts';
+import type { CampaignDoc } from '../../domain/campaign.ts';
 import type { App, AppDeps } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { CampaignRef, ErrorBody, UuidParam } from '../v3/schemas.ts';
@@ -38,13 +39,13 @@ const route = (action: 'start' | 'pause' | 'stop', summary: string) =>
 
 const notFound = () => new ApiError(404, { error: 'Not Found' });
 
-function temporalOf(deps: AppDeps): Client {
+export function temporalOf(deps: AppDeps): Client {
   if (!deps.temporal) throw new ApiError(503, { error: 'the workflow engine is not available' });
   return deps.temporal;
 }
 
 /** Is the run workflow open now? */
-async function isRunning(client: Client, campaign_uuid: string): Promise<boolean> {
+export async function isRunning(client: Client, campaign_uuid: string): Promise<boolean> {
   try {
     const d = await client.workflow.getHandle(campaignRunWorkflowId(campaign_uuid)).describe();
     return d.status.name === 'RUNNING';
@@ -64,6 +65,50 @@ export async function notifyRun(client: Client | undefined, campaign_uuid: strin
   }
 }
 
+/**
+ * Start the campaign's run, or resume the open one; writes `status: start` (and `run_id` of a new
+ * run). Shared by run/start and the v2 queue endpoints.
+ */
+export async function startCampaignRun(deps: AppDeps, domain_uuid: string, doc: Pick<CampaignDoc, 'campaign_uuid' | 'campaign_name' | 'run_id'>): Promise<void> {
+  const uuid = doc.campaign_uuid;
+  const client = temporalOf(deps);
+  let run_id = doc.run_id;
+  if (await isRunning(client, uuid)) {
+    await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
+  } else {
+    const input: CampaignRunInput = { campaign_uuid: uuid, domain_uuid, ...(deps.engineOptions ? { options: deps.engineOptions } : {}) };
+    try {
+      const h = await client.workflow.start('campaignRunWorkflow', {
+        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+        workflowId: campaignRunWorkflowId(uuid),
+        args: [input],
+        searchAttributes: { CampaignUuid: [uuid], TenantUuid: [domain_uuid], CampaignStatus: ['start'] },
+        memo: { campaign_name: doc.campaign_name },
+      });
+      run_id = h.firstExecutionRunId;
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
+    }
+  }
+  // A stale `doc` (another request started the run meanwhile) must not blank the stored run_id.
+  await updateCampaign(deps.db, domain_uuid, uuid, { status: 'start', ...(run_id ? { run_id } : {}) } as never);
+}
+
+/** Pause or stop the campaign's run (no run open: only the status is written); null = not the tenant's. */
+export async function setCampaignRunStatus(deps: AppDeps, domain_uuid: string, uuid: string, action: 'pause' | 'stop'): Promise<CampaignDoc | null> {
+  const doc = await updateCampaign(deps.db, domain_uuid, uuid, { status: action } as never);
+  if (!doc) return null;
+  if (deps.temporal) {
+    try {
+      await deps.temporal.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(action === 'pause' ? pauseSignal : stopSignal);
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+  }
+  return doc;
+}
+
 export function mountRun(app: App): void {
   app.openapi(route('start', 'Start (or resume) dialing an autocall campaign'), async (c) => {
     const deps = c.get('deps');
@@ -71,27 +116,7 @@ export function mountRun(app: App): void {
     const { uuid } = c.req.valid('param');
     const doc = await getCampaign(deps.db, tenant.domain_uuid, uuid);
     if (!doc) throw notFound();
-    const client = temporalOf(deps);
-    let run_id = doc.run_id;
-    if (await isRunning(client, uuid)) {
-      await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
-    } else {
-      const input: CampaignRunInput = { campaign_uuid: uuid, domain_uuid: tenant.domain_uuid };
-      try {
-        const h = await client.workflow.start('campaignRunWorkflow', {
-          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-          workflowId: campaignRunWorkflowId(uuid),
-          args: [input],
-          searchAttributes: { CampaignUuid: [uuid], TenantUuid: [tenant.domain_uuid], CampaignStatus: ['start'] },
-          memo: { campaign_name: doc.campaign_name },
-        });
-        run_id = h.firstExecutionRunId;
-      } catch (e) {
-        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-        await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
-      }
-    }
-    await updateCampaign(deps.db, tenant.domain_uuid, uuid, { status: 'start', run_id } as never);
+    await startCampaignRun(deps, tenant.domain_uuid, doc);
     return c.json({ campaign_uuid: uuid }, 200);
   });
 
@@ -100,17 +125,8 @@ export function mountRun(app: App): void {
       const deps = c.get('deps');
       const tenant = c.get('tenant');
       const { uuid } = c.req.valid('param');
-      const doc = await updateCampaign(deps.db, tenant.domain_uuid, uuid, { status: action } as never);
-      if (!doc) throw notFound();
-      if (deps.temporal) {
-        try {
-          await deps.temporal.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(action === 'pause' ? pauseSignal : stopSignal);
-        } catch (e) {
-          if (!(e instanceof WorkflowNotFoundError)) throw e;
-        }
-      }
+      if (!(await setCampaignRunStatus(deps, tenant.domain_uuid, uuid, action))) throw notFound();
       return c.json({ campaign_uuid: uuid }, 200);
     });
   }
 }
-

@@ -1,0 +1,363 @@
+// The v2 router: queues of customers managed by `queue_code` (API.md §3, seeds/003_…).
+//   POST /v2/autocall/queue         import customers (creates the queue on first use; dials at once)
+//   POST /v2/autocall/queue/dnc     do-not-call: customers not dialed yet are dropped
+//   POST /v2/autocall/queue/stop    pause the queue (calls up finish)
+//   POST /v2/autocall/queue/start   resume (or start) it
+//   POST /v2/autocall/queue/delete  withdraw a stopped queue (records kept; a running one is refused)
+// A queue is a campaign (storage/queues.ts) run by the same engine; its customers are leads.
+// Every answer is `{"code":<HTTP status>,"content":"…"}` (+ `data` for the import). Bodies are
+// parsed here, not by the shared JSON middleware, so that bad input answers in the v2 shape:
+// the import answers `{"code":400,"content":"import fail","data":{"fail":[],"success":[]}}`.
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { maskNumber } from '../../domain/phone.ts';
+import { templatesOf } from '../../storage/directory.ts';
+import { buildLead, nextOrder, type LeadDoc } from '../../storage/leads.ts';
+import {
+  createQueue,
+  customerLeadId,
+  findQueue,
+  insertLeads,
+  markDoNotCall,
+  QueueCodeTakenError,
+  updateQueueSettings,
+  withdrawQueue,
+  type QueueDoc,
+  type QueueSettings,
+} from '../../storage/queues.ts';
+import { campaignRunWorkflowId, configChangedSignal, leadsAddedSignal } from '../../workflows/contract.ts';
+import type { App, AppDeps, AppEnv } from '../app.ts';
+import { ApiError } from '../errors.ts';
+import { parseJsonLenient } from '../validation.ts';
+import { setCampaignRunStatus, startCampaignRun } from '../v1/run.ts';
+
+/** Import bodies may be far larger than other requests (10,000 customers ≈ 2.5 MB). */
+export const V2_QUEUE_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+export const V2_QUEUE_PATH = '/v2/autocall/queue';
+
+// ---------------------------------------------------------------- schemas (validation + OpenAPI)
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const customerId = z.union([z.string().trim().min(1).max(256), z.int().nonnegative()]).transform(String);
+const optInt = (max: number) => z.int().min(0).max(max).nullish();
+
+const Customer = z
+  .object({
+    id: customerId.openapi({ description: 'customer id, unique within the queue', example: 'TEL4VN_Test' }),
+    mobiles: z
+      .array(z.union([z.string().max(64), z.number()]))
+      .min(1)
+      .max(20)
+      .openapi({ description: "the customer's numbers, dialed by the queue's mode_call (serial: the next when one fails)", example: ['0982596021'] }),
+  })
+  .catchall(scalar)
+  .openapi('V2Customer', {
+    description: 'Any other field (scalar) is kept on the lead and usable as a template parameter',
+    example: { id: 'TEL4VN_Test', mobiles: ['0982596021'], contract_number: 'HD123456', due_date: '2021-07-13', upcoming_amount: 5000000, dpd: 5 },
+  });
+
+const QueueTop = z.object({
+  queue_code: z.string().trim().min(1).max(200),
+  template: z.string().min(1).max(200),
+  concurrent_call: optInt(10_000),
+  max_recall_count: optInt(100),
+  min_recall_duration: z.number().min(0).max(86_400).nullish(),
+  customers: z.array(z.unknown()).max(100_000),
+});
+
+const QueueBody = QueueTop.extend({ customers: z.array(Customer) }).openapi('V2Queue', {
+  example: {
+    queue_code: 'Autocall-Q1',
+    template: 'IVR-1',
+    concurrent_call: 5,
+    max_recall_count: 3,
+    min_recall_duration: 3,
+    customers: [{ id: 'TEL4VN_Test', mobiles: ['0982596021'], contract_number: 'HD123456', upcoming_amount: 5000000, due_date: '2021-07-13', dpd: 5 }],
+  },
+});
+const ImportResult = z
+  .object({
+    code: z.number(),
+    content: z.string(),
+    data: z.object({ fail: z.array(z.string()), success: z.array(z.string()) }),
+  })
+  .openapi('V2ImportResult', { example: { code: 200, content: 'successfully', data: { fail: [], success: ['TEL4VN_Test'] } } });
+const Result = z.object({ code: z.number(), content: z.string() }).openapi('V2Result', { example: { code: 200, content: 'successfully' } });
+const QueueRef = z.object({ queue_code: z.string().min(1) }).openapi('V2QueueRef', { example: { queue_code: 'Autocall-Q1' } });
+const DncBody = z
+  .object({ queue_code: z.string().trim().min(1).max(200), customers: z.array(z.object({ id: customerId }).passthrough()).max(100_000) })
+  .openapi('V2Dnc', { example: { queue_code: 'Autocall-Q1', customers: [{ id: 'KH_01' }, { id: 'KH_02' }, { id: 'KH_03' }] } });
+
+// ---------------------------------------------------------------- answers
+
+type Ctx = Context<AppEnv>;
+const answer = (c: Ctx, code: ContentfulStatusCode, content: string) => c.json({ code, content }, code);
+const importAnswer = (c: Ctx, code: 200 | 400, fail: string[], success: string[]) =>
+  c.json({ code, content: code === 200 ? 'successfully' : 'import fail', data: { fail, success } }, code);
+const importFail = (c: Ctx, fail: string[] = []) => importAnswer(c, 400, fail, []);
+const queueNotFound = (c: Ctx) => answer(c, 404, 'queue not found');
+
+/** The request body as JSON, or a message saying why not (415 for a non-JSON content type). */
+async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: false; status: 400 | 415; message: string }> {
+  const ct = c.req.header('content-type');
+  if (ct && !/^application\/([\w.-]+\+)?json$/i.test(ct.split(';')[0]!.trim())) {
+    return { ok: false, status: 415, message: `unsupported content-type "${ct}": send the body as application/json` };
+  }
+  const text = await c.req.text();
+  if (text.trim() === '') return { ok: false, status: 400, message: 'request body is empty: expected a JSON object' };
+  const v = parseJsonLenient(text);
+  if (!v.ok) return { ok: false, status: 400, message: `malformed JSON body: ${v.message}` };
+  if (v.value === null || typeof v.value !== 'object' || Array.isArray(v.value)) return { ok: false, status: 400, message: 'the body must be a JSON object' };
+  return { ok: true, value: v.value };
+}
+
+/** First zod problem as a short sentence: `queue_code is required`, `customers must be an array`. */
+function problem(err: z.ZodError, input: unknown): string {
+  const i = err.issues[0]!;
+  const path = i.path.map(String).join('.') || 'body';
+  let v: unknown = input;
+  for (const k of i.path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  if (v === undefined) return `${path} is required`;
+  return `${path}: ${i.message}`;
+}
+
+/** Unexpected-but-known failures in the v2 shape (503 no Temporal, 409 code taken); others rethrown. */
+function v2Error(c: Ctx, err: unknown): Response {
+  if (err instanceof QueueCodeTakenError) return answer(c, 409, err.message);
+  if (err instanceof ApiError) {
+    const b = err.body as { error?: unknown };
+    return answer(c, err.status, typeof b?.error === 'string' ? b.error : 'request failed');
+  }
+  throw err;
+}
+
+// ---------------------------------------------------------------- customers
+
+const BAD_KEY = /^\$|\.|\u0000/;
+
+interface Entry {
+  id: string;
+  lead?: LeadDoc;
+}
+
+/** Each customer → its lead, or no lead (it goes to `fail`, labelled by its id, else `customers[i]`). */
+function customersToLeads(customers: unknown[], domain_uuid: string): Entry[] {
+  const seen = new Set<string>();
+  const base = nextOrder();
+  const now = new Date();
+  return customers.map((raw, i) => {
+    const idOnly = raw !== null && typeof raw === 'object' ? customerId.safeParse((raw as { id?: unknown }).id) : undefined;
+    const label = idOnly?.success ? idOnly.data : `customers[${i}]`;
+    const r = Customer.safeParse(raw);
+    if (!r.success || seen.has(r.data.id)) {
+      if (r.success) seen.add(r.data.id);
+      return { id: label };
+    }
+    const { id, mobiles, ...fields } = r.data;
+    seen.add(id);
+    if (Object.keys(fields).some((k) => BAD_KEY.test(k))) return { id };
+    const numbers = mobiles.map(String);
+    const lead = buildLead({ domain_uuid, campaign_uuid: '', phone_number: numbers[0]!, more_numbers: numbers.slice(1), param: fields, source: 'v2_queue' }, now);
+    if (lead.status === 'invalid') return { id };
+    const phones = [...new Set(lead.phones)];
+    // campaign_uuid and the lead id (derived from it) are set once the queue is known.
+    return { id, lead: { ...lead, phones, phone_number: phones[0]!, masked: maskNumber(phones[0]!), order: base + i, customer_id: id } as LeadDoc };
+  });
+}
+
+// ---------------------------------------------------------------- the run
+
+/**
+ * After an import: a new queue (or one never started) starts dialing; a running one is told to
+ * look for leads now (and to reload changed settings); a paused or stopped one stays as it is.
+ */
+async function wakeRun(deps: AppDeps, q: QueueDoc, opts: { created: boolean; changed: boolean }): Promise<void> {
+  if (q.status === 'pause' || q.status === 'stop') return;
+  if (opts.created || q.status === '') return startCampaignRun(deps, q.domain_uuid, q);
+  if (!deps.temporal) throw new ApiError(503, { error: 'the workflow engine is not available' });
+  const h = deps.temporal.workflow.getHandle(campaignRunWorkflowId(q.campaign_uuid));
+  try {
+    if (opts.changed) await h.signal(configChangedSignal);
+    await h.signal(leadsAddedSignal);
+  } catch (e) {
+    if (!(e instanceof WorkflowNotFoundError)) throw e;
+    await startCampaignRun(deps, q.domain_uuid, q); // status start but no run open: open one
+  }
+}
+
+// ---------------------------------------------------------------- routes
+
+const tags = ['v2 queues'];
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const routes = {
+  queue: createRoute({
+    method: 'post',
+    path: V2_QUEUE_PATH,
+    tags,
+    summary: 'Import customers into a queue (created on first use, dialed at once); re-posted ids are not added twice',
+    request: { body: { required: true, content: { 'application/json': { schema: QueueBody } } } },
+    responses: {
+      200: json(ImportResult, '{"code":200,"content":"successfully","data":{"fail":[…],"success":[…]}}: per-customer result, ids in request order'),
+      400: json(ImportResult, '{"code":400,"content":"import fail","data":{"fail":[…],"success":[]}}: unknown template, malformed body, or no customer imported'),
+      401: json(Result, '{"code":401,"content":"invalid token"}'),
+      409: json(Result, 'queue_code is the name of a campaign that is not a queue'),
+      413: json(Result, `body over ${V2_QUEUE_BODY_LIMIT_BYTES} bytes`),
+    },
+  }),
+  dnc: createRoute({
+    method: 'post',
+    path: `${V2_QUEUE_PATH}/dnc`,
+    tags,
+    summary: 'Do-not-call: customers not yet dialed are never dialed; a call in progress and past calls are left alone',
+    request: { body: { required: true, content: { 'application/json': { schema: DncBody } } } },
+    responses: {
+      200: json(Result, '{"code":200,"content":"successfully"}'),
+      400: json(Result, 'bad body'),
+      404: json(Result, '{"code":404,"content":"queue not found"}'),
+    },
+  }),
+  ...Object.fromEntries(
+    (
+      [
+        ['stop', 'Pause the queue (calls up finish)'],
+        ['start', 'Resume (or start) the queue'],
+        ['delete', 'Withdraw a stopped queue: no further calls, records kept; a running queue is refused (409)'],
+      ] as const
+    ).map(([action, summary]) => [
+      action,
+      createRoute({
+        method: 'post',
+        path: `${V2_QUEUE_PATH}/${action}`,
+        tags,
+        summary,
+        request: { body: { required: true, content: { 'application/json': { schema: QueueRef } } } },
+        responses: {
+          200: json(Result, '{"code":200,"content":"successfully"}'),
+          400: json(Result, 'bad body'),
+          404: json(Result, '{"code":404,"content":"queue not found"}'),
+          ...(action === 'delete' ? { 409: json(Result, '{"code":409,"content":"queue is running, stop it first"}') } : {}),
+        },
+      }),
+    ]),
+  ),
+};
+
+export function mountV2Queues(app: App): void {
+  // Documented in /openapi.json from the same schemas; the handlers parse the body themselves.
+  for (const r of Object.values(routes)) app.openAPIRegistry.registerPath(r);
+
+  app.post(V2_QUEUE_PATH, async (c) => {
+    const deps = c.get('deps');
+    const tenant = c.get('tenant');
+    const body = await readJson(c);
+    if (!body.ok) return body.status === 415 ? answer(c, 415, body.message) : importFail(c);
+    const top = QueueTop.safeParse(body.value);
+    if (!top.success) return importFail(c);
+    const b = top.data;
+    const template = await templatesOf(deps.db).findOne({ domain_uuid: tenant.domain_uuid, template_name: b.template });
+    if (!template) return importFail(c);
+    const settings: QueueSettings = {
+      template_uuid: template.template_uuid,
+      template_name: template.template_name,
+      type_autocall: template.type_autocall,
+      ...(b.concurrent_call != null ? { concurrent_call: b.concurrent_call } : {}),
+      ...(b.max_recall_count != null ? { max_recall_count: b.max_recall_count } : {}),
+      ...(b.min_recall_duration != null ? { min_recall_duration: b.min_recall_duration } : {}),
+    };
+    try {
+      // Validate every customer before anything is written: a request that imports nothing
+      // changes nothing (a new queue is created only once a customer is valid).
+      let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
+      const entries = customersToLeads(b.customers, tenant.domain_uuid);
+      if (!entries.some((e) => e.lead)) return importFail(c, entries.map((e) => e.id));
+      let created = false;
+      let changed = false;
+      if (!queue) {
+        ({ queue, created } = await createQueue(deps.db, tenant.domain_uuid, b.queue_code, settings));
+        if (!created) ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
+      } else {
+        ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
+      }
+      for (const e of entries) {
+        if (!e.lead) continue;
+        e.lead.campaign_uuid = queue.campaign_uuid;
+        e.lead._id = e.lead.lead_uuid = customerLeadId(queue.campaign_uuid, e.id);
+      }
+      const q = queue;
+      const leads = entries.flatMap((e) => (e.lead ? [e.lead] : []));
+      // Dialing need not wait for the whole list: the run is started (or told) once the first
+      // batch is stored, and pulls leads from the store while the rest are written.
+      let woken: Promise<void> | undefined;
+      const wake = () => {
+        woken = wakeRun(deps, q, { created, changed });
+        woken.catch(() => {}); // awaited below
+      };
+      const dup = await insertLeads(deps.db, leads, wake);
+      if (!woken) wake();
+      await woken;
+      if (leads.length > 1000 && q.status !== 'pause' && q.status !== 'stop' && deps.temporal) {
+        await deps.temporal.workflow
+          .getHandle(campaignRunWorkflowId(q.campaign_uuid))
+          .signal(leadsAddedSignal)
+          .catch(() => {});
+      }
+      const fail: string[] = [];
+      const success: string[] = [];
+      let k = 0;
+      for (const e of entries) {
+        if (e.lead && !dup.has(k++)) success.push(e.id);
+        else fail.push(e.id);
+      }
+      if (fail.length) deps.logger.info({ queue_code: q.queue_code, failed: fail.length, imported: success.length }, 'v2 queue import: some customers not imported');
+      return importAnswer(c, success.length ? 200 : 400, fail, success);
+    } catch (err) {
+      return v2Error(c, err);
+    }
+  });
+
+  app.post(`${V2_QUEUE_PATH}/dnc`, async (c) => {
+    const deps = c.get('deps');
+    const tenant = c.get('tenant');
+    const body = await readJson(c);
+    if (!body.ok) return answer(c, body.status, body.message);
+    const r = DncBody.safeParse(body.value);
+    if (!r.success) return answer(c, 400, problem(r.error, body.value));
+    const queue = await findQueue(deps.db, tenant.domain_uuid, r.data.queue_code);
+    if (!queue) return queueNotFound(c);
+    await markDoNotCall(
+      deps.db,
+      queue,
+      r.data.customers.map((x) => x.id),
+    );
+    return answer(c, 200, 'successfully');
+  });
+
+  for (const action of ['stop', 'start', 'delete'] as const) {
+    app.post(`${V2_QUEUE_PATH}/${action}`, async (c) => {
+      const deps = c.get('deps');
+      const tenant = c.get('tenant');
+      const body = await readJson(c);
+      if (!body.ok) return answer(c, body.status, body.message);
+      const r = QueueRef.safeParse(body.value);
+      if (!r.success) return answer(c, 400, problem(r.error, body.value));
+      const queue = await findQueue(deps.db, tenant.domain_uuid, r.data.queue_code.trim());
+      if (!queue) return queueNotFound(c);
+      try {
+        if (action === 'stop') await setCampaignRunStatus(deps, tenant.domain_uuid, queue.campaign_uuid, 'pause');
+        else if (action === 'start') await startCampaignRun(deps, tenant.domain_uuid, queue);
+        else {
+          if (queue.status === 'start') return answer(c, 409, 'queue is running, stop it first');
+          // Withdraw: the run ends (leads it holds go back to `new`, recalls are not made), the
+          // campaign is renamed and inactive, its leads and call records stay.
+          await setCampaignRunStatus(deps, tenant.domain_uuid, queue.campaign_uuid, 'stop');
+          await withdrawQueue(deps.db, queue);
+        }
+        return answer(c, 200, 'successfully');
+      } catch (err) {
+        return v2Error(c, err);
+      }
+    });
+  }
+}

@@ -1,0 +1,222 @@
+// v2 queues (API.md §3): a queue is a campaign seen through another door. The campaign's
+// `campaign_name` is the queue code (so the unique index {domain_uuid, campaign_name} makes codes
+// unique per tenant and decides concurrent creates), and `queue_code` marks it as a v2 queue.
+// Its customers are ordinary leads (`source: 'v2_queue'`) whose `_id` is derived from
+// (campaign_uuid, customer id): re-posting a customer the queue already has is a duplicate key,
+// never a second lead, with no lookup per customer (FerretDB 1.24 indexes `_id` filters only).
+import { createHash } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { defaultSettings, type CampaignDoc } from '../domain/campaign.ts';
+import { createCampaign, campaignsOf, getCampaign, updateCampaign, DuplicateNameError } from './campaigns.ts';
+import { tenantCampaigns } from './campaign-cache.ts';
+import { dncOf, type DncDoc } from './dnc.ts';
+import { leadsOf, type LeadDoc } from './leads.ts';
+
+/** A campaign that is a v2 queue: the v3 fields plus the v2 settings the engine reads. */
+export type QueueDoc = CampaignDoc & {
+  /** The code the v2 API knows it by ('' once deleted). */
+  queue_code: string;
+  /** Recalls per customer (the engine's recall rule reads it; `recall_times` carries the same value). */
+  max_recall_count: number;
+  /** Seconds since pick-up below which an answered call counts as unsuccessful (recalled). */
+  min_recall_duration: number;
+  /** Set by /v2/autocall/queue/delete (the code is then free; records stay). */
+  queue_deleted_at?: Date;
+  deleted_queue_code?: string;
+};
+
+export interface QueueSettings {
+  template_uuid: string;
+  template_name: string;
+  type_autocall: CampaignDoc['type_autocall'];
+  concurrent_call?: number;
+  max_recall_count?: number;
+  min_recall_duration?: number;
+}
+
+/** The tenant's live queue with this code, or null (never created, or deleted). */
+export async function findQueue(db: Db, domain_uuid: string, queue_code: string): Promise<QueueDoc | null> {
+  const e = await tenantCampaigns(db, domain_uuid, campaignsOf(db));
+  for (const d of e.byId.values()) {
+    const q = d as QueueDoc;
+    if (q.queue_code === queue_code && !q.queue_deleted_at) return q;
+  }
+  return null;
+}
+
+/** The code is the name of a campaign that is not a v2 queue. */
+export class QueueCodeTakenError extends Error {}
+
+/**
+ * Create a queue (a campaign: type autocall, active, mode_call serial). A concurrent create of the
+ * same code loses on the unique name and gets the winner's queue.
+ */
+export async function createQueue(db: Db, domain_uuid: string, queue_code: string, s: QueueSettings): Promise<{ queue: QueueDoc; created: boolean }> {
+  const max = s.max_recall_count ?? 0;
+  try {
+    const doc = await createCampaign(db, domain_uuid, {
+      ...defaultSettings('autocall'),
+      campaign_name: queue_code,
+      type: 'autocall',
+      description: 'v2 queue',
+      active: true,
+      concurrent_call: s.concurrent_call ?? 0,
+      template_uuid: s.template_uuid,
+      template_name: s.template_name,
+      type_autocall: s.type_autocall,
+      carrier_name: '',
+      mode_call: 'serial',
+      recall_times: max,
+      queue_code,
+      max_recall_count: max,
+      min_recall_duration: s.min_recall_duration ?? 0,
+    } as never);
+    return { queue: doc as QueueDoc, created: true };
+  } catch (err) {
+    if (!(err instanceof DuplicateNameError)) throw err;
+    // Read the store, not the cache: the winner may be another process.
+    const other = (await campaignsOf(db).findOne({ domain_uuid, campaign_name: queue_code })) as QueueDoc | null;
+    if (other && other.queue_code === queue_code && !other.queue_deleted_at) return { queue: other, created: false };
+    throw new QueueCodeTakenError(`queue_code "${queue_code}" is the name of a campaign that is not a queue`);
+  }
+}
+
+/** Apply the settings a re-post names, when they differ; returns the queue as stored. */
+export async function updateQueueSettings(db: Db, q: QueueDoc, s: QueueSettings): Promise<{ queue: QueueDoc; changed: boolean }> {
+  const set: Record<string, unknown> = {};
+  if (q.template_uuid !== s.template_uuid) {
+    set.template_uuid = s.template_uuid;
+    set.template_name = s.template_name;
+    set.type_autocall = s.type_autocall;
+  }
+  if (s.concurrent_call !== undefined && s.concurrent_call !== q.concurrent_call) set.concurrent_call = s.concurrent_call;
+  if (s.max_recall_count !== undefined && (s.max_recall_count !== q.max_recall_count || s.max_recall_count !== q.recall_times)) {
+    set.max_recall_count = s.max_recall_count;
+    set.recall_times = s.max_recall_count;
+  }
+  if (s.min_recall_duration !== undefined && s.min_recall_duration !== q.min_recall_duration) set.min_recall_duration = s.min_recall_duration;
+  if (!Object.keys(set).length) return { queue: q, changed: false };
+  const doc = await updateCampaign(db, q.domain_uuid, q.campaign_uuid, set as never);
+  return { queue: (doc as QueueDoc | null) ?? q, changed: true };
+}
+
+/**
+ * Withdraw a queue: the campaign stays (with its leads and call records) but is renamed, inactive
+ * and stopped, and its code is free for a new queue.
+ */
+export async function withdrawQueue(db: Db, q: QueueDoc, now = new Date()): Promise<void> {
+  await updateCampaign(
+    db,
+    q.domain_uuid,
+    q.campaign_uuid,
+    {
+      campaign_name: `${q.queue_code} (deleted ${q.campaign_uuid})`,
+      active: false,
+      status: 'stop',
+      queue_code: '',
+      deleted_queue_code: q.queue_code,
+      queue_deleted_at: now,
+    } as never,
+    now,
+  );
+}
+
+export async function getQueueCampaign(db: Db, domain_uuid: string, campaign_uuid: string): Promise<QueueDoc | null> {
+  return (await getCampaign(db, domain_uuid, campaign_uuid)) as QueueDoc | null;
+}
+
+// ---- customers → leads --------------------------------------------------------------------------
+
+/** A fixed namespace for the name-based lead ids (RFC 4122 §4.3, SHA-1: version 5). */
+const LEAD_NAMESPACE = Buffer.from('6f1c2b0e7d3a4e59a1f20c8b9d4e7a31', 'hex');
+
+/** The lead uuid of a queue's customer: a UUID v5 of (campaign_uuid, customer id). */
+export function customerLeadId(campaign_uuid: string, customer_id: string): string {
+  const h = createHash('sha1').update(LEAD_NAMESPACE).update(campaign_uuid).update('\u0000').update(customer_id).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+const isDupCode = (code: unknown) => code === 11000 || code === 11001;
+
+interface BulkErrorLike {
+  writeErrors?: Array<{ index: number; code: number }> | { index: number; code: number };
+}
+
+/**
+ * Insert documents in batches, unordered; returns the indexes (into `docs`) refused as duplicate
+ * keys. Any other failure is thrown. `afterFirstBatch` runs once the first batch is stored (the
+ * run may start pulling leads while the rest are written).
+ */
+export async function insertManyCountingDuplicates<T extends { _id: string }>(
+  insert: (batch: T[]) => Promise<unknown>,
+  docs: T[],
+  batchSize = 1000,
+  afterFirstBatch?: () => void,
+): Promise<Set<number>> {
+  const dup = new Set<number>();
+  for (let i = 0; i < docs.length; i += batchSize) {
+    const batch = docs.slice(i, i + batchSize);
+    try {
+      await insert(batch);
+    } catch (err) {
+      const raw = (err as BulkErrorLike).writeErrors;
+      const errs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+      if (!errs.length || errs.some((w) => !isDupCode(w.code))) throw err;
+      for (const w of errs) dup.add(i + w.index);
+    }
+    if (i === 0) afterFirstBatch?.();
+  }
+  return dup;
+}
+
+export async function insertLeads(db: Db, leads: LeadDoc[], afterFirstBatch?: () => void): Promise<Set<number>> {
+  return insertManyCountingDuplicates((b) => leadsOf(db).insertMany(b, { ordered: false }), leads, 1000, afterFirstBatch);
+}
+
+/**
+ * Do-not-call for a queue's customers: one insert-only mark per customer's lead id (the engine
+ * checks it right before every dial; existing marks are kept), and leads still `new` (never
+ * claimed by a run) are set to `do_not_call` at once. Leads that are queued, on a call or waiting
+ * for a recall are not written here (their workflow is their one writer): the check before their
+ * next dial stops them. Customers the queue does not have yet are marked too, so they are never
+ * dialed if posted later.
+ */
+export async function markDoNotCall(db: Db, q: QueueDoc, customer_ids: string[], now = new Date()): Promise<{ marked: number; dropped: number }> {
+  const ids = [...new Set(customer_ids)];
+  const marks: DncDoc[] = ids.map((customer_id) => {
+    const lead_uuid = customerLeadId(q.campaign_uuid, customer_id);
+    return { _id: lead_uuid, lead_uuid, campaign_uuid: q.campaign_uuid, domain_uuid: q.domain_uuid, customer_id, created_at: now };
+  });
+  const dup = await insertManyCountingDuplicates((b) => dncOf(db).insertMany(b, { ordered: false }), marks);
+  let dropped = 0;
+  const leadIds = marks.map((m) => m._id);
+  // One `_id` lookup per customer (indexed), a few at a time; a long list reads the leads in one
+  // scan instead of thousands of lookups.
+  const statuses = new Map<string, string>();
+  if (leadIds.length > 500) {
+    for (const l of await leadsOf(db).find({ _id: { $in: leadIds } }, { projection: { status: 1 } }).toArray()) statuses.set(l._id, l.status);
+  } else {
+    await eachLimit(leadIds, 8, async (id) => {
+      const l = await leadsOf(db).findOne({ _id: id }, { projection: { status: 1 } });
+      if (l) statuses.set(id, l.status);
+    });
+  }
+  const fresh = leadIds.filter((id) => statuses.get(id) === 'new');
+  await eachLimit(fresh, 8, async (id) => {
+    await leadsOf(db).updateOne({ _id: id }, { $set: { status: 'do_not_call', updated_at: now } });
+    dropped++;
+  });
+  return { marked: marks.length - dup.size, dropped };
+}
+
+async function eachLimit<T>(items: T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
