@@ -65,17 +65,27 @@ export async function createTenant(
   return { tenant: { domain_uuid, name, time_zone }, token, callback_secret };
 }
 
-const secrets = new Map<string, string>();
+const secrets = new Map<string, Promise<string>>();
 
 /**
  * The tenant's callback signing secret; one is created on first use for a tenant made before
- * callbacks existed (conditional update by `_id`, then read back, so two processes racing to
- * create it end up using the same one). Cached per process: a secret never changes.
+ * callbacks existed (conditional update by `_id`, then read back, so processes racing to create
+ * it use the one stored; concurrent callers in one process share one lookup). Cached per
+ * process: a secret never changes.
  */
-export async function tenantCallbackSecret(db: Db, domain_uuid: string): Promise<string> {
+export function tenantCallbackSecret(db: Db, domain_uuid: string): Promise<string> {
   const key = `${db.databaseName}:${domain_uuid}`;
-  const hit = secrets.get(key);
-  if (hit) return hit;
+  let p = secrets.get(key);
+  if (!p) {
+    p = loadCallbackSecret(db, domain_uuid);
+    if (secrets.size > 10_000) secrets.clear();
+    secrets.set(key, p);
+    p.catch(() => secrets.delete(key));
+  }
+  return p;
+}
+
+async function loadCallbackSecret(db: Db, domain_uuid: string): Promise<string> {
   let t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { callback_secret: 1 } });
   if (!t) throw new TenantError(`no tenant ${domain_uuid}`);
   if (!t.callback_secret) {
@@ -83,8 +93,6 @@ export async function tenantCallbackSecret(db: Db, domain_uuid: string): Promise
     t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { callback_secret: 1 } });
     if (!t?.callback_secret) throw new TenantError(`tenant ${domain_uuid} has no callback secret`);
   }
-  if (secrets.size > 10_000) secrets.clear();
-  secrets.set(key, t.callback_secret);
   return t.callback_secret;
 }
 

@@ -41,10 +41,13 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export async function startEngine(rules: RulesInput, opts: { inProcessWorker?: boolean; timeScale?: number } = {}): Promise<Engine> {
+export async function startEngine(
+  rules: RulesInput,
+  opts: { inProcessWorker?: boolean; timeScale?: number; /** more configuration variables */ env?: Record<string, string> } = {},
+): Promise<Engine> {
   installRuntime();
   const sim = await startSimulator({ port: 0, rules, timeScale: opts.timeScale ?? 0.01 });
-  const config = testConfig({ ESL_HOST: '127.0.0.1', ESL_PORT: String(sim.port), ESL_PASSWORD: sim.password });
+  const config = testConfig({ ...opts.env, ESL_HOST: '127.0.0.1', ESL_PORT: String(sim.port), ESL_PASSWORD: sim.password });
   const mongo = await connectMongo(config);
   await ensureIndexes(mongo.db);
   const { tenant, token } = await createTenant(mongo.db, { name: 'engine' });
