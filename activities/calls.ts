@@ -17,7 +17,7 @@ export type RecordCallInput = Pick<
   CallDoc,
   | 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid' | 'attempt' | 'phone_number' | 'dialed' | 'answered'
   | 'hangup_cause' | 'q850' | 'disposition' | 'report' | 'voice_bot_status' | 'billsec' | 'duration' | 'waitsec' | 'reconciled'
-  | 'answered_uuid' | 'network' | 'carrier_uuid' | 'caller_number' | 'gateway' | 'digits'
+  | 'answered_uuid' | 'network' | 'carrier_uuid' | 'caller_number' | 'gateway' | 'digits' | 'leg_uuids' | 'node' | 'dial_string'
 > & {
   run_id?: string;
   /** When the originate was sent (ms); the record's created_at when the call was never sent. */
@@ -37,45 +37,42 @@ export function createCallActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     async recordCall(input: RecordCallInput): Promise<void> {
-      const calls = callsOf(db);
-      const existing = await calls.findOne({ _id: input.call_id });
-      let record: CallDoc;
-      if (existing?.state === 'done') {
-        record = existing; // an earlier try wrote it: the rest below is idempotent too
-      } else {
-        record = {
-          ...emptyCallRecord(input),
-          ...(existing ?? {}),
-          run_id: existing?.run_id || input.run_id || '',
-          attempt: input.attempt,
-          // The leg that answered (or decided the outcome): with serial/parallel dialing not
-          // necessarily the first number the record was created with.
-          phone_number: input.phone_number,
-          network: input.network,
-          carrier_uuid: input.carrier_uuid,
-          caller_number: input.caller_number,
-          gateway: input.gateway,
-          state: 'done',
-          dialed: input.dialed,
-          answered_uuid: input.answered_uuid,
-          answered: input.answered,
-          hangup_cause: input.hangup_cause,
-          q850: input.q850,
-          disposition: input.disposition,
-          report: input.report,
-          voice_bot_status: input.voice_bot_status,
-          billsec: input.billsec,
-          duration: input.duration,
-          waitsec: input.waitsec,
-          reconciled: input.reconciled,
-          created_at: existing?.created_at ?? new Date(input.sent_at),
-          answered_at: input.answered_at === null ? null : new Date(input.answered_at),
-          ended_at: new Date(input.ended_at),
-          digits: input.digits,
-          action_log: (input.action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
-        };
-        await calls.replaceOne({ _id: input.call_id }, record, { upsert: true });
-      }
+      // The whole record from what the workflow knows: no read, and a retry writes the same.
+      const record: CallDoc = {
+        ...emptyCallRecord(input),
+        run_id: input.run_id ?? '',
+        attempt: input.attempt,
+        // The leg that answered (or decided the outcome): with serial/parallel dialing not
+        // necessarily the lead's first number.
+        phone_number: input.phone_number,
+        network: input.network,
+        carrier_uuid: input.carrier_uuid,
+        caller_number: input.caller_number,
+        dial_string: input.dial_string,
+        gateway: input.gateway,
+        leg_uuids: input.leg_uuids,
+        node: input.node,
+        state: 'done',
+        dialed: input.dialed,
+        originate_sent_at: input.dialed ? new Date(input.sent_at) : null,
+        answered_uuid: input.answered_uuid,
+        answered: input.answered,
+        hangup_cause: input.hangup_cause,
+        q850: input.q850,
+        disposition: input.disposition,
+        report: input.report,
+        voice_bot_status: input.voice_bot_status,
+        billsec: input.billsec,
+        duration: input.duration,
+        waitsec: input.waitsec,
+        reconciled: input.reconciled,
+        created_at: new Date(input.sent_at),
+        answered_at: input.answered_at === null ? null : new Date(input.answered_at),
+        ended_at: new Date(input.ended_at),
+        digits: input.digits,
+        action_log: (input.action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
+      };
+      await callsOf(db).replaceOne({ _id: input.call_id }, record, { upsert: true });
       await leadsOf(db).updateOne(
         { _id: input.lead_uuid },
         {

@@ -11,10 +11,13 @@
 import { Context } from '@temporalio/activity';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
+import type { Db } from 'mongodb';
+import { tenantCampaigns } from '../storage/campaign-cache.ts';
+import type { CarrierDoc } from '../storage/directory.ts';
 import { isDoNotCall } from '../storage/dnc.ts';
 import { leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { isDuplicateKey } from '../storage/tenants.ts';
-import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR } from '../workflows/contract.ts';
+import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type LeadSnapshot } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
 import { chooseCarrier, tenantCarriers } from './leads.ts';
 
@@ -66,11 +69,14 @@ export interface OriginateResult {
   answered_uuid?: string;
   node: string;
   sent_at: number;
+  /** The dial string sent (for the call record). */
+  dial_string?: string;
 }
 
 export interface PlaceCallInput extends Omit<OriginateInput, 'plan'> {
   proposed_call_id: string;
   extra_leg_uuids: string[];
+  lead?: LeadSnapshot;
 }
 export type PlaceCallResult = { plan: { skip: true; reason: string } } | { plan: AttemptPlan; result: OriginateResult };
 
@@ -85,13 +91,29 @@ export function buildDialString(plan: AttemptPlan, vars: Record<string, string>)
   return `{${globals}}${legs.join(plan.separator)}`;
 }
 
+const CARRIERS_FRESH_MS = 1_000;
+const carrierCache = new WeakMap<Db, Map<string, { at: number; list: Promise<CarrierDoc[]> }>>();
+/** A tenant's carriers, read at most once a second per worker (a change is seen within a second). */
+async function cachedCarriers(db: Db, domain_uuid: string): Promise<CarrierDoc[]> {
+  let m = carrierCache.get(db);
+  if (!m) carrierCache.set(db, (m = new Map()));
+  const hit = m.get(domain_uuid);
+  if (hit && Date.now() - hit.at < CARRIERS_FRESH_MS) return hit.list;
+  const list = tenantCarriers(db, domain_uuid);
+  m.set(domain_uuid, { at: Date.now(), list });
+  list.catch(() => m.delete(domain_uuid));
+  return list;
+}
+
 export function createDialActivities(deps: ActivityDeps) {
   const { db } = deps;
 
-  async function plan(lead: LeadDoc, call_id: string, extra: string[]): Promise<AttemptResult> {
-    const campaign = await campaignsOf(db).findOne({ _id: lead.campaign_uuid });
+  async function plan(lead: Pick<LeadDoc, 'campaign_uuid' | 'domain_uuid' | 'phone_number' | 'phones' | 'network' | 'masked' | 'attempts' | 'first_attempt_at'>, call_id: string, extra: string[]): Promise<AttemptResult> {
+    // The campaign through the version-checked cache (a PUT is seen within VERSION_FRESH_MS), the
+    // carriers through a one-second cache: two reads saved per call.
+    const campaign = (await tenantCampaigns(db, lead.domain_uuid, campaignsOf(db))).byId.get(lead.campaign_uuid);
     if (!campaign) return { skip: true, reason: 'campaign_gone' };
-    const carriers = await tenantCarriers(db, lead.domain_uuid);
+    const carriers = await cachedCarriers(db, lead.domain_uuid);
     const carrier = chooseCarrier(carriers, campaign.carrier_uuid, lead.network);
     const mode = campaign.mode_call || 'direct';
     const numbers = mode === 'direct' ? lead.phones.slice(0, 1) : lead.phones.slice(0, 1 + extra.length);
@@ -131,10 +153,18 @@ export function createDialActivities(deps: ActivityDeps) {
      * is written once per call, when the call is recorded (activities/calls.ts). Checked here,
      * right before each dial: the lead still exists, is still ours, and is not on do-not-call.
      */
-    async beginAttempt(input: { lead_uuid: string; proposed_call_id: string; extra_leg_uuids: string[] }): Promise<AttemptResult> {
-      const lead = await leadsOf(db).findOne({ _id: input.lead_uuid });
-      if (!lead) return { skip: true, reason: 'lead_gone' };
-      if (lead.status !== 'queued' && lead.status !== 'waiting_recall' && lead.status !== 'dialing') return { skip: true, reason: `lead_${lead.status}` };
+    async beginAttempt(input: { lead_uuid: string; proposed_call_id: string; extra_leg_uuids: string[]; lead?: LeadSnapshot; campaign_uuid?: string; domain_uuid?: string }): Promise<AttemptResult> {
+      let lead: Pick<LeadDoc, '_id' | 'campaign_uuid' | 'domain_uuid' | 'phone_number' | 'phones' | 'network' | 'masked' | 'next_call_id' | 'attempts' | 'first_attempt_at'>;
+      if (input.lead && input.campaign_uuid && input.domain_uuid) {
+        // The workflow's copy (claimed with the lead, attempts kept by the workflow): no read.
+        const l = input.lead;
+        lead = { ...l, _id: input.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid, network: l.network as LeadDoc['network'], first_attempt_at: l.first_attempt_at === null ? null : new Date(l.first_attempt_at) };
+      } else {
+        const doc = await leadsOf(db).findOne({ _id: input.lead_uuid });
+        if (!doc) return { skip: true, reason: 'lead_gone' };
+        if (doc.status !== 'queued' && doc.status !== 'waiting_recall' && doc.status !== 'dialing') return { skip: true, reason: `lead_${doc.status}` };
+        lead = doc;
+      }
       if (await isDoNotCall(db, lead._id)) {
         await leadsOf(db).updateOne({ _id: lead._id }, { $set: { status: 'do_not_call', updated_at: new Date() } });
         return { skip: true, reason: 'do_not_call' };
@@ -201,7 +231,7 @@ export function createDialActivities(deps: ActivityDeps) {
           if (!isDuplicateKey(err)) throw err;
         }
       }
-      if (!mine) return reconcileSent(p.call_id);
+      if (!mine) return { ...(await reconcileSent(p.call_id)), dial_string: existing?.dial_string ?? dial };
 
       const sentAt = Date.now();
       const timer = setInterval(() => Context.current().heartbeat(), 2_000);
@@ -213,8 +243,8 @@ export function createDialActivities(deps: ActivityDeps) {
         // No write here: the activity's result is in the workflow's history; only a try that never
         // returned is retried, and a retry never sends again (reconcileSent).
         return ok
-          ? { outcome: 'answered', answered_uuid: answered_uuid || p.call_id, node, sent_at: sentAt }
-          : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt };
+          ? { outcome: 'answered', answered_uuid: answered_uuid || p.call_id, node, sent_at: sentAt, dial_string: dial }
+          : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt, dial_string: dial };
       } catch (err) {
         deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: no result, reconciling');
         return reconcileSent(p.call_id);

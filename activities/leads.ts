@@ -80,6 +80,15 @@ export function createLeadActivities(deps: ActivityDeps) {
         carrier_uuid: chooseCarrier(carriers, campaign?.carrier_uuid ?? '', l.network)?.carrier_uuid ?? '',
         readyAt: now,
         masked: l.masked,
+        lead: {
+          phone_number: l.phone_number,
+          phones: l.phones,
+          network: l.network,
+          masked: l.masked,
+          next_call_id: l.next_call_id,
+          attempts: l.attempts,
+          first_attempt_at: l.first_attempt_at ? l.first_attempt_at.getTime() : null,
+        },
       }));
     },
 
@@ -117,6 +126,7 @@ export function createLeadActivities(deps: ActivityDeps) {
               campaign_uuid: input.campaign_uuid,
               domain_uuid: input.domain_uuid,
               ...(input.run_id ? { run_id: input.run_id } : {}),
+              ...(l.lead ? { lead: l.lead } : {}),
               slotGranted: true,
               options: input.options,
             },

@@ -31,6 +31,20 @@ export interface LeadRef {
   readyAt: number;
   /** Masked number, for the Web UI memo. */
   masked?: string;
+  /** What the first attempt needs of the lead, read at the claim (saves a read per call). */
+  lead?: LeadSnapshot;
+}
+
+/** The dialable part of a lead, as claimed; the lead workflow keeps `attempts` current. */
+export interface LeadSnapshot {
+  phone_number: string;
+  phones: string[];
+  network: string;
+  masked: string;
+  /** origination_uuid of the first attempt (the import's call_id). */
+  next_call_id: string;
+  attempts: number;
+  first_attempt_at: number | null;
 }
 
 /** Test and ops knobs of a run (all optional). */
@@ -137,6 +151,7 @@ export interface LeadInput {
   domain_uuid: string;
   /** The campaign run that started the lead (first execution run id; on its call records). */
   run_id?: string;
+  lead?: LeadSnapshot;
   /** The campaign granted a slot with the start (fresh leads). */
   slotGranted: boolean;
   options?: EngineOptions;

@@ -54,6 +54,8 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
   const hangups = new Map<string, CallEventPayload>(); // by channel uuid
   const state: LeadState = { lead_uuid: input.lead_uuid, status: granted ? 'dialing' : 'waiting_slot', attempts: 0, call_id: '', disposition: '', next_attempt_at: null };
   let network: NetworkName = 'offnet';
+  // The lead as claimed, kept current here (attempts) so an attempt needs no read of the lead.
+  const snapshot = input.lead ? { ...input.lead } : undefined;
   let carrier = '';
 
   setHandler(slotGrantedSignal, () => {
@@ -97,6 +99,7 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
 
     // Plan + originate in one activity; heartbeats show a dead worker within seconds.
     const placed = await dial.placeCall({
+      ...(snapshot ? { lead: snapshot } : {}),
       proposed_call_id: uuid4(),
       extra_leg_uuids: [uuid4(), uuid4()],
       ...(input.run_id ? { run_id: input.run_id } : {}),
@@ -167,6 +170,9 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       caller_number: plan.caller_number,
       gateway: plan.gateway,
       answered_uuid: legUuid,
+      leg_uuids: plan.leg_uuids,
+      node: result.node,
+      dial_string: result.dial_string ?? '',
       dialed: !!plan.gateway,
       answered: d.answered,
       hangup_cause: d.cause,
@@ -189,6 +195,10 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       release: { lead_uuid: input.lead_uuid, disposition: d.status, final: !decision.recall, called: true },
     });
     hangups.clear();
+    if (snapshot) {
+      snapshot.attempts = plan.attempt;
+      snapshot.first_attempt_at = plan.first_attempt_at;
+    }
     state.disposition = d.status;
     granted = false;
     upsertSearchAttributes({ Disposition: [d.status], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
