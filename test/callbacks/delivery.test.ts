@@ -111,6 +111,22 @@ describe('callbacks', () => {
     expect(busy.map((b) => b.disposition)).toEqual(['busy', 'busy']);
     expect(busy.map((b) => b.attempt).sort()).toEqual([1, 2]);
 
+    // The report agrees with the callbacks received and the simulator's log.
+    const rep = await api.get(`/v1/autocall/report?campaign_uuid=${campaign}&start_date=2000-01-01%2000:00:00&end_date=2099-12-31%2023:59:59`);
+    expect(rep.status).toBe(200);
+    const bodies = [...cdrs.values()];
+    const buckets: Record<string, number> = { answered: 0, busy: 0, not_available: 0, no_answer: 0, cancel: 0, failed: 0 };
+    for (const b of bodies) buckets[b.status] = (buckets[b.status] ?? 0) + 1;
+    expect(rep.body.data).toEqual({
+      status: buckets,
+      total_calls: bodies.length,
+      total_duration: bodies.reduce((n, b) => n + b.duration, 0),
+      total_billsec: bodies.reduce((n, b) => n + b.billsec, 0),
+      total_waitsec: bodies.reduce((n, b) => n + b.waitsec, 0),
+    });
+    expect(rep.body.data.total_calls).toBe(log.length + 1); // every originate, and the invalid number
+    expect(rep.body.data.status.answered).toBe(answeredInLog);
+
     // Delivery state: stored, and listed by the API.
     const ds = await waitFor(async () => {
       const d = await deliveriesOfCampaign(e, campaign);
@@ -128,6 +144,10 @@ describe('callbacks', () => {
     expect(one.status).toBe(200);
     expect(one.body.data.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`).sort()).toEqual(['answer:delivered', 'cdr:delivered']);
     expect((await api.get(`/v3/campaign/${campaign}/callbacks?status=nope`)).status).toBe(400);
+
+    // The OpenAPI document describes both endpoints.
+    const openapi = (await (await api.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v3/campaign/{uuid}/callbacks', '/v3/callbacks/{call_id}']));
 
     // Another tenant sees neither the campaign's deliveries nor the call's.
     const { createTenant } = await import('../../storage/tenants.ts');
