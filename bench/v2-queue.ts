@@ -101,8 +101,24 @@ const running = worker.run();
 
 const apiPort = await freePort();
 const api = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
-  env: { ...process.env, ...env, API_PORT: String(apiPort), LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'ignore', process.env.BENCH_API_LOG ? 'inherit' : 'ignore'],
+  env: { ...process.env, ...env, API_PORT: String(apiPort), LOG_LEVEL: 'info' },
+  stdio: ['ignore', 'pipe', process.env.BENCH_API_LOG ? 'inherit' : 'ignore'],
+});
+// The API's own account of each import (phases in ms), from its JSON log lines.
+const phases: string[] = [];
+let apiOut = '';
+api.stdout!.on('data', (d: Buffer) => {
+  apiOut += d.toString();
+  let nl: number;
+  while ((nl = apiOut.indexOf('\n')) >= 0) {
+    const line = apiOut.slice(0, nl);
+    apiOut = apiOut.slice(nl + 1);
+    if (line.includes('"v2 queue import"')) {
+      const ms = JSON.parse(line).ms;
+      phases.push(JSON.stringify(ms));
+      log(`API phases: ${JSON.stringify(ms)}`);
+    }
+  }
 });
 cleanup.push(() => stopChild(api));
 const baseUrl = `http://127.0.0.1:${apiPort}`;
@@ -211,12 +227,13 @@ function render(list: Run[]): string {
     '',
     `Store: ${storeKind}. Machine: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| run | body | HTTP | success / fail | POST ms | first originate ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...list.map(
-      (x) =>
-        `| ${x.run} | ${(x.bytes / 1e6).toFixed(2)} MB | ${x.status} | ${x.success} / ${x.fail} | ${x.post_ms.toFixed(0)} | ${x.first_originate_ms === null ? '–' : x.first_originate_ms.toFixed(0)} |`,
-    ),
+    '| run | body | HTTP | success / fail | POST ms | first originate ms | API phases ms (parse, validate+build, queue, store, run) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...list.map((x, i) => {
+      const p = phases[i] ? (JSON.parse(phases[i]!) as Record<string, number>) : null;
+      const ph = p ? [p.read_parse, p.validate_build, p.queue, p.store, p.run].join(' / ') : '–';
+      return `| ${x.run} | ${(x.bytes / 1e6).toFixed(2)} MB | ${x.status} | ${x.success} / ${x.fail} | ${x.post_ms.toFixed(0)} | ${x.first_originate_ms === null ? '–' : x.first_originate_ms.toFixed(0)} | ${ph} |`;
+    }),
     '',
     `New queues: POST p50 ${p50(posts).toFixed(0)} ms, max ${max(posts).toFixed(0)} ms (goal ≤ 2,000 ms: ${max(posts) <= 2000 ? 'met' : 'not met'}); ` +
       `first originate p50 ${p50(firsts).toFixed(0)} ms, max ${max(firsts).toFixed(0)} ms.`,

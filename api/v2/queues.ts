@@ -142,24 +142,53 @@ interface Entry {
   lead?: LeadDoc;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isScalar = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+/** The customer id as a string (a non-empty string, trimmed, or a whole number), else null. */
+function idOf(v: unknown): string | null {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    return t.length >= 1 && t.length <= 256 ? t : null;
+  }
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : null;
+}
+
+/**
+ * The `Customer` schema's rules, checked by hand: the same rules, an order of magnitude faster
+ * than a schema parse per customer on a 10,000-customer list. Null when the customer is unusable.
+ */
+function checkCustomer(raw: Record<string, unknown>): { numbers: string[]; fields: Record<string, unknown> } | null {
+  const mobiles = raw.mobiles;
+  if (!Array.isArray(mobiles) || mobiles.length < 1 || mobiles.length > 20) return null;
+  const numbers: string[] = [];
+  for (const m of mobiles) {
+    if (typeof m === 'string' && m.length <= 64) numbers.push(m);
+    else if (typeof m === 'number' && Number.isFinite(m)) numbers.push(String(m));
+    else return null;
+  }
+  const fields: Record<string, unknown> = {};
+  for (const k of Object.keys(raw)) {
+    if (k === 'id' || k === 'mobiles') continue;
+    if (BAD_KEY.test(k) || !isScalar(raw[k])) return null;
+    fields[k] = raw[k];
+  }
+  return { numbers, fields };
+}
+
 /** Each customer → its lead, or no lead (it goes to `fail`, labelled by its id, else `customers[i]`). */
 function customersToLeads(customers: unknown[], domain_uuid: string): Entry[] {
   const seen = new Set<string>();
   const base = nextOrder();
   const now = new Date();
   return customers.map((raw, i) => {
-    const idOnly = raw !== null && typeof raw === 'object' ? customerId.safeParse((raw as { id?: unknown }).id) : undefined;
-    const label = idOnly?.success ? idOnly.data : `customers[${i}]`;
-    const r = Customer.safeParse(raw);
-    if (!r.success || seen.has(r.data.id)) {
-      if (r.success) seen.add(r.data.id);
-      return { id: label };
-    }
-    const { id, mobiles, ...fields } = r.data;
+    const id = isObject(raw) ? idOf(raw.id) : null;
+    if (id === null) return { id: `customers[${i}]` };
+    if (seen.has(id)) return { id };
     seen.add(id);
-    if (Object.keys(fields).some((k) => BAD_KEY.test(k))) return { id };
-    const numbers = mobiles.map(String);
-    const lead = buildLead({ domain_uuid, campaign_uuid: '', phone_number: numbers[0]!, more_numbers: numbers.slice(1), param: fields, source: 'v2_queue' }, now);
+    const c = checkCustomer(raw as Record<string, unknown>);
+    if (!c) return { id };
+    const lead = buildLead({ domain_uuid, campaign_uuid: '', phone_number: c.numbers[0]!, more_numbers: c.numbers.slice(1), param: c.fields, source: 'v2_queue' }, now);
     if (lead.status === 'invalid') return { id };
     const phones = [...new Set(lead.phones)];
     // campaign_uuid and the lead id (derived from it) are set once the queue is known.
@@ -251,8 +280,10 @@ export function mountV2Queues(app: App): void {
   app.post(V2_QUEUE_PATH, async (c) => {
     const deps = c.get('deps');
     const tenant = c.get('tenant');
+    const t0 = performance.now();
     const body = await readJson(c);
     if (!body.ok) return body.status === 415 ? answer(c, 415, body.message) : importFail(c);
+    const tParsed = performance.now();
     const top = QueueTop.safeParse(body.value);
     if (!top.success) return importFail(c);
     const b = top.data;
@@ -272,6 +303,7 @@ export function mountV2Queues(app: App): void {
       let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
       const entries = customersToLeads(b.customers, tenant.domain_uuid);
       if (!entries.some((e) => e.lead)) return importFail(c, entries.map((e) => e.id));
+      const tValid = performance.now();
       let created = false;
       let changed = false;
       if (!queue) {
@@ -294,7 +326,9 @@ export function mountV2Queues(app: App): void {
         woken = wakeRun(deps, q, { created, changed });
         woken.catch(() => {}); // awaited below
       };
+      const tQueue = performance.now();
       const dup = await insertLeads(deps.db, leads, wake);
+      const tStored = performance.now();
       if (!woken) wake();
       await woken;
       if (leads.length > 1000 && q.status !== 'pause' && q.status !== 'stop' && deps.temporal) {
@@ -310,7 +344,19 @@ export function mountV2Queues(app: App): void {
         if (e.lead && !dup.has(k++)) success.push(e.id);
         else fail.push(e.id);
       }
-      if (fail.length) deps.logger.info({ queue_code: q.queue_code, failed: fail.length, imported: success.length }, 'v2 queue import: some customers not imported');
+      const ms = (a: number, b: number) => Math.round(b - a);
+      const tEnd = performance.now();
+      deps.logger.info(
+        {
+          queue_code: q.queue_code,
+          campaign_uuid: q.campaign_uuid,
+          created,
+          imported: success.length,
+          failed: fail.length,
+          ms: { read_parse: ms(t0, tParsed), validate_build: ms(tParsed, tValid), queue: ms(tValid, tQueue), store: ms(tQueue, tStored), run: ms(tStored, tEnd), total: ms(t0, tEnd) },
+        },
+        'v2 queue import',
+      );
       return importAnswer(c, success.length ? 200 : 400, fail, success);
     } catch (err) {
       return v2Error(c, err);
