@@ -327,4 +327,21 @@ describe('v2 queues', () => {
     });
     expect((await queueOf(code))!.campaign_uuid).not.toBe(q.campaign_uuid);
   });
+
+  // Last: thousands of leads make every later claim scan (FerretDB) slower.
+  it('large lists: batches of 1,000, duplicates across batch boundaries, a stopped queue keeps them undialed', async () => {
+    const code = 'Q-big';
+    const list = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => ({ id: `B${from + k}`, mobiles: [`09890${String(from + k).padStart(5, '0')}`], n: from + k }));
+    expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'first', mobiles: ['0989999999'] }] })).status).toBe(200);
+    expect(await post('/v2/autocall/queue/stop', { queue_code: code })).toEqual({ status: 200, body: OK });
+    const q = (await queueOf(code))!;
+    const a = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: list(0, 2_500) });
+    expect(a.status).toBe(200);
+    expect(a.body.data).toEqual({ fail: [], success: list(0, 2_500).map((x) => x.id) });
+    const b = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: list(1_250, 3_750) });
+    expect(b.body).toEqual({ code: 200, content: 'successfully', data: { fail: list(1_250, 2_500).map((x) => x.id), success: list(2_500, 3_750).map((x) => x.id) } });
+    expect(await leadsOf(e.mongo.db).countDocuments({ campaign_uuid: q.campaign_uuid })).toBe(1 + 3_750);
+    expect((await leadOf(q, 'B1300'))!.param).toEqual({ n: 1_300 }); // the first post's fields, not the re-post's
+    expect(e.sim.callLog.entries().some((x) => x.legs.some((l) => l.number.startsWith('09890')))).toBe(false);
+  });
 });
