@@ -20,6 +20,7 @@ export type RecordCallInput = Pick<
   | 'answered_uuid' | 'network' | 'carrier_uuid' | 'caller_number' | 'gateway' | 'digits' | 'leg_uuids' | 'node' | 'dial_string'
 > & {
   run_id?: string;
+  granted_at?: number;
   /** When the originate was sent (ms); the record's created_at when the call was never sent. */
   sent_at: number;
   answered_at: number | null;
@@ -41,6 +42,7 @@ export function createCallActivities(deps: ActivityDeps) {
       const record: CallDoc = {
         ...emptyCallRecord(input),
         run_id: input.run_id ?? '',
+        slot_granted_at: input.granted_at ? new Date(input.granted_at) : null,
         attempt: input.attempt,
         // The leg that answered (or decided the outcome): with serial/parallel dialing not
         // necessarily the lead's first number.

@@ -55,6 +55,8 @@ export interface OriginateInput {
   plan: AttemptPlan;
   /** The campaign run that placed the call (its first execution's run id). */
   run_id?: string;
+  /** When the run gave the lead its slot (ms). */
+  granted_at?: number;
   lead_wf_id: string;
   lead_uuid: string;
   campaign_uuid: string;
@@ -208,6 +210,7 @@ export function createDialActivities(deps: ActivityDeps) {
       const doc: CallDoc = {
         ...emptyCallRecord({ call_id: p.call_id, lead_uuid: input.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid }),
         run_id: input.run_id ?? '',
+        slot_granted_at: input.granted_at ? new Date(input.granted_at) : null,
         attempt: p.attempt,
         phone_number: p.phone_number,
         network: p.network,

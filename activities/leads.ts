@@ -114,6 +114,8 @@ export function createLeadActivities(deps: ActivityDeps) {
       domain_uuid: string;
       campaign_name: string;
       run_id?: string;
+      /** When the run granted the slots (workflow time). */
+      granted_at?: number;
       options?: EngineOptions;
     }): Promise<number> {
       const client = temporalClient(deps);
@@ -128,6 +130,7 @@ export function createLeadActivities(deps: ActivityDeps) {
               ...(input.run_id ? { run_id: input.run_id } : {}),
               ...(l.lead ? { lead: l.lead } : {}),
               slotGranted: true,
+              granted_at: input.granted_at ?? Date.now(),
               options: input.options,
             },
           ];

@@ -27,11 +27,22 @@ import { EslClient } from '../telephony/esl/index.ts';
 import { startSimulator } from '../telephony/simulator/server.ts';
 import { createWorker, installRuntime } from '../worker/create.ts';
 import { createEslPool, startEslBridge } from '../worker/esl-bridge.ts';
-import { campaignRunWorkflowId } from '../workflows/contract.ts';
+import { callsOf } from '../storage/calls.ts';
+import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
 
-const { values: opt } = parseArgs({ options: { leads: { type: 'string', default: '2000' }, cap: { type: 'string', default: '500' } } });
+const { values: opt } = parseArgs({
+  options: {
+    leads: { type: 'string', default: '2000' },
+    cap: { type: 'string', default: '500' },
+    // The simulator's sessions-per-second limit (FreeSWITCH `sessions-per-second`): 0 = none.
+    sps: { type: 'string', default: '0' },
+    skip: { type: 'string', default: '' },
+  },
+});
 const N = Number(opt.leads);
 const CAP = Number(opt.cap);
+const SPS = Number(opt.sps);
+const skip = new Set(opt.skip.split(',').filter(Boolean));
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const base = parseConfig(process.env);
@@ -52,7 +63,7 @@ if (!mongoUri) {
 }
 const sim = await startSimulator({
   port: 0,
-  rules: { default: { action: 'answer', ringMs: 20, talkMs: 50 }, limits: { maxSessions: 100_000, sessionsPerSecond: 100_000 } },
+  rules: { default: { action: 'answer', ringMs: 20, talkMs: 50 }, limits: { maxSessions: 100_000, sessionsPerSecond: SPS > 0 ? SPS : 1_000_000 } },
 });
 const config = parseConfig({
   ...process.env,
@@ -71,8 +82,11 @@ function stats(entries: Array<{ at: number }>, t0: number) {
   return { calls: ats.length, calls_per_s: Math.round(ats.length / Math.max(secs, 0.001)), first_after_ms: ats[0]! - t0, span_s: secs };
 }
 
+const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
+log(`simulator: answer after 20 ms, talk 50 ms, sessions-per-second ${SPS > 0 ? SPS : 'unlimited'}; ${N} leads, concurrent_call ${CAP}`);
+
 // 1. The limit: a bare loop on one ESL connection, CAP originates in flight.
-{
+if (!skip.has('bare')) {
   const c = new EslClient({ host: '127.0.0.1', port: sim.port, password: sim.password });
   await c.start();
   sim.callLog.clear();
@@ -91,7 +105,7 @@ function stats(entries: Array<{ at: number }>, t0: number) {
   await c.close();
 }
 
-// 2. The engine.
+// 2. and 3.: the worker, as the product runs it.
 installRuntime();
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
@@ -120,6 +134,24 @@ const logger = pino({ level: 'warn' });
 const bridge = startEslBridge(pool, client, logger, { callbacks: { db: mongo.db, config } });
 const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
 const running = worker.run();
+
+// 2. A trivial workflow on the same dev server and worker: pingWorkflow (one activity), N of them,
+//    CAP in flight — what Temporal itself does per second here.
+if (!skip.has('trivial')) {
+  const t0 = Date.now();
+  let next = 0;
+  const one = async (): Promise<void> => {
+    while (next < N) {
+      const i = next++;
+      await client.workflow.execute('pingWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `bench-ping-${i}-${randomUUID()}`, args: ['x'] });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CAP, N) }, one));
+  const secs = (Date.now() - t0) / 1000;
+  log(`trivial workflow: ${JSON.stringify({ workflows: N, per_s: Math.round(N / secs), span_s: secs })}`);
+}
+
+// 3. The engine.
 sim.callLog.clear();
 const t0 = Date.now();
 await client.workflow.start('campaignRunWorkflow', {
@@ -127,16 +159,39 @@ await client.workflow.start('campaignRunWorkflow', {
   workflowId: campaignRunWorkflowId(campaign.campaign_uuid),
   args: [{ campaign_uuid: campaign.campaign_uuid, domain_uuid: tenant.domain_uuid, options: { pollLeadsMs: 500 } }],
 });
+const run = client.workflow.getHandle(campaignRunWorkflowId(campaign.campaign_uuid));
 for (;;) {
-  const left = await leadsOf(mongo.db).countDocuments({ campaign_uuid: campaign.campaign_uuid, status: { $ne: 'done' } });
-  if (left === 0) break;
-  if (Date.now() - t0 > 600_000) throw new Error(`${left} leads not done after 10 min`);
+  const p = await run.query(progressQuery).catch(() => null);
+  if (p && p.done >= N) break;
+  if (Date.now() - t0 > 600_000) throw new Error(`${p?.done ?? 0} of ${N} leads done after 10 min`);
   await new Promise((r) => setTimeout(r, 250));
 }
 const tDone = Date.now();
+if (process.env.BENCH_HISTORY) {
+  // Where a lead's time goes: its workflow history, event times relative to its start.
+  const sample = await leadsOf(mongo.db).find({ campaign_uuid: campaign.campaign_uuid }).sort({ order: 1 }).skip(Math.floor(N / 2)).limit(1).toArray();
+  const h = await client.workflow.getHandle(`lead:${sample[0]!._id}`).fetchHistory();
+  const t = (e: { eventTime?: unknown }) => {
+    const ts = e.eventTime as { seconds?: { toNumber(): number }; nanos?: number };
+    return (ts.seconds?.toNumber() ?? 0) * 1000 + (ts.nanos ?? 0) / 1e6;
+  };
+  const start = t(h.events![0]!);
+  for (const e of h.events!) log(`  +${(t(e) - start).toFixed(0)} ms ${e.eventType} ${Object.keys(e).find((k) => k.endsWith('Attributes') && (e as never)[k]) ?? ''}`);
+}
 const s = stats(sim.callLog.entries(), t0);
-log(`engine: ${JSON.stringify({ ...s, all_done_s: (tDone - t0) / 1000, max_concurrent: sim.callLog.peakConcurrency(), bridge: bridge.stats() })}`);
-await client.workflow.getHandle(campaignRunWorkflowId(campaign.campaign_uuid)).terminate('bench done');
+// Ready (the run granted the slot) → originate sent, from the call records.
+const recs = await callsOf(mongo.db).find({ campaign_uuid: campaign.campaign_uuid }, { projection: { slot_granted_at: 1, originate_sent_at: 1 } }).toArray();
+const lat = recs.flatMap((r) => (r.slot_granted_at && r.originate_sent_at ? [r.originate_sent_at.getTime() - r.slot_granted_at.getTime()] : []));
+log(
+  `engine: ${JSON.stringify({
+    ...s,
+    all_done_s: (tDone - t0) / 1000,
+    max_concurrent: sim.callLog.peakConcurrency(),
+    ready_to_originate_ms: { n: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat) },
+    bridge: bridge.stats(),
+  })}`,
+);
+await run.terminate('bench done');
 worker.shutdown();
 await running;
 await Promise.allSettled([pool.close(), native.close(), conn.close()]);

@@ -22,6 +22,9 @@ export interface CallDoc {
   /** The campaign run (Temporal run id of the campaign-run workflow) that placed the call; '' for
    *  a record made without a call (invalid number). */
   run_id: string;
+  /** When the campaign run gave the lead its slot; originate_sent_at minus this is the dialer's
+   *  own latency. */
+  slot_granted_at: Date | null;
   /** Network of the dialed number (domain/phone) and the carrier chosen for it. */
   network: string;
   carrier_uuid: string;
@@ -66,6 +69,7 @@ export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'ca
     _id: ids.call_id,
     ...ids,
     run_id: '',
+    slot_granted_at: null,
     attempt: 0,
     phone_number: '',
     network: '',

@@ -251,6 +251,7 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
               domain_uuid: input.domain_uuid,
               campaign_name: cfg.campaign_name,
               run_id: workflowInfo().firstExecutionRunId,
+              granted_at: Date.now(),
               options: opts,
             })
           : Promise.resolve(0),

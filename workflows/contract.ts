@@ -154,6 +154,8 @@ export interface LeadInput {
   lead?: LeadSnapshot;
   /** The campaign granted a slot with the start (fresh leads). */
   slotGranted: boolean;
+  /** When it was granted (ms). */
+  granted_at?: number;
   options?: EngineOptions;
 }
 
