@@ -72,11 +72,13 @@ const cleanup: (() => Promise<unknown>)[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'bench-report-'));
 cleanup.push(async () => rmSync(tmp, { recursive: true, force: true }));
 
-// Seeded random, so runs are comparable.
+// Seeded random (mulberry32, 32-bit integer arithmetic), so runs are comparable.
 let seed = 12345;
 const rnd = () => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-  return seed / 2 ** 31;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+  return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
 };
 
 const pct = (xs: number[], p: number) => {
