@@ -91,7 +91,6 @@ export function createCallActivities(deps: ActivityDeps) {
         },
       );
       await noteForReport(db, record);
-      await scheduleCallDeliveries(deps, record);
       if (input.release) {
         try {
           await temporalClient(deps).workflow.getHandle(campaignRunWorkflowId(input.campaign_uuid)).signal(releaseSlotSignal, input.release);
@@ -100,6 +99,8 @@ export function createCallActivities(deps: ActivityDeps) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
       }
+      // After the release: the next call does not wait for the delivery workflow's start.
+      await scheduleCallDeliveries(deps, record);
     },
   };
 }
