@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -156,6 +156,7 @@ interface Run {
   first_originate_ms: number | null;
 }
 const rows: Run[] = [];
+const loadStart = loadavg()[0]!.toFixed(1);
 let lastPayload = '';
 let lastCode = '';
 try {
@@ -225,7 +226,8 @@ function render(list: Run[]): string {
       "originate of that queue in the simulator's call log. Each queue is stopped before the next run, so the leads collection grows by " +
       `${N.toLocaleString('en-US')} per run. Goal: the POST ≤ 2 s.`,
     '',
-    `Store: ${storeKind}. Machine: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    `Store: ${storeKind}. Machine: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; ` +
+      `load average at start ${loadStart}, at end ${loadavg()[0]!.toFixed(1)} (the machine is shared: other processes compete for the 2 cores).`,
     '',
     '| run | body | HTTP | success / fail | POST ms | first originate ms | API phases ms (parse, validate+build, queue, store, run) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',

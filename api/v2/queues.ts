@@ -319,24 +319,12 @@ export function mountV2Queues(app: App): void {
       }
       const q = queue;
       const leads = entries.flatMap((e) => (e.lead ? [e.lead] : []));
-      // Dialing need not wait for the whole list: the run is started (or told) once the first
-      // batch is stored, and pulls leads from the store while the rest are written.
-      let woken: Promise<void> | undefined;
-      const wake = () => {
-        woken = wakeRun(deps, q, { created, changed });
-        woken.catch(() => {}); // awaited below
-      };
+      // Leads are stored first (no per-lead Temporal work), then the run is started or told: its
+      // hopper pulls them from the store, so dialing does not wait for Temporal to see the list.
       const tQueue = performance.now();
-      const dup = await insertLeads(deps.db, leads, wake);
+      const dup = await insertLeads(deps.db, leads);
       const tStored = performance.now();
-      if (!woken) wake();
-      await woken;
-      if (leads.length > 1000 && q.status !== 'pause' && q.status !== 'stop' && deps.temporal) {
-        await deps.temporal.workflow
-          .getHandle(campaignRunWorkflowId(q.campaign_uuid))
-          .signal(leadsAddedSignal)
-          .catch(() => {});
-      }
+      await wakeRun(deps, q, { created, changed });
       const fail: string[] = [];
       const success: string[] = [];
       let k = 0;
