@@ -114,7 +114,8 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       ...(snapshot ? { lead: snapshot } : {}),
       granted_at: grantedAt,
       proposed_call_id: uuid4(),
-      extra_leg_uuids: [uuid4(), uuid4()],
+      // One origination_uuid per further number of the customer (serial/parallel legs).
+      extra_leg_uuids: Array.from({ length: Math.max(2, (snapshot?.phones.length ?? 3) - 1) }, () => uuid4()),
       ...(input.run_id ? { run_id: input.run_id } : {}),
       lead_wf_id: workflowInfo().workflowId,
       lead_uuid: input.lead_uuid,

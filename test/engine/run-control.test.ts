@@ -3,13 +3,19 @@
 // lead or its slots, and a configuration change (PUT → configChanged) reaching a running run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateCampaign } from '../../storage/campaigns.ts';
+import { buildLead, insertLead } from '../../storage/leads.ts';
 import { carriers } from '../../storage/directory.ts';
 import { campaignRunWorkflowId, configChangedSignal } from '../../workflows/contract.ts';
 import { leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
 
 const RULES = {
   default: { action: 'answer' as const, ringMs: 20, talkMs: 100 },
-  numbers: { '09830*': { action: 'answer' as const, ringMs: 20, talkMs: 800 } },
+  numbers: {
+    '09830*': { action: 'answer' as const, ringMs: 20, talkMs: 800 },
+    // five numbers of one customer: the first four busy, the fifth answers
+    '098400000*': { action: 'busy' as const, ringMs: 20 },
+    '0984000014': { action: 'answer' as const, ringMs: 20, talkMs: 100 },
+  },
 };
 const opts = { recallFloorMs: 300, reconcileAfterMs: 10_000, pollLeadsMs: 300 };
 
@@ -97,5 +103,21 @@ describe('run control', () => {
     expect(e.sim.callLog.peakConcurrency((x) => early.includes(x))).toBe(1);
     expect(e.sim.callLog.peakConcurrency((x) => late.includes(x))).toBeGreaterThanOrEqual(2);
     expect(e.sim.callLog.peakConcurrency((x) => log.includes(x))).toBeLessThanOrEqual(3);
+  });
+
+  it('mode_call serial with five numbers: every number is a leg of the one attempt, the fifth answers', async () => {
+    const campaign = await e.campaign({ concurrent_call: 1, recall_times: 0, mode_call: 'serial' } as never);
+    const nums = ['0984000000', '0984000001', '0984000002', '0984000003', '0984000014'];
+    await insertLead(
+      e.mongo.db,
+      buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number: nums[0]!, more_numbers: nums.slice(1), param: {}, source: 'v3_import' }),
+    );
+    await e.startRun(campaign, opts);
+    const [lead] = await allDone(e, campaign, 1);
+    expect(lead!.disposition).toBe('answered');
+    const log = originatesOf(e, campaign);
+    expect(log.length).toBe(1);
+    expect(log[0]!.legs.map((l) => l.number)).toEqual(nums);
+    expect(new Set(log[0]!.legs.map((l) => l.uuid)).size).toBe(5);
   });
 });
