@@ -20,6 +20,5 @@ export const requireTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 function unauthorized(c: Parameters<MiddlewareHandler<AppEnv>>[0], message: string) {
   c.header('WWW-Authenticate', 'Bearer');
-  // v2 answers carry their HTTP status as `code`.
-  return c.json(c.req.path.startsWith('/v2/') ? { code: 401, content: message } : { error: message }, 401);
+  return c.json({ error: message }, 401);
 }

@@ -32,6 +32,7 @@ import type { App, AppDeps, AppEnv } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { parseJsonLenient } from '../validation.ts';
 import { setCampaignRunStatus, startCampaignRun } from '../v1/run.ts';
+import { ErrorBody } from '../v3/schemas.ts';
 
 /** Import bodies may be far larger than other requests (10,000 customers ≈ 2.5 MB). */
 export const V2_QUEUE_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -230,7 +231,7 @@ const routes = {
     responses: {
       200: json(ImportResult, '{"code":200,"content":"successfully","data":{"fail":[…],"success":[…]}}: per-customer result, ids in request order'),
       400: json(ImportResult, '{"code":400,"content":"import fail","data":{"fail":[…],"success":[]}}: unknown template, malformed body, or no customer imported'),
-      401: json(Result, '{"code":401,"content":"invalid token"}'),
+      401: json(ErrorBody, 'missing or invalid bearer token (the shared shape)'),
       409: json(Result, 'queue_code is the name of a campaign that is not a queue'),
       413: json(Result, `body over ${V2_QUEUE_BODY_LIMIT_BYTES} bytes`),
     },
@@ -244,6 +245,7 @@ const routes = {
     responses: {
       200: json(Result, '{"code":200,"content":"successfully"}'),
       400: json(Result, 'bad body'),
+      401: json(ErrorBody, 'missing or invalid bearer token (the shared shape)'),
       404: json(Result, '{"code":404,"content":"queue not found"}'),
     },
   }),
@@ -265,6 +267,7 @@ const routes = {
         responses: {
           200: json(Result, '{"code":200,"content":"successfully"}'),
           400: json(Result, 'bad body'),
+          401: json(ErrorBody, 'missing or invalid bearer token (the shared shape)'),
           404: json(Result, '{"code":404,"content":"queue not found"}'),
           ...(action === 'delete' ? { 409: json(Result, '{"code":409,"content":"queue is running, stop it first"}') } : {}),
         },

@@ -134,10 +134,10 @@ describe('v2 queues', () => {
     expect(await post('/v2/autocall/queue/stop', {})).toEqual({ status: 400, body: { code: 400, content: 'queue_code is required' } });
     expect((await post('/v2/autocall/queue/dnc', { queue_code: 'Autocall-Q1', customers: 'KH_01' })).status).toBe(400);
     expect((await post('/v2/autocall/queue/start', 'nope', { raw: true })).body.code).toBe(400);
-    // Auth: as every router, in the v2 shape.
+    // Auth: as every router (api/auth.ts).
     expect(await post('/v2/autocall/queue/stop', { queue_code: 'Autocall-Q1' }, { token: null })).toEqual({
       status: 401,
-      body: { code: 401, content: 'missing Authorization: Bearer <token> header' },
+      body: { error: 'missing Authorization: Bearer <token> header' },
     });
 
     // The routes are in the OpenAPI document.
