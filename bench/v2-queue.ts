@@ -193,6 +193,7 @@ try {
   rows.push(dupRow);
   log(JSON.stringify(dupRow));
 
+  await new Promise((res) => setTimeout(res, 500)); // the API's log line of the last request
   const report = render(rows);
   process.stdout.write(`${report}\n`);
   if (opt.write) writeSection(report);
