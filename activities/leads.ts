@@ -69,10 +69,10 @@ export function createLeadActivities(deps: ActivityDeps) {
     },
 
     /** Claim up to `limit` new leads in dial order (new → queued). */
-    async claimLeads(input: { campaign_uuid: string; domain_uuid: string; limit: number; descending: boolean }): Promise<LeadRef[]> {
+    async claimLeads(input: { campaign_uuid: string; domain_uuid: string; limit: number; descending: boolean; token?: string }): Promise<LeadRef[]> {
       const campaign = await campaignsOf(db).findOne({ _id: input.campaign_uuid }, { projection: { carrier_uuid: 1 } });
       const carriers = await tenantCarriers(db, input.domain_uuid);
-      const leads = await claim(db, input.campaign_uuid, input.limit, input.descending);
+      const leads = await claim(db, input.campaign_uuid, input.limit, input.descending, input.token);
       const now = Date.now();
       return leads.map((l) => ({
         lead_uuid: l.lead_uuid,

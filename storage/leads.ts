@@ -121,31 +121,37 @@ export async function rememberImportKey(db: Db, key: string, lead: LeadDoc): Pro
 }
 
 /**
- * Claim up to `limit` new leads of a campaign, in dial order: one conditional updateMany with a
- * claim token, then read back what this token won (a concurrent claimer wins the others).
+ * Claim up to `limit` new leads of a campaign, in dial order, under the caller's claim `token`.
+ * One scan finds the campaign's `new` leads and those this token already claimed (a retried claim
+ * gets the same leads back instead of orphaning them as `queued`); each new one is then moved to
+ * `queued` by `_id`. The campaign's run is the only claimer (one run per campaign), so no
+ * conditional update is needed — and on FerretDB 1.24 only `_id` updates avoid a scan.
  */
-export async function claimLeads(db: Db, campaign_uuid: string, limit: number, descending = false): Promise<LeadDoc[]> {
+export async function claimLeads(db: Db, campaign_uuid: string, limit: number, descending = false, token: string = randomUUID()): Promise<LeadDoc[]> {
   if (limit <= 0) return [];
-  const ids = await leadsOf(db)
-    .find({ campaign_uuid, status: 'new' }, { projection: { _id: 1 } })
+  const found = await leadsOf(db)
+    .find({ campaign_uuid, $or: [{ status: 'new' }, { status: 'queued', claim: token }] })
     .sort({ order: descending ? -1 : 1 })
     .limit(limit)
     .toArray();
-  if (!ids.length) return [];
-  const claim = randomUUID();
-  await leadsOf(db).updateMany(
-    { _id: { $in: ids.map((d) => d._id) }, status: 'new' },
-    { $set: { status: 'queued', claim, updated_at: new Date() } },
-  );
-  const won = await leadsOf(db).find({ claim }).toArray();
-  return won.sort((a, b) => (descending ? b.order - a.order : a.order - b.order));
+  const now = new Date();
+  const fresh = found.filter((l) => l.status === 'new');
+  for (let i = 0; i < fresh.length; i += 50) {
+    await Promise.all(fresh.slice(i, i + 50).map((l) => leadsOf(db).updateOne({ _id: l._id }, { $set: { status: 'queued', claim: token, updated_at: now } })));
+  }
+  return found.map((l) => ({ ...l, status: 'queued' as const, claim: token }));
 }
 
-/** Give claimed leads back (a stopped run). */
+/** Give claimed leads back (a stopped run): queued → new, by `_id`. */
 export async function unclaimLeads(db: Db, lead_uuids: string[]): Promise<number> {
-  if (!lead_uuids.length) return 0;
-  const r = await leadsOf(db).updateMany({ _id: { $in: lead_uuids }, status: 'queued' }, { $set: { status: 'new', claim: '', updated_at: new Date() } });
-  return r.modifiedCount;
+  let n = 0;
+  for (const id of lead_uuids) {
+    const l = await leadsOf(db).findOne({ _id: id }, { projection: { status: 1 } });
+    if (l?.status !== 'queued') continue;
+    await leadsOf(db).updateOne({ _id: id }, { $set: { status: 'new', claim: '', updated_at: new Date() } });
+    n++;
+  }
+  return n;
 }
 
 export async function getLead(db: Db, lead_uuid: string): Promise<LeadDoc | null> {

@@ -12,6 +12,7 @@ import {
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -189,6 +190,8 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
         domain_uuid: input.domain_uuid,
         limit: cfg.hopper - hopper.length,
         descending: cfg.customer_order === 'desc',
+        // Deterministic per claim: a retried activity returns the leads this claim already took.
+        token: uuid4(),
       });
       hopper.push(...got);
       exhausted = got.length === 0;
