@@ -26,6 +26,7 @@ import { createTenant } from '../storage/tenants.ts';
 import { EslClient } from '../telephony/esl/index.ts';
 import { startSimulator } from '../telephony/simulator/server.ts';
 import { createWorker, installRuntime } from '../worker/create.ts';
+import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { createEslPool, startEslBridge } from '../worker/esl-bridge.ts';
 import { callsOf } from '../storage/calls.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
@@ -134,6 +135,7 @@ const logger = pino({ level: 'warn' });
 const bridge = startEslBridge(pool, client, logger, { callbacks: { db: mongo.db, config } });
 const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
 const running = worker.run();
+await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE);
 
 // 2. A trivial workflow on the same dev server and worker: pingWorkflow (one activity), N of them,
 //    CAP in flight — what Temporal itself does per second here.
@@ -152,6 +154,12 @@ if (!skip.has('trivial')) {
 }
 
 // 3. The engine.
+if (skip.has('engine')) {
+  worker.shutdown();
+  await running;
+  await Promise.allSettled(started.map((p) => p.stop()));
+  process.exit(0);
+}
 sim.callLog.clear();
 const t0 = Date.now();
 await client.workflow.start('campaignRunWorkflow', {
