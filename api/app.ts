@@ -62,7 +62,8 @@ export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): 
   for (const prefix of AUTH_PREFIXES) {
     app.use(prefix, requireTenant);
     // The v2 router parses its own bodies, to answer bad input in the v2 shape.
-    if (prefix !== '/v2/*') app.use(prefix, jsonBody);
+    // v2 and the voice-bot API (/api) parse their bodies themselves: bad JSON answers in their shapes.
+    if (prefix !== '/v2/*' && prefix !== '/api/*') app.use(prefix, jsonBody);
   }
 
   mount(app);

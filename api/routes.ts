@@ -7,6 +7,7 @@ import { mountRun } from './v1/run.ts';
 import { mountV2Queues } from './v2/queues.ts';
 import { mountReport } from './v1/report.ts';
 import { mountCallbacks } from './v3/callbacks.ts';
+import { mountVoiceBot } from './voicebot/campaigns.ts';
 
 export function mountRoutes(app: App): void {
   // v3 campaigns (API.md §1) and the directory they refer to (templates, carriers, users).
@@ -20,5 +21,6 @@ export function mountRoutes(app: App): void {
   mountCallbacks(app);
   // v2 queues (API.md §3): a queue is a campaign managed by queue_code.
   mountV2Queues(app);
-  // The voice-bot API is mounted here.
+  // The voice-bot API (API.md §4): POST /api/campaign/create, integer campaign ids.
+  mountVoiceBot(app);
 }

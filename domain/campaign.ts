@@ -106,6 +106,9 @@ export interface CampaignDoc extends CampaignSettings {
   carrier_name: string;
   run_id: string;
   orig_campaign_uuid: string;
+  /** Stable integer id per tenant (storage/campaign-ids.ts; the voice-bot API's `campaignId`).
+   *  Absent on campaigns made before integer ids until one is assigned lazily. */
+  campaign_id?: number;
   created_at: Date;
   updated_at: Date;
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import type { CampaignDoc, CampaignSettings, CampaignType } from '../domain/campaign.ts';
 import { bumpVersion, ordered, tenantCampaigns, writeThrough } from './campaign-cache.ts';
+import { allocateCampaignId } from './campaign-ids.ts';
 import { isDuplicateKey } from './tenants.ts';
 
 export interface CallCenterQueueDoc {
@@ -45,13 +46,21 @@ export class DuplicateNameError extends Error {
   }
 }
 
-export type NewCampaign = CampaignSettings & { template_name: string; carrier_name: string };
+export type NewCampaign = CampaignSettings & {
+  template_name: string;
+  carrier_name: string;
+  /** The template campaign a clone was made from (voice-bot API); '' otherwise. */
+  orig_campaign_uuid?: string;
+};
 
 /** Insert a campaign with its queue and dialplan; returns the stored document. */
 export async function createCampaign(db: Db, domain_uuid: string, input: NewCampaign, now = new Date()): Promise<CampaignDoc> {
   const campaign_uuid = randomUUID();
   const call_center_queue_uuid = randomUUID();
   const dialplan_uuid = randomUUID();
+  // The tenant's integer id (storage/campaign-ids.ts), taken before the insert so the campaign is
+  // never stored without one; a create that fails leaves a gap, never a reused id.
+  const campaign_id = await allocateCampaignId(db, domain_uuid, campaign_uuid);
   const doc: CampaignDoc = {
     ...input,
     _id: campaign_uuid,
@@ -60,7 +69,8 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
     call_center_queue_uuid,
     dialplan_uuid,
     run_id: '',
-    orig_campaign_uuid: '',
+    orig_campaign_uuid: input.orig_campaign_uuid ?? '',
+    campaign_id,
     created_at: now,
     updated_at: now,
   };

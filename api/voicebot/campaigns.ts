@@ -1,0 +1,195 @@
+// The voice-bot API (API.md §4, seeds/004_…): POST /api/campaign/create clones a template campaign
+// (named by its integer id, storage/campaign-ids.ts), imports the phones as leads and starts it.
+// Answers are always the vendor's envelope:
+//   {"status":1,"error":0,"msg":"success","data":<new campaign id>}                     HTTP 200
+//   {"status":0,"error":201,"msg":"…","data":"-1"}  invalid parameters (also malformed JSON)  HTTP 200
+//   {"status":0,"error":400,"msg":"…","data":"-1"}  any other refusal                        HTTP 200
+//   {"status":0,"error":400,"msg":"…","data":"-1"}  a server fault (store, Temporal down)     HTTP 500
+// The body is parsed here (not by the shared JSON middleware) so that bad JSON answers in this shape.
+// The new campaign's calls are POSTed to its callback_url (cloned from the template) in the two
+// voice-bot webhook shapes (callbacks/payload.ts).
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { parsePhone } from '../../domain/phone.ts';
+import { DuplicateNameError } from '../../storage/campaigns.ts';
+import { buildLead, nextOrder, type LeadDoc } from '../../storage/leads.ts';
+import { insertLeads } from '../../storage/queues.ts';
+import { campaignByIntegerId, cloneTemplateCampaign } from '../../storage/voicebot.ts';
+import type { App, AppEnv } from '../app.ts';
+import { parseJsonLenient } from '../validation.ts';
+import { startCampaignRun } from '../v1/run.ts';
+import { ErrorBody } from '../v3/schemas.ts';
+
+export const VOICEBOT_CREATE_PATH = '/api/campaign/create';
+/** Most phones one request may carry. */
+export const MAX_PHONES = 100_000;
+/** Largest `numberCall` accepted (attempts for one lead). */
+export const MAX_NUMBER_CALL = 100;
+
+// ---------------------------------------------------------------- schemas (OpenAPI only: checked by hand below)
+
+const Field = z.object({ key: z.string().openapi({ example: 'phone' }), value: z.union([z.string(), z.number()]).openapi({ example: '0366255xxx' }) });
+const CreateBody = z
+  .object({
+    vbotId: z.union([z.string(), z.number()]).openapi({ description: "the customer's VBot id (stored on the campaign)", example: '44634xxxx' }),
+    groupCode: z.string().openapi({ description: 'group (project) code (stored on the campaign)', example: 'PR20230307144xxxxx' }),
+    campaignId: z.union([z.int(), z.string()]).openapi({ description: 'integer id of the template campaign', example: 2932 }),
+    name: z.string().openapi({ description: 'name of the new campaign (unique per tenant)', example: 'campaign_name_new' }),
+    phones: z
+      .array(z.object({ fields: z.array(Field) }))
+      .openapi({ description: 'one entry per lead; field keys: `phone` (required), `description`, `numberCall` (stored, see README), any template field' }),
+  })
+  .openapi('VoiceBotCreate', {
+    example: {
+      vbotId: '44634xxxx',
+      groupCode: 'PR20230307144xxxxx',
+      campaignId: 2932,
+      name: 'campaign_name_new',
+      phones: [{ fields: [{ key: 'phone', value: '0366255xxx' }, { key: 'name', value: 'Nguyễn Văn x' }] }],
+    },
+  });
+const Envelope = z
+  .object({ status: z.number(), error: z.number(), msg: z.string(), data: z.union([z.number(), z.string()]) })
+  .openapi('VoiceBotResult', { example: { status: 1, error: 0, msg: 'success', data: 1 } });
+
+const route = createRoute({
+  method: 'post',
+  path: VOICEBOT_CREATE_PATH,
+  tags: ['voice-bot'],
+  summary: 'Clone a template campaign (by integer id), import the phones as leads and start dialing',
+  request: { body: { required: true, content: { 'application/json': { schema: CreateBody } } } },
+  responses: {
+    200: {
+      content: { 'application/json': { schema: Envelope } },
+      description:
+        '{"status":1,"error":0,"msg":"success","data":<new campaign id>}; or {"status":0,"error":201,"msg":"…","data":"-1"} (invalid parameters, malformed JSON) / error 400 (other refusals)',
+    },
+    401: { content: { 'application/json': { schema: ErrorBody } }, description: 'missing or invalid bearer token (the shared shape)' },
+    500: { content: { 'application/json': { schema: Envelope } }, description: '{"status":0,"error":400,"msg":"…","data":"-1"}: a server fault' },
+  },
+});
+
+// ---------------------------------------------------------------- answers
+
+type Ctx = Context<AppEnv>;
+const success = (c: Ctx, id: number) => c.json({ status: 1, error: 0, msg: 'success', data: id }, 200);
+const fail = (c: Ctx, error: 201 | 400, msg: string, http: 200 | 500 = 200) => c.json({ status: 0, error, msg, data: '-1' }, http);
+
+/** A parameter problem: answered `error 201`. */
+class Invalid extends Error {}
+
+// ---------------------------------------------------------------- parsing
+
+export interface CreateRequest {
+  vbotId: string;
+  groupCode: string;
+  campaignId: number;
+  name: string;
+  phones: Array<{ phone: string; param: Record<string, string | number> }>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const BAD_KEY = /^\$|\.|\u0000/;
+
+function str(body: Record<string, unknown>, key: string, max = 255): string {
+  const v = body[key];
+  if (v === undefined || v === null) throw new Invalid(`${key} is required`);
+  const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? v.trim() : null;
+  if (s === null) throw new Invalid(`${key} must be a string`);
+  if (!s) throw new Invalid(`${key} must not be empty`);
+  if (s.length > max) throw new Invalid(`${key} is longer than ${max} characters`);
+  return s;
+}
+
+/** The request, checked; throws Invalid (error 201) naming the first problem. */
+export function parseCreate(body: unknown): CreateRequest {
+  if (!isObject(body)) throw new Invalid('the body must be a JSON object');
+  const vbotId = str(body, 'vbotId');
+  const groupCode = str(body, 'groupCode');
+  const rawId = body.campaignId;
+  if (rawId === undefined || rawId === null) throw new Invalid('campaignId is required');
+  const campaignId = typeof rawId === 'string' && /^\s*\d+\s*$/.test(rawId) ? Number(rawId) : rawId;
+  if (typeof campaignId !== 'number' || !Number.isSafeInteger(campaignId) || campaignId < 1) throw new Invalid('campaignId must be a positive integer');
+  const name = str(body, 'name');
+  const phones = body.phones;
+  if (phones === undefined || phones === null) throw new Invalid('phones is required');
+  if (!Array.isArray(phones)) throw new Invalid('phones must be a list');
+  if (phones.length === 0) throw new Invalid('phones must not be empty');
+  if (phones.length > MAX_PHONES) throw new Invalid(`phones has more than ${MAX_PHONES} entries`);
+  const out = phones.map((p, i) => {
+    const at = `phones[${i}]`;
+    if (!isObject(p)) throw new Invalid(`${at} must be an object with fields`);
+    if (!Array.isArray(p.fields)) throw new Invalid(`${at}.fields is required (a list of {key, value})`);
+    const param: Record<string, string | number> = {};
+    p.fields.forEach((f, j) => {
+      const fat = `${at}.fields[${j}]`;
+      if (!isObject(f)) throw new Invalid(`${fat} must be {key, value}`);
+      if (typeof f.key !== 'string' || !f.key.trim()) throw new Invalid(`${fat}.key is required`);
+      const key = f.key.trim();
+      if (BAD_KEY.test(key) || key.length > 100) throw new Invalid(`${fat}.key "${key}" is not a valid field name`);
+      if (f.value === undefined || f.value === null) throw new Invalid(`${fat}.value is required`);
+      if (typeof f.value !== 'string' && !(typeof f.value === 'number' && Number.isFinite(f.value))) throw new Invalid(`${fat}.value must be a string`);
+      if (typeof f.value === 'string' && f.value.length > 10_000) throw new Invalid(`${fat}.value is too long`);
+      if (Object.prototype.hasOwnProperty.call(param, key)) throw new Invalid(`${at}: field "${key}" is given twice`);
+      param[key] = f.value;
+    });
+    const phone = param.phone;
+    if (phone === undefined || String(phone).trim() === '') throw new Invalid(`${at} has no phone field`);
+    if (!parsePhone(String(phone)).ok) throw new Invalid(`${at}: "${phone}" is not a valid phone number`);
+    if (param.numberCall !== undefined) {
+      const n = typeof param.numberCall === 'string' && /^\s*\d+\s*$/.test(param.numberCall) ? Number(param.numberCall) : param.numberCall;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_NUMBER_CALL) throw new Invalid(`${at}: numberCall must be an integer from 1 to ${MAX_NUMBER_CALL}`);
+      param.numberCall = n;
+    }
+    return { phone: String(phone).trim(), param };
+  });
+  return { vbotId, groupCode, campaignId, name, phones: out };
+}
+
+// ---------------------------------------------------------------- the route
+
+export function mountVoiceBot(app: App): void {
+  app.openAPIRegistry.registerPath(route);
+
+  app.post(VOICEBOT_CREATE_PATH, async (c) => {
+    const deps = c.get('deps');
+    const tenant = c.get('tenant');
+    let req: CreateRequest;
+    try {
+      const text = await c.req.text();
+      if (text.trim() === '') throw new Invalid('request body is empty: expected a JSON object');
+      const v = parseJsonLenient(text);
+      if (!v.ok) throw new Invalid(`malformed JSON body: ${v.message}`);
+      req = parseCreate(v.value);
+    } catch (err) {
+      if (err instanceof Invalid) return fail(c, 201, err.message);
+      throw err;
+    }
+    try {
+      const template = await campaignByIntegerId(deps.db, tenant.domain_uuid, req.campaignId);
+      if (!template) return fail(c, 201, `campaignId ${req.campaignId} is not a campaign of this account`);
+      if (template.type === 'inbound' || template.type === 'manual') return fail(c, 400, `campaign ${req.campaignId} is ${template.type}: only autocall/autodialer campaigns can be cloned and run`);
+      let created;
+      try {
+        created = await cloneTemplateCampaign(deps.db, tenant.domain_uuid, template, { name: req.name, vbot_id: req.vbotId, group_code: req.groupCode });
+      } catch (err) {
+        if (err instanceof DuplicateNameError) return fail(c, 201, `name "${req.name}" is already taken`);
+        throw err;
+      }
+      const base = nextOrder();
+      const now = new Date();
+      const leads: LeadDoc[] = req.phones.map((p, i) => ({
+        ...buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: created.campaign_uuid, phone_number: p.phone, param: p.param, source: 'voice_bot' }, now),
+        order: base + i,
+      }));
+      // Leads first, then the run: its hopper pulls them from the store.
+      await insertLeads(deps.db, leads);
+      await startCampaignRun(deps, tenant.domain_uuid, created);
+      deps.logger.info({ campaign_uuid: created.campaign_uuid, campaign_id: created.campaign_id, template: template.campaign_uuid, leads: leads.length }, 'voice-bot campaign created');
+      return success(c, created.campaign_id!);
+    } catch (err) {
+      deps.logger.error({ err, path: c.req.path }, 'voice-bot create failed');
+      return fail(c, 400, "internal error: the campaign could not be created or started (try again)", 500);
+    }
+  });
+}
