@@ -1,8 +1,9 @@
 // The callback delivery's public interface: workflow id, input, timings, error types. Pure (no
 // Node imports): the workflow bundle imports it.
 
-/** `cdr`: the call record when a call ends (callback_url); `answer`: when it is answered (answer_callback_url). */
-export type CallbackKind = 'cdr' | 'answer';
+/** `cdr`: the call record when a call ends (callback_url); `answer`: when it is answered (answer_callback_url);
+ *  `history`: voice-bot campaigns only, the "call history" shape beside the `cdr` one (callbacks/voicebot.ts). */
+export type CallbackKind = 'cdr' | 'answer' | 'history';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 

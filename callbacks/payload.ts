@@ -1,9 +1,10 @@
 // What a delivery POSTs. One producer per campaign `callback_format` and kind:
 // - `cdr` (default): our call record as JSON (below, documented in the README);
 // - `voice_bot`: the voice-bot API's webhook shapes (API.md §4), for campaigns created through the
-//   voice-bot API. The voice-bot issue owns those shapes: `voiceBotCallPayload` is a first cut of
-//   "autocall history" from what the call record knows (name/description come with that issue).
-import type { CallbackFormat } from '../domain/campaign.ts';
+//   voice-bot API: `voiceBotCallPayload` ("autocall history", the `cdr` delivery) and
+//   `voiceBotCallHistoryPayload` ("call history", the `history` delivery), both to callback_url.
+import { zoneOffsetMinutes, type CallbackFormat } from '../domain/campaign.ts';
+import { classifyCall, VOICEBOT_STATUS, type VoiceBotDisposition } from '../domain/causes.ts';
 import type { CallDoc } from '../storage/calls.ts';
 
 /** What the ESL bridge knows when a call is answered. */
@@ -67,24 +68,97 @@ export function cdrAnswerPayload(a: AnswerInfo): Record<string, unknown> {
   };
 }
 
-/** `YYYY-MM-DD HH:mm:ss` UTC (the voice-bot API's date style). */
-const plain = (d: Date | null | undefined): string => (d ? new Date(d).toISOString().slice(0, 19).replace('T', ' ') : '');
+// ---------------------------------------------------------------- voice-bot (API.md §4)
 
-/** Voice-bot "autocall history" (API.md §4): status codes from the one cause table. */
-export function voiceBotCallPayload(c: CallDoc): Record<string, unknown> {
+/** What a voice-bot body needs beyond the call record (callbacks/voicebot.ts looks it up). */
+export interface VoiceBotContext {
+  /** The campaign's integer id (storage/campaign-ids.ts); 0 if it has none. */
+  campaign_id: number;
+  /** The tenant's IANA zone: voice-bot times are local `YYYY-MM-DD HH:mm:ss`. */
+  time_zone: string;
+  /** The lead's `name` and `description` fields (voice-bot create), '' when absent. */
+  name: string;
+  description: string;
+}
+
+const NO_CONTEXT: VoiceBotContext = { campaign_id: 0, time_zone: 'UTC', name: '', description: '' };
+
+/** `YYYY-MM-DD HH:mm:ss` wall-clock time in `time_zone` (the voice-bot API's date style); '' for none. */
+export function voiceBotTime(d: Date | null | undefined, time_zone: string): string {
+  if (!d) return '';
+  const t = new Date(d).getTime();
+  const local = new Date(t + zoneOffsetMinutes(new Date(t), time_zone) * 60_000);
+  return local.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * The call's voice-bot status code and call-history disposition, from the one cause table
+ * (domain/causes.ts classifyCall). One refinement the table cannot see: a call never dialed because
+ * no carrier of the tenant serves the number's network (the engine records it INVALID_GATEWAY with
+ * no gateway) is 102 "no hotline for the number's network", or 106 "network not supported" when
+ * the network is `offnet` (an operator outside viettel/mobi/vina/tel).
+ */
+export function voiceBotOutcome(c: Pick<CallDoc, 'dialed' | 'gateway' | 'hangup_cause' | 'answered' | 'disposition' | 'network'>): { status: number; disposition: VoiceBotDisposition } {
+  const d = classifyCall({ hangupCause: c.hangup_cause, answered: c.answered, amdResult: c.disposition === 'voicemail' ? 'MACHINE' : null });
+  if (!c.dialed && !c.gateway && d.cause === 'INVALID_GATEWAY') {
+    return { status: c.network === 'offnet' ? VOICEBOT_STATUS.NETWORK_NOT_SUPPORTED : VOICEBOT_STATUS.NO_HOTLINE_FOR_NETWORK, disposition: d.voiceBotDisposition };
+  }
+  return { status: d.voiceBotStatus, disposition: d.voiceBotDisposition };
+}
+
+const actionLog = (c: CallDoc, tz: string): string =>
+  JSON.stringify((c.action_log ?? []).map((a) => ({ at: voiceBotTime(a.at, tz), action: a.action, detail: a.detail })));
+
+/**
+ * Voice-bot "autocall history" (lịch sử cuộc gọi tự động), the field list and types of seed 004:
+ * campaign_id Int, create_at String, hotline, phone, name, description String, status Int (the
+ * code table), time_call Int (billsec), postage Double, service_charge Double, action_log String
+ * (a JSON array of {at, action, detail}), event_data String = "autocall_history".
+ */
+export function voiceBotCallPayload(c: CallDoc, ctx: VoiceBotContext = NO_CONTEXT): Record<string, unknown> {
   return {
-    campaign_id: c.campaign_uuid,
-    create_at: plain(c.created_at),
+    campaign_id: ctx.campaign_id,
+    create_at: voiceBotTime(c.created_at, ctx.time_zone),
     hotline: c.caller_number,
     phone: c.phone_number,
-    name: '',
-    description: '',
-    status: c.voice_bot_status,
+    name: ctx.name,
+    description: ctx.description,
+    status: voiceBotOutcome(c).status,
     time_call: c.billsec,
     postage: 0,
     service_charge: 0,
-    action_log: (c.action_log ?? []).map((a) => ({ at: plain(a.at), action: a.action, detail: a.detail })),
-    event_data: { call_id: c.call_id, hangup_cause: c.hangup_cause },
+    action_log: actionLog(c, ctx.time_zone),
+    event_data: 'autocall_history',
+  };
+}
+
+/**
+ * Voice-bot "call history" (lịch sử cuộc gọi), seed 004's fields, all strings but `error`:
+ * status "1" answered / "0" not, data = the call id, hotline_number, date_create (local time),
+ * time_call (billsec), type_call CALLOUT (every call here is outbound), caller (hotline), callee
+ * (customer), postage, source "autocall", event_data "call_history", disposition (the table's word),
+ * record_file "" (no recordings yet), message = the hangup cause when not answered, error = 0 when
+ * answered else the autocall status code.
+ */
+export function voiceBotCallHistoryPayload(c: CallDoc, ctx: VoiceBotContext = NO_CONTEXT): Record<string, unknown> {
+  const o = voiceBotOutcome(c);
+  const ok = o.status === VOICEBOT_STATUS.ANSWER;
+  return {
+    status: ok ? '1' : '0',
+    data: c.call_id,
+    hotline_number: c.caller_number,
+    date_create: voiceBotTime(c.created_at, ctx.time_zone),
+    time_call: String(c.billsec),
+    type_call: 'CALLOUT',
+    caller: c.caller_number,
+    callee: c.phone_number,
+    postage: '0',
+    source: 'autocall',
+    event_data: 'call_history',
+    disposition: o.disposition,
+    record_file: '',
+    message: ok ? '' : c.hangup_cause,
+    error: ok ? 0 : o.status,
   };
 }
 

@@ -13,7 +13,8 @@ import type { CampaignDoc } from '../domain/campaign.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import type { CallDoc } from '../storage/calls.ts';
 import { callbackWorkflowId, type CallbackDeliveryInput, type CallbackKind, type DeliveryTiming } from './contract.ts';
-import { answerBody, callBody, type AnswerInfo } from './payload.ts';
+import { answerBody, callBody, voiceBotCallHistoryPayload, voiceBotCallPayload, type AnswerInfo } from './payload.ts';
+import { voiceBotContext } from './voicebot.ts';
 
 export interface ScheduleDeps {
   config: Config;
@@ -23,7 +24,7 @@ export interface ScheduleDeps {
   temporal?: Client;
 }
 
-type CallbackSettings = Pick<CampaignDoc, 'domain_uuid' | 'callback_url' | 'answer_callback_url' | 'callback_format'>;
+type CallbackSettings = Pick<CampaignDoc, 'domain_uuid' | 'callback_url' | 'answer_callback_url' | 'callback_format' | 'campaign_id'>;
 
 /**
  * How long a campaign's callback settings are reused: every call looks them up, and the engine's
@@ -39,8 +40,8 @@ export function campaignCallbackSettings(db: Db, campaign_uuid: string): Promise
   const hit = m.get(campaign_uuid);
   if (hit && now - hit.at < SETTINGS_TTL_MS) return hit.v;
   const v = campaignsOf(db)
-    .findOne({ _id: campaign_uuid }, { projection: { domain_uuid: 1, callback_url: 1, answer_callback_url: 1, callback_format: 1 } })
-    .then((d) => (d ? { domain_uuid: d.domain_uuid, callback_url: d.callback_url ?? '', answer_callback_url: d.answer_callback_url ?? '', callback_format: d.callback_format } : null));
+    .findOne({ _id: campaign_uuid }, { projection: { domain_uuid: 1, callback_url: 1, answer_callback_url: 1, callback_format: 1, campaign_id: 1 } })
+    .then((d) => (d ? { domain_uuid: d.domain_uuid, callback_url: d.callback_url ?? '', answer_callback_url: d.answer_callback_url ?? '', callback_format: d.callback_format, campaign_id: d.campaign_id } : null));
   if (m.size > 10_000) m.clear();
   m.set(campaign_uuid, { at: now, v });
   v.catch(() => m.delete(campaign_uuid));
@@ -98,6 +99,13 @@ function deliveryInput(
 export async function scheduleCallDeliveries(deps: ScheduleDeps, call: CallDoc): Promise<void> {
   const s = await campaignCallbackSettings(deps.db, call.campaign_uuid);
   if (!s?.callback_url) return;
+  if (s.callback_format === 'voice_bot') {
+    // Both voice-bot shapes, to the same URL (callbacks/voicebot.ts).
+    const ctx = await voiceBotContext(deps.db, call, s.campaign_id);
+    await startDelivery(deps, deliveryInput(deps, 'cdr', call, s.callback_url, JSON.stringify(voiceBotCallPayload(call, ctx))));
+    await startDelivery(deps, deliveryInput(deps, 'history', call, s.callback_url, JSON.stringify(voiceBotCallHistoryPayload(call, ctx))));
+    return;
+  }
   await startDelivery(deps, deliveryInput(deps, 'cdr', call, s.callback_url, callBody(s.callback_format, call)));
 }
 

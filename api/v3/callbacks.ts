@@ -16,7 +16,7 @@ const json = <T>(schema: T, description: string) => ({ content: { 'application/j
 const err = (description: string) => json(ErrorBody, description);
 const tags = ['v3 callbacks'];
 
-const KINDS = ['cdr', 'answer'] as const;
+const KINDS = ['cdr', 'answer', 'history'] as const;
 const STATUSES = ['pending', 'delivered', 'failed'] as const;
 const ts = z.string().nullable().openapi({ description: "RFC 3339 in the tenant's time zone, null when not yet", example: '2023-03-06T17:57:54.65+07:00' });
 

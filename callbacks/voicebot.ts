@@ -1,0 +1,41 @@
+// The voice-bot webhooks (API.md §4) of a campaign made by POST /api/campaign/create
+// (`callback_format: 'voice_bot'`): every final call record is POSTed twice to the campaign's
+// callback_url (cloned from the template campaign), as two deliveries with their own retries,
+// Idempotency-Key and signature:
+//   kind `cdr`      the "autocall history" shape  (event_data "autocall_history")
+//   kind `history`  the "call history" shape      (event_data "call_history")
+// The receiver tells them apart by the X-Callback-Kind header or the body's event_data.
+import type { Db } from 'mongodb';
+import { DEFAULT_TIME_ZONE, tenantsOf } from '../storage/tenants.ts';
+import { leadsOf } from '../storage/leads.ts';
+import type { CallDoc } from '../storage/calls.ts';
+import type { VoiceBotContext } from './payload.ts';
+
+const zones = new WeakMap<Db, Map<string, { at: number; v: Promise<string> }>>();
+const ZONE_TTL_MS = 60_000;
+
+/** The tenant's time zone, cached a minute per process. */
+function tenantZone(db: Db, domain_uuid: string): Promise<string> {
+  let m = zones.get(db);
+  if (!m) zones.set(db, (m = new Map()));
+  const hit = m.get(domain_uuid);
+  if (hit && Date.now() - hit.at < ZONE_TTL_MS) return hit.v;
+  const v = tenantsOf(db)
+    .findOne({ _id: domain_uuid }, { projection: { time_zone: 1 } })
+    .then((t) => t?.time_zone || DEFAULT_TIME_ZONE);
+  m.set(domain_uuid, { at: Date.now(), v });
+  v.catch(() => m.delete(domain_uuid));
+  return v;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+/** What the two bodies need beyond the record: the campaign's integer id, the zone, the lead's name and description (one `_id` read). */
+export async function voiceBotContext(db: Db, call: CallDoc, campaign_id: number | undefined): Promise<VoiceBotContext> {
+  const [time_zone, lead] = await Promise.all([
+    tenantZone(db, call.domain_uuid),
+    leadsOf(db).findOne({ _id: call.lead_uuid }, { projection: { param: 1 } }),
+  ]);
+  const param = (lead?.param ?? {}) as Record<string, unknown>;
+  return { campaign_id: campaign_id ?? 0, time_zone, name: text(param.name), description: text(param.description) };
+}
