@@ -8,22 +8,19 @@
 // The store: MONGODB_URI if set, else FerretDB (or mongod) started in a temp dir. The API runs as
 // its own process (`tsx api/server.ts`), as in production, so the load generator does not share
 // its event loop. `--write` replaces the "## v3 campaign API" section of BENCHMARKS.md.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../config/index.ts';
 import { CAMPAIGN_TYPES, defaultSettings, type CampaignDoc } from '../domain/campaign.ts';
 import { bumpVersion } from '../storage/campaign-cache.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
-import { freePort, type Proc } from '../scripts/lib/procs.ts';
-import { startMongoStore } from '../scripts/lib/stack.ts';
+import { freePort } from '../scripts/lib/procs.ts';
+import { benchLog as log, startBenchServers, stopChild, waitUntil, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -38,23 +35,13 @@ const RATE = Number(opt.rate);
 const SECONDS = Number(opt.seconds);
 const WARMUP = Number(opt.warmup);
 const N = Number(opt.campaigns);
-const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const cleanup: (() => Promise<unknown>)[] = [];
-const tmp = mkdtempSync(join(tmpdir(), 'bench-api-v3-'));
-cleanup.push(async () => rmSync(tmp, { recursive: true, force: true }));
 
 async function main() {
-  const base = parseConfig(process.env);
-  let uri = process.env.MONGODB_URI;
-  let storeKind = 'given by MONGODB_URI';
-  if (!uri) {
-    const port = await freePort();
-    const store = await startMongoStore({ cacheDir: base.TOOLS_CACHE_DIR, logDir: join(tmp, 'logs'), log, port, dataDir: join(tmp, 'data') });
-    cleanup.unshift(() => (store.proc as Proc).stop());
-    uri = store.uri;
-    storeKind = store.kind === 'ferretdb' ? 'FerretDB 1.24 (SQLite)' : 'mongod';
-  }
+  const servers = await startBenchServers({ temporal: false, store: true, tmpPrefix: 'bench-api-v3-' });
+  cleanup.unshift(() => servers.stop());
+  const { mongoUri: uri, storeKind } = servers;
   const dbName = `bench_${Date.now()}`;
   const mongo = await connectMongo({ MONGODB_URI: uri, MONGODB_DB: dbName });
   cleanup.unshift(async () => {
@@ -107,7 +94,7 @@ async function main() {
   });
   cleanup.unshift(() => stopChild(api));
   const baseUrl = `http://127.0.0.1:${apiPort}`;
-  await waitFor(async () => (await get(baseUrl, '/v3/campaign?limit=1', token)).status === 200, 30_000);
+  await waitUntil(async () => (await get(baseUrl, '/v3/campaign?limit=1', token)).status === 200, 30_000, 'the API', 200);
 
   const scenarios: { name: string; path: () => string }[] = [
     { name: 'GET /v3/campaign/{uuid}', path: () => `/v3/campaign/${uuids[Math.floor(Math.random() * uuids.length)]}` },
@@ -124,7 +111,7 @@ async function main() {
   }
   const report = render(results, storeKind);
   process.stdout.write(`${report}\n`);
-  if (opt.write) writeSection(report);
+  if (opt.write) writeBenchSection('## v3 campaign API', report);
 }
 
 interface Row {
@@ -202,43 +189,6 @@ function render(rows: Row[], store: string): string {
     '',
   ];
   return lines.join('\n');
-}
-
-/** Replace (or append) the "## v3 campaign API" section; other sections are left as they are. */
-function writeSection(section: string) {
-  const file = 'BENCHMARKS.md';
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf('## v3 campaign API');
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + section.trimEnd() + '\n' + (next >= 0 ? text.slice(next) : '');
-  } else {
-    text = `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
-  }
-  writeFileSync(file, text);
-  log(`wrote the section to ${file}`);
-}
-
-async function waitFor(ok: () => Promise<boolean>, ms: number) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await ok()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error('the API did not come up');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
 }
 
 try {

@@ -5,18 +5,10 @@
 //   npx tsx bench/engine.ts [--leads 2000] [--cap 500]
 //
 // Servers: TEMPORAL_ADDRESS / MONGODB_URI if set, else the dev server and store started here.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import pino from 'pino';
 import { parseConfig } from '../config/index.ts';
 import { defaultSettings } from '../domain/campaign.ts';
-import { freePort, type Proc } from '../scripts/lib/procs.ts';
-import { startMongoStore, startTemporal } from '../scripts/lib/stack.ts';
 import { createCampaign } from '../storage/campaigns.ts';
 import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
@@ -25,11 +17,10 @@ import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { EslClient } from '../telephony/esl/index.ts';
 import { startSimulator } from '../telephony/simulator/server.ts';
-import { createWorker, installRuntime } from '../worker/create.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
-import { createEslPool, startEslBridge } from '../worker/esl-bridge.ts';
 import { callsOf } from '../storage/calls.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -44,38 +35,13 @@ const N = Number(opt.leads);
 const CAP = Number(opt.cap);
 const SPS = Number(opt.sps);
 const skip = new Set(opt.skip.split(',').filter(Boolean));
-const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
-const base = parseConfig(process.env);
-const tmp = mkdtempSync(join(tmpdir(), 'cr-bench-'));
-const started: Proc[] = [];
-const cache = { cacheDir: base.TOOLS_CACHE_DIR, logDir: join(tmp, 'logs'), log };
-let temporalAddress = process.env.TEMPORAL_ADDRESS;
-if (!temporalAddress) {
-  const port = await freePort();
-  started.push(await startTemporal({ ...cache, port, namespace: 'default' }));
-  temporalAddress = `127.0.0.1:${port}`;
-}
-let mongoUri = process.env.MONGODB_URI;
-if (!mongoUri) {
-  const store = await startMongoStore({ ...cache, port: await freePort(), dataDir: join(tmp, 'data') });
-  started.push(store.proc);
-  mongoUri = store.uri;
-}
+const servers = await startBenchServers({ temporal: true, store: true, tmpPrefix: 'cr-bench-' });
 const sim = await startSimulator({
   port: 0,
   rules: { default: { action: 'answer', ringMs: 20, talkMs: 50 }, limits: { maxSessions: 100_000, sessionsPerSecond: SPS > 0 ? SPS : 1_000_000 } },
 });
-const config = parseConfig({
-  ...process.env,
-  TEMPORAL_ADDRESS: temporalAddress,
-  MONGODB_URI: mongoUri,
-  MONGODB_DB: `bench_${randomUUID().slice(0, 8)}`,
-  TEMPORAL_TASK_QUEUE: `bench-${randomUUID().slice(0, 8)}`,
-  ESL_HOST: '127.0.0.1',
-  ESL_PORT: String(sim.port),
-  ESL_NODES: '',
-});
+const config = parseConfig({ ...process.env, ...benchEnv(servers, sim.port) });
 
 function stats(entries: Array<{ at: number }>, t0: number) {
   const ats = entries.map((e) => e.at).sort((a, b) => a - b);
@@ -83,7 +49,6 @@ function stats(entries: Array<{ at: number }>, t0: number) {
   return { calls: ats.length, calls_per_s: Math.round(ats.length / Math.max(secs, 0.001)), first_after_ms: ats[0]! - t0, span_s: secs };
 }
 
-const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
 log(`simulator: answer after 20 ms, talk 50 ms, sessions-per-second ${SPS > 0 ? SPS : 'unlimited'}; ${N} leads, concurrent_call ${CAP}`);
 
 // 1. The limit: a bare loop on one ESL connection, CAP originates in flight.
@@ -107,7 +72,6 @@ if (!skip.has('bare')) {
 }
 
 // 2. and 3.: the worker, as the product runs it.
-installRuntime();
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant } = await createTenant(mongo.db, { name: 'bench' });
@@ -126,15 +90,8 @@ const docs = Array.from({ length: N }, (_, i) =>
   buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid, phone_number: `0987${String(i).padStart(6, '0')}`, param: {}, source: 'v3_import' }),
 );
 for (let i = 0; i < docs.length; i += 500) await leadsOf(mongo.db).insertMany(docs.slice(i, i + 500));
-const conn = await Connection.connect({ address: temporalAddress });
-const client = new Client({ connection: conn });
-const native = await NativeConnection.connect({ address: temporalAddress });
-const pool = createEslPool(config);
-await pool.start();
-const logger = pino({ level: 'warn' });
-const bridge = startEslBridge(pool, client, logger, { callbacks: { db: mongo.db, config } });
-const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
-const running = worker.run();
+const workerRun = await startBenchWorker(config, mongo.db, { callbacks: { db: mongo.db, config } });
+const { client, bridge } = workerRun;
 await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE);
 
 // 2. A trivial workflow on the same dev server and worker: pingWorkflow (one activity), N of them,
@@ -155,9 +112,8 @@ if (!skip.has('trivial')) {
 
 // 3. The engine.
 if (skip.has('engine')) {
-  worker.shutdown();
-  await running;
-  await Promise.allSettled(started.map((p) => p.stop()));
+  await workerRun.stop();
+  await servers.stop();
   process.exit(0);
 }
 sim.callLog.clear();
@@ -200,12 +156,9 @@ log(
   })}`,
 );
 await run.terminate('bench done');
-worker.shutdown();
-await running;
-await Promise.allSettled([pool.close(), native.close(), conn.close()]);
+await workerRun.stop();
 await mongo.db.dropDatabase();
 await mongo.close();
 await sim.close();
-await Promise.allSettled(started.map((p) => p.stop()));
-rmSync(tmp, { recursive: true, force: true });
+await servers.stop();
 process.exit(0);

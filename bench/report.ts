@@ -16,9 +16,7 @@
 //    way the rollups replace).
 //
 // The store: MONGODB_URI if set, else FerretDB (or mongod) started in a temp dir.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import pino from 'pino';
@@ -46,8 +44,7 @@ import {
   type ReportTotals,
 } from '../storage/report.ts';
 import { createTenant } from '../storage/tenants.ts';
-import { freePort, type Proc } from '../scripts/lib/procs.ts';
-import { startMongoStore } from '../scripts/lib/stack.ts';
+import { benchLog as log, pct, startBenchServers } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -66,11 +63,8 @@ const REPEAT = Number(opt.repeat);
 const PENDING = Number(opt.pending);
 const PASS_SECONDS = Number(opt['pass-seconds']);
 const ZONE = 'Asia/Ho_Chi_Minh';
-const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const cleanup: (() => Promise<unknown>)[] = [];
-const tmp = mkdtempSync(join(tmpdir(), 'bench-report-'));
-cleanup.push(async () => rmSync(tmp, { recursive: true, force: true }));
 
 // Seeded random (mulberry32, 32-bit integer arithmetic), so runs are comparable.
 let seed = 12345;
@@ -81,23 +75,12 @@ const rnd = () => {
   return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
 };
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 
 async function main() {
-  const base = parseConfig(process.env);
-  let uri = process.env.MONGODB_URI;
-  let storeKind = 'given by MONGODB_URI';
-  if (!uri) {
-    const port = await freePort();
-    const store = await startMongoStore({ cacheDir: base.TOOLS_CACHE_DIR, logDir: join(tmp, 'logs'), log, port, dataDir: join(tmp, 'data') });
-    cleanup.unshift(() => (store.proc as Proc).stop());
-    uri = store.uri;
-    storeKind = store.kind === 'ferretdb' ? 'FerretDB 1.24 (SQLite)' : 'mongod';
-  }
+  const servers = await startBenchServers({ temporal: false, store: true, tmpPrefix: 'bench-report-' });
+  cleanup.unshift(() => servers.stop());
+  const { mongoUri: uri, storeKind } = servers;
   const config = parseConfig({ ...process.env, MONGODB_URI: uri, MONGODB_DB: `bench_report_${Date.now()}`, LOG_LEVEL: 'silent' });
   const mongo = await connectMongo(config);
   cleanup.unshift(async () => {

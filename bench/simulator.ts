@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
+import { pct } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -125,12 +126,6 @@ async function connect(): Promise<Conn> {
 const conns = await Promise.all(Array.from({ length: CONNS }, connect));
 const control = conns[0]!;
 const liveCount = async () => Number(/(\d+) total/.exec(await control.api('show channels count'))![1]);
-
-function pct(a: number[], p: number): number {
-  if (!a.length) return NaN;
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 
 async function cpuTicks(pid: number): Promise<number> {
   const { readFileSync } = await import('node:fs');

@@ -12,69 +12,35 @@
 // before the next run, so the leads collection grows by 10,000 per run, as on a busy system.
 // A last request re-posts the last list (every customer a duplicate). `--write` replaces the
 // "## v2 queue import" section of BENCHMARKS.md.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import pino from 'pino';
 import { parseConfig } from '../config/index.ts';
-import { freePort, type Proc } from '../scripts/lib/procs.ts';
-import { startMongoStore, startTemporal } from '../scripts/lib/stack.ts';
+import { freePort } from '../scripts/lib/procs.ts';
 import { carriers, templates } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { findQueue } from '../storage/queues.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { startSimulator } from '../telephony/simulator/server.ts';
-import { createWorker, installRuntime } from '../worker/create.ts';
-import { createEslPool, startEslBridge } from '../worker/esl-bridge.ts';
+import { benchEnv, benchLog as log, startBenchServers, startBenchWorker, stopChild, waitUntil, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: { customers: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' }, write: { type: 'boolean', default: false } },
 });
 const N = Number(opt.customers);
 const RUNS = Number(opt.runs);
-const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
-const base = parseConfig(process.env);
-const tmp = mkdtempSync(join(tmpdir(), 'cr-bench-v2-'));
-const started: Proc[] = [];
 const cleanup: Array<() => Promise<unknown>> = [];
-const cache = { cacheDir: base.TOOLS_CACHE_DIR, logDir: join(tmp, 'logs'), log };
-let temporalAddress = process.env.TEMPORAL_ADDRESS;
-if (!temporalAddress) {
-  const port = await freePort();
-  started.push(await startTemporal({ ...cache, port, namespace: 'default' }));
-  temporalAddress = `127.0.0.1:${port}`;
-}
-let mongoUri = process.env.MONGODB_URI;
-let storeKind = 'given by MONGODB_URI';
-if (!mongoUri) {
-  const store = await startMongoStore({ ...cache, port: await freePort(), dataDir: join(tmp, 'data') });
-  started.push(store.proc);
-  mongoUri = store.uri;
-  storeKind = store.kind === 'ferretdb' ? 'FerretDB 1.24 (SQLite)' : 'mongod';
-}
+const servers = await startBenchServers({ temporal: true, store: true, tmpPrefix: 'cr-bench-v2-' });
+const { storeKind } = servers;
 const sim = await startSimulator({
   port: 0,
   rules: { default: { action: 'answer', ringMs: 20, talkMs: 50 }, limits: { maxSessions: 100_000, sessionsPerSecond: 100_000 } },
 });
-const env = {
-  TEMPORAL_ADDRESS: temporalAddress,
-  MONGODB_URI: mongoUri,
-  MONGODB_DB: `bench_${randomUUID().slice(0, 8)}`,
-  TEMPORAL_TASK_QUEUE: `bench-${randomUUID().slice(0, 8)}`,
-  ESL_HOST: '127.0.0.1',
-  ESL_PORT: String(sim.port),
-  ESL_NODES: '',
-};
+const env = benchEnv(servers, sim.port);
 const config = parseConfig({ ...process.env, ...env });
 
-installRuntime();
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant, token } = await createTenant(mongo.db, { name: 'bench' });
@@ -89,15 +55,7 @@ await templates(mongo.db).create(tenant.domain_uuid, {
   description: '',
 });
 
-const conn = await Connection.connect({ address: temporalAddress });
-const client = new Client({ connection: conn });
-const native = await NativeConnection.connect({ address: temporalAddress });
-const pool = createEslPool(config);
-await pool.start();
-const logger = pino({ level: 'warn' });
-const bridge = startEslBridge(pool, client, logger);
-const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
-const running = worker.run();
+const workerRun = await startBenchWorker(config, mongo.db);
 
 const apiPort = await freePort();
 const api = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
@@ -122,7 +80,7 @@ api.stdout!.on('data', (d: Buffer) => {
 });
 cleanup.push(() => stopChild(api));
 const baseUrl = `http://127.0.0.1:${apiPort}`;
-await waitUntil(async () => (await fetch(`${baseUrl}/healthz`)).status === 200, 60_000);
+await waitUntil(async () => (await fetch(`${baseUrl}/healthz`)).status === 200, 60_000, 'the API');
 
 function body(code: string, run: number): string {
   const customers = Array.from({ length: N }, (_, i) => ({
@@ -168,7 +126,7 @@ try {
     const q = await findQueue(mongo.db, tenant.domain_uuid, code);
     let first: number | null = null;
     if (q) {
-      await waitUntil(() => sim.callLog.byVariable('campaign_uuid', q.campaign_uuid).length > 0, 60_000).catch(() => {});
+      await waitUntil(() => sim.callLog.byVariable('campaign_uuid', q.campaign_uuid).length > 0, 60_000, 'the first originate').catch(() => {});
       const e = sim.callLog.byVariable('campaign_uuid', q.campaign_uuid)[0];
       first = e ? e.at - sentAt : null;
     }
@@ -196,18 +154,14 @@ try {
   await new Promise((res) => setTimeout(res, 500)); // the API's log line of the last request
   const report = render(rows);
   process.stdout.write(`${report}\n`);
-  if (opt.write) writeSection(report);
+  if (opt.write) writeBenchSection('## v2 queue import', report);
 } finally {
   for (const c of cleanup) await c().catch(() => {});
-  worker.shutdown();
-  await running.catch(() => {});
-  bridge.stop();
-  await Promise.allSettled([pool.close(), native.close(), conn.close()]);
+  await workerRun.stop().catch(() => {});
   await mongo.db.dropDatabase().catch(() => {});
   await mongo.close();
   await sim.close();
-  await Promise.allSettled(started.map((p) => p.stop()));
-  rmSync(tmp, { recursive: true, force: true });
+  await servers.stop();
 }
 process.exit(0);
 
@@ -242,40 +196,4 @@ function render(list: Run[]): string {
       `first originate p50 ${p50(firsts).toFixed(0)} ms, max ${max(firsts).toFixed(0)} ms.`,
     '',
   ].join('\n');
-}
-
-function writeSection(section: string) {
-  const file = 'BENCHMARKS.md';
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf('## v2 queue import');
-  if (start >= 0) {
-    const next = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + section.trimEnd() + '\n' + (next >= 0 ? text.slice(next) : '');
-  } else {
-    text = `${text.trimEnd()}\n\n${section.trimEnd()}\n`;
-  }
-  writeFileSync(file, text);
-  log(`wrote the section to ${file}`);
-}
-
-async function waitUntil(ok: () => Promise<boolean> | boolean, ms: number) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await ok()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
 }

@@ -3,7 +3,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activities/index.ts';
 import { tenantCallbackSecret } from '../storage/tenants.ts';
-import { CALLBACK_HTTP_ERROR, CALLBACK_REFUSED, deliveryId, type CallbackDeliveryInput } from './contract.ts';
+import { CALLBACK_HTTP_ERROR, CALLBACK_REFUSED, deliveryId, deliveryIdentity, type CallbackDeliveryInput } from './contract.ts';
 import { postCallback } from './http.ts';
 import { deliveryHeaders } from './sign.ts';
 import { deliveriesOf } from './store.ts';
@@ -26,12 +26,7 @@ export function createCallbackActivities(deps: ActivityDeps) {
         { _id },
         {
           $set: {
-            call_id: input.call_id,
-            kind: input.kind,
-            domain_uuid: input.domain_uuid,
-            campaign_uuid: input.campaign_uuid,
-            lead_uuid: input.lead_uuid,
-            url: input.url,
+            ...deliveryIdentity(input),
             status: 'pending',
             attempts: info.attempt,
             created_at: new Date(input.scheduled_at),
@@ -92,12 +87,7 @@ export function createCallbackActivities(deps: ActivityDeps) {
         { _id },
         {
           $set: {
-            call_id: input.call_id,
-            kind: input.kind,
-            domain_uuid: input.domain_uuid,
-            campaign_uuid: input.campaign_uuid,
-            lead_uuid: input.lead_uuid,
-            url: input.url,
+            ...deliveryIdentity(input),
             created_at: new Date(input.scheduled_at),
             status: 'failed',
             failed_at: t,

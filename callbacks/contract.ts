@@ -28,13 +28,27 @@ export const DEFAULT_TIMING: DeliveryTiming = {
   deadlineMs: 86_400_000,
 };
 
-export interface CallbackDeliveryInput {
+/** Which delivery: the fields that identify it, in its input and on its stored record. */
+export interface DeliveryIdentity {
   call_id: string;
   kind: CallbackKind;
   domain_uuid: string;
   campaign_uuid: string;
   lead_uuid: string;
   url: string;
+}
+
+/** The identity fields of `d`, alone (for a record's `$set`). */
+export const deliveryIdentity = (d: DeliveryIdentity): DeliveryIdentity => ({
+  call_id: d.call_id,
+  kind: d.kind,
+  domain_uuid: d.domain_uuid,
+  campaign_uuid: d.campaign_uuid,
+  lead_uuid: d.lead_uuid,
+  url: d.url,
+});
+
+export interface CallbackDeliveryInput extends DeliveryIdentity {
   /** The exact JSON body sent on every attempt (the signature covers it). */
   body: string;
   /** When the delivery was scheduled (ms): the record's created_at. */

@@ -2,16 +2,10 @@
 // document: the delivery's own workflow (its activities run one after another), always by `_id`.
 import type { Collection, Db } from 'mongodb';
 import { registerIndexes } from '../storage/indexes.ts';
-import type { CallbackKind, DeliveryStatus } from './contract.ts';
+import type { DeliveryIdentity, DeliveryStatus } from './contract.ts';
 
-export interface CallbackDeliveryDoc {
+export interface CallbackDeliveryDoc extends DeliveryIdentity {
   _id: string; // `${call_id}:${kind}` = the Idempotency-Key
-  call_id: string;
-  kind: CallbackKind;
-  domain_uuid: string;
-  campaign_uuid: string;
-  lead_uuid: string;
-  url: string;
   status: DeliveryStatus;
   /** Attempts started so far. */
   attempts: number;
