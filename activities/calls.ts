@@ -6,6 +6,7 @@ import { classifyCall } from '../domain/causes.ts';
 import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { leadsOf } from '../storage/leads.ts';
 import { noteForReport } from '../storage/report.ts';
+import { chargeCall } from '../storage/billing.ts';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { campaignRunWorkflowId, releaseSlotSignal, type ReleaseSlotPayload } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
@@ -90,6 +91,7 @@ export function createCallActivities(deps: ActivityDeps) {
           $addToSet: { call_ids: input.call_id },
         },
       );
+      await chargeCall(db, record); // prepaid tenants: answered calls by billsec (storage/billing.ts)
       await noteForReport(db, record);
       if (input.release) {
         try {

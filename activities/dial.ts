@@ -20,6 +20,7 @@ import { isDuplicateKey } from '../storage/tenants.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type LeadSnapshot } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
 import { chooseCarrier, tenantCarriers } from './leads.ts';
+import { billingRefusal } from '../storage/billing.ts';
 
 export interface AttemptPlan {
   skip: false;
@@ -182,6 +183,9 @@ export function createDialActivities(deps: ActivityDeps) {
     async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
       const planned = await api.beginAttempt(input);
       if (planned.skip) return { plan: planned };
+      // Prepaid tenants (storage/billing.ts): no money or no plan → recorded, never dialed (voice-bot 103/105).
+      const refused = await billingRefusal(db, input.domain_uuid);
+      if (refused) return { plan: { ...planned, gateway: '' }, result: { outcome: 'failed', cause: refused, node: '', sent_at: Date.now() } };
       if (!planned.gateway || planned.numbers.length === 0) {
         return { plan: planned, result: { outcome: 'failed', cause: 'INVALID_GATEWAY', node: '', sent_at: Date.now() } };
       }

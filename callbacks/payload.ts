@@ -5,6 +5,7 @@
 //   `voiceBotCallHistoryPayload` ("call history", the `history` delivery), both to callback_url.
 import { zoneOffsetMinutes, type CallbackFormat } from '../domain/campaign.ts';
 import { classifyCall, VOICEBOT_STATUS, type VoiceBotDisposition } from '../domain/causes.ts';
+import { BALANCE_TOO_LOW, PLAN_EXPIRED } from '../storage/billing.ts';
 import type { CallDoc } from '../storage/calls.ts';
 
 /** What the ESL bridge knows when a call is answered. */
@@ -79,9 +80,11 @@ export interface VoiceBotContext {
   /** The lead's `name` and `description` fields (voice-bot create), '' when absent. */
   name: string;
   description: string;
+  /** What the call cost (storage/billing.ts: the tenant's price per minute of the network × billsec); 0 unpriced. */
+  postage: number;
 }
 
-const NO_CONTEXT: VoiceBotContext = { campaign_id: 0, time_zone: 'UTC', name: '', description: '' };
+const NO_CONTEXT: VoiceBotContext = { campaign_id: 0, time_zone: 'UTC', name: '', description: '', postage: 0 };
 
 /** `YYYY-MM-DD HH:mm:ss` wall-clock time in `time_zone` (the voice-bot API's date style); '' for none. */
 export function voiceBotTime(d: Date | null | undefined, time_zone: string): string {
@@ -100,6 +103,9 @@ export function voiceBotTime(d: Date | null | undefined, time_zone: string): str
  */
 export function voiceBotOutcome(c: Pick<CallDoc, 'dialed' | 'gateway' | 'hangup_cause' | 'answered' | 'disposition' | 'network'>): { status: number; disposition: VoiceBotDisposition } {
   const d = classifyCall({ hangupCause: c.hangup_cause, answered: c.answered, amdResult: c.disposition === 'voicemail' ? 'MACHINE' : null });
+  // Refused before dialing by the tenant's prepaid billing (storage/billing.ts).
+  if (!c.dialed && d.cause === BALANCE_TOO_LOW) return { status: VOICEBOT_STATUS.BALANCE_TOO_LOW, disposition: d.voiceBotDisposition };
+  if (!c.dialed && d.cause === PLAN_EXPIRED) return { status: VOICEBOT_STATUS.PLAN_EXPIRED, disposition: d.voiceBotDisposition };
   if (!c.dialed && !c.gateway && d.cause === 'INVALID_GATEWAY') {
     return { status: c.network === 'offnet' ? VOICEBOT_STATUS.NETWORK_NOT_SUPPORTED : VOICEBOT_STATUS.NO_HOTLINE_FOR_NETWORK, disposition: d.voiceBotDisposition };
   }
@@ -112,7 +118,7 @@ const actionLog = (c: CallDoc, tz: string): string =>
 /**
  * Voice-bot "autocall history" (lịch sử cuộc gọi tự động), the field list and types of seed 004:
  * campaign_id Int, create_at String, hotline, phone, name, description String, status Int (the
- * code table), time_call Int (billsec), postage Double, service_charge Double, action_log String
+ * code table), time_call Int (billsec), postage Double (the call's charge), service_charge Double (0), action_log String
  * (a JSON array of {at, action, detail}), event_data String = "autocall_history".
  */
 export function voiceBotCallPayload(c: CallDoc, ctx: VoiceBotContext = NO_CONTEXT): Record<string, unknown> {
@@ -125,7 +131,7 @@ export function voiceBotCallPayload(c: CallDoc, ctx: VoiceBotContext = NO_CONTEX
     description: ctx.description,
     status: voiceBotOutcome(c).status,
     time_call: c.billsec,
-    postage: 0,
+    postage: ctx.postage,
     service_charge: 0,
     action_log: actionLog(c, ctx.time_zone),
     event_data: 'autocall_history',
@@ -152,7 +158,7 @@ export function voiceBotCallHistoryPayload(c: CallDoc, ctx: VoiceBotContext = NO
     type_call: 'CALLOUT',
     caller: c.caller_number,
     callee: c.phone_number,
-    postage: '0',
+    postage: String(ctx.postage),
     source: 'autocall',
     event_data: 'call_history',
     disposition: o.disposition,

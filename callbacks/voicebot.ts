@@ -7,6 +7,7 @@
 // The receiver tells them apart by the X-Callback-Kind header or the body's event_data.
 import type { Db } from 'mongodb';
 import { DEFAULT_TIME_ZONE, tenantsOf } from '../storage/tenants.ts';
+import { postageOf } from '../storage/billing.ts';
 import { leadsOf } from '../storage/leads.ts';
 import type { CallDoc } from '../storage/calls.ts';
 import type { VoiceBotContext } from './payload.ts';
@@ -32,10 +33,11 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === '
 
 /** What the two bodies need beyond the record: the campaign's integer id, the zone, the lead's name and description (one `_id` read). */
 export async function voiceBotContext(db: Db, call: CallDoc, campaign_id: number | undefined): Promise<VoiceBotContext> {
-  const [time_zone, lead] = await Promise.all([
+  const [time_zone, lead, postage] = await Promise.all([
     tenantZone(db, call.domain_uuid),
     leadsOf(db).findOne({ _id: call.lead_uuid }, { projection: { param: 1 } }),
+    postageOf(db, call),
   ]);
   const param = (lead?.param ?? {}) as Record<string, unknown>;
-  return { campaign_id: campaign_id ?? 0, time_zone, name: text(param.name), description: text(param.description) };
+  return { campaign_id: campaign_id ?? 0, time_zone, name: text(param.name), description: text(param.description), postage };
 }

@@ -1,0 +1,135 @@
+// Prepaid tenants (voice-bot codes 103 "balance too low" and 105 "plan expired or missing").
+// Optional fields on the tenant document (collection `tenants`):
+//   balance          number   prepaid credit (e.g. VND); absent = not prepaid, never refused for money
+//   plan_expires_at  Date|null the plan's end; absent = no plan check, null = no plan (refused, 105)
+//   postage          {viettel, mobi, vina, tel, offnet}: price per minute of an answered call
+// Charges are insert-only, one per answered call: `tenant_charges` `{_id: call_id, amount, …}`
+// (a duplicate key = already charged: a retried recordCall charges nothing twice). The balance is
+// never decremented in place (FerretDB updates are read-then-write: concurrent `$inc`s get lost);
+// what is left = balance − the sum of the tenant's charges.
+// Before each dial (activities/dial.ts placeCall → billingRefusal) a tenant whose plan has
+// expired, or whose remaining balance is ≤ 0, gets no originate: the attempt is recorded, never
+// dialed, with cause PLAN_EXPIRED or BALANCE_TOO_LOW (voice-bot 105 / 103, callbacks/payload.ts).
+// Reads are cached per process for BILLING_TTL_MS (charges made by this process count at once), so
+// with several workers a few calls may start in the last second before the money runs out.
+import type { Collection, Db } from 'mongodb';
+import type { Network } from '../domain/phone.ts';
+import { isDuplicateKey, tenantsOf } from './tenants.ts';
+
+export const BALANCE_TOO_LOW = 'BALANCE_TOO_LOW';
+export const PLAN_EXPIRED = 'PLAN_EXPIRED';
+export type BillingRefusal = typeof BALANCE_TOO_LOW | typeof PLAN_EXPIRED;
+
+export interface TenantBilling {
+  balance?: number;
+  plan_expires_at?: Date | null;
+  postage?: Partial<Record<Network, number>>;
+}
+
+export interface ChargeDoc {
+  _id: string; // call_id
+  domain_uuid: string;
+  campaign_uuid: string;
+  network: string;
+  billsec: number;
+  price_per_minute: number;
+  amount: number;
+  created_at: Date;
+}
+
+export const chargesOf = (db: Db): Collection<ChargeDoc> => db.collection<ChargeDoc>('tenant_charges');
+
+export const BILLING_TTL_MS = 1_000;
+
+interface Cached {
+  at: number;
+  billing: TenantBilling;
+  /** Sum of charges read at `at`, plus those this process made since. */
+  spent: number;
+}
+const cache = new WeakMap<Db, Map<string, Promise<Cached>>>();
+
+async function load(db: Db, domain_uuid: string): Promise<Cached> {
+  const t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { balance: 1, plan_expires_at: 1, postage: 1 } });
+  const billing: TenantBilling = (t ?? {}) as TenantBilling;
+  let spent = 0;
+  if (typeof billing.balance === 'number') {
+    for await (const c of chargesOf(db).find({ domain_uuid }, { projection: { amount: 1 } })) spent += c.amount;
+  }
+  return { at: Date.now(), billing, spent };
+}
+
+function state(db: Db, domain_uuid: string): Promise<Cached> {
+  let m = cache.get(db);
+  if (!m) cache.set(db, (m = new Map()));
+  const hit = m.get(domain_uuid);
+  if (hit) {
+    return hit.then((c) => {
+      if (Date.now() - c.at < BILLING_TTL_MS) return c;
+      if (m!.get(domain_uuid) === hit) m!.set(domain_uuid, load(db, domain_uuid));
+      return m!.get(domain_uuid)!;
+    });
+  }
+  const p = load(db, domain_uuid);
+  m.set(domain_uuid, p);
+  p.catch(() => m!.delete(domain_uuid));
+  return p;
+}
+
+/** Price of an answered call: per minute of the network, billed by the second (2 decimals). */
+export function callPrice(billing: TenantBilling, network: string, billsec: number): { price_per_minute: number; amount: number } {
+  const price_per_minute = billing.postage?.[network as Network] ?? 0;
+  const amount = billsec > 0 ? Math.round(((price_per_minute * billsec) / 60) * 100) / 100 : 0;
+  return { price_per_minute, amount };
+}
+
+/** Why this tenant may not dial now, or null. */
+export async function billingRefusal(db: Db, domain_uuid: string, now = new Date()): Promise<BillingRefusal | null> {
+  const { billing, spent } = await state(db, domain_uuid);
+  if (billing.plan_expires_at !== undefined) {
+    const end = billing.plan_expires_at ? new Date(billing.plan_expires_at).getTime() : 0;
+    if (!(end > now.getTime())) return PLAN_EXPIRED;
+  }
+  if (typeof billing.balance === 'number' && billing.balance - spent <= 0) return BALANCE_TOO_LOW;
+  return null;
+}
+
+/** The tenant's remaining prepaid balance (null when not prepaid). */
+export async function remainingBalance(db: Db, domain_uuid: string): Promise<number | null> {
+  const { billing, spent } = await state(db, domain_uuid);
+  return typeof billing.balance === 'number' ? billing.balance - spent : null;
+}
+
+/** What an answered call costs this tenant (0 when not priced). */
+export async function postageOf(db: Db, call: { domain_uuid: string; network: string; billsec: number; answered: boolean }): Promise<number> {
+  if (!call.answered) return 0;
+  return callPrice((await state(db, call.domain_uuid)).billing, call.network, call.billsec).amount;
+}
+
+/** Charge an answered call of a prepaid tenant, once (insert-only by call_id). Called by recordCall. */
+export async function chargeCall(
+  db: Db,
+  call: { call_id: string; domain_uuid: string; campaign_uuid: string; network: string; billsec: number; answered: boolean },
+): Promise<void> {
+  if (!call.answered || call.billsec <= 0) return;
+  const s = await state(db, call.domain_uuid);
+  if (typeof s.billing.balance !== 'number') return;
+  const { price_per_minute, amount } = callPrice(s.billing, call.network, call.billsec);
+  if (amount <= 0) return;
+  try {
+    await chargesOf(db).insertOne({
+      _id: call.call_id,
+      domain_uuid: call.domain_uuid,
+      campaign_uuid: call.campaign_uuid,
+      network: call.network,
+      billsec: call.billsec,
+      price_per_minute,
+      amount,
+      created_at: new Date(),
+    });
+  } catch (err) {
+    if (isDuplicateKey(err)) return;
+    throw err;
+  }
+  s.spent += amount; // counts here at once; other processes see it within BILLING_TTL_MS
+}
