@@ -8,6 +8,7 @@ import { mountV2Queues } from './v2/queues.ts';
 import { mountReport } from './v1/report.ts';
 import { mountCallbacks } from './v3/callbacks.ts';
 import { mountVoiceBot } from './voicebot/campaigns.ts';
+import { mountAudio } from './audio.ts';
 
 export function mountRoutes(app: App): void {
   // v3 campaigns (API.md §1) and the directory they refer to (templates, carriers, users).
@@ -23,4 +24,6 @@ export function mountRoutes(app: App): void {
   mountV2Queues(app);
   // The voice-bot API (API.md §4): POST /api/campaign/create, integer campaign ids.
   mountVoiceBot(app);
+  // Text-to-speech audio for FreeSWITCH (media/): GET /audio/<hash>-<sig>.wav, signed, no token.
+  mountAudio(app);
 }

@@ -53,6 +53,27 @@ export const configSchema = z.object({
   CALLBACK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).default(1_000),
   CALLBACK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(10).default(600_000),
   CALLBACK_RETRY_FOR_MS: z.coerce.number().int().min(1_000).default(86_400_000),
+  // Autocall content (media/): the text-to-speech provider and how FreeSWITCH gets the audio.
+  TTS_PROVIDER: z.enum(['espeak', 'http']).default('espeak'),
+  TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+.-]{1,64}$/, 'a voice name').default('vi'),
+  TTS_HTTP_URL: z.url().optional(),
+  TTS_HTTP_HEADERS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const v: unknown = JSON.parse(s);
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
+      } catch {
+        /* reported below */
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of strings' });
+      return z.NEVER;
+    })
+    .default({}),
+  TTS_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  AUDIO_DELIVERY: z.enum(['http', 'path']).default('http'),
+  AUDIO_BASE_URL: z.url().optional(),
+  AUDIO_URL_SECRET: z.string().min(16).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { MONGODB_URI: string; TEMPORAL_ADDRESS: string; eslNodes: EslNode[] };

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureEspeak } from './lib/espeak.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [mode, ...rest] = process.argv.slice(2);
@@ -25,6 +26,9 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
     process.exit(r.status ?? 1);
   }
 }
+
+// The default text-to-speech engine is an OS package (scripts/lib/espeak.mjs).
+ensureEspeak();
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const cmd =
