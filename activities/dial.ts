@@ -15,7 +15,7 @@ import type { Db } from 'mongodb';
 import { tenantCampaigns } from '../storage/campaign-cache.ts';
 import type { CarrierDoc } from '../storage/directory.ts';
 import { isDoNotCall } from '../storage/dnc.ts';
-import { leadsOf, type LeadDoc } from '../storage/leads.ts';
+import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { isDuplicateKey } from '../storage/tenants.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type LeadSnapshot } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
@@ -111,7 +111,11 @@ async function cachedCarriers(db: Db, domain_uuid: string): Promise<CarrierDoc[]
 export function createDialActivities(deps: ActivityDeps) {
   const { db } = deps;
 
-  async function plan(lead: Pick<LeadDoc, 'campaign_uuid' | 'domain_uuid' | 'phone_number' | 'phones' | 'network' | 'masked' | 'attempts' | 'first_attempt_at'>, call_id: string, extra: string[]): Promise<AttemptResult> {
+  async function plan(
+    lead: Pick<LeadDoc, 'campaign_uuid' | 'domain_uuid' | 'phone_number' | 'phones' | 'network' | 'masked' | 'attempts' | 'first_attempt_at'> & { max_attempts?: number },
+    call_id: string,
+    extra: string[],
+  ): Promise<AttemptResult> {
     // The campaign through the version-checked cache (a PUT is seen within VERSION_FRESH_MS), the
     // carriers through a one-second cache: two reads saved per call.
     const campaign = (await tenantCampaigns(db, lead.domain_uuid, campaignsOf(db))).byId.get(lead.campaign_uuid);
@@ -138,8 +142,9 @@ export function createDialActivities(deps: ActivityDeps) {
       masked: lead.masked,
       phone_number: lead.phones[0] ?? lead.phone_number,
       recall: {
-        recall_times: campaign.recall_times,
-        ...(c.max_recall_count !== undefined ? { max_recall_count: c.max_recall_count } : {}),
+        // A lead's own number of attempts (voice-bot `numberCall`) replaces the campaign's count.
+        recall_times: lead.max_attempts ? lead.max_attempts - 1 : campaign.recall_times,
+        ...(lead.max_attempts ? { max_recall_count: lead.max_attempts - 1 } : c.max_recall_count !== undefined ? { max_recall_count: c.max_recall_count } : {}),
         recall_status: campaign.recall_status,
         schedule_recall: campaign.schedule_recall,
         schedule_recall_duration: campaign.schedule_recall_duration,
@@ -157,7 +162,7 @@ export function createDialActivities(deps: ActivityDeps) {
      * right before each dial: the lead still exists, is still ours, and is not on do-not-call.
      */
     async beginAttempt(input: { lead_uuid: string; proposed_call_id: string; extra_leg_uuids: string[]; lead?: LeadSnapshot; campaign_uuid?: string; domain_uuid?: string }): Promise<AttemptResult> {
-      let lead: Pick<LeadDoc, '_id' | 'campaign_uuid' | 'domain_uuid' | 'phone_number' | 'phones' | 'network' | 'masked' | 'next_call_id' | 'attempts' | 'first_attempt_at'>;
+      let lead: Pick<LeadDoc, '_id' | 'campaign_uuid' | 'domain_uuid' | 'phone_number' | 'phones' | 'network' | 'masked' | 'next_call_id' | 'attempts' | 'first_attempt_at'> & { max_attempts?: number };
       if (input.lead && input.campaign_uuid && input.domain_uuid) {
         // The workflow's copy (claimed with the lead, attempts kept by the workflow): no read.
         const l = input.lead;
@@ -166,7 +171,8 @@ export function createDialActivities(deps: ActivityDeps) {
         const doc = await leadsOf(db).findOne({ _id: input.lead_uuid });
         if (!doc) return { skip: true, reason: 'lead_gone' };
         if (doc.status !== 'queued' && doc.status !== 'waiting_recall' && doc.status !== 'dialing') return { skip: true, reason: `lead_${doc.status}` };
-        lead = doc;
+        const max_attempts = leadMaxAttempts(doc.param);
+        lead = { ...doc, ...(max_attempts ? { max_attempts } : {}) };
       }
       if (await isDoNotCall(db, lead._id)) {
         await leadsOf(db).updateOne({ _id: lead._id }, { $set: { status: 'do_not_call', updated_at: new Date() } });

@@ -8,7 +8,7 @@ import { toDialWindow } from '../domain/schedule.ts';
 import { networkCaps, type CampaignDoc } from '../domain/campaign.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { carriersOf, type CarrierDoc } from '../storage/directory.ts';
-import { claimLeads as claim, leadsOf, unclaimLeads as unclaim } from '../storage/leads.ts';
+import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim } from '../storage/leads.ts';
 import { DEFAULT_TIME_ZONE, tenantsOf } from '../storage/tenants.ts';
 import { leadWorkflowId, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
@@ -88,6 +88,7 @@ export function createLeadActivities(deps: ActivityDeps) {
           next_call_id: l.next_call_id,
           attempts: l.attempts,
           first_attempt_at: l.first_attempt_at ? l.first_attempt_at.getTime() : null,
+          ...(leadMaxAttempts(l.param) ? { max_attempts: leadMaxAttempts(l.param)! } : {}),
         },
       }));
     },

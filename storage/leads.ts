@@ -102,6 +102,12 @@ export function buildLead(input: NewLead, now = new Date()): LeadDoc {
   };
 }
 
+/** A lead's own number of call attempts (the voice-bot `numberCall` field), if it has one. */
+export function leadMaxAttempts(param: Record<string, unknown> | undefined): number | undefined {
+  const n = param?.numberCall;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
 export async function insertLead(db: Db, lead: LeadDoc): Promise<void> {
   await leadsOf(db).insertOne(lead);
 }

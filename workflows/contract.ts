@@ -45,6 +45,8 @@ export interface LeadSnapshot {
   next_call_id: string;
   attempts: number;
   first_attempt_at: number | null;
+  /** The lead's own number of attempts (voice-bot `numberCall`), replacing the campaign's. */
+  max_attempts?: number;
 }
 
 /** Test and ops knobs of a run (all optional). */

@@ -15,6 +15,7 @@ const RULES = {
     // five numbers of one customer: the first four busy, the fifth answers
     '098400000*': { action: 'busy' as const, ringMs: 20 },
     '0984000014': { action: 'answer' as const, ringMs: 20, talkMs: 100 },
+    '09850*': { action: 'busy' as const, ringMs: 20 },
   },
 };
 const opts = { recallFloorMs: 300, reconcileAfterMs: 10_000, pollLeadsMs: 300 };
@@ -119,5 +120,17 @@ describe('run control', () => {
     expect(log.length).toBe(1);
     expect(log[0]!.legs.map((l) => l.number)).toEqual(nums);
     expect(new Set(log[0]!.legs.map((l) => l.uuid)).size).toBe(5);
+  });
+
+  it("a lead's own numberCall replaces the campaign's recall count", async () => {
+    const campaign = await e.campaign({ concurrent_call: 2, recall_times: 0, schedule_recall: 'after', schedule_recall_duration: 1 } as never);
+    const add = (phone_number: string, param: Record<string, unknown>) =>
+      insertLead(e.mongo.db, buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number, param, source: 'voice_bot' }));
+    await add('0985000001', { numberCall: 3 });
+    await add('0985000002', {});
+    await e.startRun(campaign, opts);
+    await allDone(e, campaign, 2);
+    expect(e.sim.callLog.byNumber('0985000001').length).toBe(3); // busy each time: 3 attempts
+    expect(e.sim.callLog.byNumber('0985000002').length).toBe(1); // the campaign's recall_times 0
   });
 });
