@@ -37,7 +37,7 @@ const CreateBody = z
     name: z.string().openapi({ description: 'name of the new campaign (unique per tenant)', example: 'campaign_name_new' }),
     phones: z
       .array(z.object({ fields: z.array(Field) }))
-      .openapi({ description: 'one entry per lead; field keys: `phone` (required), `description`, `numberCall` (this lead's number of call attempts), any template field' }),
+      .openapi({ description: 'one entry per lead; field keys: `phone` (required), `description`, `numberCall` (number of call attempts for this lead), any template field' }),
   })
   .openapi('VoiceBotCreate', {
     example: {
