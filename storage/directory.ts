@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
 import type { Network, TypeAutocall } from '../domain/campaign.ts';
+import type { DigitsOptions } from '../media/playback.ts';
 import { isDuplicateKey } from './tenants.ts';
 
 interface Base {
@@ -25,6 +26,8 @@ export interface TemplateDoc extends Base {
   otp_param: string;
   /** How many times the OTP code is repeated. */
   otp_repeat: number;
+  /** Key presses asked for after the message (play_and_get_digits); null or absent: none. */
+  digits?: DigitsOptions | null;
   description: string;
 }
 

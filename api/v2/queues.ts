@@ -14,6 +14,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { maskNumber } from '../../domain/phone.ts';
 import { templatesOf } from '../../storage/directory.ts';
+import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
 import { buildLead, nextOrder, type LeadDoc } from '../../storage/leads.ts';
 import {
   createQueue,
@@ -178,7 +179,7 @@ function checkCustomer(raw: Record<string, unknown>): { numbers: string[]; field
 }
 
 /** Each customer → its lead, or no lead (it goes to `fail`, labelled by its id, else `customers[i]`). */
-function customersToLeads(customers: unknown[], domain_uuid: string): Entry[] {
+function customersToLeads(customers: unknown[], domain_uuid: string, playable: (param: Record<string, unknown>) => boolean = () => true): Entry[] {
   const seen = new Set<string>();
   const base = nextOrder();
   const now = new Date();
@@ -188,7 +189,7 @@ function customersToLeads(customers: unknown[], domain_uuid: string): Entry[] {
     if (seen.has(id)) return { id };
     seen.add(id);
     const c = checkCustomer(raw as Record<string, unknown>);
-    if (!c) return { id };
+    if (!c || !playable(c.fields)) return { id }; // playable: every template value is there (media/import-check.ts)
     const lead = buildLead({ domain_uuid, campaign_uuid: '', phone_number: c.numbers[0]!, more_numbers: c.numbers.slice(1), param: c.fields, source: 'v2_queue' }, now);
     if (lead.status === 'invalid') return { id };
     const phones = [...new Set(lead.phones)];
@@ -292,6 +293,7 @@ export function mountV2Queues(app: App): void {
     const b = top.data;
     const template = await templatesOf(deps.db).findOne({ domain_uuid: tenant.domain_uuid, template_name: b.template });
     if (!template) return importFail(c);
+    if (audioFileProblem(deps.config, template.type_autocall, template)) return importFail(c);
     const settings: QueueSettings = {
       template_uuid: template.template_uuid,
       template_name: template.template_name,
@@ -304,7 +306,7 @@ export function mountV2Queues(app: App): void {
       // Validate every customer before anything is written: a request that imports nothing
       // changes nothing (a new queue is created only once a customer is valid).
       let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
-      const entries = customersToLeads(b.customers, tenant.domain_uuid);
+      const entries = customersToLeads(b.customers, tenant.domain_uuid, (param) => paramProblems(template.type_autocall, template, param).length === 0);
       if (!entries.some((e) => e.lead)) return importFail(c, entries.map((e) => e.id));
       const tValid = performance.now();
       let created = false;

@@ -11,6 +11,8 @@ import { noteForReport } from '../../storage/report.ts';
 import { buildLead, insertLead, rememberImportKey } from '../../storage/leads.ts';
 import { invalidCallRecord } from '../../activities/calls.ts';
 import { scheduleCallDeliveries } from '../../callbacks/schedule.ts';
+import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
+import { templates } from '../../storage/directory.ts';
 import type { App } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { notifyRun } from '../v1/run.ts';
@@ -41,7 +43,7 @@ const route = createRoute({
   },
   responses: {
     200: json(ImportResult, 'stored'),
-    400: json(ErrorBody, '{"error":[{"(root)":"campaign_uuid is required"}]}'),
+    400: json(ErrorBody, '{"error":[{"(root)":"campaign_uuid is required"}]}; a template value missing: {"error":[{"param":"due_amount is required"}]}; {"error":"template_uuid … not found"}, {"error":"audio_file … not found"}'),
     401: json(ErrorBody, 'missing or invalid bearer token'),
     404: json(ErrorBody, '{"error":"Not Found"}'),
   },
@@ -55,6 +57,15 @@ export function mountAutocall(app: App): void {
     const key = c.req.header('idempotency-key');
     const campaign = await getCampaign(deps.db, tenant.domain_uuid, b.campaign_uuid.toLowerCase());
     if (!campaign) throw new ApiError(404, { error: 'Not Found' });
+    if (campaign.template_uuid) {
+      // What the call will play must be playable (media/import-check.ts): else a 400, no lead.
+      const template = await templates(deps.db).get(tenant.domain_uuid, campaign.template_uuid);
+      if (!template) throw new ApiError(400, { error: `template_uuid ${campaign.template_uuid} not found` });
+      const audio = audioFileProblem(deps.config, campaign.type_autocall, template);
+      if (audio) throw new ApiError(400, { error: audio });
+      const problems = paramProblems(campaign.type_autocall, template, b.param);
+      if (problems.length) throw new ApiError(400, { error: problems });
+    }
     const lead = buildLead({
       domain_uuid: tenant.domain_uuid,
       campaign_uuid: campaign.campaign_uuid,

@@ -75,6 +75,7 @@ const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>> = {
     audio_file: d.audio_file,
     otp_param: d.otp_param,
     otp_repeat: d.otp_repeat,
+    digits: d.digits ?? null,
     params: placeholders(d.content),
     description: d.description,
     ...stamp(d, tz),

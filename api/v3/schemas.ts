@@ -275,6 +275,19 @@ export function placeholders(text: string): string[] {
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
 }
 
+/** Key presses a template asks for (media/playback.ts → play_and_get_digits, stored in cr_digits). */
+export const TemplateDigits = z
+  .object({
+    min: int(1, 32).default(1),
+    max: int(1, 32).default(1),
+    tries: int(1, 10).default(3),
+    timeout_ms: int(500, 60_000).default(5000),
+    terminators: z.string().regex(/^([0-9*#]{1,4}|none)$/).default('#'),
+    regexp: z.string().min(1).max(200).regex(/^[^\s'"()]+$/).default('\\d+'),
+    digit_timeout_ms: int(500, 60_000).default(3000),
+  })
+  .openapi('TemplateDigits', { example: { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^[12]$', digit_timeout_ms: 3000 } });
+
 export const TemplateBody = z
   .object({
     template_name: z.string().min(1).max(255),
@@ -286,9 +299,11 @@ export const TemplateBody = z
     audio_file: z.string().max(2048).default('').openapi({ description: 'Audio played by autocall_audio: a path FreeSWITCH can play or an http(s) URL' }),
     otp_param: z.string().regex(/^[A-Za-z0-9_]+$/).default('otp').openapi({ description: 'autocall_voice_otp: the param holding the code' }),
     otp_repeat: int(1, 5).default(2).openapi({ description: 'autocall_voice_otp: times the code is read' }),
+    digits: TemplateDigits.nullable().default(null).openapi({ description: 'ask for key presses after the message (play_and_get_digits); null: none' }),
     description: z.string().max(2000).default(''),
   })
   .superRefine((v, ctx) => {
+    if (v.digits && v.digits.min > v.digits.max) ctx.addIssue({ code: 'custom', path: ['digits', 'max'], message: 'Must be greater than or equal to digits.min' });
     if ((v.type_autocall === 'autocall_voice_tts' || v.type_autocall === 'autocall_voice_otp') && v.content.trim() === '') {
       ctx.addIssue({ code: 'custom', path: [], message: 'content is required' });
     }
@@ -317,6 +332,7 @@ export const TemplateView = z
     audio_file: str,
     otp_param: str,
     otp_repeat: z.int(),
+    digits: TemplateDigits.nullable(),
     params: z.array(str).openapi({ description: 'the {{placeholders}} of content' }),
     description: str,
     created_at: str,

@@ -61,7 +61,7 @@ describe('v2 queues', () => {
     await templates(e.mongo.db).create(e.tenant.domain_uuid, {
       template_name: 'IVR-1',
       type_autocall: 'autocall_voice_tts',
-      content: 'Hợp đồng {{contract_number}} quá hạn {{dpd}} ngày',
+      content: 'Hợp đồng của quý khách đã quá hạn', // no placeholders: customers here carry few fields (test/media/import-errors.test.ts checks them)
       audio_file: '',
       otp_param: '',
       otp_repeat: 2,
