@@ -283,7 +283,9 @@ export const TemplateDigits = z
     tries: int(1, 10).default(3),
     timeout_ms: int(500, 60_000).default(5000),
     terminators: z.string().regex(/^([0-9*#]{1,4}|none)$/).default('#'),
-    regexp: z.string().min(1).max(200).regex(/^[^\s'"()]+$/).default('\\d+'),
+    // Passed through originate's argument parser: no spaces, quotes or parentheses, and none of
+    // the escapes it rewrites (\s \t \n \r \\).
+    regexp: z.string().min(1).max(200).regex(/^(?:[^\s'"()\\]|\\[^\s'"()\\ntrs])+$/).default('\\d+'),
     digit_timeout_ms: int(500, 60_000).default(3000),
   })
   .openapi('TemplateDigits', { example: { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^[12]$', digit_timeout_ms: 3000 } });

@@ -114,6 +114,35 @@ export function parseDialString(dial: string): { globalVars: Array<[string, stri
   return { globalVars, groups };
 }
 
+/**
+ * switch_utils.c cleanup_separated_string for a blank-split argument: unescaped single quotes
+ * removed; `\'`, `\"`, `\\` and `\ ` give the character, `\n \r \t \s` newline, CR, tab,
+ * space; any other `\x` is kept as written (so a regexp's `\d` survives); a quote with no
+ * closing quote after it is kept.
+ */
+export function cleanupArgument(token: string): string {
+  const unescape: Record<string, string> = { n: '\n', r: '\r', t: '\t', s: ' ' };
+  let out = '';
+  let inside = false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token[i]!;
+    if (c === '\\' && i + 1 < token.length) {
+      const e = token[i + 1]!;
+      if (e === "'" || e === '"' || e === ' ' || e === '\\' || e in unescape) {
+        out += unescape[e] ?? e;
+        i++;
+        continue;
+      }
+    }
+    if (c === "'" && (inside || token.indexOf("'", i + 1) >= 0)) {
+      inside = !inside;
+      continue;
+    }
+    out += c;
+  }
+  return out.trim();
+}
+
 /** Split the originate argument line into words, keeping {} [] () and quotes together. */
 export function splitArgs(s: string): string[] {
   return splitTop(s.trim(), ' ').filter((w) => w.length > 0);
@@ -125,7 +154,9 @@ export function parseOriginate(arg: string): OriginateArgs {
   const dialString = words[0]!;
   const { globalVars, groups } = parseDialString(dialString);
   if (!groups.length) throw new Error('no target');
-  const second = words[1]!;
+  // FreeSWITCH strips the quotes and escapes of every argument (cleanup_separated_string), so a
+  // quoted `'&play_and_get_digits(1 1 3 …)'` is the application with its spaces.
+  const second = cleanupArgument(words[1]!);
   let app: OriginateArgs['app'] = null;
   let exten: string | null = null;
   if (second.startsWith('&') && second.length > 1) {
