@@ -50,7 +50,7 @@ export interface TemplateContent {
   digits?: DigitsOptions | null;
 }
 
-export type ContentErrorCode = 'missing_params' | 'missing_audio' | 'missing_otp' | 'empty_content';
+export type ContentErrorCode = 'missing_params' | 'missing_audio' | 'missing_otp' | 'empty_content' | 'unknown_template';
 
 export class ContentError extends Error {
   override readonly name = 'ContentError';

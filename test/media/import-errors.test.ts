@@ -125,3 +125,26 @@ describe('the checks (pure)', () => {
     expect(paramProblems('', { ...tts, content: '{{a}}' }, { a: '   ' })).toEqual([{ '(root)': 'the template text is empty once rendered' }]);
   });
 });
+
+describe('originateApplication (for activities/dial.ts)', () => {
+  it('park without a template; the lead content otherwise; an unplayable template throws', async () => {
+    const { originateApplication } = await import('../../media/originate-app.ts');
+    const { Tts, EspeakProvider } = await import('../../media/tts.ts');
+    const tts = new Tts(new EspeakProvider('vi'), join(dir, 'audio'));
+    const deps = { db: h.mongo.db, config: h.config, tts };
+    const domain_uuid = h.tenant.domain_uuid;
+    const plain = await h.call('POST', '/v3/campaign', { campaign_name: `c-${Math.random()}`, type: 'autocall' });
+    expect(await originateApplication(deps, { domain_uuid, campaign_uuid: plain.body.campaign_uuid, lead_uuid: 'none' })).toBe('&park()');
+
+    const { campaign_uuid, template_uuid } = await campaignWith({ type_autocall: 'autocall_voice_tts', content: DEBT, digits: { regexp: '^[12]$' } });
+    const imp = await h.call('POST', '/v3/autocall/import', { campaign_uuid, phone_number: '0982596021', param: { customer_name: 'Nguyễn Văn A', due_amount: '10410000', due_date: '30/01/2021' } });
+    expect(imp.status).toBe(200);
+    const app = await originateApplication(deps, { domain_uuid, campaign_uuid, lead_uuid: imp.body.lead_uuid });
+    // AUDIO_DELIVERY=path in this file: the cached file itself.
+    expect(app).toMatch(new RegExp(`^'&play_and_get_digits\\(1 1 3 5000 # ${dir}/audio/[0-9a-f]{64}\\.wav silence_stream://250 cr_digits \\^\\[12\\]\\$ 3000\\)'$`));
+    expect(tts.synthesized).toBe(1);
+
+    await templatesOf(h.mongo.db).deleteOne({ _id: template_uuid });
+    await expect(originateApplication(deps, { domain_uuid, campaign_uuid, lead_uuid: imp.body.lead_uuid })).rejects.toThrow(/not found/);
+  });
+});

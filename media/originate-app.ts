@@ -1,0 +1,29 @@
+// The originate's application for one lead, ready for activities/dial.ts (not wired in yet: the
+// originate still sends `&park()`). Campaign without a template → `&park()` (as today);
+// otherwise the template's content for the lead's `param` (media/playback.ts), its texts
+// synthesised (cached) and served where FreeSWITCH fetches them (media/audio-url.ts).
+// A template that became unplayable after the import (deleted, a value removed) throws
+// ContentError: the caller should fail the attempt rather than place a silent call.
+import type { Db } from 'mongodb';
+import type { Config } from '../config/index.ts';
+import { getCampaign } from '../storage/campaigns.ts';
+import { templates } from '../storage/directory.ts';
+import { leadsOf } from '../storage/leads.ts';
+import { callApplication, ContentError } from './playback.ts';
+import type { Tts } from './tts.ts';
+
+export const PARK = '&park()';
+
+export async function originateApplication(
+  deps: { db: Db; config: Config; tts: Tts },
+  input: { domain_uuid: string; campaign_uuid: string; lead_uuid: string },
+): Promise<string> {
+  const campaign = await getCampaign(deps.db, input.domain_uuid, input.campaign_uuid);
+  if (!campaign?.template_uuid) return PARK;
+  const [template, lead] = await Promise.all([
+    templates(deps.db).get(input.domain_uuid, campaign.template_uuid),
+    leadsOf(deps.db).findOne({ _id: input.lead_uuid }, { projection: { param: 1 } }),
+  ]);
+  if (!template) throw new ContentError('unknown_template', `template_uuid ${campaign.template_uuid} not found`);
+  return callApplication(deps, campaign.type_autocall, template, lead?.param ?? {});
+}
