@@ -14,6 +14,9 @@ import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import type { Db } from 'mongodb';
 import { tenantCampaigns } from '../storage/campaign-cache.ts';
 import type { CarrierDoc } from '../storage/directory.ts';
+import { originateApplication } from '../media/originate-app.ts';
+import { ContentError } from '../media/playback.ts';
+import { audioDir, providerFromConfig, Tts, TtsError } from '../media/tts.ts';
 import { isDoNotCall } from '../storage/dnc.ts';
 import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { isDuplicateKey } from '../storage/tenants.ts';
@@ -92,6 +95,14 @@ export function buildDialString(plan: AttemptPlan, vars: Record<string, string>)
     .join(',');
   const legs = plan.numbers.map((n, i) => `[origination_uuid=${plan.leg_uuids[i]}]sofia/gateway/${plan.gateway}/${n}`);
   return `{${globals}}${legs.join(plan.separator)}`;
+}
+
+/** The worker's text-to-speech (one per process: its in-flight map shares syntheses). */
+const ttsByDeps = new WeakMap<ActivityDeps, Tts>();
+function ttsOf(deps: ActivityDeps): Tts {
+  let t = deps.tts ?? ttsByDeps.get(deps);
+  if (!t) ttsByDeps.set(deps, (t = new Tts(providerFromConfig(deps.config), audioDir(deps.config.DATA_DIR))));
+  return t;
 }
 
 const CARRIERS_FRESH_MS = 1_000;
@@ -216,7 +227,17 @@ export function createDialActivities(deps: ActivityDeps) {
       };
       if (p.caller_number) vars.origination_caller_id_number = p.caller_number;
       const dial = buildDialString(p, vars);
-      const command = `originate ${dial} &park()`;
+      // What the callee hears (media/originate-app.ts): `&park()` without a template; an
+      // unplayable template fails the attempt instead of placing a silent call.
+      let app: string;
+      try {
+        app = existing ? '&park()' : await originateApplication({ db, config: deps.config, tts: ttsOf(deps) }, input);
+      } catch (err) {
+        if (!(err instanceof ContentError) && !(err instanceof TtsError)) throw err;
+        deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: the call content cannot be played; not dialed');
+        return { outcome: 'failed', cause: 'INCOMPATIBLE_DESTINATION', node: '', sent_at: Date.now() };
+      }
+      const command = `originate ${dial} ${app}`;
       const doc: CallDoc = {
         ...emptyCallRecord({ call_id: p.call_id, lead_uuid: input.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid }),
         run_id: input.run_id ?? '',

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
+import type { Tts } from '../media/tts.ts';
 import type { EslPool } from '../telephony/esl/index.ts';
 import { createCallbackActivities } from '../callbacks/activities.ts';
 import { createCallActivities } from './calls.ts';
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   esl?: EslPool;
   /** Client used to start lead workflows; default: the activity context's client. */
   temporal?: Client;
+  /** Text-to-speech for the call content; default: from the configuration (media/tts.ts). */
+  tts?: Tts;
 }
 
 export function createActivities(deps: ActivityDeps) {

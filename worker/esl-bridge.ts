@@ -59,6 +59,9 @@ export function toCallEvent(e: EslEvent): { workflowId: string; payload: CallEve
   if (answer !== undefined) payload.answer_epoch = answer;
   if (h['variable_amd_result']) payload.amd_result = h['variable_amd_result'];
   if (h['variable_sip_term_status']) payload.sip_term_status = h['variable_sip_term_status'];
+  // What play_and_get_digits stored (media/playback.ts): the keys pressed and its result.
+  if (h['variable_cr_digits']) payload.digits = h['variable_cr_digits'];
+  if (h['variable_read_result']) payload.read_result = h['variable_read_result'];
   return { workflowId, payload };
 }
 

@@ -180,6 +180,9 @@ export interface CallEventPayload {
   answer_epoch?: number;
   amd_result?: string;
   sip_term_status?: string;
+  /** Keys the callee pressed (channel variable cr_digits) and play_and_get_digits' read_result. */
+  digits?: string;
+  read_result?: string;
   /** Event time, ms. */
   at: number;
 }

@@ -188,7 +188,7 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       leg_uuids: plan.leg_uuids,
       node: result.node,
       dial_string: result.dial_string ?? '',
-      dialed: !!plan.gateway,
+      dialed: !!plan.gateway && result.node !== '',
       answered: d.answered,
       hangup_cause: d.cause,
       q850: d.q850,
@@ -202,7 +202,8 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       sent_at: result.sent_at,
       answered_at: d.answered && hangup?.answer_epoch ? hangup.answer_epoch * 1000 : null,
       ended_at: endedAt,
-      digits: '',
+      digits: hangup?.digits ?? '',
+      action_log: actionLog(hangup),
       first_attempt_at: plan.first_attempt_at,
       lead_status: decision.recall ? 'waiting_recall' : 'done',
       next_attempt_at: decision.recall ? decision.atMs : null,
@@ -227,6 +228,14 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     // The recall timer; no slot is held meanwhile.
     await sleep(Math.max(1, decision.atMs - Date.now()));
   }
+}
+
+/** What the callee did in the call (play_and_get_digits): the keys pressed and the read result. */
+function actionLog(h: CallEventPayload | undefined): Array<{ at: number; action: string; detail: string }> {
+  if (!h || (h.digits === undefined && h.read_result === undefined)) return [];
+  const log = [{ at: h.at, action: 'digits', detail: h.digits ?? '' }];
+  if (h.read_result) log.push({ at: h.at, action: 'read_result', detail: h.read_result });
+  return log;
 }
 
 /** The number of the leg a call record is about: with serial or parallel dialing it may not be the

@@ -16,6 +16,9 @@ const ANSWER_LONG = { action: 'answer' as const, ringMs: 20, talkMs: 2_100 }; //
 const ANSWER_SHORT = { action: 'answer' as const, ringMs: 20, talkMs: 150 }; // billsec ≤ 1
 const BUSY = { action: 'busy' as const, ringMs: 20 };
 const RULES = {
+  // The queue's message plays longer than any call here: the callee's hang-up (talkMs) decides
+  // each call's duration, as the recall rules under test need.
+  mediaMs: 120_000,
   default: ANSWER_SHORT,
   numbers: {
     // mixed outcomes, several mobiles
