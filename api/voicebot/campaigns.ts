@@ -11,7 +11,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { parsePhone } from '../../domain/phone.ts';
+import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
 import { DuplicateNameError } from '../../storage/campaigns.ts';
+import { templates } from '../../storage/directory.ts';
 import { buildLead, nextOrder, type LeadDoc } from '../../storage/leads.ts';
 import { insertLeads } from '../../storage/queues.ts';
 import { campaignByIntegerId, cloneTemplateCampaign } from '../../storage/voicebot.ts';
@@ -169,6 +171,17 @@ export function mountVoiceBot(app: App): void {
       const template = await campaignByIntegerId(deps.db, tenant.domain_uuid, req.campaignId);
       if (!template) return fail(c, 201, `campaignId ${req.campaignId} is not a campaign of this account`);
       if (template.type === 'inbound' || template.type === 'manual') return fail(c, 400, `campaign ${req.campaignId} is ${template.type}: only autocall/autodialer campaigns can be cloned and run`);
+      if (template.template_uuid) {
+        // What each call will play must be playable (media/import-check.ts): else 201, nothing created.
+        const script = await templates(deps.db).get(tenant.domain_uuid, template.template_uuid);
+        if (!script) return fail(c, 201, `template_uuid ${template.template_uuid} of campaign ${req.campaignId} not found`);
+        const audio = audioFileProblem(deps.config, template.type_autocall, script);
+        if (audio) return fail(c, 201, audio);
+        for (const [i, p] of req.phones.entries()) {
+          const problems = paramProblems(template.type_autocall, script, p.param);
+          if (problems.length) return fail(c, 201, `phones[${i}]: ${problems.map((x) => Object.values(x)[0]).join('; ')}`);
+        }
+      }
       let created;
       try {
         created = await cloneTemplateCampaign(deps.db, tenant.domain_uuid, template, { name: req.name, vbot_id: req.vbotId, group_code: req.groupCode });

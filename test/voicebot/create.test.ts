@@ -3,6 +3,7 @@
 // and the bodies compared exactly; integer campaign ids are checked for uniqueness under
 // concurrency, stability and lazy assignment of campaigns made before them.
 import pino from 'pino';
+import { templates } from '../../storage/directory.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app.ts';
 import { mountRoutes } from '../../api/routes.ts';
@@ -166,6 +167,29 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     });
     // No token: the shared 401.
     expect((await post(ok, { token: null })).status).toBe(401);
+  });
+
+  it("a phone without a value the template's script needs is refused (201) and nothing is created", async () => {
+    const script = await templates(e.mongo.db).create(e.tenant.domain_uuid, {
+      template_name: `vb-${Math.random().toString(36).slice(2)}`,
+      type_autocall: 'autocall_voice_tts',
+      content: 'Chào {{name}}, khoản nợ {{due_amount}}',
+      audio_file: '',
+      otp_param: '',
+      otp_repeat: 1,
+      description: '',
+    } as never);
+    const uuid = await e.campaign({ template_uuid: script.template_uuid, type_autocall: 'autocall_voice_tts' } as never);
+    const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, uuid))!;
+    const phones = [
+      { fields: [{ key: 'phone', value: '0366255010' }, { key: 'name', value: 'An' }, { key: 'due_amount', value: '10410000' }] },
+      { fields: [{ key: 'phone', value: '0366255011' }, { key: 'name', value: 'Bình' }] },
+    ];
+    const before = await campaignsOf(e.mongo.db).countDocuments({ domain_uuid: e.tenant.domain_uuid });
+    expect(await post({ ...DOCUMENTED, campaignId: t.campaign_id, name: 'vb-missing', phones })).toEqual({ status: 200, body: invalid('phones[1]: due_amount is required') });
+    expect(await campaignsOf(e.mongo.db).countDocuments({ domain_uuid: e.tenant.domain_uuid })).toBe(before);
+    const res = await post({ ...DOCUMENTED, campaignId: t.campaign_id, name: 'vb-complete', phones: [phones[0]] });
+    expect(res.body).toMatchObject({ status: 1, error: 0, msg: 'success' });
   });
 
   it('is in /openapi.json', async () => {
