@@ -40,13 +40,18 @@ export interface CallContent {
   digits: DigitsOptions | null;
 }
 
-/** The template fields that decide what is played. */
+/** The template fields that decide what is played (stored in `templates`, storage/directory.ts). */
 export interface TemplateContent {
   type_autocall: TypeAutocall;
+  /** Text read by text-to-speech, with `{{placeholders}}` filled from each lead's `param`. */
   content: string;
+  /** Audio file played by `autocall_audio` (a path FreeSWITCH can play, or an http(s) URL). */
   audio_file: string;
+  /** For `autocall_voice_otp`: the param holding the code, read digit by digit. */
   otp_param: string;
+  /** How many times the OTP code is repeated. */
   otp_repeat: number;
+  /** Key presses asked for after the message (play_and_get_digits); null or absent: none. */
   digits?: DigitsOptions | null;
 }
 

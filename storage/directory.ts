@@ -3,8 +3,8 @@
 // scoped by `domain_uuid`, names (and extensions) unique per tenant by unique indexes.
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
-import type { Network, TypeAutocall } from '../domain/campaign.ts';
-import type { DigitsOptions } from '../media/playback.ts';
+import type { Network } from '../domain/campaign.ts';
+import type { TemplateContent } from '../media/playback.ts';
 import { isDuplicateKey } from './tenants.ts';
 
 interface Base {
@@ -14,20 +14,10 @@ interface Base {
   updated_at: Date;
 }
 
-export interface TemplateDoc extends Base {
+/** A script template: what the calls of the campaigns using it play (fields: media/playback.ts). */
+export interface TemplateDoc extends Base, TemplateContent {
   template_uuid: string;
   template_name: string;
-  type_autocall: TypeAutocall;
-  /** Text read by text-to-speech, with `{{placeholders}}` filled from each lead's `param`. */
-  content: string;
-  /** Audio file played by `autocall_audio` (a path FreeSWITCH can play, or an http(s) URL). */
-  audio_file: string;
-  /** For `autocall_voice_otp`: the param holding the code, read digit by digit. */
-  otp_param: string;
-  /** How many times the OTP code is repeated. */
-  otp_repeat: number;
-  /** Key presses asked for after the message (play_and_get_digits); null or absent: none. */
-  digits?: DigitsOptions | null;
   description: string;
 }
 
