@@ -62,18 +62,22 @@ async function load(db: Db, domain_uuid: string): Promise<Cached> {
 function state(db: Db, domain_uuid: string): Promise<Cached> {
   let m = cache.get(db);
   if (!m) cache.set(db, (m = new Map()));
-  const hit = m.get(domain_uuid);
-  if (hit) {
-    return hit.then((c) => {
-      if (Date.now() - c.at < BILLING_TTL_MS) return c;
-      if (m!.get(domain_uuid) === hit) m!.set(domain_uuid, load(db, domain_uuid));
-      return m!.get(domain_uuid)!;
+  const map = m;
+  // A failed load (first or refresh) is forgotten, so the next call loads again.
+  const reload = (): Promise<Cached> => {
+    const p = load(db, domain_uuid);
+    map.set(domain_uuid, p);
+    p.catch(() => {
+      if (map.get(domain_uuid) === p) map.delete(domain_uuid);
     });
-  }
-  const p = load(db, domain_uuid);
-  m.set(domain_uuid, p);
-  p.catch(() => m!.delete(domain_uuid));
-  return p;
+    return p;
+  };
+  const hit = map.get(domain_uuid);
+  if (!hit) return reload();
+  return hit.then((c) => {
+    if (Date.now() - c.at < BILLING_TTL_MS) return c;
+    return map.get(domain_uuid) === hit ? reload() : (map.get(domain_uuid) ?? reload());
+  });
 }
 
 /** Price of an answered call: per minute of the network, billed by the second (2 decimals). */
