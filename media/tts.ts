@@ -193,11 +193,3 @@ function fixStreamedSizes(wav: Buffer): Buffer {
   }
   return out;
 }
-
-let shared: Tts | undefined;
-
-/** The process's Tts, from the configuration. */
-export function ttsFromConfig(config: Config): Tts {
-  if (!shared) shared = new Tts(providerFromConfig(config), audioDir(config.DATA_DIR));
-  return shared;
-}
