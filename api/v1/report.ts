@@ -11,7 +11,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ReportDateError, REPORT_DATE_FORMAT, reportRange } from '../../domain/report-range.ts';
 import { getCampaign } from '../../storage/campaigns.ts';
-import { mongoReportStore, readReport, ReportBusyError } from '../../storage/report.ts';
+import { emptyTotals, mongoReportStore, readReport, ReportBusyError } from '../../storage/report.ts';
 import { DEFAULT_TIME_ZONE } from '../../storage/tenants.ts';
 import type { App } from '../app.ts';
 import { ApiError } from '../errors.ts';
@@ -96,31 +96,16 @@ export function mountReport(app: App): void {
     const created = campaign.created_at instanceof Date ? Math.floor(campaign.created_at.getTime() / 1000) : NaN;
     if (Number.isFinite(created)) from = Math.max(from, created - DAY);
     to = Math.min(to, Math.floor(Date.now() / 1000) + DAY);
-    const data = to > from ? await readOrBusy(db, campaign.campaign_uuid, from, to) : emptyData();
+    const data = to > from ? await readOrBusy(db, campaign.campaign_uuid, from, to) : emptyTotals();
     return c.json({ data }, 200);
   });
 }
 
 async function readOrBusy(db: Parameters<typeof mongoReportStore>[0], campaign_uuid: string, from: number, to: number) {
   try {
-    const t = await readReport(mongoReportStore(db), campaign_uuid, from, to);
-    return {
-      status: t.status,
-      total_calls: t.total_calls,
-      total_duration: t.total_duration,
-      total_billsec: t.total_billsec,
-      total_waitsec: t.total_waitsec,
-    };
+    return await readReport(mongoReportStore(db), campaign_uuid, from, to);
   } catch (e) {
     if (e instanceof ReportBusyError) throw new ApiError(503, { error: e.message });
     throw e;
   }
 }
-
-const emptyData = () => ({
-  status: { answered: 0, busy: 0, not_available: 0, no_answer: 0, cancel: 0, failed: 0 },
-  total_calls: 0,
-  total_duration: 0,
-  total_billsec: 0,
-  total_waitsec: 0,
-});
