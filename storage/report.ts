@@ -39,6 +39,7 @@ import type { Collection, Db } from 'mongodb';
 import { REPORT_BUCKETS, type ReportBucket } from '../domain/causes.ts';
 import { bucketOf, decomposeRange, LEVELS, type Bucket, type Level } from '../domain/report-range.ts';
 import type { CallDoc } from './calls.ts';
+import { isDuplicateKey } from './tenants.ts';
 
 // ---------------------------------------------------------------- documents
 
@@ -148,9 +149,10 @@ export async function noteForReport(db: Db, call: CallDoc): Promise<void> {
   }
 }
 
-export function isDuplicateKey(e: unknown): boolean {
-  const err = e as { code?: number; writeErrors?: Array<{ code?: number }> };
-  return err?.code === 11000 || (Array.isArray(err?.writeErrors) && err.writeErrors.length > 0 && err.writeErrors.every((w) => w.code === 11000));
+/** A duplicate-key refusal, also of an unordered insertMany (all its writeErrors duplicates). */
+function isDuplicateRefusal(e: unknown): boolean {
+  const w = (e as { writeErrors?: Array<{ code?: number }> })?.writeErrors;
+  return isDuplicateKey(e) || (Array.isArray(w) && w.length > 0 && w.every((x) => x.code === 11000));
 }
 
 // ---------------------------------------------------------------- the fold (pure)
@@ -269,7 +271,7 @@ export function mongoReportStore(db: Db): ReportStore {
             { ordered: false },
           );
         } catch (e) {
-          if (!isDuplicateKey(e)) throw e;
+          if (!isDuplicateRefusal(e)) throw e;
         }
       }
     },
