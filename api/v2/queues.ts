@@ -32,7 +32,7 @@ import { campaignRunWorkflowId, configChangedSignal, leadsAddedSignal } from '..
 import type { App, AppDeps, AppEnv } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { parseJsonLenient } from '../validation.ts';
-import { setCampaignRunStatus, startCampaignRun } from '../v1/run.ts';
+import { setCampaignRunStatus, startCampaignRun, temporalOf } from '../v1/run.ts';
 import { ErrorBody } from '../v3/schemas.ts';
 
 /** Import bodies may be far larger than other requests (10,000 customers ≈ 2.5 MB). */
@@ -207,8 +207,7 @@ function customersToLeads(customers: unknown[], domain_uuid: string, playable: (
 async function wakeRun(deps: AppDeps, q: QueueDoc, opts: { created: boolean; changed: boolean }): Promise<void> {
   if (q.status === 'pause' || q.status === 'stop') return;
   if (opts.created || q.status === '') return startCampaignRun(deps, q.domain_uuid, q);
-  if (!deps.temporal) throw new ApiError(503, { error: 'the workflow engine is not available' });
-  const h = deps.temporal.workflow.getHandle(campaignRunWorkflowId(q.campaign_uuid));
+  const h = temporalOf(deps).workflow.getHandle(campaignRunWorkflowId(q.campaign_uuid));
   try {
     if (opts.changed) await h.signal(configChangedSignal);
     await h.signal(leadsAddedSignal);
