@@ -310,12 +310,8 @@ export function mountV2Queues(app: App): void {
       const tValid = performance.now();
       let created = false;
       let changed = false;
-      if (!queue) {
-        ({ queue, created } = await createQueue(deps.db, tenant.domain_uuid, b.queue_code, settings));
-        if (!created) ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
-      } else {
-        ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
-      }
+      if (!queue) ({ queue, created } = await createQueue(deps.db, tenant.domain_uuid, b.queue_code, settings));
+      if (!created) ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
       for (const e of entries) {
         if (!e.lead) continue;
         e.lead.campaign_uuid = queue.campaign_uuid;
