@@ -115,6 +115,19 @@ async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: fa
   return { ok: true, value: v.value };
 }
 
+/**
+ * The checks every queue command makes: a JSON object body that `schema` accepts, naming a live
+ * queue of the tenant. Either the queue and the parsed body, or the answer to send.
+ */
+async function queueCommand<T extends { queue_code: string }>(c: Ctx, schema: z.ZodType<T>): Promise<{ queue: QueueDoc; data: T } | Response> {
+  const body = await readJson(c);
+  if (!body.ok) return answer(c, body.status, body.message);
+  const r = schema.safeParse(body.value);
+  if (!r.success) return answer(c, 400, problem(r.error, body.value));
+  const queue = await findQueue(c.get('deps').db, c.get('tenant').domain_uuid, r.data.queue_code.trim());
+  return queue ? { queue, data: r.data } : queueNotFound(c);
+}
+
 /** First zod problem as a short sentence: `queue_code is required`, `customers must be an array`. */
 function problem(err: z.ZodError, input: unknown): string {
   const i = err.issues[0]!;
@@ -352,18 +365,12 @@ export function mountV2Queues(app: App): void {
   });
 
   app.post(`${V2_QUEUE_PATH}/dnc`, async (c) => {
-    const deps = c.get('deps');
-    const tenant = c.get('tenant');
-    const body = await readJson(c);
-    if (!body.ok) return answer(c, body.status, body.message);
-    const r = DncBody.safeParse(body.value);
-    if (!r.success) return answer(c, 400, problem(r.error, body.value));
-    const queue = await findQueue(deps.db, tenant.domain_uuid, r.data.queue_code);
-    if (!queue) return queueNotFound(c);
+    const cmd = await queueCommand(c, DncBody);
+    if (cmd instanceof Response) return cmd;
     await markDoNotCall(
-      deps.db,
-      queue,
-      r.data.customers.map((x) => x.id),
+      c.get('deps').db,
+      cmd.queue,
+      cmd.data.customers.map((x) => x.id),
     );
     return answer(c, 200, 'successfully');
   });
@@ -372,12 +379,9 @@ export function mountV2Queues(app: App): void {
     app.post(`${V2_QUEUE_PATH}/${action}`, async (c) => {
       const deps = c.get('deps');
       const tenant = c.get('tenant');
-      const body = await readJson(c);
-      if (!body.ok) return answer(c, body.status, body.message);
-      const r = QueueRef.safeParse(body.value);
-      if (!r.success) return answer(c, 400, problem(r.error, body.value));
-      const queue = await findQueue(deps.db, tenant.domain_uuid, r.data.queue_code.trim());
-      if (!queue) return queueNotFound(c);
+      const cmd = await queueCommand(c, QueueRef);
+      if (cmd instanceof Response) return cmd;
+      const { queue } = cmd;
       try {
         if (action === 'stop') await setCampaignRunStatus(deps, tenant.domain_uuid, queue.campaign_uuid, 'pause');
         else if (action === 'start') await startCampaignRun(deps, tenant.domain_uuid, queue);
