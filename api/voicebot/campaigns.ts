@@ -92,6 +92,8 @@ export interface CreateRequest {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const BAD_KEY = /^\$|\.|\u0000/;
+/** A string of digits as its number; anything else unchanged (checked by the caller). */
+const digitsAsNumber = (v: unknown): unknown => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v);
 
 function str(body: Record<string, unknown>, key: string, max = 255): string {
   const v = body[key];
@@ -110,7 +112,7 @@ export function parseCreate(body: unknown): CreateRequest {
   const groupCode = str(body, 'groupCode');
   const rawId = body.campaignId;
   if (rawId === undefined || rawId === null) throw new Invalid('campaignId is required');
-  const campaignId = typeof rawId === 'string' && /^\s*\d+\s*$/.test(rawId) ? Number(rawId) : rawId;
+  const campaignId = digitsAsNumber(rawId);
   if (typeof campaignId !== 'number' || !Number.isSafeInteger(campaignId) || campaignId < 1) throw new Invalid('campaignId must be a positive integer');
   const name = str(body, 'name');
   const phones = body.phones;
@@ -139,7 +141,7 @@ export function parseCreate(body: unknown): CreateRequest {
     if (phone === undefined || String(phone).trim() === '') throw new Invalid(`${at} has no phone field`);
     if (!parsePhone(String(phone)).ok) throw new Invalid(`${at}: "${phone}" is not a valid phone number`);
     if (param.numberCall !== undefined) {
-      const n = typeof param.numberCall === 'string' && /^\s*\d+\s*$/.test(param.numberCall) ? Number(param.numberCall) : param.numberCall;
+      const n = digitsAsNumber(param.numberCall);
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_NUMBER_CALL) throw new Invalid(`${at}: numberCall must be an integer from 1 to ${MAX_NUMBER_CALL}`);
       param.numberCall = n;
     }
