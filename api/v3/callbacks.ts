@@ -2,7 +2,7 @@
 // answer_callback_url, and how it went. Tenant-scoped like every v3 route: another tenant's
 // campaign or call is 404 {"error":"Not Found"}.
 //   GET /v3/campaign/{uuid}/callbacks?status=&kind=&limit=&offset=  newest first
-//   GET /v3/callbacks/{call_id}                                      the call's deliveries (cdr, answer)
+//   GET /v3/callbacks/{call_id}                                      the call's deliveries (cdr, answer, history)
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import { deliveryId } from '../../callbacks/contract.ts';
 import { deliveriesOf, normalizeDelivery, type CallbackDeliveryDoc } from '../../callbacks/store.ts';
@@ -23,7 +23,7 @@ const ts = z.string().nullable().openapi({ description: "RFC 3339 in the tenant'
 export const CallbackDelivery = z
   .object({
     call_id: z.string(),
-    kind: z.enum(KINDS).openapi({ description: '`cdr`: the call record POSTed to callback_url when the call ended; `answer`: POSTed to answer_callback_url when it was answered' }),
+    kind: z.enum(KINDS).openapi({ description: '`cdr`: the call record POSTed to callback_url when the call ended; `answer`: POSTed to answer_callback_url when it was answered; `history`: voice-bot campaigns only, the "call history" body POSTed to callback_url beside the `cdr` one' }),
     idempotency_key: z.string().openapi({ description: 'the Idempotency-Key header of every attempt: `<call_id>:<kind>`' }),
     url: z.string(),
     status: z.enum(STATUSES).openapi({ description: '`pending` (being retried), `delivered` (a 2xx answer), `failed` (refused or retries exhausted)' }),
@@ -72,7 +72,7 @@ const routes = {
     method: 'get',
     path: '/v3/callbacks/{call_id}',
     tags,
-    summary: "One call's callback deliveries (cdr and answer)",
+    summary: "One call's callback deliveries (cdr, answer, history)",
     request: { params: CallIdParam },
     responses: {
       200: json(CallCallbacks, "the call's deliveries"),
@@ -132,7 +132,7 @@ export function mountCallbacks(app: App): void {
     const tenant = c.get('tenant');
     const { call_id } = c.req.valid('param');
     const col = deliveriesOf(db);
-    // Two lookups by `_id` (the only filter FerretDB 1.24 serves from an index).
+    // One lookup by `_id` per kind (the only filter FerretDB 1.24 serves from an index).
     const docs = (await Promise.all(KINDS.map((k) => col.findOne({ _id: deliveryId(call_id, k) })))).filter(
       (d): d is CallbackDeliveryDoc => !!d && d.domain_uuid === tenant.domain_uuid,
     );
