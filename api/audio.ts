@@ -4,9 +4,8 @@
 // `<DATA_DIR>/audio/<hash>.wav` — nothing from the request reaches the file system otherwise.
 // Anything else is 404 `{"error":"Not Found"}` (a bad signature is not told apart from a missing file).
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { verifyAudioName } from '../media/audio-url.ts';
-import { audioDir } from '../media/tts.ts';
+import { audioFile } from '../media/tts.ts';
 import type { App } from './app.ts';
 import { sendError } from './errors.ts';
 
@@ -17,7 +16,7 @@ export function mountAudio(app: App): void {
     if (!hash) return sendError(c, 404, 'Not Found');
     let bytes: Buffer;
     try {
-      bytes = await readFile(join(audioDir(config.DATA_DIR), `${hash}.wav`));
+      bytes = await readFile(audioFile(config.DATA_DIR, hash));
     } catch {
       return sendError(c, 404, 'Not Found');
     }

@@ -12,7 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
-import { audioDir, HASH_RE } from './tts.ts';
+import { audioDir, audioFile, HASH_RE } from './tts.ts';
 
 type UrlConfig = Pick<Config, 'DATA_DIR' | 'AUDIO_URL_SECRET' | 'AUDIO_BASE_URL' | 'AUDIO_DELIVERY' | 'API_HOST' | 'API_PORT'>;
 
@@ -62,6 +62,6 @@ export function audioBaseUrl(config: UrlConfig): string {
 /** What FreeSWITCH is given to play a cached audio file. */
 export function audioLocation(config: UrlConfig, hash: string): string {
   if (!HASH_RE.test(hash)) throw new Error(`not an audio hash: ${hash}`);
-  if (config.AUDIO_DELIVERY === 'path') return join(audioDir(config.DATA_DIR), `${hash}.wav`);
+  if (config.AUDIO_DELIVERY === 'path') return audioFile(config.DATA_DIR, hash);
   return `http_cache://${audioBaseUrl(config)}/${hash}-${signHash(config, hash)}.wav`;
 }

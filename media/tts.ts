@@ -117,6 +117,9 @@ export function providerFromConfig(config: Pick<Config, 'TTS_PROVIDER' | 'TTS_VO
 /** The audio cache directory under DATA_DIR. */
 export const audioDir = (dataDir: string): string => resolve(dataDir, 'audio');
 
+/** The cached WAV of a content hash: `<DATA_DIR>/audio/<hash>.wav` (what Tts writes, the route serves). */
+export const audioFile = (dataDir: string, hash: string): string => join(audioDir(dataDir), `${hash}.wav`);
+
 /** Synthesis with the content cache. One instance per process (the in-flight map lives here). */
 export class Tts {
   private readonly inflight = new Map<string, Promise<SynthesisResult>>();
