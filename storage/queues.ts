@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { defaultSettings, type CampaignDoc } from '../domain/campaign.ts';
-import { createCampaign, campaignsOf, getCampaign, updateCampaign, DuplicateNameError } from './campaigns.ts';
+import { createCampaign, campaignsOf, updateCampaign, DuplicateNameError } from './campaigns.ts';
 import { tenantCampaigns } from './campaign-cache.ts';
 import { dncOf, type DncDoc } from './dnc.ts';
 import { leadsOf, type LeadDoc } from './leads.ts';
@@ -119,10 +119,6 @@ export async function withdrawQueue(db: Db, q: QueueDoc, now = new Date()): Prom
     } as never,
     now,
   );
-}
-
-export async function getQueueCampaign(db: Db, domain_uuid: string, campaign_uuid: string): Promise<QueueDoc | null> {
-  return (await getCampaign(db, domain_uuid, campaign_uuid)) as QueueDoc | null;
 }
 
 // ---- customers → leads --------------------------------------------------------------------------
