@@ -4,8 +4,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { isValidTimeZone } from '../domain/campaign.ts';
+import { DEFAULT_TIME_ZONE } from '../domain/schedule.ts';
 
-export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+export { DEFAULT_TIME_ZONE };
 export const DEV_TENANT_NAME = 'development';
 
 export interface Tenant {
