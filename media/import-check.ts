@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { Config } from '../config/index.ts';
 import type { TypeAutocall } from '../domain/campaign.ts';
-import { callContent, ContentError, type TemplateContent } from './playback.ts';
+import { callContent, ContentError, UNPLAYABLE_CHARS, type TemplateContent } from './playback.ts';
 
 /** One problem in the gojsonschema-like list shape: `{"param":"due_amount is required"}`. */
 export type FieldProblem = Record<string, string>;
@@ -35,7 +35,7 @@ export function audioFileProblem(config: Pick<Config, 'AUDIO_DELIVERY'>, type: T
   if ((type || template.type_autocall) !== 'autocall_audio') return null;
   const file = template.audio_file.trim();
   if (!file) return 'the template has no audio_file';
-  if (/[\s'"()!]/.test(file)) return `audio_file ${file} cannot be played by an originate (spaces, quotes, parentheses or ! in it)`;
+  if (UNPLAYABLE_CHARS.test(file)) return `audio_file ${file} cannot be played by an originate (spaces, quotes, parentheses or ! in it)`;
   if (config.AUDIO_DELIVERY === 'path' && isAbsolute(file) && !existsSync(file)) return `audio_file ${file} not found`;
   return null;
 }

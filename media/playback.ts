@@ -100,6 +100,9 @@ export function callContent(type: TypeAutocall | '', template: TemplateContent, 
   return { prompts: [{ kind: 'tts', text: spoken }], digits };
 }
 
+/** Characters that break a location in an originate: `!` separates file_string parts; quotes, parentheses and spaces split or end the application. */
+export const UNPLAYABLE_CHARS = /[\s'"()!]/;
+
 /** Where FreeSWITCH finds an `autocall_audio` file: http(s) URLs through its HTTP cache. */
 export function fileLocation(file: string): string {
   return /^https?:\/\//i.test(file) ? `http_cache://${file}` : file;
@@ -117,8 +120,7 @@ export function applicationString(content: CallContent, locate: (text: string) =
   );
   if (!parts.length) throw new ContentError('empty_content', 'nothing to play');
   for (const part of parts) {
-    // `!` separates file_string parts; quotes, parentheses and spaces would break the originate.
-    if (/[\s'"()!]/.test(part)) throw new ContentError('missing_audio', `audio location not playable in an originate: ${part}`);
+    if (UNPLAYABLE_CHARS.test(part)) throw new ContentError('missing_audio', `audio location not playable in an originate: ${part}`);
   }
   const file = parts.length === 1 ? parts[0]! : `file_string://${parts.join('!')}`;
   const d = content.digits;
