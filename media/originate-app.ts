@@ -1,5 +1,5 @@
-// The originate's application for one lead, ready for activities/dial.ts (not wired in yet: the
-// originate still sends `&park()`). Campaign without a template → `&park()` (as today);
+// The originate's application for one lead (activities/dial.ts, on every first send of an
+// attempt). Campaign without a template → `&park()` (as today);
 // otherwise the template's content for the lead's `param` (media/playback.ts), its texts
 // synthesised (cached) and served where FreeSWITCH fetches them (media/audio-url.ts).
 // A template that became unplayable after the import (deleted, a value removed) throws
