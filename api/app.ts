@@ -61,7 +61,6 @@ export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): 
   // for malformed JSON (see validation.ts). Health, the OpenAPI document and the docs stay open.
   for (const prefix of AUTH_PREFIXES) {
     app.use(prefix, requireTenant);
-    // The v2 router parses its own bodies, to answer bad input in the v2 shape.
     // v2 and the voice-bot API (/api) parse their bodies themselves: bad JSON answers in their shapes.
     if (prefix !== '/v2/*' && prefix !== '/api/*') app.use(prefix, jsonBody);
   }
