@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { loadConfigOrExit, type Config } from '../config/index.ts';
 import { portFree, startProc, waitReady, type Proc } from './lib/procs.ts';
 import { startMongoStore, startTemporal } from './lib/stack.ts';
-import { ToolError } from './lib/tools.ts';
 import { probeEslNode } from '../telephony/probe.ts';
 import { devSetup } from './lib/dev-setup.ts';
 import type { Health } from '../api/health.ts';
@@ -118,8 +117,7 @@ try {
   ];
   console.log(lines.join('\n'));
 } catch (err) {
-  if (err instanceof ToolError) console.error(`campaign-runner: ${err.message}`);
-  else console.error(`campaign-runner: ${(err as Error).message}`);
+  console.error(`campaign-runner: ${(err as Error).message}`);
   await stopAll(1);
 }
 
