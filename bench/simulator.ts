@@ -4,8 +4,8 @@
 // connections, each subscribed to the channel events in json (so the simulator pays for building and
 // serialising every event), sending `bgapi originate` at a fixed rate with our own Job-UUIDs and
 // timing each one until its BACKGROUND_JOB.
-import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -128,14 +128,12 @@ const control = conns[0]!;
 const liveCount = async () => Number(/(\d+) total/.exec(await control.api('show channels count'))![1]);
 
 async function cpuTicks(pid: number): Promise<number> {
-  const { readFileSync } = await import('node:fs');
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime (clock ticks, 100/s)
 }
 
 async function childPid(npxPid: number): Promise<number> {
   // npx -> tsx -> node: the deepest descendant is the simulator
-  const { execSync } = await import('node:child_process');
   let pid = npxPid;
   for (let i = 0; i < 5; i++) {
     const kids = execSync(`ps -o pid= --ppid ${pid} || true`).toString().trim().split(/\s+/).filter(Boolean);
@@ -147,7 +145,6 @@ async function childPid(npxPid: number): Promise<number> {
 
 const results: Record<string, unknown>[] = [];
 const rss = async () => {
-  const { readFileSync } = await import('node:fs');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${simPid}/status`, 'utf8'))![1]) / 1024);
 };
 
