@@ -44,17 +44,6 @@ export function temporalOf(deps: AppDeps): Client {
   return deps.temporal;
 }
 
-/** Is the run workflow open now? */
-export async function isRunning(client: Client, campaign_uuid: string): Promise<boolean> {
-  try {
-    const d = await client.workflow.getHandle(campaignRunWorkflowId(campaign_uuid)).describe();
-    return d.status.name === 'RUNNING';
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return false;
-    throw e;
-  }
-}
-
 /** Signal the campaign's run if one is open (no run: nothing to tell). */
 export async function notifyRun(client: Client | undefined, campaign_uuid: string, signal: 'configChanged' | 'leadsAdded' | 'pause' | 'stop'): Promise<void> {
   if (!client) return;
@@ -73,23 +62,20 @@ export async function startCampaignRun(deps: AppDeps, domain_uuid: string, doc: 
   const uuid = doc.campaign_uuid;
   const client = temporalOf(deps);
   let run_id = doc.run_id;
-  if (await isRunning(client, uuid)) {
+  const input: CampaignRunInput = { campaign_uuid: uuid, domain_uuid, ...(deps.engineOptions ? { options: deps.engineOptions } : {}) };
+  try {
+    const h = await client.workflow.start('campaignRunWorkflow', {
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      workflowId: campaignRunWorkflowId(uuid),
+      args: [input],
+      searchAttributes: { CampaignUuid: [uuid], TenantUuid: [domain_uuid], CampaignStatus: ['start'] },
+      memo: { campaign_name: doc.campaign_name },
+    });
+    run_id = h.firstExecutionRunId;
+  } catch (e) {
+    // A run is open: resume it.
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
     await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
-  } else {
-    const input: CampaignRunInput = { campaign_uuid: uuid, domain_uuid, ...(deps.engineOptions ? { options: deps.engineOptions } : {}) };
-    try {
-      const h = await client.workflow.start('campaignRunWorkflow', {
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-        workflowId: campaignRunWorkflowId(uuid),
-        args: [input],
-        searchAttributes: { CampaignUuid: [uuid], TenantUuid: [domain_uuid], CampaignStatus: ['start'] },
-        memo: { campaign_name: doc.campaign_name },
-      });
-      run_id = h.firstExecutionRunId;
-    } catch (e) {
-      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-      await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
-    }
   }
   // A stale `doc` (another request started the run meanwhile) must not blank the stored run_id.
   await updateCampaign(deps.db, domain_uuid, uuid, { status: 'start', ...(run_id ? { run_id } : {}) } as never);
