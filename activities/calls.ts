@@ -39,53 +39,31 @@ export function createCallActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     async recordCall(input: RecordCallInput): Promise<void> {
-      // The whole record from what the workflow knows: no read, and a retry writes the same.
+      // The whole record from what the workflow knows: no read, and a retry writes the same. The
+      // picked CallDoc fields pass through; times come as epoch ms.
+      const { run_id, granted_at, sent_at, answered_at, ended_at, action_log, first_attempt_at, lead_status, next_attempt_at, release, ...fields } = input;
       const record: CallDoc = {
         ...emptyCallRecord(input),
-        run_id: input.run_id ?? '',
-        slot_granted_at: input.granted_at ? new Date(input.granted_at) : null,
-        attempt: input.attempt,
-        // The leg that answered (or decided the outcome): with serial/parallel dialing not
-        // necessarily the lead's first number.
-        phone_number: input.phone_number,
-        network: input.network,
-        carrier_uuid: input.carrier_uuid,
-        caller_number: input.caller_number,
-        dial_string: input.dial_string,
-        gateway: input.gateway,
-        leg_uuids: input.leg_uuids,
-        node: input.node,
+        ...fields,
+        run_id: run_id ?? '',
+        slot_granted_at: granted_at ? new Date(granted_at) : null,
         state: 'done',
-        dialed: input.dialed,
-        originate_sent_at: input.dialed ? new Date(input.sent_at) : null,
-        answered_uuid: input.answered_uuid,
-        answered: input.answered,
-        hangup_cause: input.hangup_cause,
-        q850: input.q850,
-        disposition: input.disposition,
-        report: input.report,
-        voice_bot_status: input.voice_bot_status,
-        billsec: input.billsec,
-        duration: input.duration,
-        waitsec: input.waitsec,
-        reconciled: input.reconciled,
-        created_at: new Date(input.sent_at),
-        answered_at: input.answered_at === null ? null : new Date(input.answered_at),
-        ended_at: new Date(input.ended_at),
-        digits: input.digits,
-        action_log: (input.action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
+        originate_sent_at: input.dialed ? new Date(sent_at) : null,
+        created_at: new Date(sent_at),
+        answered_at: answered_at === null ? null : new Date(answered_at),
+        ended_at: new Date(ended_at),
+        action_log: (action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
       };
       await callsOf(db).replaceOne({ _id: input.call_id }, record, { upsert: true });
       await leadsOf(db).updateOne(
         { _id: input.lead_uuid },
         {
           $set: {
-            status: input.lead_status,
+            status: lead_status,
             disposition: input.disposition,
             attempts: input.attempt,
-            first_attempt_at: new Date(input.first_attempt_at),
-            current_call_id: '',
-            next_attempt_at: input.next_attempt_at === null ? null : new Date(input.next_attempt_at),
+            first_attempt_at: new Date(first_attempt_at),
+            next_attempt_at: next_attempt_at === null ? null : new Date(next_attempt_at),
             updated_at: new Date(),
           },
           $addToSet: { call_ids: input.call_id },
@@ -93,9 +71,9 @@ export function createCallActivities(deps: ActivityDeps) {
       );
       await chargeCall(db, record); // prepaid tenants: answered calls by billsec (storage/billing.ts)
       await noteForReport(db, record);
-      if (input.release) {
+      if (release) {
         try {
-          await temporalClient(deps).workflow.getHandle(campaignRunWorkflowId(input.campaign_uuid)).signal(releaseSlotSignal, input.release);
+          await temporalClient(deps).workflow.getHandle(campaignRunWorkflowId(input.campaign_uuid)).signal(releaseSlotSignal, release);
         } catch (err) {
           // No run (stopped and ended): nothing holds the slot any more.
           if (!(err instanceof WorkflowNotFoundError)) throw err;

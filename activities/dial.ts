@@ -1,4 +1,5 @@
-// Dialing: prepare an attempt (lead → dialing, its call id fixed), then originate it exactly once.
+// Dialing: plan an attempt (read-only: the call id fixed by the workflow), then originate it
+// exactly once.
 //
 // Idempotency of the originate: the call id (= origination_uuid of the first leg, = the bgapi
 // Job-UUID) is fixed by the workflow before the activity runs and is the `_id` of the call record.
@@ -9,21 +10,20 @@
 // Writes per call: this insert, then the final record and the lead (activities/calls.ts) — all by
 // `_id` (the only lookup FerretDB indexes).
 import { Context } from '@temporalio/activity';
-import { campaignsOf } from '../storage/campaigns.ts';
-import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
-import type { Db } from 'mongodb';
-import { tenantCampaigns } from '../storage/campaign-cache.ts';
-import type { CarrierDoc } from '../storage/directory.ts';
-import { originateApplication } from '../media/originate-app.ts';
+import type { RecallSettings } from '../domain/recall.ts';
+import { originateApplication, PARK } from '../media/originate-app.ts';
 import { ContentError } from '../media/playback.ts';
 import { audioDir, providerFromConfig, Tts, TtsError } from '../media/tts.ts';
+import { billingRefusal } from '../storage/billing.ts';
+import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
+import { getCampaign } from '../storage/campaigns.ts';
 import { isDoNotCall } from '../storage/dnc.ts';
 import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { isDuplicateKey } from '../storage/tenants.ts';
+import { ttlCache } from '../storage/ttl-cache.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type LeadSnapshot } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
 import { chooseCarrier, tenantCarriers } from './leads.ts';
-import { billingRefusal } from '../storage/billing.ts';
 
 export interface AttemptPlan {
   skip: false;
@@ -42,16 +42,8 @@ export interface AttemptPlan {
   network: string;
   masked: string;
   phone_number: string;
-  /** The recall settings of the campaign at this attempt (domain/recall RecallSettings). */
-  recall: {
-    recall_times: number;
-    max_recall_count?: number;
-    recall_status: string[] | null;
-    schedule_recall: string;
-    schedule_recall_duration: number;
-    limit_recall_duration: number;
-    min_recall_duration?: number;
-  };
+  /** The recall settings of the campaign (or the lead's own count) at this attempt. */
+  recall: RecallSettings;
 }
 export type AttemptResult = AttemptPlan | { skip: true; reason: string };
 
@@ -105,19 +97,8 @@ function ttsOf(deps: ActivityDeps): Tts {
   return t;
 }
 
-const CARRIERS_FRESH_MS = 1_000;
-const carrierCache = new WeakMap<Db, Map<string, { at: number; list: Promise<CarrierDoc[]> }>>();
 /** A tenant's carriers, read at most once a second per worker (a change is seen within a second). */
-async function cachedCarriers(db: Db, domain_uuid: string): Promise<CarrierDoc[]> {
-  let m = carrierCache.get(db);
-  if (!m) carrierCache.set(db, (m = new Map()));
-  const hit = m.get(domain_uuid);
-  if (hit && Date.now() - hit.at < CARRIERS_FRESH_MS) return hit.list;
-  const list = tenantCarriers(db, domain_uuid);
-  m.set(domain_uuid, { at: Date.now(), list });
-  list.catch(() => m.delete(domain_uuid));
-  return list;
-}
+const cachedCarriers = ttlCache(1_000, tenantCarriers);
 
 export function createDialActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -129,7 +110,7 @@ export function createDialActivities(deps: ActivityDeps) {
   ): Promise<AttemptResult> {
     // The campaign through the version-checked cache (a PUT is seen within VERSION_FRESH_MS), the
     // carriers through a one-second cache: two reads saved per call.
-    const campaign = (await tenantCampaigns(db, lead.domain_uuid, campaignsOf(db))).byId.get(lead.campaign_uuid);
+    const campaign = await getCampaign(db, lead.domain_uuid, lead.campaign_uuid);
     if (!campaign) return { skip: true, reason: 'campaign_gone' };
     const carriers = await cachedCarriers(db, lead.domain_uuid);
     const carrier = chooseCarrier(carriers, campaign.carrier_uuid, lead.network);
@@ -214,7 +195,8 @@ export function createDialActivities(deps: ActivityDeps) {
       const { plan: p } = input;
       const esl = deps.esl;
       if (!esl) throw new Error('no ESL pool in this worker');
-      const existing = await callsOf(db).findOne({ _id: p.call_id });
+      // Only a retried activity can find its record already there (the first try inserts it).
+      const existing = Context.current().info.attempt > 1 ? await callsOf(db).findOne({ _id: p.call_id }) : null;
       const node = existing?.node || esl.pick().name;
       const vars: Record<string, string> = {
         [APP_VAR]: APP_VAR_VALUE,
@@ -231,7 +213,7 @@ export function createDialActivities(deps: ActivityDeps) {
       // unplayable template fails the attempt instead of placing a silent call.
       let app: string;
       try {
-        app = existing ? '&park()' : await originateApplication({ db, config: deps.config, tts: ttsOf(deps) }, input);
+        app = existing ? PARK : await originateApplication({ db, config: deps.config, tts: ttsOf(deps) }, input);
       } catch (err) {
         if (!(err instanceof ContentError) && !(err instanceof TtsError)) throw err;
         deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: the call content cannot be played; not dialed');
@@ -265,7 +247,7 @@ export function createDialActivities(deps: ActivityDeps) {
           if (!isDuplicateKey(err)) throw err;
         }
       }
-      if (!mine) return { ...(await reconcileSent(p.call_id)), dial_string: existing?.dial_string ?? dial };
+      if (!mine) return { ...(await reconcileSent(existing ?? (await callsOf(db).findOne({ _id: p.call_id })))), dial_string: existing?.dial_string ?? dial };
 
       const sentAt = Date.now();
       const timer = setInterval(() => Context.current().heartbeat(), 2_000);
@@ -281,13 +263,13 @@ export function createDialActivities(deps: ActivityDeps) {
           : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt, dial_string: dial };
       } catch (err) {
         deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: no result, reconciling');
-        return reconcileSent(p.call_id);
+        return reconcileSent(doc);
       } finally {
         clearInterval(timer);
       }
 
-      async function reconcileSent(call_id: string): Promise<OriginateResult> {
-        const rec = await callsOf(db).findOne({ _id: call_id });
+      /** The originate may have been sent: never send again; ask the node whether a leg lives. */
+      async function reconcileSent(rec: CallDoc | null): Promise<OriginateResult> {
         const n = rec?.node ?? node;
         const legs = rec?.leg_uuids ?? p.leg_uuids;
         const sent = rec?.originate_sent_at?.getTime() ?? Date.now();

@@ -102,7 +102,7 @@ export function createLeadActivities(deps: ActivityDeps) {
     async parkLead(input: { lead_uuid: string }): Promise<void> {
       const lead = await leadsOf(db).findOne({ _id: input.lead_uuid }, { projection: { status: 1 } });
       if (lead?.status !== 'queued' && lead?.status !== 'waiting_recall') return;
-      await leadsOf(db).updateOne({ _id: input.lead_uuid }, { $set: { status: 'new', claim: '', current_call_id: '', updated_at: new Date() } });
+      await leadsOf(db).updateOne({ _id: input.lead_uuid }, { $set: { status: 'new', claim: '', updated_at: new Date() } });
     },
 
     /**

@@ -32,8 +32,6 @@ export interface LeadDoc {
   next_attempt_at: Date | null;
   /** origination_uuid the next attempt uses (fixed at import for the first one: the import's call_id). */
   next_call_id: string;
-  /** The call in progress (set when dialing). */
-  current_call_id: string;
   call_ids: string[];
   /** Result word of the last call (answered, busy, no-answered, …). */
   disposition: string;
@@ -93,7 +91,6 @@ export function buildLead(input: NewLead, now = new Date()): LeadDoc {
     first_attempt_at: null,
     next_attempt_at: null,
     next_call_id: randomUUID(),
-    current_call_id: '',
     call_ids: [],
     disposition: phones.length ? '' : 'invalid-number',
     claim: '',

@@ -207,41 +207,35 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
     let cpsWait = 0;
     const recallFirst = cfg.priority_recall === 'recall';
     const t = Date.now();
-    for (;;) {
+    // Candidates in order, sorted once per round: recalls first when priority_recall = recall,
+    // else oldest ready first. One pass grants every candidate that fits the caps.
+    const pool = [...waiting.map((l) => ({ recall: true, l })), ...hopper.map((l) => ({ recall: false, l }))];
+    if (!recallFirst) pool.sort((a, b) => a.l.readyAt - b.l.readyAt);
+    for (const cand of pool) {
       if (activeCount() >= cap) break;
-      // Candidates in order: recalls first when priority_recall = recall, else oldest ready first.
-      const pool: Array<{ from: 'w' | 'h'; i: number; l: LeadRef }> = [
-        ...waiting.map((l, i) => ({ from: 'w' as const, i, l })),
-        ...hopper.map((l, i) => ({ from: 'h' as const, i, l })),
-      ];
-      if (!recallFirst) pool.sort((a, b) => a.l.readyAt - b.l.readyAt);
-      let picked: (typeof pool)[number] | undefined;
-      for (const cand of pool) {
-        const ncap = cfg.network[cand.l.network] ?? 0;
-        if (ncap > 0 && (perNetwork[cand.l.network] ?? 0) >= ncap) continue;
-        const cps = cfg.carrier_cps[cand.l.carrier_uuid] ?? 0;
-        if (cps > 0) {
-          const gap = 1000 / cps;
-          const last = lastGrantAt[cand.l.carrier_uuid] ?? 0;
-          if (t - last < gap) {
-            cpsWait = cpsWait ? Math.min(cpsWait, last + gap - t) : last + gap - t;
-            continue;
-          }
-          lastGrantAt[cand.l.carrier_uuid] = Math.max(t, last + gap);
+      const ncap = cfg.network[cand.l.network] ?? 0;
+      if (ncap > 0 && (perNetwork[cand.l.network] ?? 0) >= ncap) continue;
+      const cps = cfg.carrier_cps[cand.l.carrier_uuid] ?? 0;
+      if (cps > 0) {
+        const gap = 1000 / cps;
+        const last = lastGrantAt[cand.l.carrier_uuid] ?? 0;
+        if (t - last < gap) {
+          cpsWait = cpsWait ? Math.min(cpsWait, last + gap - t) : last + gap - t;
+          continue;
         }
-        picked = cand;
-        break;
+        lastGrantAt[cand.l.carrier_uuid] = Math.max(t, last + gap);
       }
-      if (!picked) break;
-      if (picked.from === 'w') {
-        waiting = waiting.filter((x) => x !== picked.l);
-        recalls.push(picked.l);
-      } else {
-        hopper = hopper.filter((x) => x !== picked.l);
-        fresh.push(picked.l);
-      }
-      active[picked.l.lead_uuid] = picked.l;
-      perNetwork[picked.l.network] = (perNetwork[picked.l.network] ?? 0) + 1;
+      (cand.recall ? recalls : fresh).push(cand.l);
+      active[cand.l.lead_uuid] = cand.l;
+      perNetwork[cand.l.network] = (perNetwork[cand.l.network] ?? 0) + 1;
+    }
+    if (recalls.length) {
+      const taken = new Set(recalls);
+      waiting = waiting.filter((x) => !taken.has(x));
+    }
+    if (fresh.length) {
+      const taken = new Set(fresh);
+      hopper = hopper.filter((x) => !taken.has(x));
     }
     progress.max_dialing = Math.max(progress.max_dialing, activeCount());
     if (fresh.length || recalls.length) {

@@ -154,11 +154,10 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
           break;
         }
       }
-    } else if (result.outcome === 'gone') {
-      hangup = [...hangups.values()].find((h) => plan.leg_uuids.includes(h.uuid));
-      reconciled = !hangup;
     } else {
+      // failed, or gone after a retry: the hangup of one of its legs may already be here.
       hangup = [...hangups.values()].find((h) => plan.leg_uuids.includes(h.uuid));
+      reconciled = result.outcome === 'gone' && !hangup;
     }
 
     const endedAt = hangup?.at ?? Date.now();
