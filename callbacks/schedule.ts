@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { CampaignDoc } from '../domain/campaign.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
+import { ttlCache } from '../storage/ttl-cache.ts';
 import type { CallDoc } from '../storage/calls.ts';
 import { callbackWorkflowId, type CallbackDeliveryInput, type CallbackKind, type DeliveryTiming } from './contract.ts';
 import { answerBody, callBody, voiceBotCallHistoryPayload, voiceBotCallPayload, type AnswerInfo } from './payload.ts';
@@ -31,22 +32,11 @@ type CallbackSettings = Pick<CampaignDoc, 'domain_uuid' | 'callback_url' | 'answ
  * throughput must not pay a read per call. A changed URL applies within this time.
  */
 export const SETTINGS_TTL_MS = 2_000;
-const settingsCache = new WeakMap<Db, Map<string, { at: number; v: Promise<CallbackSettings | null> }>>();
-
-export function campaignCallbackSettings(db: Db, campaign_uuid: string): Promise<CallbackSettings | null> {
-  let m = settingsCache.get(db);
-  if (!m) settingsCache.set(db, (m = new Map()));
-  const now = Date.now();
-  const hit = m.get(campaign_uuid);
-  if (hit && now - hit.at < SETTINGS_TTL_MS) return hit.v;
-  const v = campaignsOf(db)
+export const campaignCallbackSettings: (db: Db, campaign_uuid: string) => Promise<CallbackSettings | null> = ttlCache(SETTINGS_TTL_MS, (db, campaign_uuid) =>
+  campaignsOf(db)
     .findOne({ _id: campaign_uuid }, { projection: { domain_uuid: 1, callback_url: 1, answer_callback_url: 1, callback_format: 1, campaign_id: 1 } })
-    .then((d) => (d ? { domain_uuid: d.domain_uuid, callback_url: d.callback_url ?? '', answer_callback_url: d.answer_callback_url ?? '', callback_format: d.callback_format, campaign_id: d.campaign_id } : null));
-  if (m.size > 10_000) m.clear();
-  m.set(campaign_uuid, { at: now, v });
-  v.catch(() => m.delete(campaign_uuid));
-  return v;
-}
+    .then((d) => (d ? { domain_uuid: d.domain_uuid, callback_url: d.callback_url ?? '', answer_callback_url: d.answer_callback_url ?? '', callback_format: d.callback_format, campaign_id: d.campaign_id } : null)),
+);
 
 export const timingFromConfig = (c: Config): DeliveryTiming => ({
   timeoutMs: c.CALLBACK_TIMEOUT_MS,

@@ -8,26 +8,17 @@
 import type { Db } from 'mongodb';
 import { DEFAULT_TIME_ZONE, tenantsOf } from '../storage/tenants.ts';
 import { postageOf } from '../storage/billing.ts';
+import { ttlCache } from '../storage/ttl-cache.ts';
 import { leadsOf } from '../storage/leads.ts';
 import type { CallDoc } from '../storage/calls.ts';
 import type { VoiceBotContext } from './payload.ts';
 
-const zones = new WeakMap<Db, Map<string, { at: number; v: Promise<string> }>>();
-const ZONE_TTL_MS = 60_000;
-
 /** The tenant's time zone, cached a minute per process. */
-function tenantZone(db: Db, domain_uuid: string): Promise<string> {
-  let m = zones.get(db);
-  if (!m) zones.set(db, (m = new Map()));
-  const hit = m.get(domain_uuid);
-  if (hit && Date.now() - hit.at < ZONE_TTL_MS) return hit.v;
-  const v = tenantsOf(db)
+const tenantZone = ttlCache(60_000, (db, domain_uuid) =>
+  tenantsOf(db)
     .findOne({ _id: domain_uuid }, { projection: { time_zone: 1 } })
-    .then((t) => t?.time_zone || DEFAULT_TIME_ZONE);
-  m.set(domain_uuid, { at: Date.now(), v });
-  v.catch(() => m.delete(domain_uuid));
-  return v;
-}
+    .then((t) => t?.time_zone || DEFAULT_TIME_ZONE),
+);
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { scheduleAnswerDelivery } from '../callbacks/schedule.ts';
 import type { AnswerInfo } from '../callbacks/payload.ts';
 import type { Config } from '../config/index.ts';
+import { DIGITS_VARIABLE } from '../media/playback.ts';
 import { EslPool, type EslEvent } from '../telephony/esl/index.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, callEventSignal, LEAD_WF_VAR, type CallEventPayload } from '../workflows/contract.ts';
 
@@ -60,7 +61,7 @@ export function toCallEvent(e: EslEvent): { workflowId: string; payload: CallEve
   if (h['variable_amd_result']) payload.amd_result = h['variable_amd_result'];
   if (h['variable_sip_term_status']) payload.sip_term_status = h['variable_sip_term_status'];
   // What play_and_get_digits stored (media/playback.ts): the keys pressed and its result.
-  if (h['variable_cr_digits']) payload.digits = h['variable_cr_digits'];
+  if (h[`variable_${DIGITS_VARIABLE}`]) payload.digits = h[`variable_${DIGITS_VARIABLE}`];
   if (h['variable_read_result']) payload.read_result = h['variable_read_result'];
   return { workflowId, payload };
 }
