@@ -16,7 +16,7 @@ import { buildLead, leadsOf } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { EslClient } from '../telephony/esl/index.ts';
-import { startSimulator } from '../telephony/simulator/server.ts';
+import { startSimulator } from '../simulator/server.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { callsOf } from '../storage/calls.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';

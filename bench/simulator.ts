@@ -40,7 +40,7 @@ writeFileSync(
 );
 
 // ------------------------------------------------------------------ simulator process
-const child = spawn('npx', ['tsx', 'telephony/simulator/cli.ts', '--port', '0', '--control-port=-1', '--rules', rulesFile, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn('npx', ['tsx', 'simulator/cli.ts', '--port', '0', '--control-port=-1', '--rules', rulesFile, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise<number>((resolve, reject) => {
   let out = '';
   child.stdout!.on('data', (d) => {

@@ -22,7 +22,7 @@ import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { findQueue } from '../storage/queues.ts';
 import { createTenant } from '../storage/tenants.ts';
-import { startSimulator } from '../telephony/simulator/server.ts';
+import { startSimulator } from '../simulator/server.ts';
 import { benchEnv, benchLog as log, startBenchServers, startBenchWorker, stopChild, waitUntil, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({

@@ -122,7 +122,7 @@ try {
 }
 
 async function startSimulator(config: Config): Promise<Proc> {
-  const args = ['--import', 'tsx', 'telephony/simulator/cli.ts', '--host', '127.0.0.1', '--port', String(config.ESL_PORT), '--password', config.ESL_PASSWORD];
+  const args = ['--import', 'tsx', 'simulator/cli.ts', '--host', '127.0.0.1', '--port', String(config.ESL_PORT), '--password', config.ESL_PASSWORD];
   if (config.SIM_RULES) args.push('--rules', config.SIM_RULES);
   const proc = startProc('simulator', process.execPath, args, { logDir });
   await waitReady(proc, 'FreeSWITCH simulator', async () => (await probeEslNode(config.eslNodes[0]!)).up, 30_000);

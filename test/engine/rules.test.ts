@@ -4,7 +4,7 @@
 // leads). Leads with several numbers are stored through storage/leads.ts (`more_numbers`), as the
 // v3 import takes one phone_number.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallLogEntry } from '../../telephony/simulator/calllog.ts';
+import type { CallLogEntry } from '../../simulator/calllog.ts';
 import { buildLead, insertLead, type LeadDoc } from '../../storage/leads.ts';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
 

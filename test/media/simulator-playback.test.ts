@@ -7,9 +7,9 @@ import { parseConfig } from '../../config/index.ts';
 import { audioLocation } from '../../media/audio-url.ts';
 import { applicationString, callContent, type TemplateContent } from '../../media/playback.ts';
 import { contentHash } from '../../media/tts.ts';
-import { cleanupArgument, parseOriginate } from '../../telephony/simulator/dialstring.ts';
-import { startSimulator, type Simulator } from '../../telephony/simulator/server.ts';
-import { RawEsl, type Frame } from '../telephony/raw.ts';
+import { cleanupArgument, parseOriginate } from '../../simulator/dialstring.ts';
+import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import { RawEsl, type Frame } from '../simulator/raw.ts';
 
 let sim: Simulator;
 let c: RawEsl;

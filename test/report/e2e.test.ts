@@ -9,7 +9,7 @@ import { createApp, type App } from '../../api/app.ts';
 import { mountRoutes } from '../../api/routes.ts';
 import { causeInfo, REPORT_BUCKETS, type ReportBucket } from '../../domain/causes.ts';
 import { pendingOf } from '../../storage/report.ts';
-import type { CallLogEntry } from '../../telephony/simulator/calllog.ts';
+import type { CallLogEntry } from '../../simulator/calllog.ts';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
 
 const ANSWER = { action: 'answer' as const, ringMs: 30, talkMs: 1100 };

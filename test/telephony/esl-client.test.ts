@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import esl from 'modesl';
-import { startSimulator, type Simulator } from '../../telephony/simulator/server.ts';
+import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { EslClient, type EslEvent } from '../../telephony/esl/client.ts';
 import { EslPool } from '../../telephony/esl/pool.ts';
 import { EslAuthError, EslConnectionClosedError, EslNotConnectedError, EslTimeoutError } from '../../telephony/esl/errors.ts';

@@ -1,8 +1,8 @@
 // Call behaviour of the simulator: rules per number, dial strings, apps, limits, faults, call log,
 // control API. Driven through a raw socket subscribed to everything (json) plus the in-process control.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../telephony/simulator/server.ts';
-import { startControlServer, type ControlServer } from '../../telephony/simulator/control-http.ts';
+import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import { startControlServer, type ControlServer } from '../../simulator/control-http.ts';
 import { RawEsl, type Frame } from './raw.ts';
 
 let sim: Simulator;

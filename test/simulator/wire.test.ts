@@ -2,8 +2,8 @@
 // /work/shared/esl-transcripts). Timestamps and uuids differ; framing, order, header names and
 // encodings must not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../telephony/simulator/server.ts';
-import { serializeJson, serializePlain, urlEncode, CommandParser } from '../../telephony/simulator/wire.ts';
+import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import { serializeJson, serializePlain, urlEncode, CommandParser } from '../../simulator/wire.ts';
 import { EIGHT, RawEsl, splitFrames, transcript, type Frame } from './raw.ts';
 
 let sim: Simulator;
