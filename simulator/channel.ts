@@ -2,7 +2,7 @@
 // modelled on the captures in /work/shared/esl-transcripts/ (04, 05, 06, 08, 21).
 import type { CalleeRule } from './rules.ts';
 import type { CallLogLeg } from './calllog.ts';
-import { q850Of, sipOf } from './causes.ts';
+import { fsQ850, fsSipStatus } from '../domain/fs-causes.ts';
 
 export type CallState = 'DOWN' | 'RINGING' | 'EARLY' | 'ACTIVE' | 'HANGUP';
 export type AnswerState = 'ringing' | 'early' | 'answered' | 'hangup';
@@ -169,7 +169,7 @@ export class Channel {
     const created = this.createdUs;
     const end = this.hangupUs;
     v.set('hangup_cause', cause);
-    v.set('hangup_cause_q850', String(q850Of(cause)));
+    v.set('hangup_cause_q850', String(fsQ850(cause)));
     v.set('digits_dialed', 'none');
     v.set('start_stamp', localStamp(created / 1000));
     v.set('profile_start_stamp', localStamp(created / 1000));
@@ -250,7 +250,7 @@ export class Channel {
     if (sipStatus && disposition !== 'send_cancel') {
       v.set('sip_term_status', String(sipStatus));
       v.set('proto_specific_hangup_cause', `sip:${sipStatus}`);
-      v.set('sip_term_cause', String(q850Of(this.hangupCause ?? 'NORMAL_CLEARING')));
+      v.set('sip_term_cause', String(fsQ850(this.hangupCause ?? 'NORMAL_CLEARING')));
     }
   }
 
@@ -393,7 +393,7 @@ export class Channel {
   }
 
   sipStatusForCause(cause: string): number | undefined {
-    return this.rule.sipStatus ?? sipOf(cause);
+    return this.rule.sipStatus ?? fsSipStatus(cause);
   }
 
   after(ms: number, fn: () => void): void {

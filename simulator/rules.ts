@@ -2,7 +2,7 @@
 // Loaded from a JSON file (--rules / SIM_RULES) or set through the control API; validated with zod.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isCause } from './causes.ts';
+import { isFsCause } from '../domain/fs-causes.ts';
 
 export const ACTIONS = [
   'answer', // 180 after progressMs, 200 OK after ringMs, callee hangs up after talkMs (never if unset)
@@ -34,7 +34,7 @@ export const calleeRuleSchema = z.object({
   digitDelayMs: ms.optional(),
   pressDigitsOnAnswer: z.boolean().optional(),
   /** FreeSWITCH cause for `fail` (or to override the default of another action). */
-  cause: z.string().refine(isCause, 'unknown hangup cause').optional(),
+  cause: z.string().refine(isFsCause, 'unknown hangup cause').optional(),
   sipStatus: z.number().int().min(100).max(699).optional(),
   /** For `machine`: amd_result and when avmd::beep fires after the answer. */
   amdResult: z.enum(['MACHINE', 'HUMAN', 'NOTSURE']).optional(),

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Channel, localStamp, nowUs } from './channel.ts';
 import { CallLog, type CallLogEntry, type CallLogLeg } from './calllog.ts';
-import { isCause, SIP_TO_CAUSE, sipOf } from './causes.ts';
+import { fsCauseOfSip, fsSipStatus, isFsCause } from '../domain/fs-causes.ts';
 import { parseOriginate, parseTarget, splitArgs, type Leg, type OriginateArgs } from './dialstring.ts';
 import { parseRules, RuleBook, seededRandom, type CalleeRule, type GatewayConfig, type Rules, type RulesInput } from './rules.ts';
 import {
@@ -584,7 +584,7 @@ export class SimulatorImpl {
         const [uuid, cause] = a.split(/\s+/);
         const rt = uuid ? this.channels.get(uuid) : undefined;
         if (!rt) return '-ERR No such channel!\n';
-        const hc = cause && isCause(cause.toUpperCase()) ? cause.toUpperCase() : 'NORMAL_CLEARING';
+        const hc = cause && isFsCause(cause.toUpperCase()) ? cause.toUpperCase() : 'NORMAL_CLEARING';
         setImmediate(() => this.hangupChannel(rt, hc, 'send_bye'));
         return '+OK\n';
       }
@@ -613,7 +613,7 @@ export class SimulatorImpl {
         return this.sofia(a);
       case 'hupall': {
         const [cause, v, val] = a.split(/\s+/).filter(Boolean);
-        const hc = cause && isCause(cause.toUpperCase()) ? cause.toUpperCase() : 'MANAGER_REQUEST';
+        const hc = cause && isFsCause(cause.toUpperCase()) ? cause.toUpperCase() : 'MANAGER_REQUEST';
         for (const rt of [...this.channels.values()]) {
           if (v && rt.ch.vars.get(v) !== val) continue;
           this.hangupChannel(rt, hc, 'send_bye');
@@ -808,7 +808,7 @@ export class SimulatorImpl {
     let rule: CalleeRule & { source: string };
     switch (ep.kind) {
       case 'error':
-        return refuse(isCause(ep.cause) ? ep.cause : 'DESTINATION_OUT_OF_ORDER');
+        return refuse(isFsCause(ep.cause) ? ep.cause : 'DESTINATION_OUT_OF_ORDER');
       case 'unknown':
         return refuse('CHAN_NOT_IMPLEMENTED');
       case 'gateway': {
@@ -884,8 +884,8 @@ export class SimulatorImpl {
         if (r.action === 'answer' || r.action === 'machine') this.answer(rt);
         else {
           const cause = r.cause ?? actionCause(r.action);
-          const sip = r.sipStatus ?? sipOf(cause);
-          this.failLeg(rt, r.sipStatus ? (SIP_TO_CAUSE[r.sipStatus] && !r.cause ? SIP_TO_CAUSE[r.sipStatus]! : cause) : cause, 'recv_refuse', sip);
+          const sip = r.sipStatus ?? fsSipStatus(cause);
+          this.failLeg(rt, r.sipStatus ? (fsCauseOfSip(r.sipStatus) && !r.cause ? fsCauseOfSip(r.sipStatus)! : cause) : cause, 'recv_refuse', sip);
         }
       });
     }
@@ -1138,7 +1138,7 @@ export class SimulatorImpl {
       }
       case 'hangup': {
         const c = step.args.trim().toUpperCase();
-        this.hangupChannel(rt, c && isCause(c) ? c : 'NORMAL_CLEARING', 'send_bye');
+        this.hangupChannel(rt, c && isFsCause(c) ? c : 'NORMAL_CLEARING', 'send_bye');
         return;
       }
       case 'play_and_get_digits': {
