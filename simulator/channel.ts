@@ -1,5 +1,5 @@
 // One simulated FreeSWITCH channel (an outbound sofia leg) and the headers its events carry,
-// modelled on the captures in /work/shared/esl-transcripts/ (04, 05, 06, 08, 21).
+// modelled on captures of a real FreeSWITCH 1.10.12 (originate answered, busy, no answer; api commands).
 import type { CalleeRule } from './rules.ts';
 import type { CallLogLeg } from './calllog.ts';
 import { fsQ850, fsSipStatus } from '../domain/fs-causes.ts';

@@ -1,6 +1,6 @@
 // A FreeSWITCH 1.10 stand-in speaking inbound ESL over TCP: auth, event plain|json with filters,
 // api/bgapi, originate with the real channel event lifecycle, limits, faults, and a call log.
-// Bytes on the wire follow /work/shared/ESL.md and the captures in /work/shared/esl-transcripts/.
+// Bytes on the wire follow FreeSWITCH's Event Socket protocol as captured from a real FreeSWITCH 1.10.12.
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Channel, localStamp, nowUs } from './channel.ts';

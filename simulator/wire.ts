@@ -1,5 +1,5 @@
 // Wire format of the FreeSWITCH event socket, byte for byte as mod_event_socket 1.10 writes it
-// (see /work/shared/ESL.md and the captures in /work/shared/esl-transcripts/).
+// (FreeSWITCH's Event Socket protocol, checked against captures of a real FreeSWITCH 1.10.12).
 
 /** One event: ordered headers (duplicates allowed, e.g. Hangup-Cause twice) and an optional body. */
 export interface WireEvent {
