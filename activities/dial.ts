@@ -61,14 +61,46 @@ export interface OriginateInput {
 
 export interface OriginateResult {
   /** answered: +OK (wait for hangup of answered_uuid); failed: -ERR cause; live: a channel exists
-   *  after a retry (wait); gone: retry found no channel (outcome unknown). */
-  outcome: 'answered' | 'failed' | 'live' | 'gone';
+   *  after a retry (wait); gone: retry found no channel (outcome unknown); recorded: the call was
+   *  already recorded as done (a second execution met it): its stored outcome stands. */
+  outcome: 'answered' | 'failed' | 'live' | 'gone' | 'recorded';
   cause?: string;
   answered_uuid?: string;
   node: string;
   sent_at: number;
   /** The dial string sent (for the call record). */
   dial_string?: string;
+  /** With `recorded`: the stored outcome, as the hangup event had given it. */
+  recorded?: RecordedOutcome;
+}
+
+/** The outcome fields of a call record already done (times in ms). */
+export interface RecordedOutcome {
+  answered: boolean;
+  hangup_cause: string;
+  billsec: number;
+  duration: number;
+  waitsec: number;
+  answered_uuid: string;
+  answered_at: number | null;
+  ended_at: number;
+  digits: string;
+  reconciled: boolean;
+}
+
+function recordedOutcome(rec: CallDoc): RecordedOutcome {
+  return {
+    answered: rec.answered,
+    hangup_cause: rec.hangup_cause,
+    billsec: rec.billsec,
+    duration: rec.duration,
+    waitsec: rec.waitsec,
+    answered_uuid: rec.answered_uuid,
+    answered_at: rec.answered_at?.getTime() ?? null,
+    ended_at: (rec.ended_at ?? rec.created_at).getTime(),
+    digits: rec.digits,
+    reconciled: rec.reconciled,
+  };
 }
 
 export interface PlaceCallInput extends Omit<OriginateInput, 'plan'> {
@@ -268,11 +300,13 @@ export function createDialActivities(deps: ActivityDeps) {
         clearInterval(timer);
       }
 
-      /** The originate may have been sent: never send again; ask the node whether a leg lives. */
+      /** The originate may have been sent: never send again. A call already recorded keeps its
+       *  outcome; else ask the node whether a leg lives. */
       async function reconcileSent(rec: CallDoc | null): Promise<OriginateResult> {
         const n = rec?.node ?? node;
         const legs = rec?.leg_uuids ?? p.leg_uuids;
         const sent = rec?.originate_sent_at?.getTime() ?? Date.now();
+        if (rec?.state === 'done') return { outcome: 'recorded', node: n, sent_at: sent, recorded: recordedOutcome(rec) };
         for (const u of legs) {
           if (await uuidExists(deps, n, u)) return { outcome: 'live', answered_uuid: u, node: n, sent_at: sent };
         }

@@ -2,7 +2,8 @@
 // handing claimed leads to their lead workflows.
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { failpoint } from '../config/failpoints.ts';
 import type { Db } from 'mongodb';
 import { toDialWindow } from '../domain/schedule.ts';
 import { networkCaps, type CampaignDoc } from '../domain/campaign.ts';
@@ -12,6 +13,9 @@ import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim 
 import { DEFAULT_TIME_ZONE, tenantsOf } from '../storage/tenants.ts';
 import { leadWorkflowId, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
+
+/** How long a lead's workflow task may take before another worker is given it. */
+export const LEAD_WORKFLOW_TASK_TIMEOUT = '5 seconds';
 
 /** Default hopper when the campaign has none (autocall campaigns usually leave it 0). */
 export const DEFAULT_HOPPER = 100;
@@ -31,6 +35,18 @@ export function chooseCarrier(carriers: CarrierDoc[], preferred: string, network
 
 export async function tenantCarriers(db: Db, domain_uuid: string): Promise<CarrierDoc[]> {
   return carriersOf(db).find({ domain_uuid }).toArray();
+}
+
+/** Whether the lead's latest execution was started for this claim (it may have finished since). */
+async function startedForClaim(client: Client, workflowId: string, claim: string | undefined): Promise<boolean> {
+  if (!claim) return false;
+  try {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    return d.memo?.claim === claim;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 export function temporalClient(deps: ActivityDeps): Client {
@@ -80,6 +96,7 @@ export function createLeadActivities(deps: ActivityDeps) {
         carrier_uuid: chooseCarrier(carriers, campaign?.carrier_uuid ?? '', l.network)?.carrier_uuid ?? '',
         readyAt: now,
         masked: l.masked,
+        ...(input.token ? { claim: input.token } : {}),
         lead: {
           phone_number: l.phone_number,
           phones: l.phones,
@@ -106,8 +123,11 @@ export function createLeadActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Start the lead workflows of granted leads (each already holds its slot). Idempotent: an
-     * existing running workflow with the id is the one a previous try started.
+     * Start the lead workflows of granted leads (each already holds its slot), once per claim: a
+     * running workflow with the id is the one an earlier try started (USE_EXISTING); a closed one
+     * is started again only for a new claim of the lead (a lead parked by a stopped run and claimed
+     * again). A retried activity checks which claim the closed execution served (its memo), so a
+     * lead that finished meanwhile is left alone instead of dialed again.
      */
     async startLeads(input: {
       leads: Array<LeadRef & { masked?: string }>;
@@ -120,9 +140,11 @@ export function createLeadActivities(deps: ActivityDeps) {
       options?: EngineOptions;
     }): Promise<number> {
       const client = temporalClient(deps);
-      const taskQueue = Context.current().info.taskQueue;
+      const { taskQueue, attempt } = Context.current().info;
       await Promise.all(
         input.leads.map(async (l) => {
+          const workflowId = leadWorkflowId(l.lead_uuid);
+          if (attempt > 1 && (await startedForClaim(client, workflowId, l.claim))) return;
           const args: [LeadInput] = [
             {
               lead_uuid: l.lead_uuid,
@@ -138,16 +160,20 @@ export function createLeadActivities(deps: ActivityDeps) {
           try {
             await client.workflow.start('leadWorkflow', {
               taskQueue,
-              workflowId: leadWorkflowId(l.lead_uuid),
+              workflowId,
               args,
               workflowIdReusePolicy: 'ALLOW_DUPLICATE',
               workflowIdConflictPolicy: 'USE_EXISTING',
+              // A lead's workflow task takes milliseconds; a worker that died holding one delays
+              // the call by this much, not by the default 10 s.
+              workflowTaskTimeout: LEAD_WORKFLOW_TASK_TIMEOUT,
               searchAttributes: { CampaignUuid: [input.campaign_uuid], TenantUuid: [input.domain_uuid], LeadStatus: ['dialing'] },
-              memo: { campaign_name: input.campaign_name, number: l.masked ?? '' },
+              memo: { campaign_name: input.campaign_name, number: l.masked ?? '', ...(l.claim ? { claim: l.claim } : {}) },
             });
           } catch (err) {
             if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           }
+          failpoint('startLeads.started');
         }),
       );
       return input.leads.length;

@@ -40,8 +40,6 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   // The report (storage/report.ts): a campaign's pending deltas in a time range. Rollups, the
   // counted marks and the compactor's state are read by `_id` only.
   report_pending: [{ key: { campaign_uuid: 1, t: 1 }, name: 'campaign_t' }],
-  // `_id` = tenant:campaign:Idempotency-Key of POST /v3/autocall/import.
-  lead_import_keys: [{ key: { created_at: 1 }, name: 'created' }],
 };
 
 /**

@@ -1,9 +1,9 @@
-// Leads (collection `leads`, `_id` = lead_uuid) and the import idempotency keys. A lead moves
+// Leads (collection `leads`, `_id` = lead_uuid; derived from the request for retried imports). A lead moves
 //   new → queued (claimed by a run's hopper) → waiting_recall → … → done
 // or straight to `invalid` (a number that cannot be dialed), or to `do_not_call`. Claims are
 // conditional (a claim token), so two runs never take the same lead; after the claim the lead's
 // one writer is its lead workflow (updates by `_id` only: FerretDB indexes nothing else).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { maskNumber, parsePhone, type Network } from '../domain/phone.ts';
 import { isDuplicateKey } from './tenants.ts';
@@ -40,15 +40,7 @@ export interface LeadDoc {
   updated_at: Date;
 }
 
-export interface ImportKeyDoc {
-  _id: string;
-  lead_uuid: string;
-  call_id: string;
-  created_at: Date;
-}
-
 export const leadsOf = (db: Db): Collection<LeadDoc> => db.collection<LeadDoc>('leads');
-export const importKeysOf = (db: Db): Collection<ImportKeyDoc> => db.collection<ImportKeyDoc>('lead_import_keys');
 
 
 let seq = 0;
@@ -109,17 +101,37 @@ export async function insertLead(db: Db, lead: LeadDoc): Promise<void> {
   await leadsOf(db).insertOne(lead);
 }
 
+/** A fixed namespace for the name-based lead ids (RFC 4122 §4.3, SHA-1: version 5). */
+const LEAD_NAMESPACE = Buffer.from('6f1c2b0e7d3a4e59a1f20c8b9d4e7a31', 'hex');
+
 /**
- * Remember an import's idempotency key; returns the lead it already names, or null when the key is
- * new (then it now names `lead`).
+ * A lead uuid derived from (campaign, name) — a UUID v5 — for leads that a retried request must
+ * find instead of adding: a v2 customer id, an import's Idempotency-Key, a voice-bot phone's place.
  */
-export async function rememberImportKey(db: Db, key: string, lead: LeadDoc): Promise<ImportKeyDoc | null> {
+export function namedLeadId(campaign_uuid: string, name: string): string {
+  const h = createHash('sha1').update(LEAD_NAMESPACE).update(campaign_uuid).update('\u0000').update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** The lead of a v3 import made with this Idempotency-Key (customer ids never hold a NUL). */
+export const importKeyLeadId = (campaign_uuid: string, key: string): string => namedLeadId(campaign_uuid, `\u0000import-key\u0000${key}`);
+
+/** The lead of the i-th phone of a voice-bot create (a re-post finds the same leads). */
+export const voiceBotLeadId = (campaign_uuid: string, i: number): string => namedLeadId(campaign_uuid, `\u0000voice-bot\u0000${i}`);
+
+/** Store the lead; or, when a lead with its `_id` exists (a replayed request), return that one. */
+export async function insertOrFindLead(db: Db, lead: LeadDoc): Promise<{ lead: LeadDoc; inserted: boolean }> {
   try {
-    await importKeysOf(db).insertOne({ _id: key, lead_uuid: lead.lead_uuid, call_id: lead.next_call_id, created_at: new Date() });
-    return null;
+    await leadsOf(db).insertOne(lead);
+    return { lead, inserted: true };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    return importKeysOf(db).findOne({ _id: key });
+    const prior = await leadsOf(db).findOne({ _id: lead._id });
+    if (!prior) throw err;
+    return { lead: prior, inserted: false };
   }
 }
 

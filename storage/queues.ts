@@ -4,13 +4,12 @@
 // Its customers are ordinary leads (`source: 'v2_queue'`) whose `_id` is derived from
 // (campaign_uuid, customer id): re-posting a customer the queue already has is a duplicate key,
 // never a second lead, with no lookup per customer (FerretDB 1.24 indexes `_id` filters only).
-import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { defaultSettings, type CampaignDoc } from '../domain/campaign.ts';
 import { createCampaign, campaignsOf, updateCampaign, DuplicateNameError } from './campaigns.ts';
 import { tenantCampaigns } from './campaign-cache.ts';
 import { dncOf, type DncDoc } from './dnc.ts';
-import { leadsOf, type LeadDoc } from './leads.ts';
+import { leadsOf, namedLeadId, type LeadDoc } from './leads.ts';
 
 /** A campaign that is a v2 queue: the v3 fields plus the v2 settings the engine reads. */
 export type QueueDoc = CampaignDoc & {
@@ -123,16 +122,9 @@ export async function withdrawQueue(db: Db, q: QueueDoc, now = new Date()): Prom
 
 // ---- customers → leads --------------------------------------------------------------------------
 
-/** A fixed namespace for the name-based lead ids (RFC 4122 §4.3, SHA-1: version 5). */
-const LEAD_NAMESPACE = Buffer.from('6f1c2b0e7d3a4e59a1f20c8b9d4e7a31', 'hex');
-
-/** The lead uuid of a queue's customer: a UUID v5 of (campaign_uuid, customer id). */
+/** The lead uuid of a queue's customer: a name-based id of (campaign_uuid, customer id). */
 export function customerLeadId(campaign_uuid: string, customer_id: string): string {
-  const h = createHash('sha1').update(LEAD_NAMESPACE).update(campaign_uuid).update('\u0000').update(customer_id).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return namedLeadId(campaign_uuid, customer_id);
 }
 
 const isDupCode = (code: unknown) => code === 11000 || code === 11001;
@@ -197,23 +189,56 @@ export async function markDoNotCall(db: Db, q: QueueDoc, customer_ids: string[],
   const dup = await insertManyCountingDuplicates((b) => dncOf(db).insertMany(b, { ordered: false }), marks);
   let dropped = 0;
   const leadIds = marks.map((m) => m._id);
-  // One `_id` lookup per customer (indexed), a few at a time; a long list reads the leads in one
-  // scan instead of thousands of lookups.
-  const statuses = new Map<string, string>();
-  if (leadIds.length > 500) {
-    for (const l of await leadsOf(db).find({ _id: { $in: leadIds } }, { projection: { status: 1 } }).toArray()) statuses.set(l._id, l.status);
-  } else {
-    await eachLimit(leadIds, 8, async (id) => {
-      const l = await leadsOf(db).findOne({ _id: id }, { projection: { status: 1 } });
-      if (l) statuses.set(id, l.status);
-    });
-  }
-  const fresh = leadIds.filter((id) => statuses.get(id) === 'new');
+  const stored = await readLeads(db, leadIds, { status: 1 });
+  const fresh = leadIds.filter((id) => stored.get(id)?.status === 'new');
   await eachLimit(fresh, 8, async (id) => {
     await leadsOf(db).updateOne({ _id: id }, { $set: { status: 'do_not_call', updated_at: now } });
     dropped++;
   });
   return { marked: marks.length - dup.size, dropped };
+}
+
+/**
+ * Leads by `_id`: one indexed lookup per id, a few at a time; a long list is read in one scan
+ * instead of thousands of lookups (FerretDB 1.24 serves only single `_id` filters from an index).
+ */
+async function readLeads(db: Db, ids: string[], projection: Record<string, 1>): Promise<Map<string, LeadDoc>> {
+  const out = new Map<string, LeadDoc>();
+  if (ids.length > 500) {
+    for (const l of await leadsOf(db).find({ _id: { $in: ids } }, { projection }).toArray()) out.set(l._id, l);
+  } else {
+    await eachLimit(ids, 8, async (id) => {
+      const l = await leadsOf(db).findOne({ _id: id }, { projection });
+      if (l) out.set(id, l);
+    });
+  }
+  return out;
+}
+
+/**
+ * Of the leads a re-post found already stored (duplicate keys), those that are the same customer
+ * as posted (same numbers, same fields): the post was a retry of the one that stored them, and
+ * they are queued. A stored customer with other numbers or fields is not this post's.
+ */
+export async function samePostedLeads(db: Db, posted: LeadDoc[]): Promise<Set<string>> {
+  const stored = await readLeads(
+    db,
+    posted.map((l) => l._id),
+    { phones: 1, param: 1 },
+  );
+  const same = new Set<string>();
+  for (const l of posted) {
+    const s = stored.get(l._id);
+    if (s && canonical(s.phones) === canonical(l.phones) && canonical(s.param) === canonical(l.param)) same.add(l._id);
+  }
+  return same;
+}
+
+/** JSON with object keys sorted: equal values give equal strings whatever the key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }
 
 async function eachLimit<T>(items: T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {

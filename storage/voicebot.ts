@@ -56,7 +56,7 @@ const NOT_CLONED = [
   // v2 queue identity (a queue used as a template is cloned as a plain campaign)
   'queue_code', 'queue_deleted_at', 'deleted_queue_code',
   // voice-bot identity of a template that was itself a clone
-  'vbot_id', 'group_code',
+  'vbot_id', 'group_code', 'voicebot_request',
 ] as const;
 
 /**
@@ -69,7 +69,7 @@ export async function cloneTemplateCampaign(
   db: Db,
   domain_uuid: string,
   template: CampaignDoc,
-  opts: { name: string; vbot_id: string; group_code: string },
+  opts: { name: string; vbot_id: string; group_code: string; /** fingerprint of the create request */ request: string },
 ): Promise<CampaignDoc> {
   const settings: Record<string, unknown> = { ...template };
   for (const k of NOT_CLONED) delete settings[k];
@@ -82,5 +82,15 @@ export async function cloneTemplateCampaign(
     orig_campaign_uuid: template.campaign_uuid,
     vbot_id: opts.vbot_id,
     group_code: opts.group_code,
+    voicebot_request: opts.request,
   } as NewCampaign);
+}
+
+/**
+ * The campaign a create request with this fingerprint made, when the name is taken by it (the
+ * client is retrying a request whose answer it did not get); null when the name is another's.
+ */
+export async function campaignOfRequest(db: Db, domain_uuid: string, name: string, request: string): Promise<CampaignDoc | null> {
+  const doc = await campaignsOf(db).findOne({ domain_uuid, campaign_name: name });
+  return doc && (doc as CampaignDoc & { voicebot_request?: string }).voicebot_request === request ? doc : null;
 }

@@ -42,6 +42,12 @@ const act = proxyActivities<Activities>({
   startToCloseTimeout: '60 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
 });
+// Starting a batch of lead workflows takes well under a second: a worker that died holding it
+// delays the run by at most this much (a retry starts each lead once per claim, activities/leads.ts).
+const starter = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
+});
 
 /** concurrent_call 0 or missing: one call at a time (never unlimited: it protects the trunk). */
 export const capOf = (cfg: RunConfig): number => (cfg.concurrent_call > 0 ? cfg.concurrent_call : 1);
@@ -242,7 +248,7 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
       progress.started += fresh.length;
       await Promise.all([
         fresh.length
-          ? act.startLeads({
+          ? starter.startLeads({
               leads: fresh,
               campaign_uuid: input.campaign_uuid,
               domain_uuid: input.domain_uuid,

@@ -33,6 +33,8 @@ export interface LeadRef {
   masked?: string;
   /** What the first attempt needs of the lead, read at the claim (saves a read per call). */
   lead?: LeadSnapshot;
+  /** The claim that took the lead (its token): a lead workflow is started once per claim, ever. */
+  claim?: string;
 }
 
 /** The dialable part of a lead, as claimed; the lead workflow keeps `attempts` current. */

@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { AttemptPlan, OriginateResult } from '../activities/dial.ts';
+import type { AttemptPlan, OriginateResult, RecordedOutcome } from '../activities/dial.ts';
 import { classifyCall, wasAnswered } from '../domain/causes.ts';
 import { decideRecall } from '../domain/recall.ts';
 import {
@@ -154,6 +154,10 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
           break;
         }
       }
+    } else if (result.outcome === 'recorded' && result.recorded) {
+      // Already recorded by an earlier execution: its outcome stands (never a less-informed one).
+      hangup = hangupFromRecord(plan.call_id, result.recorded);
+      reconciled = result.recorded.reconciled;
     } else {
       // failed, or gone after a retry: the hangup of one of its legs may already be here.
       hangup = [...hangups.values()].find((h) => plan.leg_uuids.includes(h.uuid));
@@ -227,6 +231,22 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     // The recall timer; no slot is held meanwhile.
     await sleep(Math.max(1, decision.atMs - Date.now()));
   }
+}
+
+/** A stored outcome as the hangup event that made it. */
+function hangupFromRecord(call_id: string, r: RecordedOutcome): CallEventPayload {
+  return {
+    event: 'CHANNEL_HANGUP_COMPLETE',
+    call_id,
+    uuid: r.answered_uuid || call_id,
+    at: r.ended_at,
+    hangup_cause: r.hangup_cause,
+    billsec: r.billsec,
+    duration: r.duration,
+    waitsec: r.waitsec,
+    ...(r.answered_at !== null ? { answer_epoch: Math.round(r.answered_at / 1000) } : {}),
+    ...(r.digits ? { digits: r.digits } : {}),
+  };
 }
 
 /** What the callee did in the call (play_and_get_digits): the keys pressed and the read result. */

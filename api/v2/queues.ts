@@ -12,6 +12,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { failpoint } from '../../config/failpoints.ts';
 import { maskNumber } from '../../domain/phone.ts';
 import { templatesOf } from '../../storage/directory.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
@@ -22,6 +23,7 @@ import {
   findQueue,
   insertLeads,
   markDoNotCall,
+  samePostedLeads,
   QueueCodeTakenError,
   updateQueueSettings,
   withdrawQueue,
@@ -164,7 +166,7 @@ const isScalar = (v: unknown) => v === null || typeof v === 'string' || typeof v
 function idOf(v: unknown): string | null {
   if (typeof v === 'string') {
     const t = v.trim();
-    return t.length >= 1 && t.length <= 256 ? t : null;
+    return t.length >= 1 && t.length <= 256 && !t.includes('\u0000') ? t : null;
   }
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : null;
 }
@@ -336,15 +338,20 @@ export function mountV2Queues(app: App): void {
       // hopper pulls them from the store, so dialing does not wait for Temporal to see the list.
       const tQueue = performance.now();
       const dup = await insertLeads(deps.db, leads);
+      // A customer already stored exactly as posted is queued by an earlier post of this import
+      // (a client's retry after a timeout): a success, not a failure.
+      const same = dup.size ? await samePostedLeads(deps.db, [...dup].map((i) => leads[i]!)) : new Set<string>();
       const tStored = performance.now();
-      await wakeRun(deps, q, { created, changed });
+      failpoint('v2import.stored');
+      // The answer first, then the run: a request that queued nothing wakes nothing.
       const fail: string[] = [];
       const success: string[] = [];
       let k = 0;
       for (const e of entries) {
-        if (e.lead && !dup.has(k++)) success.push(e.id);
+        if (e.lead && (!dup.has(k++) || same.has(e.lead._id))) success.push(e.id);
         else fail.push(e.id);
       }
+      if (success.length) await wakeRun(deps, q, { created, changed });
       const ms = (a: number, b: number) => Math.round(b - a);
       const tEnd = performance.now();
       deps.logger.info(

@@ -2,13 +2,14 @@
 // → `{"call_id","lead_uuid","message":"success"}`; `call_id` is the origination uuid of the lead's
 // first call (fixed now). A number that cannot be dialed is stored as `invalid` with a call record
 // (invalid-number) and never dialed. Idempotency: an `Idempotency-Key` header makes a replay of the
-// same import (same tenant, campaign and key) answer the first lead instead of adding another;
-// without the header every request adds a lead.
+// same import (same tenant, campaign and key) answer the first lead instead of adding another —
+// also after a first try that died midway; without the header every request adds a lead.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getCampaign } from '../../storage/campaigns.ts';
 import { callsOf } from '../../storage/calls.ts';
 import { noteForReport } from '../../storage/report.ts';
-import { buildLead, insertLead, rememberImportKey } from '../../storage/leads.ts';
+import { buildLead, importKeyLeadId, insertOrFindLead } from '../../storage/leads.ts';
+import { isDuplicateKey } from '../../storage/tenants.ts';
 import { invalidCallRecord } from '../../activities/calls.ts';
 import { scheduleCallDeliveries } from '../../callbacks/schedule.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
@@ -66,30 +67,27 @@ export function mountAutocall(app: App): void {
       const problems = paramProblems(campaign.type_autocall, template, b.param);
       if (problems.length) throw new ApiError(400, { error: problems });
     }
-    const lead = buildLead({
+    const built = buildLead({
       domain_uuid: tenant.domain_uuid,
       campaign_uuid: campaign.campaign_uuid,
       phone_number: b.phone_number,
       param: b.param,
       source: 'v3_import',
     });
-    if (key) {
-      const prior = await rememberImportKey(deps.db, `${tenant.domain_uuid}:${campaign.campaign_uuid}:${key}`, lead);
-      if (prior) {
-        // A replay after a failed first try: an invalid number's callback is started again (idempotent).
-        const record = await callsOf(deps.db).findOne({ _id: prior.call_id });
-        if (record?.state === 'done' && !record.dialed) await scheduleCallDeliveries(deps, record);
-        return c.json({ call_id: prior.call_id, lead_uuid: prior.lead_uuid, message: 'success' }, 200);
-      }
-    }
-    await insertLead(deps.db, lead);
+    // With a key the lead's id is derived from it: the key is stored with the lead, in one write,
+    // and a replay finds that lead (and finishes what a first try that died left undone).
+    if (key) built._id = built.lead_uuid = importKeyLeadId(campaign.campaign_uuid, key);
+    const { lead } = await insertOrFindLead(deps.db, built);
     if (lead.status === 'invalid') {
       const record = invalidCallRecord(lead);
-      await callsOf(deps.db).insertOne(record);
-      await noteForReport(deps.db, record); // the report counts it (failed)
-      await scheduleCallDeliveries(deps, record); // and its callback is sent, as for every call record
-    }
-    else await notifyRun(deps.temporal, campaign.campaign_uuid, 'leadsAdded');
+      await callsOf(deps.db)
+        .insertOne(record)
+        .catch((err: unknown) => {
+          if (!isDuplicateKey(err)) throw err;
+        });
+      await noteForReport(deps.db, record); // the report counts it (failed); idempotent
+      await scheduleCallDeliveries(deps, record); // and its callback is sent, as for every call record; idempotent
+    } else await notifyRun(deps.temporal, campaign.campaign_uuid, 'leadsAdded');
     return c.json({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, message: 'success' }, 200);
   });
 }

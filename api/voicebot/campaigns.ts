@@ -8,15 +8,17 @@
 // The body is parsed here (not by the shared JSON middleware) so that bad JSON answers in this shape.
 // The new campaign's calls are POSTed to its callback_url (cloned from the template) in the two
 // voice-bot webhook shapes (callbacks/payload.ts).
+import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { CampaignDoc } from '../../domain/campaign.ts';
 import { parsePhone } from '../../domain/phone.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
 import { DuplicateNameError } from '../../storage/campaigns.ts';
 import { templates } from '../../storage/directory.ts';
-import { buildLead, nextOrder, type LeadDoc } from '../../storage/leads.ts';
+import { buildLead, nextOrder, voiceBotLeadId, type LeadDoc } from '../../storage/leads.ts';
 import { insertLeads } from '../../storage/queues.ts';
-import { campaignByIntegerId, cloneTemplateCampaign } from '../../storage/voicebot.ts';
+import { campaignByIntegerId, campaignOfRequest, cloneTemplateCampaign, ensureCampaignId } from '../../storage/voicebot.ts';
 import type { App, AppEnv } from '../app.ts';
 import { parseJsonLenient } from '../validation.ts';
 import { startCampaignRun } from '../v1/run.ts';
@@ -150,6 +152,11 @@ export function parseCreate(body: unknown): CreateRequest {
   return { vbotId, groupCode, campaignId, name, phones: out };
 }
 
+/** What identifies a create request: a retry of it has the same fingerprint. */
+function fingerprint(req: CreateRequest): string {
+  return createHash('sha256').update(JSON.stringify([req.campaignId, req.name, req.vbotId, req.groupCode, req.phones])).digest('hex');
+}
+
 // ---------------------------------------------------------------- the route
 
 export function mountVoiceBot(app: App): void {
@@ -184,22 +191,30 @@ export function mountVoiceBot(app: App): void {
           if (problems.length) return fail(c, 201, `phones[${i}]: ${problems.map((x) => Object.values(x)[0]).join('; ')}`);
         }
       }
-      let created;
+      // A re-post of a request whose answer the client never got finds the campaign it made and
+      // finishes the job: the same leads (ids from their place in the request), the run started.
+      const request = fingerprint(req);
+      let created: CampaignDoc;
       try {
-        created = await cloneTemplateCampaign(deps.db, tenant.domain_uuid, template, { name: req.name, vbot_id: req.vbotId, group_code: req.groupCode });
+        created = await cloneTemplateCampaign(deps.db, tenant.domain_uuid, template, { name: req.name, vbot_id: req.vbotId, group_code: req.groupCode, request });
       } catch (err) {
-        if (err instanceof DuplicateNameError) return fail(c, 201, `name "${req.name}" is already taken`);
-        throw err;
+        if (!(err instanceof DuplicateNameError)) throw err;
+        const prior = await campaignOfRequest(deps.db, tenant.domain_uuid, req.name, request);
+        if (!prior) return fail(c, 201, `name "${req.name}" is already taken`);
+        created = prior;
       }
       const base = nextOrder();
       const now = new Date();
-      const leads: LeadDoc[] = req.phones.map((p, i) => ({
-        ...buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: created.campaign_uuid, phone_number: p.phone, param: p.param, source: 'voice_bot' }, now),
-        order: base + i,
-      }));
-      // Leads first, then the run: its hopper pulls them from the store.
+      const leads: LeadDoc[] = req.phones.map((p, i) => {
+        const lead = buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: created.campaign_uuid, phone_number: p.phone, param: p.param, source: 'voice_bot' }, now);
+        const id = voiceBotLeadId(created.campaign_uuid, i);
+        return { ...lead, _id: id, lead_uuid: id, order: base + i };
+      });
+      // Leads first, then the run: its hopper pulls them from the store. A campaign paused or
+      // stopped since its creation stays so.
       await insertLeads(deps.db, leads);
-      await startCampaignRun(deps, tenant.domain_uuid, created);
+      if (created.status === '' || created.status === 'start') await startCampaignRun(deps, tenant.domain_uuid, created);
+      created.campaign_id ??= await ensureCampaignId(deps.db, created);
       deps.logger.info({ campaign_uuid: created.campaign_uuid, campaign_id: created.campaign_id, template: template.campaign_uuid, leads: leads.length }, 'voice-bot campaign created');
       return success(c, created.campaign_id!);
     } catch (err) {

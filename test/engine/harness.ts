@@ -1,6 +1,8 @@
 // The dialing engine on real servers: the simulator (in this process, free port), the Temporal dev
 // server and the store from the global setup, and the worker (in-process, or a child process for
 // the SIGKILL test). Helpers create a tenant, a carrier, a campaign and leads straight in MongoDB.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createLogger } from '../../config/log.ts';
@@ -156,3 +158,31 @@ export const callsOfCampaign = (e: Engine, campaign_uuid: string) => callsOf(e.m
 
 /** Every originate of a campaign in the simulator's log. */
 export const originatesOf = (e: Engine, campaign_uuid: string) => e.sim.callLog.byVariable('campaign_uuid', campaign_uuid);
+
+/** The worker as a child process on the engine's servers (SIGKILL tests); `env` adds variables
+ *  (e.g. CR_FAILPOINTS). Its output is kept for failure messages. */
+export function spawnWorker(e: Engine, env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: () => Promise<void> } {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: {
+      ...process.env,
+      MONGODB_URI: e.config.MONGODB_URI,
+      MONGODB_DB: e.config.MONGODB_DB,
+      TEMPORAL_ADDRESS: e.config.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: e.config.TEMPORAL_NAMESPACE,
+      TEMPORAL_TASK_QUEUE: e.config.TEMPORAL_TASK_QUEUE,
+      ESL_HOST: '127.0.0.1',
+      ESL_PORT: String(e.sim.port),
+      ESL_PASSWORD: e.sim.password,
+      ESL_NODES: '',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+  return { child, output: () => out.slice(-3000), exited };
+}

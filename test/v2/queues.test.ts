@@ -341,10 +341,16 @@ describe('v2 queues', () => {
     const a = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: list(0, 2_500) });
     expect(a.status).toBe(200);
     expect(a.body.data).toEqual({ fail: [], success: list(0, 2_500).map((x) => x.id) });
-    const b = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: list(1_250, 3_750) });
+    // Ids the queue has, posted with other fields: not added (fail); new ids: added.
+    const changed = list(1_250, 3_750).map((x) => (x.n < 2_500 ? { ...x, n: x.n + 1_000_000 } : x));
+    const b = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: changed });
     expect(b.body).toEqual({ code: 200, content: 'successfully', data: { fail: list(1_250, 2_500).map((x) => x.id), success: list(2_500, 3_750).map((x) => x.id) } });
     expect(await leadsOf(e.mongo.db).countDocuments({ campaign_uuid: q.campaign_uuid })).toBe(1 + 3_750);
     expect((await leadOf(q, 'B1300'))!.param).toEqual({ n: 1_300 }); // the first post's fields, not the re-post's
+    // The same post again (a client's retry): every customer is queued, so every one is a success.
+    const again = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: list(0, 2_500) });
+    expect(again.body).toEqual({ code: 200, content: 'successfully', data: { fail: [], success: list(0, 2_500).map((x) => x.id) } });
+    expect(await leadsOf(e.mongo.db).countDocuments({ campaign_uuid: q.campaign_uuid })).toBe(1 + 3_750);
     expect(e.sim.callLog.entries().some((x) => x.legs.some((l) => l.number.startsWith('09890')))).toBe(false);
   });
 });

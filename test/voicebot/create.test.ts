@@ -120,6 +120,25 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     await waitFor(() => originatesOf(e, c.campaign_uuid).length >= 2, 30_000, 'both phones dialed');
   });
 
+  it('a re-post of the same request (its answer lost) answers the same campaign and adds nothing', async () => {
+    const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, await e.campaign({ concurrent_call: 1 })))!;
+    const phones = [{ fields: [{ key: 'phone', value: '0366255101' }] }, { fields: [{ key: 'phone', value: '0366255102' }] }];
+    const body = { ...DOCUMENTED, campaignId: t.campaign_id, name: 'vb-retry', phones };
+    const first = await post(body);
+    expect(first.body).toMatchObject({ status: 1, error: 0 });
+    const c = (await campaignByIntegerId(e.mongo.db, e.tenant.domain_uuid, first.body.data))!;
+    // What a first try that died after storing one lead (and before starting the run) leaves.
+    await leadsOf(e.mongo.db).deleteMany({ campaign_uuid: c.campaign_uuid, phone_number: '0366255102' });
+    expect(await post(body)).toEqual({ status: 200, body: first.body });
+    const leads = await leadsOf(e.mongo.db).find({ campaign_uuid: c.campaign_uuid }).toArray();
+    expect(leads.map((l) => l.phone_number).sort()).toEqual(['0366255101', '0366255102']);
+    await waitFor(() => originatesOf(e, c.campaign_uuid).length >= 2, 30_000, 'both phones dialed');
+    expect(await post(body)).toEqual({ status: 200, body: first.body });
+    expect(await leadsOf(e.mongo.db).countDocuments({ campaign_uuid: c.campaign_uuid })).toBe(2);
+    // Another request under the same name is not a retry: the name is taken.
+    expect((await post({ ...body, phones: [phones[0]] })).body).toEqual(invalid('name "vb-retry" is already taken'));
+  });
+
   it('failure shapes: invalid parameters are error 201 with HTTP 200', async () => {
     const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, await e.campaign({})))!;
     const ok = { ...DOCUMENTED, campaignId: t.campaign_id, name: 'x-fail', phones: [{ fields: [{ key: 'phone', value: '0366255000' }] }] };
