@@ -1,6 +1,7 @@
 // Raw ESL client for conformance tests: sends exact bytes, records exact bytes, splits frames.
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface Frame {
   headers: Array<[string, string]>;
@@ -11,7 +12,7 @@ export interface Frame {
   raw: string;
 }
 
-export const TRANSCRIPTS = '/work/shared/esl-transcripts';
+export const TRANSCRIPTS = fileURLToPath(new URL('../fixtures/esl-transcripts', import.meta.url));
 export function transcript(name: string): Buffer {
   return readFileSync(`${TRANSCRIPTS}/${name}.txt`);
 }

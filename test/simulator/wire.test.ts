@@ -1,5 +1,5 @@
 // Conformance of the simulator's bytes with a real FreeSWITCH 1.10.12 (captures in
-// /work/shared/esl-transcripts). Timestamps and uuids differ; framing, order, header names and
+// test/fixtures/esl-transcripts). Timestamps and uuids differ; framing, order, header names and
 // encodings must not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
