@@ -6,30 +6,14 @@ import { createRequire } from 'node:module';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { Db } from 'mongodb';
-import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
-import type { Tenant } from '../storage/tenants.ts';
-import type { EngineOptions } from '../workflows/contract.ts';
 import { AUTH_PREFIXES, requireTenant } from './auth.ts';
 import { ApiError, sendError } from './errors.ts';
 import { checkHealth } from './health.ts';
+import type { App, AppDeps, AppEnv } from './types.ts';
 import { gojsonHook, jsonBody } from './validation.ts';
 import { V2_QUEUE_BODY_LIMIT_BYTES, V2_QUEUE_PATH } from './v2/queues.ts';
 
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  temporal?: Client;
-  logger: Logger;
-  /** Engine knobs for runs the API starts (tests and benchmarks: short recall floor, fast polls). */
-  engineOptions?: EngineOptions;
-}
-
-/** `tenant` is set by the bearer-token middleware on /v1, /v2, /v3 and /api routes. */
-export type AppEnv = { Variables: { deps: AppDeps; tenant: Tenant } };
-export type App = OpenAPIHono<AppEnv>;
+export type { App, AppDeps, AppEnv };
 
 export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): App {
   // Every route's failed schema check answers 400 with the gojsonschema-worded list (validation.ts).

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { verifyAudioName } from '../media/audio-url.ts';
 import { audioFile } from '../media/tts.ts';
-import type { App } from './app.ts';
+import type { App } from './types.ts';
 import { sendError } from './errors.ts';
 
 export function mountAudio(app: App): void {

@@ -3,7 +3,7 @@
 // the documented error shape; handlers read the tenant with `c.get('tenant')`.
 import type { MiddlewareHandler } from 'hono';
 import { tenantForToken } from '../storage/tenants.ts';
-import type { AppEnv } from './app.ts';
+import type { AppEnv } from './types.ts';
 
 export const AUTH_PREFIXES = ['/v1/*', '/v2/*', '/v3/*', '/api/*'] as const;
 

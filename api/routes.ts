@@ -1,5 +1,5 @@
 // Every router, mounted in one place so a newcomer sees the whole surface at a glance.
-import type { App } from './app.ts';
+import type { App } from './types.ts';
 import { mountCampaigns } from './v3/campaigns.ts';
 import { mountDirectory } from './v3/directory.ts';
 import { mountAutocall } from './v3/autocall.ts';

@@ -13,7 +13,7 @@ import { ReportDateError, REPORT_DATE_FORMAT, reportRange } from '../../domain/r
 import { getCampaign } from '../../storage/campaigns.ts';
 import { emptyTotals, mongoReportStore, readReport, ReportBusyError } from '../../storage/report.ts';
 import { DEFAULT_TIME_ZONE } from '../../storage/tenants.ts';
-import type { App } from '../app.ts';
+import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
 import { validationError } from '../validation.ts';
 import { ErrorBody } from '../v3/schemas.ts';

@@ -13,7 +13,7 @@ import {
   type CampaignRunInput,
 } from '../../workflows/contract.ts';
 import type { CampaignDoc } from '../../domain/campaign.ts';
-import type { App, AppDeps } from '../app.ts';
+import type { App, AppDeps } from '../types.ts';
 import { ApiError } from '../errors.ts';
 import { CampaignRef, ErrorBody, UuidParam } from '../v3/schemas.ts';
 

@@ -31,7 +31,7 @@ import {
   type QueueSettings,
 } from '../../storage/queues.ts';
 import { campaignRunWorkflowId, configChangedSignal, leadsAddedSignal } from '../../workflows/contract.ts';
-import type { App, AppDeps, AppEnv } from '../app.ts';
+import type { App, AppDeps, AppEnv } from '../types.ts';
 import { ApiError } from '../errors.ts';
 import { parseJsonLenient } from '../validation.ts';
 import { setCampaignRunStatus, startCampaignRun, temporalOf } from '../v1/run.ts';

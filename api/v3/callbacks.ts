@@ -8,7 +8,7 @@ import { deliveryId } from '../../callbacks/contract.ts';
 import { deliveriesOf, normalizeDelivery, type CallbackDeliveryDoc } from '../../callbacks/store.ts';
 import { formatTimestamp } from '../../domain/campaign.ts';
 import { getCampaign } from '../../storage/campaigns.ts';
-import type { App } from '../app.ts';
+import type { App } from '../types.ts';
 import { notFound } from './campaigns.ts';
 import { ErrorBody, PageQuery, UuidParam } from './schemas.ts';
 

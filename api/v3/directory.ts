@@ -17,7 +17,7 @@ import {
   type UserDoc,
 } from '../../storage/directory.ts';
 import type { Tenant } from '../../storage/tenants.ts';
-import type { App } from '../app.ts';
+import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
 import {
   CarrierBody,

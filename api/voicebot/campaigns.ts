@@ -19,7 +19,7 @@ import { templates } from '../../storage/directory.ts';
 import { buildLead, nextOrder, voiceBotLeadId, type LeadDoc } from '../../storage/leads.ts';
 import { insertLeads } from '../../storage/queues.ts';
 import { campaignByIntegerId, campaignOfRequest, cloneTemplateCampaign, ensureCampaignId } from '../../storage/voicebot.ts';
-import type { App, AppEnv } from '../app.ts';
+import type { App, AppEnv } from '../types.ts';
 import { parseJsonLenient } from '../validation.ts';
 import { startCampaignRun } from '../v1/run.ts';
 import { ErrorBody } from '../v3/schemas.ts';
