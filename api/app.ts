@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { TemporalUnavailableError } from '../control/errors.ts';
 import { AUTH_PREFIXES, requireTenant } from './auth.ts';
 import { ApiError, sendError } from './errors.ts';
 import { checkHealth } from './health.ts';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps, mount: (app: App) => void = () => {}): 
   app.notFound((c) => sendError(c, 404, 'Not Found'));
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.body as object, err.status);
+    if (err instanceof TemporalUnavailableError) return sendError(c, 503, err.message);
     // Framework errors (e.g. 415 from a route's media-type check) keep their 4xx status.
     if (err instanceof HTTPException && err.status < 500) return sendError(c, err.status as 400, err.message || 'bad request');
     deps.logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');

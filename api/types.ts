@@ -2,20 +2,13 @@
 // (AppEnv: the deps and, behind the bearer token, the tenant) and the app itself. Kept apart from
 // app.ts so that routers, auth and the app import them without importing each other.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Client } from '@temporalio/client';
-import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
+import type { ControlDeps } from '../control/run.ts';
 import type { Tenant } from '../storage/tenants.ts';
-import type { EngineOptions } from '../workflows/contract.ts';
 
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  temporal?: Client;
+/** What run control needs (config, db, Temporal client, engine options for the runs the API starts) and a logger. */
+export interface AppDeps extends ControlDeps {
   logger: Logger;
-  /** Engine knobs for runs the API starts (tests and benchmarks: short recall floor, fast polls). */
-  engineOptions?: EngineOptions;
 }
 
 /** `tenant` is set by the bearer-token middleware on /v1, /v2, /v3 and /api routes. */

@@ -9,10 +9,11 @@
 // parsed here, not by the shared JSON middleware, so that bad input answers in the v2 shape:
 // the import answers `{"code":400,"content":"import fail","data":{"fail":[],"success":[]}}`.
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { failpoint } from '../../config/failpoints.ts';
+import { TemporalUnavailableError } from '../../control/errors.ts';
+import { setCampaignRunStatus, startCampaignRun, wakeRun } from '../../control/run.ts';
 import { maskNumber } from '../../domain/phone.ts';
 import { templatesOf } from '../../storage/directory.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
@@ -30,11 +31,8 @@ import {
   type QueueDoc,
   type QueueSettings,
 } from '../../storage/queues.ts';
-import { campaignRunWorkflowId, configChangedSignal, leadsAddedSignal } from '../../workflows/contract.ts';
-import type { App, AppDeps, AppEnv } from '../types.ts';
-import { ApiError } from '../errors.ts';
+import type { App, AppEnv } from '../types.ts';
 import { parseJsonLenient } from '../validation.ts';
-import { setCampaignRunStatus, startCampaignRun, temporalOf } from '../v1/run.ts';
 import { ErrorBody } from '../v3/schemas.ts';
 
 /** Import bodies may be far larger than other requests (10,000 customers ≈ 2.5 MB). */
@@ -143,10 +141,7 @@ function problem(err: z.ZodError, input: unknown): string {
 /** Unexpected-but-known failures in the v2 shape (503 no Temporal, 409 code taken); others rethrown. */
 function v2Error(c: Ctx, err: unknown): Response {
   if (err instanceof QueueCodeTakenError) return answer(c, 409, err.message);
-  if (err instanceof ApiError) {
-    const b = err.body as { error?: unknown };
-    return answer(c, err.status, typeof b?.error === 'string' ? b.error : 'request failed');
-  }
+  if (err instanceof TemporalUnavailableError) return answer(c, 503, err.message);
   throw err;
 }
 
@@ -211,25 +206,6 @@ function customersToLeads(customers: unknown[], domain_uuid: string, playable: (
     // campaign_uuid and the lead id (derived from it) are set once the queue is known.
     return { id, lead: { ...lead, phones, phone_number: phones[0]!, masked: maskNumber(phones[0]!), order: base + i, customer_id: id } as LeadDoc };
   });
-}
-
-// ---------------------------------------------------------------- the run
-
-/**
- * After an import: a new queue (or one never started) starts dialing; a running one is told to
- * look for leads now (and to reload changed settings); a paused or stopped one stays as it is.
- */
-async function wakeRun(deps: AppDeps, q: QueueDoc, opts: { created: boolean; changed: boolean }): Promise<void> {
-  if (q.status === 'pause' || q.status === 'stop') return;
-  if (opts.created || q.status === '') return startCampaignRun(deps, q.domain_uuid, q);
-  const h = temporalOf(deps).workflow.getHandle(campaignRunWorkflowId(q.campaign_uuid));
-  try {
-    if (opts.changed) await h.signal(configChangedSignal);
-    await h.signal(leadsAddedSignal);
-  } catch (e) {
-    if (!(e instanceof WorkflowNotFoundError)) throw e;
-    await startCampaignRun(deps, q.domain_uuid, q); // status start but no run open: open one
-  }
 }
 
 // ---------------------------------------------------------------- routes

@@ -14,9 +14,9 @@ import { invalidCallRecord } from '../../activities/calls.ts';
 import { scheduleCallDeliveries } from '../../callbacks/schedule.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
 import { templates } from '../../storage/directory.ts';
+import { notifyRun } from '../../control/run.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
-import { notifyRun } from '../v1/run.ts';
 import { ErrorBody } from './schemas.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });

@@ -15,10 +15,10 @@ import {
 } from '../../storage/campaigns.ts';
 import { carriers, templates, unknownUsers, usersByExtension } from '../../storage/directory.ts';
 import type { Tenant } from '../../storage/tenants.ts';
+import { notifyRun } from '../../control/run.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
 import { type gojsonHook, translateIssues } from '../validation.ts';
-import { notifyRun } from '../v1/run.ts';
 import {
   ActiveBody,
   ActiveResult,

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { startCampaignRun } from '../../control/run.ts';
 import type { CampaignDoc } from '../../domain/campaign.ts';
 import { parsePhone } from '../../domain/phone.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
@@ -21,7 +22,6 @@ import { insertLeads } from '../../storage/queues.ts';
 import { campaignByIntegerId, campaignOfRequest, cloneTemplateCampaign, ensureCampaignId } from '../../storage/voicebot.ts';
 import type { App, AppEnv } from '../types.ts';
 import { parseJsonLenient } from '../validation.ts';
-import { startCampaignRun } from '../v1/run.ts';
 import { ErrorBody } from '../v3/schemas.ts';
 
 export const VOICEBOT_CREATE_PATH = '/api/campaign/create';
