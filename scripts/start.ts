@@ -7,7 +7,7 @@ import { portFree, startProc, waitReady, type Proc } from './lib/procs.ts';
 import { startMongoStore, startTemporal } from './lib/stack.ts';
 import { probeEslNode } from '../telephony/probe.ts';
 import { devSetup } from './lib/dev-setup.ts';
-import type { Health } from '../api/health.ts';
+import type { Health } from '../control/health.ts';
 
 const t0 = Date.now();
 const config = loadConfigOrExit(); // also loads .env, so the checks below see it

@@ -7,7 +7,7 @@ import { loadConfigOrExit } from '../config/index.ts';
 import { createLogger } from '../config/log.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
-import { checkHealth } from '../api/health.ts';
+import { checkHealth } from '../control/health.ts';
 import { createWorker, installRuntime } from './create.ts';
 import { createEslPool, startEslBridge } from './esl-bridge.ts';
 import { ensureReportCompactor } from './report-compactor.ts';

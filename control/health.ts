@@ -1,5 +1,6 @@
-// GET /healthz: MongoDB, Temporal and each ESL node, up/down with latency. 200 when all are up,
-// 503 otherwise, so a load balancer or `npm start` can wait on it.
+// The health of every dependency: MongoDB, Temporal and each ESL node, up/down with latency. The
+// API answers it at GET /healthz (200 when all are up, 503 otherwise, so a load balancer or
+// `npm start` can wait on it); the worker logs it at start.
 import type { Db } from 'mongodb';
 import type { ConnectionLike } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
