@@ -19,7 +19,7 @@ import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { getCampaign } from '../storage/campaigns.ts';
 import { isDoNotCall } from '../storage/dnc.ts';
 import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
-import { isDuplicateKey } from '../storage/tenants.ts';
+import { isDuplicateKey } from '../storage/mongo.ts';
 import { ttlCache } from '../storage/ttl-cache.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type LeadSnapshot } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';

@@ -14,7 +14,8 @@
 // with several workers a few calls may start in the last second before the money runs out.
 import type { Collection, Db } from 'mongodb';
 import type { Network } from '../domain/phone.ts';
-import { isDuplicateKey, tenantsOf } from './tenants.ts';
+import { isDuplicateKey } from './mongo.ts';
+import { tenantsOf } from './tenants.ts';
 
 export const BALANCE_TOO_LOW = 'BALANCE_TOO_LOW';
 export const PLAN_EXPIRED = 'PLAN_EXPIRED';

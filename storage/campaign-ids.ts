@@ -12,7 +12,7 @@
 // Lookup by integer id and the lazy backfill of older campaigns: storage/voicebot.ts.
 // Ids start at 1, are never reused, and may have gaps (a create that failed after allocating).
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './tenants.ts';
+import { isDuplicateKey } from './mongo.ts';
 
 export interface CampaignIdDoc {
   _id: string;

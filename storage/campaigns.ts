@@ -9,7 +9,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { CampaignDoc, CampaignSettings, CampaignType } from '../domain/campaign.ts';
 import { bumpVersion, ordered, tenantCampaigns, writeThrough } from './campaign-cache.ts';
 import { allocateCampaignId } from './campaign-ids.ts';
-import { isDuplicateKey } from './tenants.ts';
+import { isDuplicateKey } from './mongo.ts';
 
 export interface CallCenterQueueDoc {
   _id: string; // call_center_queue_uuid

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
 import type { Network } from '../domain/campaign.ts';
 import type { TemplateContent } from '../media/playback.ts';
-import { isDuplicateKey } from './tenants.ts';
+import { isDuplicateKey } from './mongo.ts';
 
 interface Base {
   _id: string;

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { maskNumber, parsePhone, type Network } from '../domain/phone.ts';
-import { isDuplicateKey } from './tenants.ts';
+import { isDuplicateKey } from './mongo.ts';
 
 export type LeadStatus = 'new' | 'queued' | 'dialing' | 'waiting_recall' | 'done' | 'invalid' | 'do_not_call';
 

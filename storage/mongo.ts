@@ -1,5 +1,6 @@
 // One MongoDB connection per process. Works against a real mongod and FerretDB 1.24 alike, so
-// only features both support are used (no transactions, no change streams, no $lookup pipelines).
+// only features both support are used (no transactions, no change streams, no $lookup pipelines);
+// `isDuplicateKey` reads a unique-index refusal as either server reports it.
 import { MongoClient, type Db } from 'mongodb';
 import type { Config } from '../config/index.ts';
 
@@ -32,3 +33,14 @@ export async function pingMongo(db: Db): Promise<{ up: boolean; latency_ms: numb
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * A unique index refused the write. MongoDB (and FerretDB on inserts) say code 11000; FerretDB
+ * 1.24 on SQLite reports an update that breaks a unique index as InternalError (code 1) with
+ * SQLite's "UNIQUE constraint failed" in the message.
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return code === 11000 || (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'));
+}

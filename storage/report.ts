@@ -39,7 +39,7 @@ import type { Collection, Db } from 'mongodb';
 import { REPORT_BUCKETS, type ReportBucket } from '../domain/causes.ts';
 import { bucketOf, decomposeRange, LEVELS, type Bucket, type Level } from '../domain/report-range.ts';
 import type { CallDoc } from './calls.ts';
-import { isDuplicateKey } from './tenants.ts';
+import { isDuplicateKey } from './mongo.ts';
 
 // ---------------------------------------------------------------- documents
 

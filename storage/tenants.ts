@@ -5,6 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { isValidTimeZone } from '../domain/campaign.ts';
 import { DEFAULT_TIME_ZONE } from '../domain/schedule.ts';
+import { isDuplicateKey } from './mongo.ts';
 
 export { DEFAULT_TIME_ZONE };
 export const DEV_TENANT_NAME = 'development';
@@ -173,15 +174,4 @@ export async function tenantForToken(db: Db, token: string): Promise<Tenant | nu
 
 export function clearTokenCache(): void {
   cache.clear();
-}
-
-/**
- * A unique index refused the write. MongoDB (and FerretDB on inserts) say code 11000; FerretDB
- * 1.24 on SQLite reports an update that breaks a unique index as InternalError (code 1) with
- * SQLite's "UNIQUE constraint failed" in the message.
- */
-export function isDuplicateKey(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const { code, message } = err as { code?: unknown; message?: unknown };
-  return code === 11000 || (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'));
 }

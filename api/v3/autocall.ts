@@ -9,7 +9,7 @@ import { getCampaign } from '../../storage/campaigns.ts';
 import { callsOf } from '../../storage/calls.ts';
 import { noteForReport } from '../../storage/report.ts';
 import { buildLead, importKeyLeadId, insertOrFindLead } from '../../storage/leads.ts';
-import { isDuplicateKey } from '../../storage/tenants.ts';
+import { isDuplicateKey } from '../../storage/mongo.ts';
 import { invalidCallRecord } from '../../activities/calls.ts';
 import { scheduleCallDeliveries } from '../../callbacks/schedule.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
