@@ -5,12 +5,12 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { failpoint } from '../config/failpoints.ts';
 import type { Db } from 'mongodb';
-import { toDialWindow } from '../domain/schedule.ts';
+import { DEFAULT_TIME_ZONE, toDialWindow } from '../domain/schedule.ts';
 import { networkCaps, type CampaignDoc } from '../domain/campaign.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { carriersOf, type CarrierDoc } from '../storage/directory.ts';
 import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim } from '../storage/leads.ts';
-import { DEFAULT_TIME_ZONE, tenantsOf } from '../storage/tenants.ts';
+import { tenantsOf } from '../storage/tenants.ts';
 import { leadWorkflowId, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
 

@@ -6,7 +6,8 @@
 //   kind `history`  the "call history" shape      (event_data "call_history")
 // The receiver tells them apart by the X-Callback-Kind header or the body's event_data.
 import type { Db } from 'mongodb';
-import { DEFAULT_TIME_ZONE, tenantsOf } from '../storage/tenants.ts';
+import { DEFAULT_TIME_ZONE } from '../domain/schedule.ts';
+import { tenantsOf } from '../storage/tenants.ts';
 import { postageOf } from '../storage/billing.ts';
 import { ttlCache } from '../storage/ttl-cache.ts';
 import { leadsOf } from '../storage/leads.ts';

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/index.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
-import { createTenant, DEFAULT_TIME_ZONE, rotateToken, tenantCallbackSecret, TenantError } from '../storage/tenants.ts';
+import { DEFAULT_TIME_ZONE } from '../domain/schedule.ts';
+import { createTenant, rotateToken, tenantCallbackSecret, TenantError } from '../storage/tenants.ts';
 
 const usage = `usage: npm run tenant:create -- <name> [--time-zone <IANA zone>] [--rotate [--revoke-others]] [--json]
   <name>           tenant name (unique)

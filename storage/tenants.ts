@@ -7,7 +7,6 @@ import { isValidTimeZone } from '../domain/campaign.ts';
 import { DEFAULT_TIME_ZONE } from '../domain/schedule.ts';
 import { isDuplicateKey } from './mongo.ts';
 
-export { DEFAULT_TIME_ZONE };
 export const DEV_TENANT_NAME = 'development';
 
 export interface Tenant {

@@ -12,7 +12,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ReportDateError, REPORT_DATE_FORMAT, reportRange } from '../../domain/report-range.ts';
 import { getCampaign } from '../../storage/campaigns.ts';
 import { emptyTotals, mongoReportStore, readReport, ReportBusyError } from '../../storage/report.ts';
-import { DEFAULT_TIME_ZONE } from '../../storage/tenants.ts';
+import { DEFAULT_TIME_ZONE } from '../../domain/schedule.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
 import { validationError } from '../validation.ts';
