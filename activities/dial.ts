@@ -10,7 +10,6 @@
 // Writes per call: this insert, then the final record and the lead (activities/calls.ts) — all by
 // `_id` (the only lookup FerretDB indexes).
 import { Context } from '@temporalio/activity';
-import type { RecallSettings } from '../domain/recall.ts';
 import { originateApplication, PARK } from '../media/originate-app.ts';
 import { ContentError } from '../media/playback.ts';
 import { audioDir, providerFromConfig, Tts, TtsError } from '../media/tts.ts';
@@ -21,72 +20,22 @@ import { isDoNotCall } from '../storage/dnc.ts';
 import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { isDuplicateKey } from '../storage/mongo.ts';
 import { ttlCache } from '../storage/ttl-cache.ts';
-import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type LeadSnapshot } from '../workflows/contract.ts';
+import {
+  APP_VAR,
+  APP_VAR_VALUE,
+  CALL_ID_VAR,
+  LEAD_WF_VAR,
+  type AttemptPlan,
+  type AttemptResult,
+  type LeadSnapshot,
+  type OriginateInput,
+  type OriginateResult,
+  type PlaceCallInput,
+  type PlaceCallResult,
+  type RecordedOutcome,
+} from '../workflows/contract.ts';
 import type { ActivityDeps } from './index.ts';
 import { chooseCarrier, tenantCarriers } from './leads.ts';
-
-export interface AttemptPlan {
-  skip: false;
-  call_id: string;
-  leg_uuids: string[];
-  /** 1 for the first call. */
-  attempt: number;
-  first_attempt_at: number;
-  numbers: string[];
-  /** ',' (parallel) or '|' (serial) between legs. */
-  separator: ',' | '|';
-  gateway: string;
-  carrier_uuid: string;
-  caller_number: string;
-  call_timeout: number;
-  network: string;
-  masked: string;
-  phone_number: string;
-  /** The recall settings of the campaign (or the lead's own count) at this attempt. */
-  recall: RecallSettings;
-}
-export type AttemptResult = AttemptPlan | { skip: true; reason: string };
-
-export interface OriginateInput {
-  plan: AttemptPlan;
-  /** The campaign run that placed the call (its first execution's run id). */
-  run_id?: string;
-  /** When the run gave the lead its slot (ms). */
-  granted_at?: number;
-  lead_wf_id: string;
-  lead_uuid: string;
-  campaign_uuid: string;
-  domain_uuid: string;
-}
-
-export interface OriginateResult {
-  /** answered: +OK (wait for hangup of answered_uuid); failed: -ERR cause; live: a channel exists
-   *  after a retry (wait); gone: retry found no channel (outcome unknown); recorded: the call was
-   *  already recorded as done (a second execution met it): its stored outcome stands. */
-  outcome: 'answered' | 'failed' | 'live' | 'gone' | 'recorded';
-  cause?: string;
-  answered_uuid?: string;
-  node: string;
-  sent_at: number;
-  /** The dial string sent (for the call record). */
-  dial_string?: string;
-  /** With `recorded`: the stored outcome, as the hangup event had given it. */
-  recorded?: RecordedOutcome;
-}
-
-/** The outcome fields of a call record already done (times in ms). */
-export interface RecordedOutcome {
-  answered: boolean;
-  hangup_cause: string;
-  billsec: number;
-  duration: number;
-  waitsec: number;
-  answered_uuid: string;
-  answered_at: number | null;
-  ended_at: number;
-  digits: string;
-  reconciled: boolean;
-}
 
 function recordedOutcome(rec: CallDoc): RecordedOutcome {
   return {
@@ -102,13 +51,6 @@ function recordedOutcome(rec: CallDoc): RecordedOutcome {
     reconciled: rec.reconciled,
   };
 }
-
-export interface PlaceCallInput extends Omit<OriginateInput, 'plan'> {
-  proposed_call_id: string;
-  extra_leg_uuids: string[];
-  lead?: LeadSnapshot;
-}
-export type PlaceCallResult = { plan: { skip: true; reason: string } } | { plan: AttemptPlan; result: OriginateResult };
 
 const DEFAULT_CALL_TIMEOUT = 30;
 

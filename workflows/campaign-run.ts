@@ -31,12 +31,10 @@ import {
   slotGrantedSignal,
   stopSignal,
   type CampaignRunInput,
-  type CarriedState,
-  type LeadRef,
   type Progress,
-  type RunConfig,
   type RunStatus,
 } from './contract.ts';
+import { CampaignRun } from './run-state.ts';
 
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '60 seconds',
@@ -49,221 +47,70 @@ const starter = proxyActivities<Activities>({
   retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
 });
 
-/** concurrent_call 0 or missing: one call at a time (never unlimited: it protects the trunk). */
-export const capOf = (cfg: RunConfig): number => (cfg.concurrent_call > 0 ? cfg.concurrent_call : 1);
-
 export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Progress> {
   const opts = input.options ?? {};
   const pollMs = opts.pollLeadsMs ?? 5_000;
   const maxEvents = opts.maxHistoryEvents ?? 4_000;
-  const c = input.carried;
-  let status: RunStatus = c?.status ?? 'start';
-  const active: Record<string, LeadRef> = { ...(c?.active ?? {}) };
-  let waiting: LeadRef[] = [...(c?.waiting ?? [])];
-  let hopper: LeadRef[] = [...(c?.hopper ?? [])];
-  const lastGrantAt: Record<string, number> = { ...(c?.lastGrantAt ?? {}) };
-  const progress: Progress = c?.progress ?? {
-    campaign_uuid: input.campaign_uuid,
-    status,
-    window_open: true,
-    next_opening: null,
-    dialing: 0,
-    waiting: 0,
-    hopper: 0,
-    started: 0,
-    calls: 0,
-    done: 0,
-    by_disposition: {},
-    max_dialing: 0,
-  };
-  let changes = 0;
-  let reload = false;
-  let wantClaim = true;
-  let exhausted = false;
-  const stopNotices: string[] = [];
-  const activeCount = () => Object.keys(active).length;
+  const ids = { campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid };
+  const run = new CampaignRun(input.campaign_uuid, input.carried);
+  handleMessages(run);
 
-  const snapshot = (): Progress => {
-    progress.status = status;
-    progress.dialing = activeCount();
-    progress.waiting = waiting.length;
-    progress.hopper = hopper.length;
-    return { ...progress, by_disposition: { ...progress.by_disposition } };
-  };
-  const setStatus = (s: RunStatus) => {
-    if (status === 'stop') return; // a stopped run only winds down
-    status = s;
-    changes++;
-  };
-  setHandler(pauseSignal, () => setStatus('pause'));
-  setHandler(resumeSignal, () => setStatus('start'));
-  setHandler(stopSignal, () => setStatus('stop'));
-  setHandler(configChangedSignal, () => {
-    reload = true;
-    changes++;
-  });
-  setHandler(leadsAddedSignal, () => {
-    wantClaim = true;
-    exhausted = false;
-    changes++;
-  });
-  setHandler(requestSlotSignal, ({ lead }) => {
-    if (status === 'stop') stopNotices.push(lead.lead_uuid);
-    else if (!active[lead.lead_uuid] && !waiting.some((w) => w.lead_uuid === lead.lead_uuid)) waiting.push(lead);
-    changes++;
-  });
-  setHandler(releaseSlotSignal, (p) => {
-    // Sent by the recordCall activity: a retried activity may send it twice; only the first counts.
-    if (!active[p.lead_uuid]) return;
-    delete active[p.lead_uuid];
-    if (p.called) {
-      progress.calls++;
-      if (p.disposition) progress.by_disposition[p.disposition] = (progress.by_disposition[p.disposition] ?? 0) + 1;
-    }
-    if (p.final) progress.done++;
-    changes++;
-  });
-  setHandler(progressQuery, snapshot);
-  setHandler(setStatusUpdate, (s) => {
-    setStatus(s);
-    return snapshot();
-  });
-
-  let cfg = await act.loadRunConfig({ campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid });
-  if (!cfg) return snapshot();
-  if (!c) upsertMemo({ campaign_name: cfg.campaign_name });
-  let saStatus = '';
-  const syncStatusAttr = () => {
-    if (saStatus !== status) {
-      saStatus = status;
-      upsertSearchAttributes({ CampaignUuid: [input.campaign_uuid], TenantUuid: [input.domain_uuid], CampaignStatus: [status] });
-    }
-  };
-  let nextPollAt = 0;
+  let cfg = await act.loadRunConfig(ids);
+  if (!cfg) return run.snapshot();
+  if (!input.carried) upsertMemo({ campaign_name: cfg.campaign_name });
+  const syncStatus = searchAttributeSync(ids);
 
   for (;;) {
-    syncStatusAttr();
-    const seen = changes;
-    if (reload) {
-      reload = false;
-      const fresh = await act.loadRunConfig({ campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid });
-      if (!fresh) setStatus('stop');
+    syncStatus(run.status);
+    const seen = run.changes;
+    const changed = () => run.changes !== seen;
+    if (run.reload) {
+      run.reload = false;
+      const fresh = await act.loadRunConfig(ids);
+      if (!fresh) run.setStatus('stop');
       else cfg = fresh;
       continue;
     }
-    while (stopNotices.length) {
-      const id = stopNotices.shift()!;
-      await getExternalWorkflowHandle(leadWorkflowId(id)).signal(runStoppedSignal).catch(() => undefined);
-    }
+    while (run.stopNotices.length) await tellStopped(run.stopNotices.shift()!);
 
-    if (status === 'stop') {
-      if (hopper.length) {
-        const ids = hopper.map((l) => l.lead_uuid);
-        hopper = [];
-        await act.unclaimLeads({ lead_uuids: ids });
-      }
-      if (waiting.length) {
-        const w = waiting;
-        waiting = [];
-        await Promise.all(w.map((l) => getExternalWorkflowHandle(leadWorkflowId(l.lead_uuid)).signal(runStoppedSignal).catch(() => undefined)));
-      }
-      if (activeCount() === 0) break;
-      await condition(() => changes !== seen);
+    if (run.status === 'stop') {
+      await windDown(run);
+      if (run.dialing === 0) break;
+      await condition(changed);
       continue;
     }
-    if (status === 'pause') {
-      await condition(() => changes !== seen);
+    if (run.status === 'pause') {
+      await condition(changed);
       continue;
     }
 
     const now = Date.now();
     if (!isOpen(cfg.window, now, cfg.time_zone)) {
       const next = nextOpening(cfg.window, now, cfg.time_zone);
-      progress.window_open = false;
-      progress.next_opening = next;
+      run.windowClosed(next);
       // A durable timer to the opening (or a day, then look again), cut short by any signal.
-      await condition(() => changes !== seen, Math.max(1, Math.min(next === null ? 86_400_000 : next - now, 86_400_000)));
+      await condition(changed, Math.max(1, Math.min(next === null ? DAY_MS : next - now, DAY_MS)));
       continue;
     }
-    progress.window_open = true;
-    progress.next_opening = null;
+    run.windowOpen();
 
-    // Refill the hopper.
-    if (hopper.length < Math.ceil(cfg.hopper / 2) && (wantClaim || !exhausted || now >= nextPollAt)) {
-      wantClaim = false;
-      const got = await act.claimLeads({
-        campaign_uuid: input.campaign_uuid,
-        domain_uuid: input.domain_uuid,
-        limit: cfg.hopper - hopper.length,
-        descending: cfg.customer_order === 'desc',
-        // Deterministic per claim: a retried activity returns the leads this claim already took.
-        token: uuid4(),
-      });
-      hopper.push(...got);
-      exhausted = got.length === 0;
-      if (exhausted) nextPollAt = Date.now() + pollMs;
+    const limit = run.claimLimit(cfg, now);
+    if (limit > 0) {
+      // Deterministic per claim: a retried activity returns the leads this claim already took.
+      const got = await act.claimLeads({ ...ids, limit, descending: cfg.customer_order === 'desc', token: uuid4() });
+      run.claimed(got, Date.now(), pollMs);
     }
 
-    // Grant slots.
-    const cap = capOf(cfg);
-    const perNetwork: Record<string, number> = {};
-    for (const l of Object.values(active)) perNetwork[l.network] = (perNetwork[l.network] ?? 0) + 1;
-    const fresh: LeadRef[] = [];
-    const recalls: LeadRef[] = [];
-    let cpsWait = 0;
-    const recallFirst = cfg.priority_recall === 'recall';
-    const t = Date.now();
-    // Candidates in order, sorted once per round: recalls first when priority_recall = recall,
-    // else oldest ready first. One pass grants every candidate that fits the caps.
-    const pool = [...waiting.map((l) => ({ recall: true, l })), ...hopper.map((l) => ({ recall: false, l }))];
-    if (!recallFirst) pool.sort((a, b) => a.l.readyAt - b.l.readyAt);
-    for (const cand of pool) {
-      if (activeCount() >= cap) break;
-      const ncap = cfg.network[cand.l.network] ?? 0;
-      if (ncap > 0 && (perNetwork[cand.l.network] ?? 0) >= ncap) continue;
-      const cps = cfg.carrier_cps[cand.l.carrier_uuid] ?? 0;
-      if (cps > 0) {
-        const gap = 1000 / cps;
-        const last = lastGrantAt[cand.l.carrier_uuid] ?? 0;
-        if (t - last < gap) {
-          cpsWait = cpsWait ? Math.min(cpsWait, last + gap - t) : last + gap - t;
-          continue;
-        }
-        lastGrantAt[cand.l.carrier_uuid] = Math.max(t, last + gap);
-      }
-      (cand.recall ? recalls : fresh).push(cand.l);
-      active[cand.l.lead_uuid] = cand.l;
-      perNetwork[cand.l.network] = (perNetwork[cand.l.network] ?? 0) + 1;
-    }
-    if (recalls.length) {
-      const taken = new Set(recalls);
-      waiting = waiting.filter((x) => !taken.has(x));
-    }
-    if (fresh.length) {
-      const taken = new Set(fresh);
-      hopper = hopper.filter((x) => !taken.has(x));
-    }
-    progress.max_dialing = Math.max(progress.max_dialing, activeCount());
+    const { fresh, recalls, cpsWaitMs } = run.grant(cfg, Date.now());
     if (fresh.length || recalls.length) {
-      progress.started += fresh.length;
       await Promise.all([
         fresh.length
-          ? starter.startLeads({
-              leads: fresh,
-              campaign_uuid: input.campaign_uuid,
-              domain_uuid: input.domain_uuid,
-              campaign_name: cfg.campaign_name,
-              run_id: workflowInfo().firstExecutionRunId,
-              granted_at: Date.now(),
-              options: opts,
-            })
+          ? starter.startLeads({ ...ids, leads: fresh, campaign_name: cfg.campaign_name, run_id: workflowInfo().firstExecutionRunId, granted_at: Date.now(), options: opts })
           : Promise.resolve(0),
         ...recalls.map((l) =>
           getExternalWorkflowHandle(leadWorkflowId(l.lead_uuid))
             .signal(slotGrantedSignal)
-            .catch(() => {
-              delete active[l.lead_uuid]; // the lead is gone
-            }),
+            .catch(() => run.lost(l.lead_uuid)),
         ),
       ]);
     }
@@ -271,19 +118,54 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > maxEvents) {
       await condition(allHandlersFinished);
-      const carried: CarriedState = { status, active, waiting, hopper, progress: snapshot(), lastGrantAt };
-      await continueAsNew<typeof campaignRunWorkflow>({ ...input, carried });
+      await continueAsNew<typeof campaignRunWorkflow>({ ...input, carried: run.carried() });
     }
-
-    // Wait for a change, the CPS gap, the next poll for leads or the window closing.
-    const waits: number[] = [];
-    if (cpsWait > 0) waits.push(cpsWait);
-    if (hopper.length < Math.ceil(cfg.hopper / 2)) waits.push(exhausted ? Math.max(1, nextPollAt - Date.now()) : 1);
-    const closing = currentClosing(cfg.window, Date.now(), cfg.time_zone);
-    if (closing !== null) waits.push(Math.max(1, closing - Date.now()));
     if (fresh.length || recalls.length) continue; // look again at once: more may fit
-    if (waits.length) await condition(() => changes !== seen, Math.min(...waits));
-    else await condition(() => changes !== seen);
+    // Wait for a change, the cps gap, the next poll for leads or the window closing.
+    const t = Date.now();
+    await condition(changed, run.idleMs(cfg, t, cpsWaitMs, currentClosing(cfg.window, t, cfg.time_zone)));
   }
-  return snapshot();
+  return run.snapshot();
+}
+
+const DAY_MS = 86_400_000;
+
+/** Signals, the progress query and the status update, all applied to the run's state. */
+function handleMessages(run: CampaignRun): void {
+  setHandler(pauseSignal, () => run.setStatus('pause'));
+  setHandler(resumeSignal, () => run.setStatus('start'));
+  setHandler(stopSignal, () => run.setStatus('stop'));
+  setHandler(configChangedSignal, () => run.configChanged());
+  setHandler(leadsAddedSignal, () => run.leadsAdded());
+  setHandler(requestSlotSignal, ({ lead }) => run.requestSlot(lead));
+  setHandler(releaseSlotSignal, (p) => run.releaseSlot(p));
+  setHandler(progressQuery, () => run.snapshot());
+  setHandler(setStatusUpdate, (s) => {
+    run.setStatus(s);
+    return run.snapshot();
+  });
+}
+
+/** A stopped run gives its claimed leads back and tells its waiting recalls; calls up finish. */
+async function windDown(run: CampaignRun): Promise<void> {
+  const { unclaim, tell } = run.drain();
+  if (unclaim.length) await act.unclaimLeads({ lead_uuids: unclaim });
+  await Promise.all(tell.map((l) => tellStopped(l.lead_uuid)));
+}
+
+/** Tell a lead workflow its run stopped (it parks its lead); a lead already gone is fine. */
+async function tellStopped(lead_uuid: string): Promise<void> {
+  await getExternalWorkflowHandle(leadWorkflowId(lead_uuid))
+    .signal(runStoppedSignal)
+    .catch(() => undefined);
+}
+
+/** Keeps the run's search attributes (campaign, tenant, status) current, writing only changes. */
+function searchAttributeSync(ids: { campaign_uuid: string; domain_uuid: string }): (status: RunStatus) => void {
+  let last = '';
+  return (status) => {
+    if (last === status) return;
+    last = status;
+    upsertSearchAttributes({ CampaignUuid: [ids.campaign_uuid], TenantUuid: [ids.domain_uuid], CampaignStatus: [status] });
+  };
 }

@@ -3,6 +3,7 @@
 // (`temporal workflow signal --name …`) all take names from here; the README lists each one.
 // Pure: imports only @temporalio/workflow's define* helpers, safe in the workflow bundle.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RecallSettings } from '../domain/recall.ts';
 
 // ---- ids -----------------------------------------------------------------------------------------
 
@@ -201,6 +202,77 @@ export interface LeadState {
 export const leadStateQuery = defineQuery<LeadState>('leadState');
 
 // ---- activity payloads the workflows read (types only) --------------------------------------------
+
+/** The plan of one attempt (activity placeCall): read-only, so a retry plans the same. */
+export interface AttemptPlan {
+  skip: false;
+  call_id: string;
+  leg_uuids: string[];
+  /** 1 for the first call. */
+  attempt: number;
+  first_attempt_at: number;
+  numbers: string[];
+  /** ',' (parallel) or '|' (serial) between legs. */
+  separator: ',' | '|';
+  gateway: string;
+  carrier_uuid: string;
+  caller_number: string;
+  call_timeout: number;
+  network: string;
+  masked: string;
+  phone_number: string;
+  /** The recall settings of the campaign (or the lead's own count) at this attempt. */
+  recall: RecallSettings;
+}
+export type AttemptResult = AttemptPlan | { skip: true; reason: string };
+
+export interface OriginateInput {
+  plan: AttemptPlan;
+  /** The campaign run that placed the call (its first execution's run id). */
+  run_id?: string;
+  /** When the run gave the lead its slot (ms). */
+  granted_at?: number;
+  lead_wf_id: string;
+  lead_uuid: string;
+  campaign_uuid: string;
+  domain_uuid: string;
+}
+
+export interface OriginateResult {
+  /** answered: +OK (wait for hangup of answered_uuid); failed: -ERR cause; live: a channel exists
+   *  after a retry (wait); gone: retry found no channel (outcome unknown); recorded: the call was
+   *  already recorded as done (a second execution met it): its stored outcome stands. */
+  outcome: 'answered' | 'failed' | 'live' | 'gone' | 'recorded';
+  cause?: string;
+  answered_uuid?: string;
+  node: string;
+  sent_at: number;
+  /** The dial string sent (for the call record). */
+  dial_string?: string;
+  /** With `recorded`: the stored outcome, as the hangup event had given it. */
+  recorded?: RecordedOutcome;
+}
+
+/** The outcome fields of a call record already done (times in ms). */
+export interface RecordedOutcome {
+  answered: boolean;
+  hangup_cause: string;
+  billsec: number;
+  duration: number;
+  waitsec: number;
+  answered_uuid: string;
+  answered_at: number | null;
+  ended_at: number;
+  digits: string;
+  reconciled: boolean;
+}
+
+export interface PlaceCallInput extends Omit<OriginateInput, 'plan'> {
+  proposed_call_id: string;
+  extra_leg_uuids: string[];
+  lead?: LeadSnapshot;
+}
+export type PlaceCallResult = { plan: { skip: true; reason: string } } | { plan: AttemptPlan; result: OriginateResult };
 
 /** The campaign as a run sees it (activity loadRunConfig). */
 export interface RunConfig {

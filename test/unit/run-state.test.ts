@@ -1,0 +1,106 @@
+// The campaign run's state and decisions (workflows/run-state.ts), without Temporal.
+import { describe, expect, it } from 'vitest';
+import { CampaignRun } from '../../workflows/run-state.ts';
+import type { LeadRef, RunConfig } from '../../workflows/contract.ts';
+
+const cfg = (o: Partial<RunConfig> = {}): RunConfig => ({
+  campaign_uuid: 'c',
+  domain_uuid: 'd',
+  campaign_name: 'n',
+  status: 'start',
+  concurrent_call: 2,
+  network: { viettel: 0, mobi: 0, vina: 0, tel: 0, offnet: 0 },
+  window: { kind: 'always' },
+  time_zone: 'Asia/Ho_Chi_Minh',
+  hopper: 4,
+  priority_recall: '',
+  customer_order: '',
+  carrier_cps: {},
+  ...o,
+});
+const ref = (id: string, readyAt = 0): LeadRef => ({ lead_uuid: id, network: 'viettel', carrier_uuid: 'k', readyAt });
+
+describe('CampaignRun', () => {
+  it('claims when the hopper is half empty, grants within the cap, frees on release', () => {
+    const run = new CampaignRun('c');
+    expect(run.claimLimit(cfg(), 0)).toBe(4);
+    run.claimed([ref('a'), ref('b'), ref('c')], 0, 5_000);
+    expect(run.claimLimit(cfg(), 0)).toBe(0); // 3 of 4: not half empty
+    const g = run.grant(cfg(), 0);
+    expect(g.fresh.map((l) => l.lead_uuid)).toEqual(['a', 'b']);
+    expect(run.dialing).toBe(2);
+    expect(run.hopper.map((l) => l.lead_uuid)).toEqual(['c']);
+    expect(run.grant(cfg(), 0).fresh).toEqual([]); // cap 2 held
+    run.releaseSlot({ lead_uuid: 'a', disposition: 'answered', final: true, called: true });
+    run.releaseSlot({ lead_uuid: 'a', disposition: 'answered', final: true, called: true }); // a retried activity's second signal
+    expect(run.snapshot()).toMatchObject({ dialing: 1, calls: 1, done: 1, started: 2, max_dialing: 2, by_disposition: { answered: 1 }, hopper: 1 });
+    expect(run.grant(cfg(), 0).fresh.map((l) => l.lead_uuid)).toEqual(['c']);
+  });
+
+  it('after an empty claim, polls again only after the poll interval or a leadsAdded signal', () => {
+    const run = new CampaignRun('c');
+    expect(run.claimLimit(cfg(), 1_000)).toBe(4);
+    run.claimed([], 1_000, 5_000);
+    expect(run.claimLimit(cfg(), 3_000)).toBe(0);
+    expect(run.idleMs(cfg(), 3_000, 0, null)).toBe(3_000); // until the next poll
+    expect(run.claimLimit(cfg(), 6_000)).toBe(4);
+    run.claimed([], 6_000, 5_000);
+    run.leadsAdded();
+    expect(run.claimLimit(cfg(), 6_001)).toBe(4);
+  });
+
+  it('recalls wait once each, and are told to stop after a stop', () => {
+    const run = new CampaignRun('c');
+    run.requestSlot(ref('r'));
+    run.requestSlot(ref('r'));
+    expect(run.waiting).toHaveLength(1);
+    run.setStatus('stop');
+    run.setStatus('start'); // a stopped run only winds down
+    expect(run.status).toBe('stop');
+    run.requestSlot(ref('late'));
+    expect(run.stopNotices).toEqual(['late']);
+    run.claimed([ref('h')], 0, 1);
+    expect(run.drain()).toEqual({ unclaim: ['h'], tell: [ref('r')] });
+    expect(run.hopper).toEqual([]);
+    expect(run.waiting).toEqual([]);
+  });
+
+  it('a granted recall whose workflow is gone frees its slot', () => {
+    const run = new CampaignRun('c');
+    run.requestSlot(ref('r'));
+    expect(run.grant(cfg(), 0).recalls.map((l) => l.lead_uuid)).toEqual(['r']);
+    run.lost('r');
+    expect(run.dialing).toBe(0);
+  });
+
+  it('idle wait: the soonest of the cps gap, the refill and the window closing; none → until a signal', () => {
+    const run = new CampaignRun('c');
+    run.claimed([ref('a'), ref('b'), ref('c')], 0, 5_000);
+    expect(run.idleMs(cfg(), 0, 0, null)).toBeUndefined();
+    expect(run.idleMs(cfg(), 0, 120, null)).toBe(120);
+    expect(run.idleMs(cfg(), 1_000, 0, 1_500)).toBe(500);
+    run.grant(cfg({ concurrent_call: 3 }), 0); // hopper empties: a refill is due at once
+    expect(run.idleMs(cfg(), 0, 300, null)).toBe(1);
+  });
+
+  it('carries its state through continue-as-new', () => {
+    const run = new CampaignRun('c');
+    run.claimed([ref('a'), ref('b'), ref('c')], 0, 1);
+    run.grant(cfg(), 0);
+    run.requestSlot(ref('r'));
+    run.setStatus('pause');
+    const next = new CampaignRun('c', JSON.parse(JSON.stringify(run.carried())));
+    expect(next.snapshot()).toEqual(run.snapshot());
+    expect(next.status).toBe('pause');
+    expect(Object.keys(next.active)).toEqual(['a', 'b']);
+    expect(next.waiting.map((l) => l.lead_uuid)).toEqual(['r']);
+  });
+
+  it('window state shows in progress', () => {
+    const run = new CampaignRun('c');
+    run.windowClosed(123);
+    expect(run.snapshot()).toMatchObject({ window_open: false, next_opening: 123 });
+    run.windowOpen();
+    expect(run.snapshot()).toMatchObject({ window_open: true, next_opening: null });
+  });
+});

@@ -1,0 +1,111 @@
+// What one attempt came to, from what the lead workflow saw (the originate's result and the
+// hangup event, or their absence): the call record to store and whether the lead is called again.
+// Pure (the lead workflow calls it; test/unit/call-outcome.test.ts pins it).
+import type { RecordCallInput } from '../activities/calls.ts';
+import { classifyCall, wasAnswered } from '../domain/causes.ts';
+import { decideRecall, type RecallDecision } from '../domain/recall.ts';
+import type { AttemptPlan, CallEventPayload, LeadInput, OriginateResult, RecordedOutcome } from './contract.ts';
+
+export interface AttemptSeen {
+  input: LeadInput;
+  plan: AttemptPlan;
+  result: OriginateResult;
+  /** The hangup of the leg that decided the call, if it came. */
+  hangup: CallEventPayload | undefined;
+  /** No hangup came and the call's channels were gone: the outcome is unknown. */
+  reconciled: boolean;
+  /** When the run granted the slot (ms). */
+  grantedAt: number;
+  /** Workflow time now (ms): the end when no hangup gave one. */
+  now: number;
+}
+
+export interface AttemptOutcome {
+  record: RecordCallInput;
+  decision: RecallDecision;
+}
+
+export function settleAttempt(a: AttemptSeen): AttemptOutcome {
+  const { input, plan, result, hangup, reconciled } = a;
+  const endedAt = hangup?.at ?? a.now;
+  const answered = hangup ? wasAnswered({ billsec: hangup.billsec, answerEpoch: hangup.answer_epoch }) : result.outcome === 'answered' || result.outcome === 'live';
+  const cause = hangup?.hangup_cause ?? (result.outcome === 'failed' ? result.cause : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
+  const d = classifyCall({ hangupCause: cause, answered, amdResult: hangup?.amd_result });
+  const billsec = hangup?.billsec ?? 0;
+  const decision = decideRecall(
+    { settings: plan.recall, attempts: plan.attempt, firstAttemptAtMs: plan.first_attempt_at, lastCall: { status: d.status, human: d.human, retryable: d.retryable, billsec }, nowMs: endedAt },
+    input.options?.recallFloorMs !== undefined ? { afterFloorMs: input.options.recallFloorMs } : {},
+  );
+  const legUuid = hangup?.uuid ?? result.answered_uuid ?? '';
+  const record: RecordCallInput = {
+    call_id: plan.call_id,
+    lead_uuid: input.lead_uuid,
+    campaign_uuid: input.campaign_uuid,
+    domain_uuid: input.domain_uuid,
+    ...(input.run_id ? { run_id: input.run_id } : {}),
+    granted_at: a.grantedAt,
+    attempt: plan.attempt,
+    phone_number: legNumber(plan, legUuid),
+    network: plan.network,
+    carrier_uuid: plan.carrier_uuid,
+    caller_number: plan.caller_number,
+    gateway: plan.gateway,
+    answered_uuid: legUuid,
+    leg_uuids: plan.leg_uuids,
+    node: result.node,
+    dial_string: result.dial_string ?? '',
+    dialed: !!plan.gateway && result.node !== '',
+    answered: d.answered,
+    hangup_cause: d.cause,
+    q850: d.q850,
+    disposition: d.status,
+    report: d.report,
+    voice_bot_status: d.voiceBotStatus,
+    billsec,
+    duration: hangup?.duration ?? Math.round((endedAt - result.sent_at) / 1000),
+    waitsec: hangup?.waitsec ?? 0,
+    reconciled,
+    sent_at: result.sent_at,
+    answered_at: d.answered && hangup?.answer_epoch ? hangup.answer_epoch * 1000 : null,
+    ended_at: endedAt,
+    digits: hangup?.digits ?? '',
+    action_log: actionLog(hangup),
+    first_attempt_at: plan.first_attempt_at,
+    lead_status: decision.recall ? 'waiting_recall' : 'done',
+    next_attempt_at: decision.recall ? decision.atMs : null,
+    // The activity signals the run itself: no extra workflow task for a signal command here.
+    release: { lead_uuid: input.lead_uuid, disposition: d.status, final: !decision.recall, called: true },
+  };
+  return { record, decision };
+}
+
+/** A stored outcome as the hangup event that made it. */
+export function hangupFromRecord(call_id: string, r: RecordedOutcome): CallEventPayload {
+  return {
+    event: 'CHANNEL_HANGUP_COMPLETE',
+    call_id,
+    uuid: r.answered_uuid || call_id,
+    at: r.ended_at,
+    hangup_cause: r.hangup_cause,
+    billsec: r.billsec,
+    duration: r.duration,
+    waitsec: r.waitsec,
+    ...(r.answered_at !== null ? { answer_epoch: Math.round(r.answered_at / 1000) } : {}),
+    ...(r.digits ? { digits: r.digits } : {}),
+  };
+}
+
+/** What the callee did in the call (play_and_get_digits): the keys pressed and the read result. */
+function actionLog(h: CallEventPayload | undefined): Array<{ at: number; action: string; detail: string }> {
+  if (!h || (h.digits === undefined && h.read_result === undefined)) return [];
+  const log = [{ at: h.at, action: 'digits', detail: h.digits ?? '' }];
+  if (h.read_result) log.push({ at: h.at, action: 'read_result', detail: h.read_result });
+  return log;
+}
+
+/** The number of the leg a call record is about: with serial or parallel dialing it may not be the
+ *  lead's first number (the answered leg's, or the leg whose hangup decided the outcome). */
+function legNumber(plan: { leg_uuids: string[]; numbers: string[]; phone_number: string }, uuid: string | undefined): string {
+  const i = uuid ? plan.leg_uuids.indexOf(uuid) : -1;
+  return (i >= 0 ? plan.numbers[i] : undefined) ?? plan.phone_number;
+}
