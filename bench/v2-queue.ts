@@ -20,7 +20,7 @@ import { freePort } from '../scripts/lib/procs.ts';
 import { carriers, templates } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
-import { findQueue } from '../storage/queues.ts';
+import { findQueue } from '../storage/v2-queues.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { benchEnv, benchLog as log, startBenchServers, startBenchWorker, stopChild, waitUntil, writeBenchSection } from './lib.ts';

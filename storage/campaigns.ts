@@ -36,7 +36,7 @@ export interface DialplanDoc {
 }
 
 export const campaignsOf = (db: Db): Collection<CampaignDoc> => db.collection<CampaignDoc>('campaigns');
-export const queuesOf = (db: Db): Collection<CallCenterQueueDoc> => db.collection<CallCenterQueueDoc>('call_center_queues');
+export const callCenterQueuesOf = (db: Db): Collection<CallCenterQueueDoc> => db.collection<CallCenterQueueDoc>('call_center_queues');
 export const dialplansOf = (db: Db): Collection<DialplanDoc> => db.collection<DialplanDoc>('dialplans');
 
 /** The name is taken by another campaign of the same tenant. */
@@ -81,7 +81,7 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
     throw err;
   }
   try {
-    await queuesOf(db).insertOne({
+    await callCenterQueuesOf(db).insertOne({
       _id: call_center_queue_uuid,
       domain_uuid,
       campaign_uuid,
@@ -105,7 +105,7 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
   } catch (err) {
     await Promise.allSettled([
       writeThrough(db, domain_uuid, () => campaignsOf(db).deleteOne({ _id: campaign_uuid }), () => ({ remove: campaign_uuid })),
-      queuesOf(db).deleteOne({ _id: call_center_queue_uuid }),
+      callCenterQueuesOf(db).deleteOne({ _id: call_center_queue_uuid }),
       dialplansOf(db).deleteOne({ _id: dialplan_uuid }),
     ]);
     throw err;
@@ -155,7 +155,7 @@ export async function updateCampaign(
     throw err;
   }
   if (doc && set.call_center_queue_strategy !== undefined) {
-    await queuesOf(db).updateOne(
+    await callCenterQueuesOf(db).updateOne(
       { _id: doc.call_center_queue_uuid, domain_uuid },
       { $set: { strategy: doc.call_center_queue_strategy || 'ring-all', updated_at: now } },
     );
@@ -182,7 +182,7 @@ export async function deleteCampaign(db: Db, domain_uuid: string, campaign_uuid:
     return exists ? 'active' : 'not_found';
   }
   await Promise.all([
-    queuesOf(db).deleteOne({ _id: doc.call_center_queue_uuid, domain_uuid }),
+    callCenterQueuesOf(db).deleteOne({ _id: doc.call_center_queue_uuid, domain_uuid }),
     dialplansOf(db).deleteOne({ _id: doc.dialplan_uuid, domain_uuid }),
   ]);
   return 'deleted';

@@ -4,7 +4,7 @@
 //   POST /v2/autocall/queue/stop    pause the queue (calls up finish)
 //   POST /v2/autocall/queue/start   resume (or start) it
 //   POST /v2/autocall/queue/delete  withdraw a stopped queue (records kept; a running one is refused)
-// A queue is a campaign (storage/queues.ts) run by the same engine; its customers are leads.
+// A queue is a campaign (storage/v2-queues.ts) run by the same engine; its customers are leads.
 // Every answer is `{"code":<HTTP status>,"content":"…"}` (+ `data` for the import). Bodies are
 // parsed here, not by the shared JSON middleware, so that bad input answers in the v2 shape:
 // the import answers `{"code":400,"content":"import fail","data":{"fail":[],"success":[]}}`.
@@ -30,7 +30,7 @@ import {
   withdrawQueue,
   type QueueDoc,
   type QueueSettings,
-} from '../../storage/queues.ts';
+} from '../../storage/v2-queues.ts';
 import type { App, AppEnv } from '../types.ts';
 import { parseJsonLenient } from '../validation.ts';
 import { ErrorBody } from '../v3/schemas.ts';

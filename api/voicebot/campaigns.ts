@@ -18,7 +18,7 @@ import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
 import { DuplicateNameError } from '../../storage/campaigns.ts';
 import { templates } from '../../storage/directory.ts';
 import { buildLead, nextOrder, voiceBotLeadId, type LeadDoc } from '../../storage/leads.ts';
-import { insertLeads } from '../../storage/queues.ts';
+import { insertLeads } from '../../storage/v2-queues.ts';
 import { campaignByIntegerId, campaignOfRequest, cloneTemplateCampaign, ensureCampaignId } from '../../storage/voicebot.ts';
 import type { App, AppEnv } from '../types.ts';
 import { parseJsonLenient } from '../validation.ts';

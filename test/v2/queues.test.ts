@@ -9,7 +9,7 @@ import { campaignsOf } from '../../storage/campaigns.ts';
 import { templates } from '../../storage/directory.ts';
 import { dncOf } from '../../storage/dnc.ts';
 import { leadsOf, type LeadDoc } from '../../storage/leads.ts';
-import { customerLeadId, type QueueDoc } from '../../storage/queues.ts';
+import { customerLeadId, type QueueDoc } from '../../storage/v2-queues.ts';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
 
 const ANSWER_LONG = { action: 'answer' as const, ringMs: 20, talkMs: 2_100 }; // billsec ≥ 2
