@@ -2,7 +2,6 @@
 // Every write is by `_id` and the lead has one writer (its workflow), so no conditional filters:
 // FerretDB indexes single-field `_id` filters only.
 import { scheduleCallDeliveries } from '../callbacks/schedule.ts';
-import { classifyCall } from '../domain/causes.ts';
 import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { leadsOf } from '../storage/leads.ts';
 import { noteForReport } from '../storage/report.ts';
@@ -82,23 +81,5 @@ export function createCallActivities(deps: ActivityDeps) {
       // After the release: the next call does not wait for the delivery workflow's start.
       await scheduleCallDeliveries(deps, record);
     },
-  };
-}
-
-/** The record of a lead whose number cannot be dialed (stored at import; never dialed). */
-export function invalidCallRecord(lead: { lead_uuid: string; campaign_uuid: string; domain_uuid: string; phone_number: string; next_call_id: string }): CallDoc {
-  const d = classifyCall({ hangupCause: 'INVALID_NUMBER_FORMAT', answered: false });
-  const now = new Date();
-  return {
-    ...emptyCallRecord({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, campaign_uuid: lead.campaign_uuid, domain_uuid: lead.domain_uuid }),
-    phone_number: lead.phone_number,
-    state: 'done',
-    hangup_cause: d.cause,
-    q850: d.q850,
-    disposition: d.status,
-    report: d.report,
-    voice_bot_status: d.voiceBotStatus,
-    created_at: now,
-    ended_at: now,
   };
 }

@@ -3,6 +3,7 @@
 // `_id` is the "originate already sent" mark a retried or replayed activity finds, so it never
 // dials twice. The lead workflow completes the record once (state `done`; a retry finds it done).
 import type { Collection, Db } from 'mongodb';
+import { classifyCall } from '../domain/causes.ts';
 
 export interface CallDoc {
   _id: string;
@@ -98,5 +99,23 @@ export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'ca
     ended_at: null,
     digits: '',
     action_log: [],
+  };
+}
+
+/** The record of a lead whose number cannot be dialed (stored at import; never dialed). */
+export function invalidCallRecord(lead: { lead_uuid: string; campaign_uuid: string; domain_uuid: string; phone_number: string; next_call_id: string }): CallDoc {
+  const d = classifyCall({ hangupCause: 'INVALID_NUMBER_FORMAT', answered: false });
+  const now = new Date();
+  return {
+    ...emptyCallRecord({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, campaign_uuid: lead.campaign_uuid, domain_uuid: lead.domain_uuid }),
+    phone_number: lead.phone_number,
+    state: 'done',
+    hangup_cause: d.cause,
+    q850: d.q850,
+    disposition: d.status,
+    report: d.report,
+    voice_bot_status: d.voiceBotStatus,
+    created_at: now,
+    ended_at: now,
   };
 }

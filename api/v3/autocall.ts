@@ -6,11 +6,10 @@
 // also after a first try that died midway; without the header every request adds a lead.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getCampaign } from '../../storage/campaigns.ts';
-import { callsOf } from '../../storage/calls.ts';
+import { callsOf, invalidCallRecord } from '../../storage/calls.ts';
 import { noteForReport } from '../../storage/report.ts';
 import { buildLead, importKeyLeadId, insertOrFindLead } from '../../storage/leads.ts';
 import { isDuplicateKey } from '../../storage/mongo.ts';
-import { invalidCallRecord } from '../../activities/calls.ts';
 import { scheduleCallDeliveries } from '../../callbacks/schedule.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
 import { templates } from '../../storage/directory.ts';
