@@ -8,7 +8,7 @@ import { noteForReport } from '../storage/report.ts';
 import { chargeCall } from '../storage/billing.ts';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { campaignRunWorkflowId, releaseSlotSignal, type ReleaseSlotPayload } from '../workflows/contract.ts';
-import type { ActivityDeps } from './index.ts';
+import type { ActivityDeps } from './deps.ts';
 import { temporalClient } from './leads.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,

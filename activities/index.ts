@@ -1,28 +1,13 @@
 // Every side effect the workflows need, created once per worker with its connections.
-import type { Client } from '@temporalio/client';
-import type { Db } from 'mongodb';
-import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
-import type { Tts } from '../media/tts.ts';
-import type { EslPool } from '../telephony/esl/index.ts';
 import { createCallbackActivities } from '../callbacks/activities.ts';
 import { createCallActivities } from './calls.ts';
 import { createDialActivities } from './dial.ts';
 import { createLeadActivities } from './leads.ts';
 import { createReconcileActivities } from './reconcile.ts';
 import { createReportActivities } from './report.ts';
+import type { ActivityDeps } from './deps.ts';
 
-export interface ActivityDeps {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  /** FreeSWITCH nodes (dialing and reconciliation); absent in workers that do not dial. */
-  esl?: EslPool;
-  /** Client used to start lead workflows; default: the activity context's client. */
-  temporal?: Client;
-  /** Text-to-speech for the call content; default: from the configuration (media/tts.ts). */
-  tts?: Tts;
-}
+export type { ActivityDeps };
 
 export function createActivities(deps: ActivityDeps) {
   return {

@@ -12,7 +12,7 @@ import { carriersOf, type CarrierDoc } from '../storage/directory.ts';
 import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim } from '../storage/leads.ts';
 import { tenantsOf } from '../storage/tenants.ts';
 import { leadWorkflowId, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
-import type { ActivityDeps } from './index.ts';
+import type { ActivityDeps } from './deps.ts';
 
 /** How long a lead's workflow task may take before another worker is given it. */
 export const LEAD_WORKFLOW_TASK_TIMEOUT = '5 seconds';

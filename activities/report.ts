@@ -3,7 +3,7 @@
 // writing after PASS_WRITE_DEADLINE_MS, well inside the activity's 60 s start-to-close timeout, so
 // an attempt Temporal gave up on (and retried elsewhere) cannot still be writing next to its retry.
 import { compactOnce, mongoReportStore, type PassResult } from '../storage/report.ts';
-import type { ActivityDeps } from './index.ts';
+import type { ActivityDeps } from './deps.ts';
 
 export const PASS_WRITE_DEADLINE_MS = 20_000;
 

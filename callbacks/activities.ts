@@ -1,7 +1,7 @@
 // The delivery activities. `deliverCallback` is one attempt (Temporal retries it with backoff until
 // the deadline); it records the attempt before sending and its outcome after, by `_id`.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from '../activities/index.ts';
+import type { ActivityDeps } from '../activities/deps.ts';
 import { tenantCallbackSecret } from '../storage/tenants.ts';
 import { CALLBACK_HTTP_ERROR, CALLBACK_REFUSED, deliveryId, deliveryIdentity, type CallbackDeliveryInput } from './contract.ts';
 import { postCallback } from './http.ts';

@@ -1,0 +1,21 @@
+// What every activity is created with: the worker's connections and settings. Its own module so
+// the activity factories (activities/*.ts, callbacks/activities.ts) import it without importing
+// activities/index.ts, which imports them.
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { Tts } from '../media/tts.ts';
+import type { EslPool } from '../telephony/esl/index.ts';
+
+export interface ActivityDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  /** FreeSWITCH nodes (dialing and reconciliation); absent in workers that do not dial. */
+  esl?: EslPool;
+  /** Client used to start lead workflows; default: the activity context's client. */
+  temporal?: Client;
+  /** Text-to-speech for the call content; default: from the configuration (media/tts.ts). */
+  tts?: Tts;
+}
