@@ -8,25 +8,12 @@
 // import endpoints can refuse the lead instead of placing a silent call.
 import type { Config } from '../config/index.ts';
 import type { TypeAutocall } from '../domain/campaign.ts';
+import type { DigitsOptions, TemplateContent } from '../domain/template.ts';
 import { readDigits, renderTemplate } from '../domain/vietnamese.ts';
 import { audioLocation } from './audio-url.ts';
 import type { Tts } from './tts.ts';
 
-/** Key presses a template asks for (FreeSWITCH `play_and_get_digits`). */
-export interface DigitsOptions {
-  min: number;
-  max: number;
-  /** Times the prompt is played when nothing valid is pressed. */
-  tries: number;
-  /** Wait for the first digit after the prompt, ms. */
-  timeout_ms: number;
-  /** Keys that end the input, e.g. `#` (`none` for none). */
-  terminators: string;
-  /** A valid input (FreeSWITCH regular expression), e.g. `^[12]$`. */
-  regexp: string;
-  /** Wait between digits, ms. */
-  digit_timeout_ms: number;
-}
+export type { DigitsOptions, TemplateContent };
 
 /** The channel variable the pressed digits are stored in (on the call's events as `variable_cr_digits`). */
 export const DIGITS_VARIABLE = 'cr_digits';
@@ -38,21 +25,6 @@ export type Prompt = { kind: 'tts'; text: string } | { kind: 'file'; file: strin
 export interface CallContent {
   prompts: Prompt[];
   digits: DigitsOptions | null;
-}
-
-/** The template fields that decide what is played (stored in `templates`, storage/directory.ts). */
-export interface TemplateContent {
-  type_autocall: TypeAutocall;
-  /** Text read by text-to-speech, with `{{placeholders}}` filled from each lead's `param`. */
-  content: string;
-  /** Audio file played by `autocall_audio` (a path FreeSWITCH can play, or an http(s) URL). */
-  audio_file: string;
-  /** For `autocall_voice_otp`: the param holding the code, read digit by digit. */
-  otp_param: string;
-  /** How many times the OTP code is repeated. */
-  otp_repeat: number;
-  /** Key presses asked for after the message (play_and_get_digits); null or absent: none. */
-  digits?: DigitsOptions | null;
 }
 
 export type ContentErrorCode = 'missing_params' | 'missing_audio' | 'missing_otp' | 'empty_content' | 'unknown_template';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
 import type { Network } from '../domain/campaign.ts';
-import type { TemplateContent } from '../media/playback.ts';
+import type { TemplateContent } from '../domain/template.ts';
 import { isDuplicateKey } from './mongo.ts';
 
 interface Base {
@@ -14,7 +14,7 @@ interface Base {
   updated_at: Date;
 }
 
-/** A script template: what the calls of the campaigns using it play (fields: media/playback.ts). */
+/** A script template: what the calls of the campaigns using it play (fields: domain/template.ts). */
 export interface TemplateDoc extends Base, TemplateContent {
   template_uuid: string;
   template_name: string;
