@@ -1,6 +1,8 @@
 // A script template's content: the fields that decide what its calls play (stored on the template,
-// storage/directory.ts; turned into the call's prompts by media/playback.ts). Pure types.
+// storage/directory.ts; turned into the call's prompts by media/playback.ts) and the names of its
+// `{{placeholders}}`. Pure.
 import type { TypeAutocall } from './campaign.ts';
+import { templatePlaceholders } from './vietnamese.ts';
 
 /** Key presses a template asks for (FreeSWITCH `play_and_get_digits`). */
 export interface DigitsOptions {
@@ -31,4 +33,17 @@ export interface TemplateContent {
   otp_repeat: number;
   /** Key presses asked for after the message (play_and_get_digits); null or absent: none. */
   digits?: DigitsOptions | null;
+}
+
+/** A placeholder name the v3 API lists and accepts as `otp_param`: ASCII letters, digits and `_`. */
+const PARAM_NAME = /^[A-Za-z0-9_]+$/;
+
+/**
+ * The `{{placeholders}}` of a template text that name a param (PARAM_NAME), in order of first
+ * appearance: the template's `params` in the v3 API and the OTP check. Found by the same pattern
+ * the call's text is rendered with (domain/vietnamese.ts), which also fills placeholders with
+ * other names (`{{tên}}`, `{{due amount}}`, `{{a-b}}`); those are not listed here.
+ */
+export function placeholders(text: string): string[] {
+  return templatePlaceholders(text).filter((name) => PARAM_NAME.test(name));
 }

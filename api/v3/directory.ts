@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Db } from 'mongodb';
 import { formatTimestamp } from '../../domain/campaign.ts';
+import { placeholders } from '../../domain/template.ts';
 import { campaignsReferring, renameReference } from '../../storage/campaigns.ts';
 import {
   carriers,
@@ -25,7 +26,6 @@ import {
   ErrorBody,
   listOf,
   PageQuery,
-  placeholders,
   TemplateBody,
   TemplateView,
   UserBody,

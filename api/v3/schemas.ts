@@ -16,6 +16,7 @@ import {
   TYPE_AUTOCALLS,
   WEEKDAYS,
 } from '../../domain/campaign.ts';
+import { placeholders } from '../../domain/template.ts';
 import { isHttpUrl } from '../../callbacks/url.ts';
 import { zInt } from '../validation.ts';
 
@@ -268,12 +269,6 @@ export const ActiveBody = z.object({ active: z.boolean() }).openapi('ActiveBody'
 export const ActiveResult = z.object({ active: z.boolean(), campaign_uuid: str }).openapi('ActiveResult');
 
 // ---------------------------------------------------------------- directory
-
-const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
-/** The `{{placeholders}}` of a template text, in order of first appearance. */
-export function placeholders(text: string): string[] {
-  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
-}
 
 /** Key presses a template asks for (media/playback.ts → play_and_get_digits, stored in cr_digits). */
 export const TemplateDigits = z
