@@ -4,6 +4,7 @@
 
 import { RECALL_WORDS } from './causes.ts';
 import { NETWORKS, type Network } from './phone.ts';
+import type { WeeklySchedule } from './schedule.ts';
 
 export { NETWORKS, type Network };
 
@@ -26,7 +27,6 @@ export const CAMPAIGN_STATUSES = ['stop', 'start', 'pause'] as const;
  *  `cdr` our call record (default), `voice_bot` the voice-bot API's webhook shapes. */
 export const CALLBACK_FORMATS = ['cdr', 'voice_bot'] as const;
 export type CallbackFormat = (typeof CALLBACK_FORMATS)[number];
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 export type ScheduleRecall = (typeof SCHEDULE_RECALLS)[number];
@@ -42,9 +42,6 @@ export type NetworkCaps = Record<Network, number>;
 /** Every network's number, 0 where the stored campaign has none. */
 export const networkCaps = (n: Partial<NetworkCaps> | null | undefined): NetworkCaps =>
   Object.fromEntries(NETWORKS.map((k) => [k, n?.[k] ?? 0])) as NetworkCaps;
-
-/** One weekly schedule: nanoseconds after local midnight (28800000000000 = 08:00). */
-export type WeeklySchedule = Record<`${(typeof WEEKDAYS)[number]}_${'start' | 'end'}_time`, number>;
 
 export const NANOS_PER_DAY = 86_400 * 1_000_000_000;
 

@@ -26,13 +26,21 @@ export const DEFAULT_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-type NsValue = number | bigint | string | null | undefined;
-/** One element of the campaign's `schedules` array. */
-export type WeeklySchedule = Partial<Record<`${Weekday}_start_time` | `${Weekday}_end_time`, NsValue>>;
+/**
+ * A schedule value: nanoseconds after local midnight. The API stores numbers; a MongoDB Long
+ * (bigint) or a numeric string reads the same; null or missing = not set.
+ */
+export type NsValue = number | bigint | string | null | undefined;
+/**
+ * One element of a campaign's `schedules`: per weekday, nanoseconds after local midnight
+ * (28800000000000 = 08:00). `V` is how the values are held: numbers as the API writes them (the
+ * campaign document, domain/campaign.ts), or any NsValue (what the window functions here read).
+ */
+export type WeeklySchedule<V = number> = Partial<Record<`${Weekday}_start_time` | `${Weekday}_end_time`, V>>;
 
 /** The campaign fields that define its window. */
 export interface CampaignWindowFields {
-  schedules?: WeeklySchedule[] | null;
+  schedules?: WeeklySchedule<NsValue>[] | null;
   local_start_time?: string | null;
   local_end_time?: string | null;
 }

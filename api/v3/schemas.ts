@@ -14,8 +14,8 @@ import {
   RECALL_STATUSES,
   SCHEDULE_RECALLS,
   TYPE_AUTOCALLS,
-  WEEKDAYS,
 } from '../../domain/campaign.ts';
+import { WEEKDAYS } from '../../domain/schedule.ts';
 import { placeholders } from '../../domain/template.ts';
 import { isHttpUrl } from '../../callbacks/url.ts';
 import { zInt } from '../validation.ts';

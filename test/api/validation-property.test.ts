@@ -3,7 +3,8 @@
 // never a 500, never a stack trace; many generated valid campaigns must round-trip through
 // POST → GET unchanged. Runs in-process (`app.request`) against the real store for speed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NANOS_PER_DAY, WEEKDAYS } from '../../domain/campaign.ts';
+import { NANOS_PER_DAY } from '../../domain/campaign.ts';
+import { WEEKDAYS } from '../../domain/schedule.ts';
 import { startApi, type Harness } from './harness.ts';
 
 let h: Harness;
