@@ -110,12 +110,18 @@ export interface CampaignDoc extends CampaignSettings {
   updated_at: Date;
 }
 
+/**
+ * `concurrent_call` of a campaign that sets none (v3 create, v2 queue, a stored document without
+ * it): 0, which the run reads as one call at a time (domain/pacing.ts capOf: never unlimited).
+ */
+export const DEFAULT_CONCURRENT_CALL = 0;
+
 /** Defaults for a new campaign: the values the documented GET shows for fields never set. */
 export function defaultSettings(type: CampaignType): Omit<CampaignSettings, 'campaign_name' | 'type'> {
   return {
     description: '',
     active: false,
-    concurrent_call: 0,
+    concurrent_call: DEFAULT_CONCURRENT_CALL,
     ratio: 0,
     custom_ratio: 0,
     carrier_uuid: '',

@@ -5,7 +5,7 @@
 // (campaign_uuid, customer id): re-posting a customer the queue already has is a duplicate key,
 // never a second lead, with no lookup per customer (FerretDB 1.24 indexes `_id` filters only).
 import type { Db } from 'mongodb';
-import { defaultSettings, type CampaignDoc } from '../domain/campaign.ts';
+import { DEFAULT_CONCURRENT_CALL, defaultSettings, type CampaignDoc } from '../domain/campaign.ts';
 import { createCampaign, campaignsOf, updateCampaign, DuplicateNameError } from './campaigns.ts';
 import { tenantCampaigns } from './campaign-cache.ts';
 import { dncOf, type DncDoc } from './dnc.ts';
@@ -59,7 +59,7 @@ export async function createQueue(db: Db, domain_uuid: string, queue_code: strin
       type: 'autocall',
       description: 'v2 queue',
       active: true,
-      concurrent_call: s.concurrent_call ?? 0,
+      concurrent_call: s.concurrent_call ?? DEFAULT_CONCURRENT_CALL,
       template_uuid: s.template_uuid,
       template_name: s.template_name,
       type_autocall: s.type_autocall,
