@@ -1,12 +1,22 @@
 // The dialplan applications run on an answered (or early) channel: the originate's `&app(args)`, or
-// park when it named an extension, then whatever uuid_broadcast queues. Simulated: park, playback,
-// speak/say (mediaMs), sleep, answer/pre_answer, set/export, hangup, play_and_get_digits (the
-// callee's digits or a timeout); any other application completes at once.
+// park when it named an extension, then whatever uuid_broadcast queues; `sendmsg <uuid>` with
+// call-command execute and the channel's execute_on_answer run one inside whatever runs (as
+// switch_ivr_parse_event does). Simulated: park, playback (the file's real length, FILE NOT FOUND,
+// `*` stops it: play.ts, media.ts), speak/say (mediaMs), sleep, answer/pre_answer, set/export,
+// hangup, play_and_get_digits (play.ts), avmd_start/avmd_stop (avmd.ts); any other application
+// completes at once. Variables as switch_core_session_exec sets them: current_application,
+// current_application_data (absent without arguments), current_application_response (the
+// application's answer, e.g. playback's FILE PLAYED / FILE NOT FOUND; Application-Response _none_
+// when it gives none).
 import type { Rules } from './rules.ts';
-import { splitArgs, type OriginateArgs } from './dialstring.ts';
+import type { OriginateArgs } from './dialstring.ts';
 import { isFsCause } from '../domain/fs-causes.ts';
 import type { EventBus } from './events.ts';
 import { appHeaders, type AppStep, type ChannelLifecycle, type ChannelRuntime } from './lifecycle.ts';
+import { Avmd } from './avmd.ts';
+import { MediaReader } from './media.ts';
+import { playAndGetDigits, playFile, type PlayHost } from './play.ts';
+import { headerCI } from './wire.ts';
 
 /** What the applications need from the simulator. */
 export interface AppsHost {
@@ -18,7 +28,23 @@ export interface AppsHost {
 }
 
 export class Apps {
-  constructor(private readonly host: AppsHost) {}
+  readonly media: MediaReader;
+  readonly avmd: Avmd;
+  private readonly play: PlayHost;
+
+  constructor(private readonly host: AppsHost) {
+    this.media = new MediaReader(host);
+    this.avmd = new Avmd(host.events, (rt, f) => this.whenFree(rt, f));
+    const media = this.media;
+    this.play = {
+      media,
+      life: host.life,
+      get timeScale() {
+        return host.timeScale;
+      },
+    };
+    host.life.onAnswered = (rt) => this.executeOn(rt, 'execute_on_answer');
+  }
 
   /** The originate succeeded: CS_EXECUTE, then its application (or park for an extension). */
   start(rt: ChannelRuntime, parsed: OriginateArgs): void {
@@ -57,6 +83,65 @@ export class Apps {
     return '+OK Message sent\n';
   }
 
+  /**
+   * `sendmsg [<uuid>]` with its headers (mod_event_socket → switch_ivr_parse_event): `call-command:
+   * execute` runs `execute-app-name` (`execute-app-arg`, or a text/plain body) inside whatever the
+   * channel runs now, with current_loop/total_loops set meanwhile; `call-command: hangup` hangs up
+   * with `hangup-cause`. The reply comes first; the message is handled once queued.
+   */
+  sendmsg(uuidArg: string, headers: Record<string, string>, body?: string): string {
+    const uuid = uuidArg.trim() || headerCI(headers, 'session-id') || '';
+    const rt = uuid ? this.host.channels.get(uuid) : undefined;
+    if (!rt || rt.ch.gone) return `-ERR invalid session id [${uuid}]`;
+    const command = (headerCI(headers, 'call-command') ?? '').toLowerCase();
+    setImmediate(() => {
+      const ch = rt.ch;
+      if (ch.gone || ch.hangupCause) return;
+      if (command === 'hangup') {
+        const c = (headerCI(headers, 'hangup-cause') ?? '').toUpperCase();
+        this.host.life.hangupChannel(rt, c && isFsCause(c) ? c : 'NORMAL_CLEARING', 'send_bye');
+        return;
+      }
+      if (command !== 'execute') return;
+      const name = headerCI(headers, 'execute-app-name');
+      if (!name) return;
+      let args = headerCI(headers, 'execute-app-arg') ?? '';
+      if (!args && (headerCI(headers, 'content-type') ?? '').toLowerCase() === 'text/plain') args = body ?? '';
+      const eventUuid = headerCI(headers, 'event-uuid');
+      if (eventUuid) ch.setVar('app_uuid', eventUuid);
+      const loops = Number.parseInt(headerCI(headers, 'loops') ?? '1', 10) || 1;
+      ch.setVar('current_loop', '1');
+      ch.setVar('total_loops', String(loops));
+      this.exec(rt, { name, args, source: 'sendmsg' }, true, () => {
+        ch.setVar('current_loop', undefined);
+        ch.setVar('total_loops', undefined);
+      });
+    });
+    return '+OK';
+  }
+
+  /** switch_channel_execute_on: every `<prefix>*` variable's `app args` (or `app:args`), in order. */
+  private executeOn(rt: ChannelRuntime, prefix: string): void {
+    for (const [k, v] of [...rt.ch.vars]) {
+      if (!k.toLowerCase().startsWith(prefix) || !v) continue;
+      const m = /^([^ :]+)(?:[ :](.*))?$/s.exec(v.trim());
+      if (m) this.exec(rt, { name: m[1]!, args: m[2] ?? '', source: 'execute_on' }, true, () => undefined);
+    }
+  }
+
+  /** Events queued on the session go out once no application executes synchronously. */
+  private whenFree(rt: ChannelRuntime, f: () => void): void {
+    if (rt.busy) (rt.sessionEvents ??= []).push(f);
+    else f();
+  }
+
+  private flushSession(rt: ChannelRuntime): void {
+    const q = rt.sessionEvents;
+    if (!q?.length) return;
+    rt.sessionEvents = [];
+    for (const f of q) f();
+  }
+
   private next(rt: ChannelRuntime): void {
     const ch = rt.ch;
     if (ch.gone || ch.hangupCause) return;
@@ -74,29 +159,71 @@ export class Apps {
   }
 
   private run(rt: ChannelRuntime, step: AppStep): void {
+    this.exec(rt, step, false, () => this.next(rt));
+  }
+
+  /**
+   * switch_core_session_exec: the variables, CHANNEL_EXECUTE, the application, CHANNEL_EXECUTE_COMPLETE
+   * with its response, then `done`. A nested execution (sendmsg, execute_on_answer) leaves the
+   * running application in place.
+   */
+  private exec(rt: ChannelRuntime, step: AppStep, nested: boolean, done: () => void): void {
     const ch = rt.ch;
-    rt.current = step;
+    if (!nested) rt.current = step;
     ch.lastApp = step.name;
     ch.lastArg = step.args || undefined;
-    ch.vars.set('current_application', step.name);
-    if (step.args) ch.vars.set('current_application_data', step.args);
+    ch.setVar('current_application', step.name);
+    ch.setVar('current_application_data', step.args || undefined);
+    ch.setVar('current_application_response', undefined);
     this.host.events.fireChannel(ch, 'CHANNEL_EXECUTE', appHeaders(step));
-    const complete = (response = '_none_') => {
-      if (ch.gone || rt.current !== step) return;
-      this.host.events.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(step, response));
-      this.next(rt);
+    ch.setVar('current_application', step.name); // set again after the event: it moves to the end
+    let finished = false;
+    const complete = () => {
+      if (finished || ch.gone || (!nested && rt.current !== step)) return;
+      finished = true;
+      this.host.events.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(step, ch.vars.get('current_application_response') ?? '_none_'));
+      if (nested) done();
+      this.flushSession(rt);
+      if (!nested) done();
     };
+    const respond = (r: string) => ch.setVar('current_application_response', r);
+    rt.busy = (rt.busy ?? 0) + 1;
+    try {
+      this.body(rt, step, nested, complete, respond);
+    } finally {
+      rt.busy--;
+      if (!rt.busy) this.flushSession(rt);
+    }
+  }
+
+  private body(rt: ChannelRuntime, step: AppStep, nested: boolean, complete: () => void, respond: (r: string) => void): void {
+    const ch = rt.ch;
     const media = this.host.rules.mediaMs;
     switch (step.name) {
       case 'park':
+        if (nested) return complete();
         rt.parked = true;
         rt.afterApps = 'park';
         this.host.events.fireChannel(ch, 'CHANNEL_PARK');
         return; // parked until hangup or broadcast
-      case 'playback':
+      case 'playback': {
+        // playback_function: DTMF goes to on_dtmf, which stops on playback_terminators (default *)
+        ch.setVar('playback_terminator_used', '');
+        const t = ch.vars.get('playback_terminators') ?? '*';
+        const terminators = t.toLowerCase() === 'none' ? '' : t;
+        void playFile(this.play, rt, step.args, (d) => {
+          if (!terminators.includes(d)) return false;
+          ch.setVar('playback_terminator_used', d);
+          return true;
+        }).then((o) => {
+          respond(o === 'notfound' ? 'FILE NOT FOUND' : 'FILE PLAYED');
+          complete();
+        });
+        return;
+      }
       case 'speak':
       case 'say':
-        ch.after(media, () => complete(step.name === 'playback' ? 'FILE PLAYED' : '_none_'));
+        ch.after(media, () => complete());
         return;
       case 'sleep':
         ch.after(Math.max(0, Number.parseInt(step.args, 10) || 0), () => complete());
@@ -119,33 +246,16 @@ export class Apps {
         return;
       }
       case 'play_and_get_digits':
-        ch.after(media, () => this.collectDigits(rt, step, complete));
+        void playAndGetDigits(this.play, rt, step.args).then(() => complete());
         return;
+      case 'avmd_start':
+        this.avmd.start(rt);
+        return complete();
+      case 'avmd_stop':
+        this.avmd.stop(rt);
+        return complete();
       default:
         ch.after(0, () => complete());
-    }
-  }
-
-  /** play_and_get_digits once its prompt has played: the callee's digits, or a timeout per try. */
-  private collectDigits(rt: ChannelRuntime, step: AppStep, complete: () => void): void {
-    // min max tries timeout terminators file invalid_file var_name regexp [digit_timeout] [transfer_on_failure]
-    const ch = rt.ch;
-    const a = splitArgs(step.args);
-    const tries = Number.parseInt(a[2] ?? '1', 10) || 1;
-    const timeout = Number.parseInt(a[3] ?? '5000', 10) || 5000;
-    const varName = a[7] ?? 'digits';
-    const digits = ch.rule.digits;
-    if (digits) {
-      this.host.life.pressDigits(rt, digits, () => {
-        ch.vars.set(varName, digits);
-        ch.vars.set('read_result', 'success');
-        complete();
-      });
-    } else {
-      ch.after(Math.round(timeout * tries * this.host.timeScale), () => {
-        ch.vars.set('read_result', 'timeout');
-        complete();
-      });
     }
   }
 }

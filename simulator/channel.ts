@@ -123,6 +123,16 @@ export class Channel {
     v.set('sofia_profile_url', 'sip:mod_sofia@127.0.0.1:5080');
   }
 
+  /**
+   * switch_channel_set_variable on a variable that exists: FreeSWITCH deletes it and appends it, so
+   * it moves to the end of the channel's variables (current_application* in captures 40 and 41).
+   * `undefined` deletes it.
+   */
+  setVar(name: string, value: string | undefined): void {
+    this.vars.delete(name);
+    if (value !== undefined) this.vars.set(name, value);
+  }
+
   /** The far end said something (a provisional or final response): the SIP dialog variables appear. */
   markNetwork(): void {
     if (this.networkKnown) return;

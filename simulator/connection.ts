@@ -4,6 +4,7 @@
 // command runs, since mod_event_socket answers `api` synchronously.
 import type net from 'node:net';
 import { randomUUID } from 'node:crypto';
+import type { Apps } from './apps.ts';
 import type { Commands } from './commands.ts';
 import type { EventBus } from './events.ts';
 import { Subscription } from './subscription.ts';
@@ -14,6 +15,7 @@ export interface ConnHost {
   readonly password: string;
   readonly conns: Set<Conn>;
   readonly commands: Pick<Commands, 'runApi'>;
+  readonly apps: Pick<Apps, 'sendmsg'>;
   readonly events: Pick<EventBus, 'fireBackgroundJob'>;
   logLine(line: string): void;
 }
@@ -112,6 +114,7 @@ export class Conn {
     if (lower.startsWith('event')) return void this.write(commandReply(this.sub.event(line)));
     if (lower.startsWith('nixevent')) return void this.write(commandReply(this.sub.nixevent(line)));
     if (lower.startsWith('noevents')) return void this.write(commandReply(this.sub.noevents()));
+    if (lower.startsWith('sendmsg')) return void this.write(commandReply(this.host.apps.sendmsg(line.slice(7), cmd.headers, cmd.body)));
     this.write(commandReply('-ERR command not found'));
   }
 

@@ -142,6 +142,31 @@ export class EventBus {
     });
   }
 
+  /**
+   * A CUSTOM event as a module that copies it builds it (mod_avmd's avmd_fire_event: switch_event_dup,
+   * fire the copy, queue the original on the session): Event-Subclass first, the core headers, the
+   * module's own headers, and with `channel` the channel's headers after them (added when the
+   * session delivers the original). `stamp` reuses an earlier copy's sequence number and time.
+   */
+  fireCustom(
+    subclass: string,
+    own: Array<[string, string]>,
+    opt: { calling: [string, string, number]; channel?: Channel; stamp?: { seq: number; us: number }; us?: number },
+  ): { seq: number; us: number } {
+    const stamp = opt.stamp ?? { seq: ++this.seq, us: opt.us ?? nowUs() };
+    this.fire({
+      name: 'CUSTOM',
+      subclass,
+      build: () => {
+        const h: Array<[string, string]> = [['Event-Subclass', subclass], ...this.coreHeaders('CUSTOM', stamp.seq, stamp.us, opt.calling)];
+        h.push(...own);
+        if (opt.channel) h.push(...opt.channel.headers());
+        return { headers: h };
+      },
+    });
+    return stamp;
+  }
+
   fireBackgroundJob(jobUuid: string, command: string, arg: string | undefined, body: string): void {
     const seq = ++this.seq;
     const us = nowUs();

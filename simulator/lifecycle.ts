@@ -1,7 +1,8 @@
 // A live channel (ChannelRuntime) and its state changes, each firing the events FreeSWITCH fires:
 // CS_* and call states, ringing (PROGRESS), early media, answer (and what the callee's rule does
-// once answered: hang up after talkMs, an answering machine's beep, digits), DTMF, and the two ends:
-// a leg that fails before its originate succeeded, and the hangup of a channel that exists.
+// once answered: hang up after talkMs, digits, execute_on_answer, the legacy `avmdAuto` beep), DTMF
+// (queued on the channel until an application reads it), and the two ends: a leg that fails before
+// its originate succeeded, and the hangup of a channel that exists.
 import { randomUUID } from 'node:crypto';
 import { nowUs, type Channel } from './channel.ts';
 import type { CallLogEntry } from './calllog.ts';
@@ -10,7 +11,7 @@ import type { EventBus } from './events.ts';
 export interface AppStep {
   name: string;
   args: string;
-  source: 'originate' | 'broadcast';
+  source: 'originate' | 'broadcast' | 'sendmsg' | 'execute_on';
 }
 
 export interface ChannelRuntime {
@@ -22,22 +23,36 @@ export interface ChannelRuntime {
   /** The originate asked for an extension, not an app: park as the stand-in for the dialplan. */
   afterApps: 'hangup' | 'park';
   onResult?: (r: LegResult) => void;
+  /** DTMF received and not read yet (switch_channel_queue_dtmf). */
+  dtmf?: string[];
+  /** The application reading DTMF now, told when a key arrives. */
+  onDtmf?: () => void;
+  /** An application is executing synchronously: events queued on the session wait for it (apps.ts). */
+  busy?: number;
+  /** Events queued on the session (switch_core_session_queue_event), delivered when it is free. */
+  sessionEvents?: Array<() => void>;
+  /** mod_avmd running on the channel (avmd.ts). */
+  avmd?: { startUs: number; detected: boolean };
 }
 
 export type LegResult = { ok: true; rt: ChannelRuntime } | { ok: false; cause: string };
 
-/** Application headers of CHANNEL_EXECUTE (no response) and CHANNEL_EXECUTE_COMPLETE. */
+/**
+ * Application headers of CHANNEL_EXECUTE (no response) and CHANNEL_EXECUTE_COMPLETE; an application
+ * without arguments has no Application-Data (captures 41: park, avmd_start).
+ */
 export function appHeaders(step: AppStep, response?: string): Array<[string, string]> {
-  const h: Array<[string, string]> = [
-    ['Application', step.name],
-    ['Application-Data', step.args],
-  ];
+  const h: Array<[string, string]> = [['Application', step.name]];
+  if (step.args) h.push(['Application-Data', step.args]);
   if (response !== undefined) h.push(['Application-Response', response]);
   h.push(['Application-UUID', randomUUID()]);
   return h;
 }
 
 export class ChannelLifecycle {
+  /** Runs the channel's execute_on_answer applications (set by apps.ts). */
+  onAnswered?: (rt: ChannelRuntime) => void;
+
   constructor(
     private readonly events: EventBus,
     private readonly channels: Map<string, ChannelRuntime>,
@@ -99,7 +114,9 @@ export class ChannelLifecycle {
     this.setCallState(rt, 'ACTIVE');
     const r = ch.rule;
     if (r.talkMs !== undefined && r.talkMs !== null) ch.after(r.talkMs, () => this.hangupChannel(rt, 'NORMAL_CLEARING', 'recv_bye'));
-    if (r.action === 'machine') {
+    this.onAnswered?.(rt);
+    // Legacy (rule avmdAuto): detection reported without avmd_start. Real mod_avmd is avmd.ts.
+    if (r.action === 'machine' && r.avmdAuto && !ch.gone) {
       this.events.fireChannel(ch, 'CUSTOM', [], { subclass: 'avmd::start' });
       ch.after(r.beepMs ?? 100, () => {
         ch.vars.set('amd_result', r.amdResult ?? 'MACHINE');
@@ -111,7 +128,10 @@ export class ChannelLifecycle {
     if (ch.pending) this.legResult(rt, { ok: true, rt });
   }
 
-  /** The callee presses `digits`, one DTMF event every digitDelayMs; then `done`. */
+  /**
+   * The callee presses `digits`, one DTMF event every digitDelayMs (the first one digitDelayMs from
+   * now); each key is queued on the channel for whatever application reads DTMF; then `done`.
+   */
   pressDigits(rt: ChannelRuntime, digits: string, done: () => void): void {
     const ch = rt.ch;
     const gap = ch.rule.digitDelayMs ?? 10;
@@ -121,6 +141,8 @@ export class ChannelLifecycle {
       const d = digits[i++];
       if (d === undefined) return done();
       this.events.fireChannel(ch, 'DTMF', [['DTMF-Digit', d], ['DTMF-Duration', '2000'], ['DTMF-Source', 'RTP']]);
+      (rt.dtmf ??= []).push(d);
+      rt.onDtmf?.();
       ch.after(gap, one);
     };
     ch.after(gap, one);
@@ -168,22 +190,26 @@ export class ChannelLifecycle {
     ch.hangupUs = nowUs();
     ch.log.hangupAt = Date.now();
     ch.log.cause = cause;
-    ch.setHangupSipVars(disposition, ch.answered ? 200 : undefined);
+    // We send the BYE: no SIP status comes back, and sofia records the disposition after the CDR
+    // times (captures 08 uuid_kill, 40 the end of the originate's application).
+    if (disposition === 'recv_bye') ch.setHangupSipVars(disposition, ch.answered ? 200 : undefined);
+    else if (ch.answered) ch.vars.set('endpoint_disposition', 'ANSWER');
     ch.answerState = 'hangup';
     ch.stateNumber = 10;
     this.events.fireChannel(ch, 'CHANNEL_HANGUP');
     // the running application returns once the channel is hung up
     if (rt.current) this.events.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(rt.current, '_none_'));
-    this.reporting(rt);
+    this.reporting(rt, disposition === 'send_bye' ? () => ch.vars.set('sip_hangup_disposition', 'send_bye') : undefined);
     this.destroy(rt);
   }
 
-  private reporting(rt: ChannelRuntime): void {
+  private reporting(rt: ChannelRuntime, afterTimes?: () => void): void {
     const ch = rt.ch;
     ch.state = 'CS_REPORTING';
     ch.stateNumber = 11;
     ch.callState = 'HANGUP';
     ch.setReportingVars();
+    afterTimes?.();
     this.events.fireChannel(ch, 'CHANNEL_HANGUP_COMPLETE', [], { leadingCause: true });
   }
 

@@ -12,7 +12,7 @@ export const ACTIONS = [
   'rejected', // 603 Decline -> CALL_REJECTED
   'congestion', // 503 with Reason Q.850 34 -> NORMAL_CIRCUIT_CONGESTION
   'fail', // any final failure: `cause` (and optionally `sipStatus`)
-  'machine', // answered by an answering machine: amd_result + avmd::beep
+  'machine', // answered by an answering machine: its beep sounds beepMs after the answer (mod_avmd, avmd.ts)
   'gateway_down', // refused before any channel exists -> GATEWAY_DOWN
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -29,16 +29,30 @@ export const calleeRuleSchema = z.object({
   earlyMedia: z.boolean().optional(),
   /** After the answer the callee hangs up after talkMs; unset or null = stays until we hang up. */
   talkMs: ms.nullable().optional(),
-  /** DTMF the callee presses when play_and_get_digits runs (or right after answer if pressDigitsOnAnswer). */
+  /**
+   * DTMF the callee presses once play_and_get_digits starts (its prompt playing), one key every
+   * digitDelayMs; the first key stops the prompt, as on FreeSWITCH. With pressDigitsOnAnswer the keys
+   * are pressed from the answer instead, and whatever application reads DTMF then takes them.
+   */
   digits: z.string().regex(/^[0-9*#A-D]*$/).optional(),
+  /** Time before each key (default 10 ms): the first key comes digitDelayMs after the application starts. */
   digitDelayMs: ms.optional(),
   pressDigitsOnAnswer: z.boolean().optional(),
   /** FreeSWITCH cause for `fail` (or to override the default of another action). */
   cause: z.string().refine(isFsCause, 'unknown hangup cause').optional(),
   sipStatus: z.number().int().min(100).max(699).optional(),
-  /** For `machine`: amd_result and when avmd::beep fires after the answer. */
+  /**
+   * For `machine`: its beep sounds beepMs after the answer (default 100). mod_avmd reports it
+   * (avmd::beep, avmd_detect=TRUE) only if avmd_start ran before then; HUMAN or NOTSURE: no beep.
+   */
   amdResult: z.enum(['MACHINE', 'HUMAN', 'NOTSURE']).optional(),
   beepMs: ms.optional(),
+  /**
+   * For `machine`, the simulator's behaviour before it simulated mod_avmd: without any avmd_start,
+   * avmd::start at the answer and avmd::beep beepMs later (one event each) with amd_result =
+   * amdResult. FreeSWITCH itself reports nothing unless avmd_start runs.
+   */
+  avmdAuto: z.boolean().optional(),
 });
 export type CalleeRule = z.infer<typeof calleeRuleSchema>;
 
@@ -78,8 +92,18 @@ export const rulesSchema = z.object({
     .default({ maxSessions: 1000, sessionsPerSecond: 30 }),
   /** Seeded random outcomes for numbers without an explicit rule (load runs). */
   mix: mixSchema.optional(),
-  /** Default duration of playback / speak in the simulated media (ms). */
+  /**
+   * How long media plays whose length the simulator cannot know (ms): tone_stream://, say:, speak,
+   * a path relative to FreeSWITCH's sounds, a non-WAV file. A WAV file (a local path or an
+   * http_cache:// URL) plays its own length; silence_stream://N plays N ms (media.ts).
+   */
   mediaMs: ms.default(50),
+  /**
+   * A file the simulator cannot read (missing path, HTTP error, refused or timed-out connection):
+   * `fail` = as FreeSWITCH, playback answers FILE NOT FOUND at once (and the originate's call hangs
+   * up); `play` = it plays mediaMs as if it were there (for tests whose audio points nowhere).
+   */
+  missingMedia: z.enum(['fail', 'play']).default('fail'),
 });
 export type Rules = z.infer<typeof rulesSchema>;
 export type RulesInput = z.input<typeof rulesSchema>;

@@ -19,6 +19,9 @@ beforeAll(async () => {
     timeScale: 0.005,
     rules: {
       limits: { maxSessions: 100, sessionsPerSecond: 100000 },
+      // The audio URLs (10.0.0.5) are served by nobody: they play mediaMs as before the simulator
+      // fetched them (on FreeSWITCH, and by default, they are FILE NOT FOUND).
+      missingMedia: 'play',
       numbers: {
         '0900000001': { action: 'answer' as const, ringMs: 5, talkMs: null, digits: '1' },
         '0900000002': { action: 'answer' as const, ringMs: 5, talkMs: null },

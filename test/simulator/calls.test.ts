@@ -9,6 +9,9 @@ let sim: Simulator;
 let c: RawEsl;
 const rules = {
   limits: { maxSessions: 1000, sessionsPerSecond: 100000 },
+  // The apps below play /tmp/*.wav files that do not exist: they play mediaMs as before the
+  // simulator read files (on FreeSWITCH, and by default, they are FILE NOT FOUND).
+  missingMedia: 'play' as const,
   numbers: {
     '0900000001': { action: 'answer' as const, ringMs: 5, talkMs: 20 },
     '0900000002': { action: 'busy' as const },
@@ -17,7 +20,7 @@ const rules = {
     '0900000005': { action: 'rejected' as const },
     '0900000006': { action: 'congestion' as const },
     '0900000007': { action: 'gateway_down' as const },
-    '0900000008': { action: 'machine' as const, ringMs: 5, beepMs: 5, talkMs: 50 },
+    '0900000008': { action: 'machine' as const, ringMs: 5, beepMs: 5, talkMs: 50, avmdAuto: true }, // detection without avmd_start, as before mod_avmd was simulated
     '0900000009': { action: 'answer' as const, ringMs: 5, talkMs: null, digits: '42' },
     '0911*': { action: 'busy' as const },
     '0912000001': [{ action: 'busy' as const }, { action: 'answer' as const, ringMs: 1, talkMs: 1 }],

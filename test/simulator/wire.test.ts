@@ -24,7 +24,7 @@ beforeAll(async () => {
         busy: { action: 'busy', ringMs: 5 },
         ring: { action: 'noanswer' },
         hold: { action: 'answer', ringMs: 5, talkMs: null },
-        machine: { action: 'machine', ringMs: 5, beepMs: 5, talkMs: 60 },
+        machine: { action: 'machine', ringMs: 5, beepMs: 5, talkMs: 60, avmdAuto: true }, // detection without avmd_start, as before mod_avmd was simulated
       },
     },
   });
