@@ -1,6 +1,7 @@
 // What every activity is created with: the worker's connections and settings. Its own module so
 // the activity factories (activities/*.ts, callbacks/activities.ts) import it without importing
 // activities/index.ts, which imports them.
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
@@ -18,4 +19,9 @@ export interface ActivityDeps {
   temporal?: Client;
   /** Text-to-speech for the call content; default: from the configuration (media/tts.ts). */
   tts?: Tts;
+}
+
+/** The Temporal client activities use: the worker's, else the activity context's. */
+export function temporalClient(deps: ActivityDeps): Client {
+  return deps.temporal ?? Context.current().client;
 }

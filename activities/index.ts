@@ -1,11 +1,16 @@
-// Every side effect the workflows need, created once per worker with its connections.
+// Every side effect the workflows need, created once per worker with its connections:
+//   run.ts       the campaign run's: its configuration, claiming leads, starting lead workflows
+//   dial.ts      an attempt: plan (plan.ts) and originate exactly once (originate.ts)
+//   reconcile.ts a call whose hangup event did not come: ask FreeSWITCH
+//   record.ts    a call's final record, the lead after it, the report delta, the slot release
+//   report.ts    the report compactor's pass; callbacks/activities.ts: callback deliveries
 import { createCallbackActivities } from '../callbacks/activities.ts';
-import { createCallActivities } from './calls.ts';
-import { createDialActivities } from './dial.ts';
-import { createLeadActivities } from './leads.ts';
-import { createReconcileActivities } from './reconcile.ts';
-import { createReportActivities } from './report.ts';
 import type { ActivityDeps } from './deps.ts';
+import { createDialActivities } from './dial.ts';
+import { createReconcileActivities } from './reconcile.ts';
+import { createRecordActivities } from './record.ts';
+import { createReportActivities } from './report.ts';
+import { createRunActivities } from './run.ts';
 
 export type { ActivityDeps };
 
@@ -15,9 +20,9 @@ export function createActivities(deps: ActivityDeps) {
       await deps.db.command({ ping: 1 });
       return `pong: ${message}`;
     },
-    ...createLeadActivities(deps),
+    ...createRunActivities(deps),
     ...createDialActivities(deps),
-    ...createCallActivities(deps),
+    ...createRecordActivities(deps),
     ...createReconcileActivities(deps),
     ...createCallbackActivities(deps),
     ...createReportActivities(deps),

@@ -1,7 +1,7 @@
 // Reconciliation: a lead waited too long for its call's hangup event. Ask the node that owns the
 // call whether any of its channels still exists; if none does, the event was lost.
 import type { ActivityDeps } from './deps.ts';
-import { uuidExists } from './dial.ts';
+import { uuidExists } from './originate.ts';
 
 export function createReconcileActivities(deps: ActivityDeps) {
   return {

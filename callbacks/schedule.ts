@@ -1,7 +1,7 @@
 // Starting deliveries: one `callbackDeliveryWorkflow` per call and kind, started idempotently
 // (workflow id `callback:<call_id>:<kind>`, a second start for the same id is a no-op), so the
 // hooks below may run again for the same call (activity retries, event duplicates).
-// - scheduleCallDeliveries: the call record is final (activities/calls.ts recordCall, and the
+// - scheduleCallDeliveries: the call record is final (activities/record.ts recordCall, and the
 //   API's invalid-number record) → POST to the campaign's callback_url.
 // - scheduleAnswerDelivery: CHANNEL_ANSWER seen by the ESL bridge → POST to answer_callback_url.
 import { Context } from '@temporalio/activity';

@@ -45,6 +45,11 @@ export interface UserDoc extends Base {
 
 export const templatesOf = (db: Db): Collection<TemplateDoc> => db.collection<TemplateDoc>('templates');
 export const carriersOf = (db: Db): Collection<CarrierDoc> => db.collection<CarrierDoc>('carriers');
+
+/** Every carrier of a tenant (a tenant has a handful). */
+export function tenantCarriers(db: Db, domain_uuid: string): Promise<CarrierDoc[]> {
+  return carriersOf(db).find({ domain_uuid }).toArray();
+}
 export const usersOf = (db: Db): Collection<UserDoc> => db.collection<UserDoc>('users');
 
 /** A unique field (name, extension) is already used by another entry of the tenant. */

@@ -1,7 +1,7 @@
 // What one attempt came to, from what the lead workflow saw (the originate's result and the
 // hangup event, or their absence): the call record to store and whether the lead is called again.
 // Pure (the lead workflow calls it; test/unit/call-outcome.test.ts pins it).
-import type { RecordCallInput } from '../activities/calls.ts';
+import type { RecordCallInput } from '../activities/record.ts';
 import { classifyCall, wasAnswered } from '../domain/causes.ts';
 import { decideRecall, type RecallDecision } from '../domain/recall.ts';
 import type { AttemptPlan, CallEventPayload, LeadInput, OriginateResult, RecordedOutcome } from './contract.ts';

@@ -41,7 +41,7 @@ const act = proxyActivities<Activities>({
   retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
 });
 // Starting a batch of lead workflows takes well under a second: a worker that died holding it
-// delays the run by at most this much (a retry starts each lead once per claim, activities/leads.ts).
+// delays the run by at most this much (a retry starts each lead once per claim, activities/run.ts).
 const starter = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },

@@ -8,8 +8,7 @@ import { noteForReport } from '../storage/report.ts';
 import { chargeCall } from '../storage/billing.ts';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { campaignRunWorkflowId, releaseSlotSignal, type ReleaseSlotPayload } from '../workflows/contract.ts';
-import type { ActivityDeps } from './deps.ts';
-import { temporalClient } from './leads.ts';
+import { temporalClient, type ActivityDeps } from './deps.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
  *  workflow-safe) and what becomes of the lead. */
@@ -34,7 +33,7 @@ export type RecordCallInput = Pick<
   release?: ReleaseSlotPayload;
 };
 
-export function createCallActivities(deps: ActivityDeps) {
+export function createRecordActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     async recordCall(input: RecordCallInput): Promise<void> {

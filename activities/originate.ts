@@ -1,0 +1,151 @@
+// The originate, sent exactly once.
+//
+// The call id (= origination_uuid of the first leg, = the bgapi Job-UUID) is fixed by the workflow
+// before the activity runs and is the `_id` of the call record. The record is inserted (state
+// `sending`) BEFORE the originate is sent. A retried or replayed activity finds the record
+// (duplicate key) and does not send again: a record already `done` keeps its outcome (`recorded`);
+// else it asks FreeSWITCH whether the call's channels exist (`uuid_exists`) and reports the call
+// `live` (wait for its events) or `gone` (over, or never sent: the outcome is then unknown,
+// recorded as such — never a second dial). Writes per call: this insert, then the final record and
+// the lead (activities/record.ts) — all by `_id` (the only lookup FerretDB indexes).
+import { Context } from '@temporalio/activity';
+import { originateApplication, PARK } from '../media/originate-app.ts';
+import { ContentError } from '../media/playback.ts';
+import { audioDir, providerFromConfig, Tts, TtsError } from '../media/tts.ts';
+import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
+import { isDuplicateKey } from '../storage/mongo.ts';
+import { buildDialString } from '../telephony/dial-string.ts';
+import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type OriginateInput, type OriginateResult, type RecordedOutcome } from '../workflows/contract.ts';
+import type { ActivityDeps } from './deps.ts';
+
+export async function originate(deps: ActivityDeps, input: OriginateInput): Promise<OriginateResult> {
+  const { plan: p } = input;
+  const esl = deps.esl;
+  if (!esl) throw new Error('no ESL pool in this worker');
+  // Only a retried activity can find its record already there (the first try inserts it).
+  const existing = Context.current().info.attempt > 1 ? await callsOf(deps.db).findOne({ _id: p.call_id }) : null;
+  const node = existing?.node || esl.pick().name;
+  const dial = buildDialString(p, callVariables(input));
+  // What the callee hears (media/originate-app.ts): `&park()` without a template; an unplayable
+  // template fails the attempt instead of placing a silent call.
+  let app: string;
+  try {
+    app = existing ? PARK : await originateApplication({ db: deps.db, config: deps.config, tts: ttsOf(deps) }, input);
+  } catch (err) {
+    if (!(err instanceof ContentError) && !(err instanceof TtsError)) throw err;
+    deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: the call content cannot be played; not dialed');
+    return { outcome: 'failed', cause: 'INCOMPATIBLE_DESTINATION', node: '', sent_at: Date.now() };
+  }
+  const doc = sendingRecord(input, node, dial);
+  if (existing || !(await insertSending(deps, doc))) {
+    const rec = existing ?? (await callsOf(deps.db).findOne({ _id: p.call_id }));
+    return { ...(await reconcileSent(deps, rec ?? doc)), dial_string: existing?.dial_string ?? dial };
+  }
+
+  const sentAt = Date.now();
+  const timer = setInterval(() => Context.current().heartbeat(), 2_000);
+  try {
+    const res = await esl.bgapi(node, `originate ${dial} ${app}`, { jobUuid: p.call_id, timeoutMs: (p.call_timeout + 60) * 1000 });
+    const body = res.body.trim();
+    // No write here: the activity's result is in the workflow's history; only a try that never
+    // returned is retried, and a retry never sends again (reconcileSent).
+    return res.ok
+      ? { outcome: 'answered', answered_uuid: body.replace(/^\+OK\s*/, '').trim() || p.call_id, node, sent_at: sentAt, dial_string: dial }
+      : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt, dial_string: dial };
+  } catch (err) {
+    deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: no result, reconciling');
+    return reconcileSent(deps, doc);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The channel variables every call carries: ours (the bridge filters and routes on them) and the
+ *  originate's own. */
+function callVariables(input: OriginateInput): Record<string, string> {
+  const p = input.plan;
+  return {
+    [APP_VAR]: APP_VAR_VALUE,
+    [LEAD_WF_VAR]: input.lead_wf_id,
+    [CALL_ID_VAR]: p.call_id,
+    campaign_uuid: input.campaign_uuid,
+    lead_uuid: input.lead_uuid,
+    originate_timeout: String(p.call_timeout),
+    ignore_early_media: 'true',
+    ...(p.caller_number ? { origination_caller_id_number: p.caller_number } : {}),
+  };
+}
+
+/** The call record as inserted before the send (state `sending`): the "already sent" mark. */
+function sendingRecord(input: OriginateInput, node: string, dial: string): CallDoc {
+  const p = input.plan;
+  return {
+    ...emptyCallRecord({ call_id: p.call_id, lead_uuid: input.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid }),
+    run_id: input.run_id ?? '',
+    slot_granted_at: input.granted_at ? new Date(input.granted_at) : null,
+    attempt: p.attempt,
+    phone_number: p.phone_number,
+    network: p.network,
+    carrier_uuid: p.carrier_uuid,
+    caller_number: p.caller_number,
+    dial_string: dial,
+    gateway: p.gateway,
+    leg_uuids: p.leg_uuids,
+    node,
+    state: 'sending',
+    dialed: true,
+    originate_sent_at: new Date(),
+    created_at: new Date(),
+  };
+}
+
+/** true: the record is ours and the originate may be sent; false: an earlier try inserted it. */
+async function insertSending(deps: ActivityDeps, doc: CallDoc): Promise<boolean> {
+  try {
+    await callsOf(deps.db).insertOne(doc);
+    return true;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return false;
+  }
+}
+
+/** The originate may have been sent: never send again. A call already recorded keeps its outcome;
+ *  else ask the node whether a leg lives. */
+async function reconcileSent(deps: ActivityDeps, rec: CallDoc): Promise<OriginateResult> {
+  const sent = rec.originate_sent_at?.getTime() ?? Date.now();
+  if (rec.state === 'done') return { outcome: 'recorded', node: rec.node, sent_at: sent, recorded: recordedOutcome(rec) };
+  for (const u of rec.leg_uuids) {
+    if (await uuidExists(deps, rec.node, u)) return { outcome: 'live', answered_uuid: u, node: rec.node, sent_at: sent };
+  }
+  return { outcome: 'gone', node: rec.node, sent_at: sent };
+}
+
+function recordedOutcome(rec: CallDoc): RecordedOutcome {
+  return {
+    answered: rec.answered,
+    hangup_cause: rec.hangup_cause,
+    billsec: rec.billsec,
+    duration: rec.duration,
+    waitsec: rec.waitsec,
+    answered_uuid: rec.answered_uuid,
+    answered_at: rec.answered_at?.getTime() ?? null,
+    ended_at: (rec.ended_at ?? rec.created_at).getTime(),
+    digits: rec.digits,
+    reconciled: rec.reconciled,
+  };
+}
+
+export async function uuidExists(deps: ActivityDeps, node: string, uuid: string): Promise<boolean> {
+  if (!deps.esl) throw new Error('no ESL pool in this worker');
+  const out = await deps.esl.api(node, `uuid_exists ${uuid}`);
+  return out.trim() === 'true';
+}
+
+/** The worker's text-to-speech (one per process: its in-flight map shares syntheses). */
+const ttsByDeps = new WeakMap<ActivityDeps, Tts>();
+function ttsOf(deps: ActivityDeps): Tts {
+  let t = deps.tts ?? ttsByDeps.get(deps);
+  if (!t) ttsByDeps.set(deps, (t = new Tts(providerFromConfig(deps.config), audioDir(deps.config.DATA_DIR))));
+  return t;
+}
