@@ -25,6 +25,8 @@ export interface AppsHost {
   readonly channels: Map<string, ChannelRuntime>;
   readonly rules: Rules;
   readonly timeScale: number;
+  /** mod_callcenter (callcenter.ts): the `callcenter` application. */
+  readonly callcenter: { app(rt: ChannelRuntime, step: AppStep, complete: () => void): void };
 }
 
 export class Apps {
@@ -254,6 +256,11 @@ export class Apps {
       case 'avmd_stop':
         this.avmd.stop(rt);
         return complete();
+      case 'callcenter':
+        // mod_callcenter: the member waits in the queue; complete() when the application returns
+        // without a bridge (cancelled); a bridged member's application never completes
+        this.host.callcenter.app(rt, step, complete);
+        return;
       default:
         ch.after(0, () => complete());
     }

@@ -2,6 +2,7 @@
 // it ended. Tests read it to prove "never dialed twice", "never outside the window", "never above
 // the cap"; the control API serves it as JSON.
 import { EventEmitter } from 'node:events';
+import { CallCenterLog } from './callcenter-log.ts';
 
 export interface CallLogLeg {
   target: string;
@@ -28,7 +29,8 @@ export interface CallLogEntry {
   id: number;
   /** ms since epoch when the originate command was received. */
   at: number;
-  via: 'api' | 'bgapi' | 'control';
+  /** 'callcenter': an agent leg mod_callcenter placed (callcenter.ts; kept in callLog.callcenter, not in this list). */
+  via: 'api' | 'bgapi' | 'control' | 'callcenter';
   connectionId?: number;
   jobUuid?: string;
   /** The full argument of `originate`. */
@@ -48,6 +50,8 @@ export interface CallLogEntry {
 
 export class CallLog extends EventEmitter {
   private list: CallLogEntry[] = [];
+  /** mod_callcenter's members and agent offers (callcenter-log.ts). */
+  readonly callcenter = new CallCenterLog();
   private nextId = 1;
 
   add(e: Omit<CallLogEntry, 'id'>): CallLogEntry {
@@ -109,6 +113,7 @@ export class CallLog extends EventEmitter {
 
   clear(): void {
     this.list = [];
+    this.callcenter.clear();
   }
 
   /** Resolves with the first entry (existing or future) that matches. */

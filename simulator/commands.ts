@@ -1,6 +1,7 @@
 // The api commands, whether sent as `api`, `bgapi` or through the control API: originate
 // (originate.ts), uuid_kill, uuid_exists, uuid_getvar, uuid_setvar, uuid_broadcast (apps.ts), show
-// channels|calls, status, sofia status [gateway <name>], hupall, version.
+// channels|calls, status, sofia status [gateway <name>], hupall, version; mod_callcenter's
+// callcenter_config, callcenter_break, json and reloadxml (callcenter-api.ts).
 import { isFsCause } from '../domain/fs-causes.ts';
 import type { Apps } from './apps.ts';
 import type { Conn } from './connection.ts';
@@ -26,6 +27,8 @@ export interface CommandsHost {
   readonly life: ChannelLifecycle;
   readonly apps: Apps;
   readonly originator: Originator;
+  /** mod_callcenter's api (callcenter-api.ts): callcenter_config, callcenter_break, json, reloadxml. */
+  readonly callcenter: { api: { execute(name: string, arg: string): Promise<string> } };
   gatewayConfig(name: string): GatewayConfig | undefined;
 }
 
@@ -92,6 +95,11 @@ export class Commands {
         return this.hupall(a);
       case 'version':
         return 'FreeSWITCH Version 1.10.12-release~64bit (simulator)\n';
+      case 'callcenter_config':
+      case 'callcenter_break':
+      case 'json':
+      case 'reloadxml':
+        return this.host.callcenter.api.execute(name, a);
       default:
         return `-ERR ${name} Command not found!\n`;
     }

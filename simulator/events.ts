@@ -180,4 +180,29 @@ export class EventBus {
       },
     });
   }
+
+  /**
+   * mod_callcenter (callcenter.ts): an event whose headers the caller builds after the core ones
+   * (callcenter::info with the channel data before the CC-* headers; CHANNEL_BRIDGE/UNBRIDGE with
+   * Bridge-A/B-Unique-ID before the channel data). A subclass goes first, before Event-Name, as
+   * switch_event_create_subclass puts it (captures 30-45).
+   */
+  fireBuilt(name: string, opt: { subclass?: string; calling: [string, string, number] }, build: () => Array<[string, string]>): void {
+    const seq = ++this.seq;
+    const us = nowUs();
+    this.fire({
+      name,
+      subclass: opt.subclass,
+      build: () => {
+        const h: Array<[string, string]> = opt.subclass ? [['Event-Subclass', opt.subclass]] : [];
+        h.push(...this.coreHeaders(name, seq, us, opt.calling), ...build());
+        return { headers: h };
+      },
+    });
+  }
+
+  /** The core headers of an event created but not fired (REQUEST_PARAMS for xml_curl, agent legs' ovars). */
+  coreOf(name: string, calling: [string, string, number]): Array<[string, string]> {
+    return this.coreHeaders(name, ++this.seq, nowUs(), calling);
+  }
 }

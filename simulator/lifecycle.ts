@@ -23,6 +23,8 @@ export interface ChannelRuntime {
   /** The originate asked for an extension, not an app: park as the stand-in for the dialplan. */
   afterApps: 'hangup' | 'park';
   onResult?: (r: LegResult) => void;
+  /** callcenter.ts: a live channel is hanging up (after CHANNEL_HANGUP, before its application returns). */
+  onHangup?: () => void;
   /** DTMF received and not read yet (switch_channel_queue_dtmf). */
   dtmf?: string[];
   /** The application reading DTMF now, told when a key arrives. */
@@ -197,6 +199,7 @@ export class ChannelLifecycle {
     ch.answerState = 'hangup';
     ch.stateNumber = 10;
     this.events.fireChannel(ch, 'CHANNEL_HANGUP');
+    rt.onHangup?.();
     // the running application returns once the channel is hung up
     if (rt.current) this.events.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(rt.current, '_none_'));
     this.reporting(rt, disposition === 'send_bye' ? () => ch.vars.set('sip_hangup_disposition', 'send_bye') : undefined);

@@ -77,6 +77,28 @@ export const mixSchema = z.object({
   digits: z.array(z.string()).optional(),
 });
 
+/**
+ * mod_callcenter (callcenter.ts): the static callcenter.conf (queues with their params by their
+ * callcenter.conf names, agents with their XML attributes, tiers), agent-originate-timeout, and
+ * what each agent's phone does when mod_callcenter calls its contact. An endpoint rule is a callee
+ * rule, plus `unregistered` (user/… with no registration: USER_NOT_REGISTERED, no channel).
+ */
+export const agentEndpointSchema = calleeRuleSchema.extend({ action: z.enum([...ACTIONS, 'unregistered']) });
+export type AgentEndpointRule = z.infer<typeof agentEndpointSchema>;
+const xmlValue = z.union([z.string(), z.number(), z.boolean()]);
+export const callcenterRulesSchema = z.object({
+  queues: z.record(z.string(), z.record(z.string(), xmlValue)).optional(),
+  agents: z.record(z.string(), z.record(z.string(), xmlValue)).optional(),
+  tiers: z.array(z.record(z.string(), xmlValue)).optional(),
+  /** <settings> agent-originate-timeout, seconds (FreeSWITCH default 60). */
+  agentOriginateTimeout: z.number().int().min(1).optional(),
+  /** Key: the contact's target without its {}/[] variables, or its user part, or a prefix of either ending in `*`. */
+  endpoints: z.record(z.string(), z.union([agentEndpointSchema, z.array(agentEndpointSchema).min(1)])).optional(),
+  /** A phone with no endpoint rule (default: answers after 20 ms, stays until the other side hangs up). */
+  defaultEndpoint: agentEndpointSchema.optional(),
+});
+export type CallcenterRules = z.infer<typeof callcenterRulesSchema>;
+
 export const rulesSchema = z.object({
   /** Used when no number rule and no mix applies. */
   default: calleeRuleSchema.default({ action: 'answer', ringMs: 20, talkMs: null }),
@@ -104,6 +126,8 @@ export const rulesSchema = z.object({
    * up); `play` = it plays mediaMs as if it were there (for tests whose audio points nowhere).
    */
   missingMedia: z.enum(['fail', 'play']).default('fail'),
+  /** mod_callcenter: static callcenter.conf and the agents' phones (callcenter.ts). */
+  callcenter: callcenterRulesSchema.optional(),
 });
 export type Rules = z.infer<typeof rulesSchema>;
 export type RulesInput = z.input<typeof rulesSchema>;

@@ -18,13 +18,19 @@
 //                                   play_and_get_digits, sleep, hangup…) and uuid_broadcast
 //   channel.ts, dialstring.ts, rules.ts, calllog.ts, wire.ts   data, parsing and bytes
 //   control-http.ts, cli.ts         the HTTP control API and `npm run sim`
-// mod_callcenter (not simulated yet) belongs in its own callcenter.ts: `callcenter_config` joins the
-// dispatch in commands.ts, the `callcenter` application joins apps.ts, its `callcenter::info`
-// CUSTOM events go through events.ts.
+//   callcenter.ts                   mod_callcenter: agents, tiers, members, queues, the `callcenter`
+//                                   application (apps.ts calls it), dispatcher, agent legs, bridges,
+//                                   callcenter::info events (through events.ts); with
+//   callcenter-api.ts               callcenter_config, callcenter_break, json, reloadxml (commands.ts)
+//   callcenter-config.ts            callcenter.conf: xml_curl POST or the rules' static XML, queue
+//                                   params, FreeSWITCH's hash order
+//   callcenter-legs.ts              the callcenter clock, agent phones and legs, uuid_bridge
+//   callcenter-log.ts               the record of members and offers (callLog.callcenter)
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Apps } from './apps.ts';
 import { CallLog } from './calllog.ts';
+import { CallCenter, type CallCenterControl } from './callcenter.ts';
 import { Commands } from './commands.ts';
 import { Conn } from './connection.ts';
 import { EventBus, type SimStats } from './events.ts';
@@ -50,6 +56,14 @@ export interface SimulatorOptions {
    * originate argument) and play_and_get_digits waits, so tests can run "no answer" in milliseconds.
    */
   timeScale?: number;
+  /**
+   * mod_callcenter's configuration gateway (mod_xml_curl binding for the configuration section):
+   * queues are looked up there first (POST …&key_value=callcenter.conf&…&CC-Queue=<q>), then in the
+   * rules' static `callcenter` section. Unset: static only.
+   */
+  xmlCurlUrl?: string;
+  /** Timeout of one xml_curl POST (default 10000 ms). */
+  xmlCurlTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -86,6 +100,7 @@ export class SimulatorImpl {
   readonly apps: Apps;
   readonly originator: Originator;
   readonly commands: Commands;
+  readonly callcenter: CallCenter;
   private server: net.Server;
   private nextConnId = 1;
   private logFn?: (line: string) => void;
@@ -105,6 +120,7 @@ export class SimulatorImpl {
     this.apps = new Apps(this);
     this.originator = new Originator(this);
     this.commands = new Commands(this);
+    this.callcenter = new CallCenter(this, { xmlCurlUrl: opts.xmlCurlUrl, xmlCurlTimeoutMs: opts.xmlCurlTimeoutMs, seed });
     this.server = net.createServer((s) => this.accept(s));
     this.server.on('error', (e) => this.logLine(`server error: ${String(e)}`));
   }
@@ -162,6 +178,7 @@ export class SimulatorImpl {
     this.coreUuid = randomUUID();
     this.startedAt = Date.now();
     this.limits.restarted();
+    this.callcenter.restarted();
     if (opts.downMs && opts.downMs > 0) {
       const port = this.port;
       await new Promise<void>((r) => this.server.close(() => r()));
@@ -188,6 +205,7 @@ export class SimulatorImpl {
   }
 
   async close(): Promise<void> {
+    this.callcenter.close();
     for (const rt of this.channels.values()) rt.ch.clearTimers();
     this.channels.clear();
     for (const c of [...this.conns]) c.destroy();
@@ -204,6 +222,7 @@ export class SimulatorImpl {
   reseed(seed: number): void {
     this.ruleBook.reseed(seed);
     this.events.reseed(seed);
+    this.callcenter.reseed(seed);
   }
 }
 
@@ -234,6 +253,8 @@ export interface SimulatorControl {
   /** Run an api command as if sent over ESL (e.g. `originate …`). */
   api(command: string): Promise<string>;
   reseed(seed: number): void;
+  /** mod_callcenter: state, agent phone rules, static queues, xml_curl URL, clock (callcenter.ts). */
+  readonly callcenter: CallCenterControl;
 }
 
 export interface Simulator {
@@ -253,6 +274,7 @@ export interface Simulator {
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const sim = new SimulatorImpl(opts);
   await sim.listen(opts.port ?? 8021);
+  await sim.callcenter.ready;
   const control: SimulatorControl = {
     getRules: () => sim.rules,
     setRules: (r) => sim.setRules(r),
@@ -286,6 +308,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return sim.commands.executeApi(sp < 0 ? command : command.slice(0, sp), sp < 0 ? undefined : command.slice(sp + 1), { via: 'control' });
     },
     reseed: (s) => sim.reseed(s),
+    callcenter: sim.callcenter.control((mutate) => {
+      const cc = structuredClone(sim.rules.callcenter ?? {});
+      mutate(cc);
+      sim.setRules({ ...sim.rules, callcenter: cc });
+    }),
   };
   return {
     get port() {
