@@ -209,8 +209,9 @@ export class Apps {
         this.host.events.fireChannel(ch, 'CHANNEL_PARK');
         return; // parked until hangup or broadcast
       case 'playback': {
-        // playback_function: DTMF goes to on_dtmf, which stops on playback_terminators (default *)
-        ch.setVar('playback_terminator_used', '');
+        // playback_function: DTMF goes to on_dtmf, which stops on playback_terminators (default *);
+        // it clears playback_terminator_used first (an empty value deletes a variable)
+        ch.setVar('playback_terminator_used', undefined);
         const t = ch.vars.get('playback_terminators') ?? '*';
         const terminators = t.toLowerCase() === 'none' ? '' : t;
         void playFile(this.play, rt, step.args, (d) => {

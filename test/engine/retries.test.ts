@@ -142,7 +142,8 @@ describe('a v2 import re-posted after the API died before starting the queue', (
   let api: { stop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    e = await startEngine({ mediaMs: 60_000, default: ANSWER });
+    // missingMedia: the message's URL points at an API that is not up while it plays mediaMs, as before the simulator fetched audio
+    e = await startEngine({ mediaMs: 60_000, missingMedia: 'play', default: ANSWER });
     await templates(e.mongo.db).create(e.tenant.domain_uuid, {
       template_name: 'IVR-R',
       type_autocall: 'autocall_voice_tts',

@@ -19,6 +19,9 @@ const RULES = {
   // The queue's message plays longer than any call here: the callee's hang-up (talkMs) decides
   // each call's duration, as the recall rules under test need.
   mediaMs: 120_000,
+  // The message's http_cache:// URL points at an API nobody serves here (the API runs in-process):
+  // it plays mediaMs as it did before the simulator fetched audio (FreeSWITCH: FILE NOT FOUND).
+  missingMedia: 'play' as const,
   default: ANSWER_SHORT,
   numbers: {
     // mixed outcomes, several mobiles
