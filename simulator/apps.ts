@@ -37,9 +37,8 @@ export class Apps {
   constructor(private readonly host: AppsHost) {
     this.media = new MediaReader(host);
     this.avmd = new Avmd(host.events, (rt, f) => this.whenFree(rt, f));
-    const media = this.media;
     this.play = {
-      media,
+      media: this.media,
       life: host.life,
       get timeScale() {
         return host.timeScale;
