@@ -168,6 +168,8 @@ interface Offer {
   /** The originate's cause (SUCCESS once the agent answered). */
   cause: string;
   leg?: ChannelRuntime;
+  /** The member's channel (the thread holds its session: its data outlives the hangup). */
+  memberCh?: Channel;
   bridged: boolean;
   /** The bridge wait loop started (ms on the callcenter clock): it polls every 100 ms from here. */
   loopStartMs?: number;
@@ -261,7 +263,9 @@ export class CallCenter {
   private readonly timers = new Set<NodeJS.Timeout>();
   private dispatchTimer?: NodeJS.Timeout;
   private nextOfferId = 1;
-  private rng: () => number;
+  private seed: number;
+  /** random strategy: offers made per queue (the draw a member's agents are ordered by). */
+  private readonly randomDraws = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -270,7 +274,7 @@ export class CallCenter {
   ) {
     this.clock = new CcClock(host.timeScale);
     this.xmlCurlUrl = opts.xmlCurlUrl;
-    this.rng = seededRandom(opts.seed ^ 0xcc);
+    this.seed = opts.seed;
     this.staticXml = staticDoc(host.rules.callcenter);
     this.config = new ConfigSource({
       url: () => this.xmlCurlUrl,
@@ -327,7 +331,19 @@ export class CallCenter {
   }
 
   reseed(seed: number): void {
-    this.rng = seededRandom(seed ^ 0xcc);
+    this.seed = seed;
+    this.randomDraws.clear();
+  }
+
+  /**
+   * ORDER BY level, random(): sqlite draws anew on every pass; here an agent's draw depends on the
+   * seed, the queue and how many offers the queue made, so a seed gives the same choices however
+   * many dispatcher passes run before an agent is free.
+   */
+  private randomKey(queue: string, agent: string): number {
+    let h = 0x811c9dc5 ^ this.seed;
+    for (const c of `${queue}\u0000${this.randomDraws.get(queue) ?? 0}\u0000${agent}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    return seededRandom(h)();
   }
 
   close(): void {
@@ -1000,7 +1016,7 @@ export class CallCenter {
       case 'ring-progressively':
         return sortStable(base, L, P);
       case 'random': {
-        const keyed = base.map((r) => ({ ...r, rnd: this.rng() }));
+        const keyed = base.map((r) => ({ ...r, rnd: this.randomKey(queue.name, r.agent.name) }));
         return sortStable(keyed, L, (r) => r.rnd);
       }
       default:
@@ -1090,6 +1106,7 @@ export class CallCenter {
       }),
     };
     this.offers.set(o.id, o);
+    if (strategy === 'random') this.randomDraws.set(queue.name, (this.randomDraws.get(queue.name) ?? 0) + 1);
     this.agentUpdate('state', 'Receiving', agent.name);
     for (const t of this.tiers) {
       if (t.agent !== agent.name) continue;
@@ -1113,6 +1130,7 @@ export class CallCenter {
       return;
     }
     const member = memberRt.ch;
+    o.memberCh = member;
     this.fire('outbound_agent_thread_run', 1717, [
       ['CC-Queue', o.queue],
       ['CC-Action', 'agent-offering'],
@@ -1398,7 +1416,7 @@ export class CallCenter {
       leg.ch,
     );
     if (o.bridged) {
-      const member = this.host.channels.get(o.sessionUuid)?.ch ?? this.channelOf(o.sessionUuid);
+      const member = o.memberCh;
       member?.vars.set('cc_queue_terminated_epoch', String(now));
       const a = this.agents.get(o.agentName);
       if (a && a.instanceId === o.agentSystem) {
@@ -1530,10 +1548,6 @@ export class CallCenter {
     if (s.rt.ch.vars.has('bridge_uuid') || s.rt.ch.vars.get('cc_agent_found') === 'true') return;
     s.cancelReason = 'TIMEOUT';
     this.appEnd(s);
-  }
-
-  private channelOf(uuid: string): Channel | undefined {
-    return this.host.channels.get(uuid)?.ch;
   }
 
   // ---------------------------------------------------------------------------------- control

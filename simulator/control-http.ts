@@ -16,6 +16,18 @@
 //   POST   /faults/events               <- {delayMs?, lossRate?, dropNext?: {count, eventName?}}
 //   DELETE /faults                      -> clears event faults
 //   GET    /stats
+// mod_callcenter (callcenter.ts):
+//   GET    /callcenter                  -> {queues, agents, tiers, members, clockEpoch, xmlCurlUrl}
+//   GET    /callcenter/log              -> {members, offers, agents: per-agent stats}
+//   PUT    /callcenter/endpoints/:key   <- an agent phone rule, or a list (one per call)
+//   DELETE /callcenter/endpoints/:key
+//   PUT    /callcenter/queues/:name     <- static queue params (as editing callcenter.conf + reloadxml)
+//   DELETE /callcenter/queues/:name
+//   PATCH  /callcenter/queues/:name     <- fields of the loaded queue (callsAnswered, maxWaitTime…)
+//   PATCH  /callcenter/agents/:name     <- columns of the agent row (callsAnswered, lastBridgeEnd…)
+//   PUT    /callcenter/xml-curl         <- {url} (null: static XML only)
+//   GET    /callcenter/xml-curl         -> the POSTs sent to the gateway
+//   POST   /callcenter/clock            <- {epochMs}: the callcenter clock reads this now
 import http from 'node:http';
 import type { Simulator } from './server.ts';
 
@@ -129,5 +141,57 @@ async function handle(sim: Simulator, req: http.IncomingMessage, res: http.Serve
     return send(res, 200, { ok: true });
   }
   if (m === 'GET' && p === '/stats') return send(res, 200, c.stats());
+  if (p === '/callcenter' || p.startsWith('/callcenter/')) return callcenter(sim, m, p, req, res);
+  send(res, 404, { error: `no route ${m} ${p}` });
+}
+
+async function callcenter(sim: Simulator, m: string, p: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const cc = sim.control.callcenter;
+  let mm: RegExpExecArray | null;
+  if (m === 'GET' && p === '/callcenter') return send(res, 200, cc.state());
+  if (m === 'GET' && p === '/callcenter/log') return send(res, 200, sim.callLog.callcenter.toJSON());
+  if ((mm = /^\/callcenter\/endpoints\/([^/]+)$/.exec(p))) {
+    const key = decodeURIComponent(mm[1]!);
+    if (m === 'PUT') {
+      cc.setEndpointRule(key, await readJson(req));
+      return send(res, 200, sim.control.getRules().callcenter?.endpoints?.[key]);
+    }
+    if (m === 'DELETE') {
+      cc.clearEndpointRule(key);
+      return send(res, 200, { ok: true });
+    }
+  }
+  if ((mm = /^\/callcenter\/queues\/([^/]+)$/.exec(p))) {
+    const name = decodeURIComponent(mm[1]!);
+    if (m === 'PUT') {
+      cc.setStaticQueue(name, await readJson(req));
+      return send(res, 200, sim.control.getRules().callcenter?.queues?.[name]);
+    }
+    if (m === 'DELETE') {
+      cc.setStaticQueue(name, null);
+      return send(res, 200, { ok: true });
+    }
+    if (m === 'PATCH') {
+      const ok = cc.patchQueue(name, await readJson(req));
+      return send(res, ok ? 200 : 404, { ok });
+    }
+  }
+  if (m === 'PATCH' && (mm = /^\/callcenter\/agents\/([^/]+)$/.exec(p))) {
+    const ok = cc.patchAgent(decodeURIComponent(mm[1]!), await readJson(req));
+    return send(res, ok ? 200 : 404, { ok });
+  }
+  if (p === '/callcenter/xml-curl') {
+    if (m === 'PUT') {
+      const body = await readJson(req);
+      cc.setXmlCurlUrl(body.url ?? undefined);
+      return send(res, 200, { url: cc.state().xmlCurlUrl ?? null });
+    }
+    if (m === 'GET') return send(res, 200, cc.xmlCurlRequests());
+  }
+  if (m === 'POST' && p === '/callcenter/clock') {
+    const body = await readJson(req);
+    cc.setClock(Number(body.epochMs));
+    return send(res, 200, { epoch: cc.epoch() });
+  }
   send(res, 404, { error: `no route ${m} ${p}` });
 }
