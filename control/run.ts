@@ -69,12 +69,12 @@ export async function startCampaignRun(deps: ControlDeps, domain_uuid: string, d
     await client.workflow.getHandle(campaignRunWorkflowId(uuid)).signal(resumeSignal);
   }
   // A stale `doc` (another request started the run meanwhile) must not blank the stored run_id.
-  await updateCampaign(deps.db, domain_uuid, uuid, { status: 'start', ...(run_id ? { run_id } : {}) } as never);
+  await updateCampaign(deps.db, domain_uuid, uuid, { status: 'start', ...(run_id ? { run_id } : {}) });
 }
 
 /** Pause or stop the campaign's run (no run open: only the status is written); null = not the tenant's. */
 export async function setCampaignRunStatus(deps: ControlDeps, domain_uuid: string, uuid: string, action: 'pause' | 'stop'): Promise<CampaignDoc | null> {
-  const doc = await updateCampaign(deps.db, domain_uuid, uuid, { status: action } as never);
+  const doc = await updateCampaign(deps.db, domain_uuid, uuid, { status: action });
   if (!doc) return null;
   if (deps.temporal) {
     try {

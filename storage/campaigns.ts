@@ -53,7 +53,10 @@ export type NewCampaign = CampaignSettings & {
   orig_campaign_uuid?: string;
 };
 
-/** Insert a campaign with its queue and dialplan; returns the stored document. */
+/**
+ * Insert a campaign with its queue and dialplan; returns the stored document. Fields of `input`
+ * beyond the v3 settings (a v2 queue's, the voice-bot's) are stored too.
+ */
 export async function createCampaign(db: Db, domain_uuid: string, input: NewCampaign, now = new Date()): Promise<CampaignDoc> {
   const campaign_uuid = randomUUID();
   const call_center_queue_uuid = randomUUID();
@@ -134,12 +137,21 @@ export async function listCampaigns(db: Db, domain_uuid: string, q: ListQuery): 
   return { docs: matching.slice(q.offset, q.offset + q.limit), total: matching.length };
 }
 
+/**
+ * The fields an update may set: any of the document's but its identity (uuids of the campaign, its
+ * tenant, queue and dialplan) and timestamps (updateCampaign sets updated_at). `D`: the kind of
+ * campaign, for the fields of a v2 queue (storage/v2-queues.ts QueueDoc).
+ */
+export type CampaignUpdate<D extends CampaignDoc = CampaignDoc> = Partial<
+  Omit<D, '_id' | 'domain_uuid' | 'campaign_uuid' | 'call_center_queue_uuid' | 'dialplan_uuid' | 'created_at' | 'updated_at'>
+>;
+
 /** Apply a partial update; null when the campaign is not the tenant's. Throws DuplicateNameError. */
-export async function updateCampaign(
+export async function updateCampaign<D extends CampaignDoc = CampaignDoc>(
   db: Db,
   domain_uuid: string,
   campaign_uuid: string,
-  set: Partial<NewCampaign>,
+  set: CampaignUpdate<D>,
   now = new Date(),
 ): Promise<CampaignDoc | null> {
   let doc: CampaignDoc | null;

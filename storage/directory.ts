@@ -63,17 +63,23 @@ export interface Repo<T extends Base, In> {
   remove(domain_uuid: string, uuid: string): Promise<boolean>;
 }
 
-function repo<T extends Base, In extends object>(
-  coll: (db: Db) => Collection<T>,
-  uuidField: string,
+/** A stored entry: the fields it was written with (In), its uuid under its own name (U), the common ones. */
+type Stored<In, U extends string> = In & Base & Record<U, string>;
+
+function repo<In extends object, U extends string>(
+  coll: (db: Db) => Collection<Stored<In, U>>,
+  uuidField: U,
   sortField: string,
   duplicateMessage: (input: Partial<In>) => string,
 ) {
+  type T = Stored<In, U>;
   return (db: Db): Repo<T, In> => ({
     async create(domain_uuid, input) {
       const now = new Date();
       const uuid = randomUUID();
-      const doc = { ...input, _id: uuid, [uuidField]: uuid, domain_uuid, created_at: now, updated_at: now } as unknown as T;
+      // (TypeScript types a computed key of a type parameter as an index signature: named here.)
+      const ids = { [uuidField]: uuid } as Record<U, string>;
+      const doc: T = { ...input, ...ids, _id: uuid, domain_uuid, created_at: now, updated_at: now };
       try {
         await coll(db).insertOne(doc as OptionalUnlessRequiredId<T>);
       } catch (err) {
@@ -102,7 +108,7 @@ function repo<T extends Base, In extends object>(
       try {
         return (await coll(db).findOneAndUpdate(
           { _id: uuid, domain_uuid } as Filter<T>,
-          { $set: { ...input, updated_at: new Date() } } as unknown as UpdateFilter<T>,
+          { $set: { ...input, updated_at: new Date() } } as UpdateFilter<T>,
           { returnDocument: 'after' },
         )) as T | null;
       } catch (err) {
@@ -121,9 +127,9 @@ export type TemplateInput = Omit<TemplateDoc, keyof Base | 'template_uuid'>;
 export type CarrierInput = Omit<CarrierDoc, keyof Base | 'carrier_uuid'>;
 export type UserInput = Omit<UserDoc, keyof Base | 'user_uuid'>;
 
-export const templates = repo<TemplateDoc, TemplateInput>(templatesOf, 'template_uuid', 'template_name', () => 'template_name is already taken');
-export const carriers = repo<CarrierDoc, CarrierInput>(carriersOf, 'carrier_uuid', 'carrier_name', () => 'carrier_name is already taken');
-export const users = repo<UserDoc, UserInput>(usersOf, 'user_uuid', 'extension', (i) =>
+export const templates = repo<TemplateInput, 'template_uuid'>(templatesOf, 'template_uuid', 'template_name', () => 'template_name is already taken');
+export const carriers = repo<CarrierInput, 'carrier_uuid'>(carriersOf, 'carrier_uuid', 'carrier_name', () => 'carrier_name is already taken');
+export const users = repo<UserInput, 'user_uuid'>(usersOf, 'user_uuid', 'extension', (i) =>
   i.extension !== undefined ? `extension ${i.extension} or username is already taken` : 'username is already taken',
 );
 

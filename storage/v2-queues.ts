@@ -6,7 +6,7 @@
 // never a second lead, with no lookup per customer (FerretDB 1.24 indexes `_id` filters only).
 import type { Db } from 'mongodb';
 import { DEFAULT_CONCURRENT_CALL, defaultSettings, type CampaignDoc } from '../domain/campaign.ts';
-import { createCampaign, campaignsOf, updateCampaign, DuplicateNameError } from './campaigns.ts';
+import { createCampaign, campaignsOf, updateCampaign, DuplicateNameError, type CampaignUpdate, type NewCampaign } from './campaigns.ts';
 import { tenantCampaigns } from './campaign-cache.ts';
 import { dncOf, type DncDoc } from './dnc.ts';
 import { leadsOf, namedLeadId, type LeadDoc } from './leads.ts';
@@ -52,24 +52,25 @@ export class QueueCodeTakenError extends Error {}
  */
 export async function createQueue(db: Db, domain_uuid: string, queue_code: string, s: QueueSettings): Promise<{ queue: QueueDoc; created: boolean }> {
   const max = s.max_recall_count ?? 0;
+  const input: NewCampaign & Pick<QueueDoc, 'queue_code' | 'max_recall_count' | 'min_recall_duration'> = {
+    ...defaultSettings('autocall'),
+    campaign_name: queue_code,
+    type: 'autocall',
+    description: 'v2 queue',
+    active: true,
+    concurrent_call: s.concurrent_call ?? DEFAULT_CONCURRENT_CALL,
+    template_uuid: s.template_uuid,
+    template_name: s.template_name,
+    type_autocall: s.type_autocall,
+    carrier_name: '',
+    mode_call: 'serial',
+    recall_times: max,
+    queue_code,
+    max_recall_count: max,
+    min_recall_duration: s.min_recall_duration ?? 0,
+  };
   try {
-    const doc = await createCampaign(db, domain_uuid, {
-      ...defaultSettings('autocall'),
-      campaign_name: queue_code,
-      type: 'autocall',
-      description: 'v2 queue',
-      active: true,
-      concurrent_call: s.concurrent_call ?? DEFAULT_CONCURRENT_CALL,
-      template_uuid: s.template_uuid,
-      template_name: s.template_name,
-      type_autocall: s.type_autocall,
-      carrier_name: '',
-      mode_call: 'serial',
-      recall_times: max,
-      queue_code,
-      max_recall_count: max,
-      min_recall_duration: s.min_recall_duration ?? 0,
-    } as never);
+    const doc = await createCampaign(db, domain_uuid, input);
     return { queue: doc as QueueDoc, created: true };
   } catch (err) {
     if (!(err instanceof DuplicateNameError)) throw err;
@@ -82,7 +83,7 @@ export async function createQueue(db: Db, domain_uuid: string, queue_code: strin
 
 /** Apply the settings a re-post names, when they differ; returns the queue as stored. */
 export async function updateQueueSettings(db: Db, q: QueueDoc, s: QueueSettings): Promise<{ queue: QueueDoc; changed: boolean }> {
-  const set: Record<string, unknown> = {};
+  const set: CampaignUpdate<QueueDoc> = {};
   if (q.template_uuid !== s.template_uuid) {
     set.template_uuid = s.template_uuid;
     set.template_name = s.template_name;
@@ -95,7 +96,7 @@ export async function updateQueueSettings(db: Db, q: QueueDoc, s: QueueSettings)
   }
   if (s.min_recall_duration !== undefined && s.min_recall_duration !== q.min_recall_duration) set.min_recall_duration = s.min_recall_duration;
   if (!Object.keys(set).length) return { queue: q, changed: false };
-  const doc = await updateCampaign(db, q.domain_uuid, q.campaign_uuid, set as never);
+  const doc = await updateCampaign(db, q.domain_uuid, q.campaign_uuid, set);
   return { queue: (doc as QueueDoc | null) ?? q, changed: true };
 }
 
@@ -104,7 +105,7 @@ export async function updateQueueSettings(db: Db, q: QueueDoc, s: QueueSettings)
  * and stopped, and its code is free for a new queue.
  */
 export async function withdrawQueue(db: Db, q: QueueDoc, now = new Date()): Promise<void> {
-  await updateCampaign(
+  await updateCampaign<QueueDoc>(
     db,
     q.domain_uuid,
     q.campaign_uuid,
@@ -115,7 +116,7 @@ export async function withdrawQueue(db: Db, q: QueueDoc, now = new Date()): Prom
       queue_code: '',
       deleted_queue_code: q.queue_code,
       queue_deleted_at: now,
-    } as never,
+    },
     now,
   );
 }

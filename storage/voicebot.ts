@@ -10,7 +10,7 @@ import { campaignsOf, createCampaign, getCampaign, updateCampaign, type NewCampa
 export async function ensureCampaignId(db: Db, doc: Pick<CampaignDoc, 'domain_uuid' | 'campaign_uuid' | 'campaign_id'>): Promise<number> {
   if (typeof doc.campaign_id === 'number' && doc.campaign_id > 0) return doc.campaign_id;
   const n = await allocateCampaignId(db, doc.domain_uuid, doc.campaign_uuid);
-  await updateCampaign(db, doc.domain_uuid, doc.campaign_uuid, { campaign_id: n } as never);
+  await updateCampaign(db, doc.domain_uuid, doc.campaign_uuid, { campaign_id: n });
   return n;
 }
 
@@ -49,15 +49,32 @@ export async function campaignByIntegerId(db: Db, domain_uuid: string, campaign_
   return find();
 }
 
-/** Fields of a campaign that are its identity or state, not settings: never copied by a clone. */
-const NOT_CLONED = [
-  '_id', 'campaign_uuid', 'domain_uuid', 'campaign_id', 'call_center_queue_uuid', 'dialplan_uuid', 'run_id', 'orig_campaign_uuid',
-  'created_at', 'updated_at', 'status', 'campaign_name',
+/** The voice-bot fields a clone carries: who asked for it, and the request (its fingerprint). */
+interface VoiceBotFields {
+  vbot_id: string;
+  group_code: string;
+  voicebot_request: string;
+}
+
+/** Fields beyond CampaignDoc's that are identity, not settings: never copied by a clone. */
+const NOT_CLONED_EXTRA = [
   // v2 queue identity (a queue used as a template is cloned as a plain campaign)
   'queue_code', 'queue_deleted_at', 'deleted_queue_code',
   // voice-bot identity of a template that was itself a clone
   'vbot_id', 'group_code', 'voicebot_request',
 ] as const;
+
+/** A campaign's settings: everything but its identity and state, which a clone never copies. */
+function settingsOf(template: CampaignDoc) {
+  const {
+    _id, campaign_uuid, domain_uuid, campaign_id, call_center_queue_uuid, dialplan_uuid, run_id, orig_campaign_uuid,
+    created_at, updated_at, status, campaign_name,
+    ...settings
+  } = template;
+  const stored: Record<string, unknown> = settings; // the document as stored: it may hold more than CampaignDoc names
+  for (const k of NOT_CLONED_EXTRA) delete stored[k];
+  return settings;
+}
 
 /**
  * A new campaign from a template campaign: every setting copied (script/template, carrier,
@@ -71,10 +88,8 @@ export async function cloneTemplateCampaign(
   template: CampaignDoc,
   opts: { name: string; vbot_id: string; group_code: string; /** fingerprint of the create request */ request: string },
 ): Promise<CampaignDoc> {
-  const settings: Record<string, unknown> = { ...template };
-  for (const k of NOT_CLONED) delete settings[k];
-  return createCampaign(db, domain_uuid, {
-    ...(settings as unknown as NewCampaign),
+  const input: NewCampaign & VoiceBotFields = {
+    ...settingsOf(template),
     campaign_name: opts.name,
     status: '',
     active: true,
@@ -83,7 +98,8 @@ export async function cloneTemplateCampaign(
     vbot_id: opts.vbot_id,
     group_code: opts.group_code,
     voicebot_request: opts.request,
-  } as NewCampaign);
+  };
+  return createCampaign(db, domain_uuid, input);
 }
 
 /**
@@ -92,5 +108,5 @@ export async function cloneTemplateCampaign(
  */
 export async function campaignOfRequest(db: Db, domain_uuid: string, name: string, request: string): Promise<CampaignDoc | null> {
   const doc = await campaignsOf(db).findOne({ domain_uuid, campaign_name: name });
-  return doc && (doc as CampaignDoc & { voicebot_request?: string }).voicebot_request === request ? doc : null;
+  return doc && (doc as CampaignDoc & Partial<VoiceBotFields>).voicebot_request === request ? doc : null;
 }

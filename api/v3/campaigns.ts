@@ -18,7 +18,7 @@ import type { Tenant } from '../../storage/tenants.ts';
 import { notifyRun } from '../../control/run.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
-import { type gojsonHook, translateIssues } from '../validation.ts';
+import { translateIssues } from '../validation.ts';
 import {
   ActiveBody,
   ActiveResult,
@@ -301,14 +301,15 @@ export function mountCampaigns(app: App): void {
       return c.json({ active: doc.active, campaign_uuid: doc.campaign_uuid }, 200);
     },
     // The documented message for a body without `active`; other errors as usual.
-    ((result: Parameters<typeof gojsonHook>[0], c: Parameters<typeof gojsonHook>[1]) => {
+    (result, c) => {
       if (result.success) return undefined;
-      const data = result.data as Record<string, unknown> | undefined;
+      // The validator passes the input beside the failure (as gojsonHook reads it); its type omits it.
+      const data = 'data' in result ? result.data : undefined;
       if (data && typeof data === 'object' && !Array.isArray(data) && !('active' in data)) {
         return c.json({ error: 'active is missing' }, 400);
       }
-      return c.json({ error: translateIssues(result.error.issues, result.data) }, 400);
-    }) as never,
+      return c.json({ error: translateIssues(result.error.issues, data) }, 400);
+    },
   );
 
   app.openapi(

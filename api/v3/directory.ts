@@ -36,11 +36,12 @@ import {
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const err = (description: string) => json(ErrorBody, description);
 
-interface Entity<D, B> {
+/** An entry type D, written with body B; both carry the entry's name in field N. */
+interface Entity<D extends Record<N, string>, B extends Record<N, string>, N extends 'template_name' | 'carrier_name' | 'username'> {
   path: string; // /v3/template
   tag: string;
   uuidField: 'template_uuid' | 'carrier_uuid' | 'user_uuid';
-  nameField: 'template_name' | 'carrier_name' | 'username';
+  nameField: N;
   body: z.ZodType<B>;
   view: z.ZodType;
   viewName: string;
@@ -58,7 +59,7 @@ const stamp = (d: { created_at: Date; updated_at: Date }, tz: string) => ({
   updated_at: formatTimestamp(d.updated_at, tz),
 });
 
-const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>> = {
+const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>, 'template_name'> = {
   path: '/v3/template',
   tag: 'v3 directory: templates',
   uuidField: 'template_uuid',
@@ -84,7 +85,7 @@ const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>> = {
   renamed: (db, t, u, n) => renameReference(db, t, 'template', u, n),
 };
 
-const carrierEntity: Entity<CarrierDoc, z.infer<typeof CarrierBody>> = {
+const carrierEntity: Entity<CarrierDoc, z.infer<typeof CarrierBody>, 'carrier_name'> = {
   path: '/v3/carrier',
   tag: 'v3 directory: carriers',
   uuidField: 'carrier_uuid',
@@ -107,7 +108,7 @@ const carrierEntity: Entity<CarrierDoc, z.infer<typeof CarrierBody>> = {
   renamed: (db, t, u, n) => renameReference(db, t, 'carrier', u, n),
 };
 
-const userEntity: Entity<UserDoc, z.infer<typeof UserBody>> = {
+const userEntity: Entity<UserDoc, z.infer<typeof UserBody>, 'username'> = {
   path: '/v3/user',
   tag: 'v3 directory: users',
   uuidField: 'user_uuid',
@@ -127,7 +128,7 @@ const userEntity: Entity<UserDoc, z.infer<typeof UserBody>> = {
   inUse: (db, t, u) => campaignsReferring(db, t, 'users', u),
 };
 
-function mountEntity<D, B>(app: App, e: Entity<D, B>): void {
+function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N extends 'template_name' | 'carrier_name' | 'username'>(app: App, e: Entity<D, B, N>): void {
   const tags = [e.tag];
   const Created = z.object({ created: z.boolean(), [e.uuidField]: z.string() });
   const Ref = z.object({ [e.uuidField]: z.string() });
@@ -139,13 +140,7 @@ function mountEntity<D, B>(app: App, e: Entity<D, B>): void {
   };
   const one = (c: { get(k: 'tenant'): Tenant; get(k: 'deps'): { db: Db } }) => ({ db: c.get('deps').db, tenant: c.get('tenant') });
 
-  // The handlers are typed loosely (responses are plain objects built by `toView`); the schemas
-  // above still validate every request and document every response.
-  const a = app as unknown as {
-    openapi: (route: ReturnType<typeof createRoute>, handler: (c: any) => Promise<Response>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  };
-
-  a.openapi(
+  app.openapi(
     createRoute({
       method: 'post',
       path: e.path,
@@ -156,12 +151,12 @@ function mountEntity<D, B>(app: App, e: Entity<D, B>): void {
     }),
     async (c) => {
       const { db, tenant } = one(c);
-      const doc = (await e.repo(db).create(tenant.domain_uuid, c.req.valid('json')).catch(duplicate)) as unknown as Record<string, string>;
-      return c.json({ created: true, [e.uuidField]: doc[e.uuidField] }, 200);
+      const doc = await e.repo(db).create(tenant.domain_uuid, c.req.valid('json')).catch(duplicate);
+      return c.json({ created: true, [e.uuidField]: doc._id }, 200);
     },
   );
 
-  a.openapi(
+  app.openapi(
     createRoute({
       method: 'get',
       path: e.path,
@@ -172,13 +167,13 @@ function mountEntity<D, B>(app: App, e: Entity<D, B>): void {
     }),
     async (c) => {
       const { db, tenant } = one(c);
-      const q = c.req.valid('query') as { limit: number; offset: number };
+      const q = c.req.valid('query');
       const { docs, total } = await e.repo(db).list(tenant.domain_uuid, q);
-      return c.json({ data: docs.map((d) => e.toView(d as D, tenant.time_zone)), limit: q.limit, offset: q.offset, total }, 200);
+      return c.json({ data: docs.map((d) => e.toView(d, tenant.time_zone)), limit: q.limit, offset: q.offset, total }, 200);
     },
   );
 
-  a.openapi(
+  app.openapi(
     createRoute({
       method: 'get',
       path: `${e.path}/{uuid}`,
@@ -191,11 +186,11 @@ function mountEntity<D, B>(app: App, e: Entity<D, B>): void {
       const { db, tenant } = one(c);
       const doc = await e.repo(db).get(tenant.domain_uuid, c.req.valid('param').uuid);
       if (!doc) throw notFound();
-      return c.json(e.toView(doc as D, tenant.time_zone), 200);
+      return c.json(e.toView(doc, tenant.time_zone), 200);
     },
   );
 
-  a.openapi(
+  app.openapi(
     createRoute({
       method: 'put',
       path: `${e.path}/{uuid}`,
@@ -213,18 +208,19 @@ function mountEntity<D, B>(app: App, e: Entity<D, B>): void {
     async (c) => {
       const { db, tenant } = one(c);
       const { uuid } = c.req.valid('param');
-      const input = c.req.valid('json') as B;
-      const before = (await e.repo(db).get(tenant.domain_uuid, uuid)) as Record<string, unknown> | null;
+      const input = c.req.valid('json');
+      const before = await e.repo(db).get(tenant.domain_uuid, uuid);
       if (!before) throw notFound();
       const doc = await e.repo(db).update(tenant.domain_uuid, uuid, input).catch(duplicate);
       if (!doc) throw notFound();
-      const name = (input as Record<string, unknown>)[e.nameField] as string;
-      if (e.renamed && before[e.nameField] !== name) await e.renamed(db, tenant.domain_uuid, uuid, name);
+      const name: string = input[e.nameField];
+      const was: string = before[e.nameField];
+      if (e.renamed && was !== name) await e.renamed(db, tenant.domain_uuid, uuid, name);
       return c.json({ [e.uuidField]: uuid }, 200);
     },
   );
 
-  a.openapi(
+  app.openapi(
     createRoute({
       method: 'delete',
       path: `${e.path}/{uuid}`,

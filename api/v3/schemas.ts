@@ -37,7 +37,7 @@ const httpUrlOrEmpty = (description: string) =>
 
 /** A string enum that also accepts "" (what GET returns for "not set"), so GET → PUT round-trips. */
 const optEnum = <T extends readonly [string, ...string[]]>(values: T, description: string) =>
-  z.enum(['', ...values] as unknown as readonly [string, ...string[]]).openapi({ description });
+  z.enum(['', ...values] as const).openapi({ description });
 
 export const ErrorBody = z
   .object({
