@@ -1,12 +1,14 @@
 // Every side effect the workflows need, created once per worker with its connections:
 //   run.ts       the campaign run's: its configuration, claiming leads, starting lead workflows
 //   dial.ts      an attempt: plan (plan.ts) and originate exactly once (originate.ts)
+//   listen.ts    a FreeSWITCH node's events of our calls, to their lead workflows (one listener per node)
 //   reconcile.ts a call whose hangup event did not come: ask FreeSWITCH
 //   record.ts    a call's final record, the lead after it, the report delta, the slot release
 //   report.ts    the report compactor's pass; callbacks/activities.ts: callback deliveries
 import { createCallbackActivities } from '../callbacks/activities.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createDialActivities } from './dial.ts';
+import { createListenActivities } from './listen.ts';
 import { createReconcileActivities } from './reconcile.ts';
 import { createRecordActivities } from './record.ts';
 import { createReportActivities } from './report.ts';
@@ -24,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDialActivities(deps),
     ...createRecordActivities(deps),
     ...createReconcileActivities(deps),
+    ...createListenActivities(deps),
     ...createCallbackActivities(deps),
     ...createReportActivities(deps),
   };

@@ -90,8 +90,8 @@ const docs = Array.from({ length: N }, (_, i) =>
   buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid, phone_number: `0987${String(i).padStart(6, '0')}`, param: {}, source: 'v3_import' }),
 );
 for (let i = 0; i < docs.length; i += 500) await leadsOf(mongo.db).insertMany(docs.slice(i, i + 500));
-const workerRun = await startBenchWorker(config, mongo.db, { callbacks: { db: mongo.db, config } });
-const { client, bridge } = workerRun;
+const workerRun = await startBenchWorker(config, mongo.db);
+const { client } = workerRun;
 await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE);
 
 // 2. A trivial workflow on the same dev server and worker: pingWorkflow (one activity), N of them,
@@ -152,7 +152,6 @@ log(
     all_done_s: (tDone - t0) / 1000,
     max_concurrent: sim.callLog.peakConcurrency(),
     ready_to_originate_ms: { n: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat) },
-    bridge: bridge.stats(),
   })}`,
 );
 await run.terminate('bench done');

@@ -6,7 +6,6 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.ts';
-import type { EslBridge, EslBridgeOptions } from '../worker/esl-bridge.ts';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,39 +85,36 @@ export function benchEnv(s: Pick<BenchServers, 'temporalAddress' | 'mongoUri'>, 
 
 export interface BenchWorker {
   client: Client;
-  bridge: EslBridge;
   worker: Worker;
   /** The worker's run (rejects if the worker fails). */
   running: Promise<void>;
-  /** Shuts the worker down and waits for its run to end, then stops the bridge and closes the connections. */
+  /** Shuts the worker down and waits for its run to end, then closes the connections. */
   stop(): Promise<void>;
 }
 
 /**
- * The worker as the product runs it, on `config`'s Temporal and ESL nodes, with its ESL bridge. The
+ * The worker as the product runs it, on `config`'s Temporal and ESL nodes, with its node listeners. The
  * worker's modules are loaded here, so a bench without a worker does not load them.
  */
-export async function startBenchWorker(config: Config, db: Db, bridgeOpts: EslBridgeOptions = {}): Promise<BenchWorker> {
-  const [{ Client, Connection }, { NativeConnection }, { default: pino }, { createWorker, installRuntime }, { createEslPool, startEslBridge }] = await Promise.all([
+export async function startBenchWorker(config: Config, db: Db): Promise<BenchWorker> {
+  const [{ Client, Connection }, { NativeConnection }, { default: pino }, { createDialPool, createWorker, ensureNodeListeners, installRuntime }] = await Promise.all([
     import('@temporalio/client'),
     import('@temporalio/worker'),
     import('pino'),
     import('../worker/create.ts'),
-    import('../worker/esl-bridge.ts'),
   ]);
   installRuntime();
   const conn = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: conn });
   const native = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const pool = createEslPool(config);
+  const pool = createDialPool(config);
   await pool.start();
   const logger = pino({ level: 'warn' });
-  const bridge = startEslBridge(pool, client, logger, bridgeOpts);
   const worker = await createWorker(native, { config, db, logger, esl: pool, temporal: client });
   const running = worker.run();
+  await ensureNodeListeners(client, config);
   return {
     client,
-    bridge,
     worker,
     running,
     async stop() {
@@ -126,7 +122,6 @@ export async function startBenchWorker(config: Config, db: Db, bridgeOpts: EslBr
       try {
         await running;
       } finally {
-        bridge.stop();
         await Promise.allSettled([pool.close(), native.close(), conn.close()]);
       }
     },

@@ -15,8 +15,7 @@ import type { Tts } from './tts.ts';
 
 export type { DigitsOptions, TemplateContent };
 
-/** The channel variable the pressed digits are stored in (on the call's events as `variable_cr_digits`). */
-export const DIGITS_VARIABLE = 'cr_digits';
+import { DIGITS_VARIABLE } from '../workflows/contract.ts';
 /** Pause between repeats of an OTP message. */
 export const REPEAT_PAUSE_MS = 700;
 

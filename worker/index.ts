@@ -1,6 +1,6 @@
 // The worker process: connects to MongoDB, Temporal and the FreeSWITCH nodes, logs the health of
-// every dependency, then runs the Temporal worker and the ESL bridge until SIGINT/SIGTERM (the SDK
-// drains running activities first).
+// every dependency, then runs the Temporal worker (workflows, activities, the node listeners) until
+// SIGINT/SIGTERM (the SDK drains running activities first).
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/index.ts';
@@ -8,8 +8,7 @@ import { createLogger } from '../config/log.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { checkHealth } from '../control/health.ts';
-import { createWorker, installRuntime } from './create.ts';
-import { createEslPool, startEslBridge } from './esl-bridge.ts';
+import { createDialPool, createWorker, ensureNodeListeners, installRuntime } from './create.ts';
 import { ensureReportCompactor } from './report-compactor.ts';
 
 const config = loadConfigOrExit();
@@ -32,16 +31,16 @@ const health = await checkHealth({ config, db: mongo.db, temporal: connection })
 logger[health.status === 'ok' ? 'info' : 'warn'](health, 'dependencies at start');
 
 // ESL: a node that is down now is retried in the background (the client reconnects).
-const esl = createEslPool(config, logger);
+const esl = createDialPool(config, logger);
 esl.on('error', (err: Error) => logger.warn({ err: err.message }, 'esl error'));
 void esl.start().then((r) => logger.info({ nodes: r.map((x) => ({ node: x.node, ok: x.ok })) }, 'esl nodes'));
-const bridge = startEslBridge(esl, client, logger, { callbacks: { db: mongo.db, config } });
 
 const worker = await createWorker(connection, { config, db: mongo.db, logger, esl, temporal: client });
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
-// The report's single writer (storage/report.ts): started once, whichever worker comes first.
+// Singletons, started once whichever worker comes first: one listener per FreeSWITCH node (the
+// event path, activities/listen.ts) and the report's single writer (storage/report.ts).
+await ensureNodeListeners(client, config).catch((err: Error) => logger.warn({ err: err.message }, 'node listeners not started'));
 await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE).catch((err: Error) => logger.warn({ err: err.message }, 'report compactor not started'));
 await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
-bridge.stop();
 await Promise.allSettled([esl.close(), connection.close(), clientConnection.close(), mongo.close()]);
 logger.info('worker stopped');

@@ -17,6 +17,8 @@ export const CALL_ID_VAR = 'cr_call_id';
 /** Constant channel variable the bridge filters on: only our calls' events reach the worker. */
 export const APP_VAR = 'cr_app';
 export const APP_VAR_VALUE = 'campaign-runner';
+/** The channel variable the pressed digits are stored in (on the call's events as `variable_cr_digits`). */
+export const DIGITS_VARIABLE = 'cr_digits';
 
 // ---- shared types --------------------------------------------------------------------------------
 

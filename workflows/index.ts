@@ -7,6 +7,7 @@ export { campaignRunWorkflow } from './campaign-run.ts';
 export { leadWorkflow } from './lead.ts';
 export { callbackDeliveryWorkflow } from './callback.ts';
 export { reportCompactorWorkflow } from './report-compactor.ts';
+export { nodeListenerWorkflow } from './node-listener.ts';
 
 const { ping } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 

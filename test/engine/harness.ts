@@ -17,8 +17,7 @@ import { buildLead, insertLead, leadsOf, type LeadDoc } from '../../storage/lead
 import { callsOf } from '../../storage/calls.ts';
 import { connectMongo, type Mongo } from '../../storage/mongo.ts';
 import { createTenant, type Tenant } from '../../storage/tenants.ts';
-import { createWorker, installRuntime } from '../../worker/create.ts';
-import { createEslPool, startEslBridge, type EslBridge } from '../../worker/esl-bridge.ts';
+import { createDialPool, createWorker, ensureNodeListeners, installRuntime } from '../../worker/create.ts';
 import { ensureReportCompactor } from '../../worker/report-compactor.ts';
 import type { EslPool } from '../../telephony/esl/index.ts';
 import { campaignRunWorkflowId, progressQuery, type EngineOptions, type Progress } from '../../workflows/contract.ts';
@@ -65,7 +64,7 @@ export async function startEngine(
   const client = new Client({ connection: conn, namespace: config.TEMPORAL_NAMESPACE });
   const logger = createLogger('engine-test', config.LOG_LEVEL);
 
-  let running: { worker: Worker; done: Promise<void>; native: NativeConnection; pool: EslPool; bridge: EslBridge } | undefined;
+  let running: { worker: Worker; done: Promise<void>; native: NativeConnection; pool: EslPool } | undefined;
 
   const engine: Engine = {
     config,
@@ -77,13 +76,13 @@ export async function startEngine(
     carrier_uuid: carrier.carrier_uuid,
     async startWorker() {
       const native = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      const pool = createEslPool(config);
+      const pool = createDialPool(config);
       pool.on('error', () => {});
       await pool.start();
-      const bridge = startEslBridge(pool, client, logger, { callbacks: { db: mongo.db, config } });
       const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
       const done = worker.run();
-      running = { worker, done, native, pool, bridge };
+      running = { worker, done, native, pool };
+      await ensureNodeListeners(client, config);
       await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE, { everyMs: 200 });
     },
     async stopWorker() {
@@ -92,7 +91,6 @@ export async function startEngine(
       running = undefined;
       r.worker.shutdown();
       await r.done.catch(() => {});
-      r.bridge.stop();
       await Promise.allSettled([r.pool.close(), r.native.close()]);
     },
     async campaign(settings) {

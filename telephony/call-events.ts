@@ -1,0 +1,78 @@
+// FreeSWITCH events of our calls, as the workflows and callbacks need them. Every call we place
+// carries `cr_app=campaign-runner` (the node listener filters on it), `cr_lead_wf` (the lead
+// workflow to tell) and `cr_call_id`. Pure: translates headers, does nothing.
+import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, DIGITS_VARIABLE, LEAD_WF_VAR, type CallEventPayload } from '../workflows/contract.ts';
+import type { EslEvent } from './esl/index.ts';
+
+/** The events the lead workflow is signalled with. */
+export const CALL_EVENTS = ['CHANNEL_HANGUP_COMPLETE'];
+/** What a node listener subscribes to: the call events, and answers (for answer callbacks). */
+export const LISTEN_EVENTS = [...CALL_EVENTS, 'CHANNEL_ANSWER'];
+/** Only our calls' events reach the listener. */
+export const LISTEN_FILTER: [string, string] = [`variable_${APP_VAR}`, APP_VAR_VALUE];
+
+const num = (v: string | undefined): number | undefined => {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/** The lead workflow to signal and the payload, from a channel's variables (an event's headers or
+ *  a CDR's variables, both `variable_`-prefixed), or undefined when it is not one of our calls. */
+export function callEventOf(
+  name: string,
+  h: Record<string, string | undefined>,
+  fallback: { uuid?: string; at: number },
+): { workflowId: string; payload: CallEventPayload } | undefined {
+  const workflowId = h[`variable_${LEAD_WF_VAR}`];
+  const uuid = fallback.uuid ?? h['Unique-ID'] ?? h['variable_uuid'];
+  if (!workflowId || !uuid) return undefined;
+  const ts = num(h['Event-Date-Timestamp']);
+  const payload: CallEventPayload = {
+    event: name,
+    call_id: h[`variable_${CALL_ID_VAR}`] ?? '',
+    uuid,
+    at: ts ? Math.round(ts / 1000) : fallback.at,
+  };
+  const cause = h['variable_hangup_cause'] ?? h['Hangup-Cause'];
+  if (cause) payload.hangup_cause = cause;
+  const billsec = num(h['variable_billsec']);
+  if (billsec !== undefined) payload.billsec = billsec;
+  const duration = num(h['variable_duration']);
+  if (duration !== undefined) payload.duration = duration;
+  const waitsec = num(h['variable_waitsec']);
+  if (waitsec !== undefined) payload.waitsec = waitsec;
+  const answer = num(h['variable_answer_epoch']);
+  if (answer !== undefined) payload.answer_epoch = answer;
+  if (h['variable_amd_result']) payload.amd_result = h['variable_amd_result'];
+  if (h['variable_sip_term_status']) payload.sip_term_status = h['variable_sip_term_status'];
+  // What play_and_get_digits stored (media/playback.ts): the keys pressed and its result.
+  if (h[`variable_${DIGITS_VARIABLE}`]) payload.digits = h[`variable_${DIGITS_VARIABLE}`];
+  if (h['variable_read_result']) payload.read_result = h['variable_read_result'];
+  return { workflowId, payload };
+}
+
+/** The signal payload of one event, or undefined when it is not one of our calls' hangups. */
+export function toCallEvent(e: EslEvent): { workflowId: string; payload: CallEventPayload } | undefined {
+  if (!CALL_EVENTS.includes(e.name)) return undefined;
+  return callEventOf(e.name, e.headers, { uuid: e.uniqueId, at: e.receivedAt });
+}
+
+/** What an answer callback needs from a CHANNEL_ANSWER of one of our calls, or undefined. */
+export function toAnswer(e: EslEvent): { call_id: string; campaign_uuid: string; lead_uuid: string; uuid: string; phone_number: string; answered_at: number } | undefined {
+  if (e.name !== 'CHANNEL_ANSWER') return undefined;
+  const h = e.headers;
+  const call_id = h[`variable_${CALL_ID_VAR}`];
+  const campaign_uuid = h['variable_campaign_uuid'];
+  const uuid = e.uniqueId ?? h['Unique-ID'];
+  if (!call_id || !campaign_uuid || !uuid) return undefined;
+  const ts = num(h['Event-Date-Timestamp']);
+  return {
+    call_id,
+    campaign_uuid,
+    lead_uuid: h['variable_lead_uuid'] ?? '',
+    uuid,
+    phone_number: h['Caller-Destination-Number'] ?? '',
+    answered_at: ts ? Math.round(ts / 1000) : e.receivedAt,
+  };
+}
