@@ -1,11 +1,10 @@
-// `Authorization: Bearer <token>` → the tenant. Applied to every customer API prefix (/v1, /v2,
-// /v3, /api); /healthz, /openapi.json and /docs stay open. Missing or unknown token → 401 with
-// the documented error shape; handlers read the tenant with `c.get('tenant')`.
+// `Authorization: Bearer <token>` → the tenant. Every customer API generation (/v1, /v2, /v3,
+// /api: api/*/index.ts) applies it to every path under its prefix; /healthz, /openapi.json, /docs
+// and /audio stay open. Missing or unknown token → 401 with the documented error shape (the same
+// under every prefix); handlers read the tenant with `c.get('tenant')`.
 import type { MiddlewareHandler } from 'hono';
 import { tenantForToken } from '../storage/tenants.ts';
 import type { AppEnv } from './types.ts';
-
-export const AUTH_PREFIXES = ['/v1/*', '/v2/*', '/v3/*', '/api/*'] as const;
 
 export const requireTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header('authorization');

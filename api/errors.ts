@@ -1,7 +1,10 @@
 // The error bodies every router shares. The documented shapes are `{"error":"…"}` and, for
 // schema validation, `{"error":[{"<field>":"<gojsonschema message>"}]}`; nothing else leaks out.
-import type { Context } from 'hono';
+import type { Context, ErrorHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import { TemporalUnavailableError } from '../control/errors.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -16,4 +19,23 @@ export const errorBody = (message: string) => ({ error: message });
 
 export function sendError(c: Context, status: ContentfulStatusCode, message: string) {
   return c.json(errorBody(message), status);
+}
+
+/** 404 in the shared shape: an unknown path (or method) anywhere, under every prefix. */
+export const notFound = (c: Context) => sendError(c, 404, 'Not Found');
+
+/**
+ * The shared error handler (the app's, v1's, v3's, the voice-bot API's; v2 answers its own errors
+ * first): an ApiError as thrown, run control's TemporalUnavailableError as 503, a framework 4xx with
+ * its status, anything else 500 `{"error":"internal server error"}` (logged; nothing leaks out).
+ */
+export function onApiError(logger: Logger): ErrorHandler {
+  return (err, c) => {
+    if (err instanceof ApiError) return c.json(err.body as object, err.status);
+    if (err instanceof TemporalUnavailableError) return sendError(c, 503, err.message);
+    // Framework errors (e.g. 415 from a route's media-type check) keep their 4xx status.
+    if (err instanceof HTTPException && err.status < 500) return sendError(c, err.status as 400, err.message || 'bad request');
+    logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
+    return sendError(c, 500, 'internal server error');
+  };
 }

@@ -1,29 +1,20 @@
-// Every router, mounted in one place so a newcomer sees the whole surface at a glance.
-import type { App } from './types.ts';
-import { mountCampaigns } from './v3/campaigns.ts';
-import { mountDirectory } from './v3/directory.ts';
-import { mountAutocall } from './v3/autocall.ts';
-import { mountRun } from './v1/run.ts';
-import { mountV2Queues } from './v2/queues.ts';
-import { mountReport } from './v1/report.ts';
-import { mountCallbacks } from './v3/callbacks.ts';
-import { mountVoiceBot } from './voicebot/campaigns.ts';
-import { mountAudio } from './audio.ts';
+// Every API generation, mounted in one place so a newcomer sees the whole surface at a glance. Each
+// is a sub-app of its own (api/*/index.ts) that answers every path under its prefix: its body
+// limit, bearer token, body parsing, error shapes and 404s. The rest (/healthz, /openapi.json,
+// /docs, /audio) is the app's (app.ts).
+import type { App, AppDeps } from './types.ts';
+import { v1App } from './v1/index.ts';
+import { V2_PREFIX, v2App } from './v2/index.ts';
+import { v3App } from './v3/index.ts';
+import { voiceBotApp } from './voicebot/index.ts';
 
-export function mountRoutes(app: App): void {
-  // v3 campaigns (API.md §1) and the directory they refer to (templates, carriers, users).
-  mountCampaigns(app);
-  mountDirectory(app);
-  // Running autocall (API.md §2): run start/pause/stop and lead import.
-  mountRun(app);
-  mountAutocall(app);
-  mountReport(app);
-  // Callback delivery state (callbacks/).
-  mountCallbacks(app);
-  // v2 queues (API.md §3): a queue is a campaign managed by queue_code.
-  mountV2Queues(app);
-  // The voice-bot API (API.md §4): POST /api/campaign/create, integer campaign ids.
-  mountVoiceBot(app);
-  // Text-to-speech audio for FreeSWITCH (media/): GET /audio/<hash>-<sig>.wav, signed, no token.
-  mountAudio(app);
+export function mountRoutes(app: App, deps: AppDeps): void {
+  // v3 campaigns, directory, autocall import, callback state (API.md §1, §2).
+  app.route('/v3', v3App(deps));
+  // Running autocall (API.md §2): run start/pause/stop, the report.
+  app.route('/v1', v1App(deps));
+  // v2 queues (API.md §3).
+  app.route(V2_PREFIX, v2App(deps));
+  // The voice-bot API (API.md §4).
+  app.route('/api', voiceBotApp(deps));
 }

@@ -60,7 +60,7 @@ export const ReportResult = z
 
 const route = createRoute({
   method: 'get',
-  path: '/v1/autocall/report',
+  path: '/autocall/report',
   tags: ['v1 autocall'],
   summary: "A campaign's calls between two dates by status, with total duration, billsec and waitsec",
   request: { query: ReportQuery },

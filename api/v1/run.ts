@@ -17,7 +17,7 @@ const EmptyBody = z.object({}).passthrough().openapi('EmptyBody', { example: {} 
 const route = (action: 'start' | 'pause' | 'stop', summary: string) =>
   createRoute({
     method: 'post',
-    path: `/v1/campaign/{uuid}/run/${action}`,
+    path: `/campaign/{uuid}/run/${action}`,
     tags,
     summary,
     request: { params: UuidParam, body: { required: false, content: { 'application/json': { schema: EmptyBody } } } },

@@ -8,8 +8,9 @@
 // Every answer is `{"code":<HTTP status>,"content":"…"}` (+ `data` for the import). Bodies are
 // parsed here, not by the shared JSON middleware, so that bad input answers in the v2 shape:
 // the import answers `{"code":400,"content":"import fail","data":{"fail":[],"success":[]}}`.
+// Mounted at /v2 by index.ts (body limits, bearer token, onV2Error).
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, ErrorHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { failpoint } from '../../config/failpoints.ts';
 import { TemporalUnavailableError } from '../../control/errors.ts';
@@ -37,7 +38,8 @@ import { ErrorBody } from '../v3/schemas.ts';
 
 /** Import bodies may be far larger than other requests (10,000 customers ≈ 2.5 MB). */
 export const V2_QUEUE_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-export const V2_QUEUE_PATH = '/v2/autocall/queue';
+/** The import's path under /v2; the other commands are below it. */
+export const V2_QUEUE_PATH = '/autocall/queue';
 
 // ---------------------------------------------------------------- schemas (validation + OpenAPI)
 
@@ -138,11 +140,16 @@ function problem(err: z.ZodError, input: unknown): string {
   return `${path}: ${i.message}`;
 }
 
-/** Unexpected-but-known failures in the v2 shape (503 no Temporal, 409 code taken); others rethrown. */
-function v2Error(c: Ctx, err: unknown): Response {
-  if (err instanceof QueueCodeTakenError) return answer(c, 409, err.message);
-  if (err instanceof TemporalUnavailableError) return answer(c, 503, err.message);
-  throw err;
+/**
+ * v2's error handler: unexpected-but-known failures in the v2 shape (409 code taken, 503 no
+ * Temporal); anything else as everywhere (`shared`: the shared shape, a 500 logged).
+ */
+export function onV2Error(shared: ErrorHandler<AppEnv>): ErrorHandler<AppEnv> {
+  return (err, c) => {
+    if (err instanceof QueueCodeTakenError) return answer(c, 409, err.message);
+    if (err instanceof TemporalUnavailableError) return answer(c, 503, err.message);
+    return shared(err, c);
+  };
 }
 
 // ---------------------------------------------------------------- customers
@@ -292,59 +299,55 @@ export function mountV2Queues(app: App): void {
       ...(b.max_recall_count != null ? { max_recall_count: b.max_recall_count } : {}),
       ...(b.min_recall_duration != null ? { min_recall_duration: b.min_recall_duration } : {}),
     };
-    try {
-      // Validate every customer before anything is written: a request that imports nothing
-      // changes nothing (a new queue is created only once a customer is valid).
-      let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
-      const entries = customersToLeads(b.customers, tenant.domain_uuid, (param) => paramProblems(template.type_autocall, template, param).length === 0);
-      if (!entries.some((e) => e.lead)) return importFail(c, entries.map((e) => e.id));
-      const tValid = performance.now();
-      let created = false;
-      let changed = false;
-      if (!queue) ({ queue, created } = await createQueue(deps.db, tenant.domain_uuid, b.queue_code, settings));
-      if (!created) ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
-      for (const e of entries) {
-        if (!e.lead) continue;
-        e.lead.campaign_uuid = queue.campaign_uuid;
-        e.lead._id = e.lead.lead_uuid = customerLeadId(queue.campaign_uuid, e.id);
-      }
-      const q = queue;
-      const leads = entries.flatMap((e) => (e.lead ? [e.lead] : []));
-      // Leads are stored first (no per-lead Temporal work), then the run is started or told: its
-      // hopper pulls them from the store, so dialing does not wait for Temporal to see the list.
-      const tQueue = performance.now();
-      const dup = await insertLeads(deps.db, leads);
-      // A customer already stored exactly as posted is queued by an earlier post of this import
-      // (a client's retry after a timeout): a success, not a failure.
-      const same = dup.size ? await samePostedLeads(deps.db, [...dup].map((i) => leads[i]!)) : new Set<string>();
-      const tStored = performance.now();
-      failpoint('v2import.stored');
-      // The answer first, then the run: a request that queued nothing wakes nothing.
-      const fail: string[] = [];
-      const success: string[] = [];
-      let k = 0;
-      for (const e of entries) {
-        if (e.lead && (!dup.has(k++) || same.has(e.lead._id))) success.push(e.id);
-        else fail.push(e.id);
-      }
-      if (success.length) await wakeRun(deps, q, { created, changed });
-      const ms = (a: number, b: number) => Math.round(b - a);
-      const tEnd = performance.now();
-      deps.logger.info(
-        {
-          queue_code: q.queue_code,
-          campaign_uuid: q.campaign_uuid,
-          created,
-          imported: success.length,
-          failed: fail.length,
-          ms: { read_parse: ms(t0, tParsed), validate_build: ms(tParsed, tValid), queue: ms(tValid, tQueue), store: ms(tQueue, tStored), run: ms(tStored, tEnd), total: ms(t0, tEnd) },
-        },
-        'v2 queue import',
-      );
-      return importAnswer(c, success.length ? 200 : 400, fail, success);
-    } catch (err) {
-      return v2Error(c, err);
+    // Validate every customer before anything is written: a request that imports nothing
+    // changes nothing (a new queue is created only once a customer is valid).
+    let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
+    const entries = customersToLeads(b.customers, tenant.domain_uuid, (param) => paramProblems(template.type_autocall, template, param).length === 0);
+    if (!entries.some((e) => e.lead)) return importFail(c, entries.map((e) => e.id));
+    const tValid = performance.now();
+    let created = false;
+    let changed = false;
+    if (!queue) ({ queue, created } = await createQueue(deps.db, tenant.domain_uuid, b.queue_code, settings));
+    if (!created) ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
+    for (const e of entries) {
+      if (!e.lead) continue;
+      e.lead.campaign_uuid = queue.campaign_uuid;
+      e.lead._id = e.lead.lead_uuid = customerLeadId(queue.campaign_uuid, e.id);
     }
+    const q = queue;
+    const leads = entries.flatMap((e) => (e.lead ? [e.lead] : []));
+    // Leads are stored first (no per-lead Temporal work), then the run is started or told: its
+    // hopper pulls them from the store, so dialing does not wait for Temporal to see the list.
+    const tQueue = performance.now();
+    const dup = await insertLeads(deps.db, leads);
+    // A customer already stored exactly as posted is queued by an earlier post of this import
+    // (a client's retry after a timeout): a success, not a failure.
+    const same = dup.size ? await samePostedLeads(deps.db, [...dup].map((i) => leads[i]!)) : new Set<string>();
+    const tStored = performance.now();
+    failpoint('v2import.stored');
+    // The answer first, then the run: a request that queued nothing wakes nothing.
+    const fail: string[] = [];
+    const success: string[] = [];
+    let k = 0;
+    for (const e of entries) {
+      if (e.lead && (!dup.has(k++) || same.has(e.lead._id))) success.push(e.id);
+      else fail.push(e.id);
+    }
+    if (success.length) await wakeRun(deps, q, { created, changed });
+    const ms = (a: number, b: number) => Math.round(b - a);
+    const tEnd = performance.now();
+    deps.logger.info(
+      {
+        queue_code: q.queue_code,
+        campaign_uuid: q.campaign_uuid,
+        created,
+        imported: success.length,
+        failed: fail.length,
+        ms: { read_parse: ms(t0, tParsed), validate_build: ms(tParsed, tValid), queue: ms(tValid, tQueue), store: ms(tQueue, tStored), run: ms(tStored, tEnd), total: ms(t0, tEnd) },
+      },
+      'v2 queue import',
+    );
+    return importAnswer(c, success.length ? 200 : 400, fail, success);
   });
 
   app.post(`${V2_QUEUE_PATH}/dnc`, async (c) => {
@@ -365,20 +368,16 @@ export function mountV2Queues(app: App): void {
       const cmd = await queueCommand(c, QueueRef);
       if (cmd instanceof Response) return cmd;
       const { queue } = cmd;
-      try {
-        if (action === 'stop') await setCampaignRunStatus(deps, tenant.domain_uuid, queue.campaign_uuid, 'pause');
-        else if (action === 'start') await startCampaignRun(deps, tenant.domain_uuid, queue);
-        else {
-          if (queue.status === 'start') return answer(c, 409, 'queue is running, stop it first');
-          // Withdraw: the run ends (leads it holds go back to `new`, recalls are not made), the
-          // campaign is renamed and inactive, its leads and call records stay.
-          await setCampaignRunStatus(deps, tenant.domain_uuid, queue.campaign_uuid, 'stop');
-          await withdrawQueue(deps.db, queue);
-        }
-        return answer(c, 200, 'successfully');
-      } catch (err) {
-        return v2Error(c, err);
+      if (action === 'stop') await setCampaignRunStatus(deps, tenant.domain_uuid, queue.campaign_uuid, 'pause');
+      else if (action === 'start') await startCampaignRun(deps, tenant.domain_uuid, queue);
+      else {
+        if (queue.status === 'start') return answer(c, 409, 'queue is running, stop it first');
+        // Withdraw: the run ends (leads it holds go back to `new`, recalls are not made), the
+        // campaign is renamed and inactive, its leads and call records stay.
+        await setCampaignRunStatus(deps, tenant.domain_uuid, queue.campaign_uuid, 'stop');
+        await withdrawQueue(deps.db, queue);
       }
+      return answer(c, 200, 'successfully');
     });
   }
 }

@@ -34,7 +34,7 @@ const ImportResult = z.object({ call_id: z.string(), lead_uuid: z.string(), mess
 
 const route = createRoute({
   method: 'post',
-  path: '/v3/autocall/import',
+  path: '/autocall/import',
   tags: ['v3 autocall'],
   summary: "Add one lead to an autocall campaign; it is dialed by the campaign's run",
   request: {

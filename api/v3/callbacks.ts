@@ -57,7 +57,7 @@ const CallIdParam = z.object({
 const routes = {
   list: createRoute({
     method: 'get',
-    path: '/v3/campaign/{uuid}/callbacks',
+    path: '/campaign/{uuid}/callbacks',
     tags,
     summary: "The campaign's callback deliveries, newest first",
     request: { params: UuidParam, query: ListQuery },
@@ -70,7 +70,7 @@ const routes = {
   }),
   call: createRoute({
     method: 'get',
-    path: '/v3/callbacks/{call_id}',
+    path: '/callbacks/{call_id}',
     tags,
     summary: "One call's callback deliveries (cdr, answer, history)",
     request: { params: CallIdParam },

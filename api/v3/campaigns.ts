@@ -48,7 +48,7 @@ export const notFound = () => new ApiError(404, { error: 'Not Found' });
 const routes = {
   create: createRoute({
     method: 'post',
-    path: '/v3/campaign',
+    path: '/campaign',
     tags,
     summary: 'Create a campaign (with its call-centre queue and dialplan)',
     request: { body: body(CampaignCreate) },
@@ -61,7 +61,7 @@ const routes = {
   }),
   update: createRoute({
     method: 'put',
-    path: '/v3/campaign/{uuid}',
+    path: '/campaign/{uuid}',
     tags,
     summary: 'Update a campaign (the whole campaign; fields left out keep their value)',
     request: { params: UuidParam, body: body(CampaignUpdate) },
@@ -75,7 +75,7 @@ const routes = {
   }),
   list: createRoute({
     method: 'get',
-    path: '/v3/campaign',
+    path: '/campaign',
     tags,
     summary: "The tenant's campaigns, newest first",
     request: { query: CampaignListQuery },
@@ -83,7 +83,7 @@ const routes = {
   }),
   get: createRoute({
     method: 'get',
-    path: '/v3/campaign/{uuid}',
+    path: '/campaign/{uuid}',
     tags,
     summary: 'One campaign',
     request: { params: UuidParam },
@@ -91,7 +91,7 @@ const routes = {
   }),
   assign: createRoute({
     method: 'put',
-    path: '/v3/campaign/{uuid}/assign_extension',
+    path: '/campaign/{uuid}/assign_extension',
     tags,
     summary: "Assign users to the campaign by their extensions (replaces the campaign's users)",
     request: { params: UuidParam, body: body(AssignExtensionBody) },
@@ -104,7 +104,7 @@ const routes = {
   }),
   active: createRoute({
     method: 'patch',
-    path: '/v3/campaign/{uuid}/active',
+    path: '/campaign/{uuid}/active',
     tags,
     summary: 'Activate or deactivate a campaign',
     request: { params: UuidParam, body: body(ActiveBody) },
@@ -117,7 +117,7 @@ const routes = {
   }),
   delete: createRoute({
     method: 'delete',
-    path: '/v3/campaign/{uuid}',
+    path: '/campaign/{uuid}',
     tags,
     summary: 'Delete an inactive campaign (its call records are kept)',
     request: { params: UuidParam },

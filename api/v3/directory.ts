@@ -38,7 +38,7 @@ const err = (description: string) => json(ErrorBody, description);
 
 /** An entry type D, written with body B; both carry the entry's name in field N. */
 interface Entity<D extends Record<N, string>, B extends Record<N, string>, N extends 'template_name' | 'carrier_name' | 'username'> {
-  path: string; // /v3/template
+  path: string; // /template (under /v3)
   tag: string;
   uuidField: 'template_uuid' | 'carrier_uuid' | 'user_uuid';
   nameField: N;
@@ -60,7 +60,7 @@ const stamp = (d: { created_at: Date; updated_at: Date }, tz: string) => ({
 });
 
 const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>, 'template_name'> = {
-  path: '/v3/template',
+  path: '/template',
   tag: 'v3 directory: templates',
   uuidField: 'template_uuid',
   nameField: 'template_name',
@@ -86,7 +86,7 @@ const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>, 'templat
 };
 
 const carrierEntity: Entity<CarrierDoc, z.infer<typeof CarrierBody>, 'carrier_name'> = {
-  path: '/v3/carrier',
+  path: '/carrier',
   tag: 'v3 directory: carriers',
   uuidField: 'carrier_uuid',
   nameField: 'carrier_name',
@@ -109,7 +109,7 @@ const carrierEntity: Entity<CarrierDoc, z.infer<typeof CarrierBody>, 'carrier_na
 };
 
 const userEntity: Entity<UserDoc, z.infer<typeof UserBody>, 'username'> = {
-  path: '/v3/user',
+  path: '/user',
   tag: 'v3 directory: users',
   uuidField: 'user_uuid',
   nameField: 'username',

@@ -24,7 +24,8 @@ import type { App, AppEnv } from '../types.ts';
 import { parseJsonLenient } from '../validation.ts';
 import { ErrorBody } from '../v3/schemas.ts';
 
-export const VOICEBOT_CREATE_PATH = '/api/campaign/create';
+/** The create path under /api (index.ts). */
+export const VOICEBOT_CREATE_PATH = '/campaign/create';
 /** Most phones one request may carry. */
 export const MAX_PHONES = 100_000;
 /** Largest `numberCall` accepted (attempts for one lead). */
