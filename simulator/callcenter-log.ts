@@ -37,7 +37,12 @@ export interface CcMemberRecord {
   offers: number;
 }
 
-export type CcOfferResult = 'bridged' | 'orphan' | 'failed' | 'member-gone';
+/**
+ * bridged: answered and bridged; orphan: answered after another agent won the ring-all race (the leg
+ * stays up, connected to nobody); unbridged: answered but a leg was gone before uuid_bridge;
+ * failed: the originate failed (`cause`); member-gone: the member left before the agent was called.
+ */
+export type CcOfferResult = 'bridged' | 'orphan' | 'unbridged' | 'failed' | 'member-gone';
 
 export interface CcOfferRecord {
   id: number;

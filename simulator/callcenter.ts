@@ -1279,11 +1279,9 @@ export class CallCenter {
       // uuid_bridge: the member's application is over (its loop sees the transfer), the bridge comes up
       transferToBridge(member, leg.ch);
       o.bridged = true;
-      // the member's application loop notices right after (cc_agent_found): members-count still counts it
-      this.after(1, () => {
-        const s = this.sessions.get(o.memberUuid);
-        if (s) this.appEnd(s);
-      });
+      // the member's application loop notices (cc_agent_found): members-count still counts it
+      const s = this.sessions.get(o.memberUuid);
+      if (s) this.appEnd(s);
       this.after(20, () => this.bridged(o));
       return;
     }
@@ -1299,26 +1297,25 @@ export class CallCenter {
     } else {
       for (const m of this.members) if (m.uuid === o.memberUuid) m.state = 'Waiting';
     }
+    o.record.result = 'unbridged';
+    o.record.endedAt ??= Date.now();
+    this.log.changed(o.record);
     this.clearConnecting(o);
     this.bridgeEnd(o);
   }
 
-  /** The bridge is up (CF_BRIDGED): CHANNEL_BRIDGE, the member Answered, the agent In a queue call. */
+  /**
+   * The bridge is up (CF_BRIDGED): CHANNEL_BRIDGE, the member Answered, the agent In a queue call.
+   * A leg that hung up while the bridge came up took the other one with it (bridgeLegDown): the
+   * call is accounted as a bridge that ended at once.
+   */
   private bridged(o: Offer): void {
     if (o.ended) return;
     const leg = o.leg!;
-    const memberRt = this.host.channels.get(o.sessionUuid);
-    if (!memberRt || memberRt.ch.gone || memberRt.ch.hangupCause || leg.ch.gone || leg.ch.hangupCause) {
-      // a leg went down while the bridge came up
-      o.bridged = false;
-      o.loopEnd = true;
-      this.clearConnecting(o);
-      this.bridgeEnd(o);
-      return;
-    }
-    const member = memberRt.ch;
+    const member = o.memberCh ?? this.host.channels.get(o.sessionUuid)!.ch;
     const now = this.now();
-    bridgeUp(this.host.events, member, leg.ch);
+    const up = !member.gone && !member.hangupCause && !leg.ch.gone && !leg.ch.hangupCause;
+    if (up) bridgeUp(this.host.events, member, leg.ch);
     member.vars.set('cc_agent_bridged', 'true');
     leg.ch.vars.set('cc_agent_bridged', 'true');
     for (const m of this.members) if (m.uuid === o.memberUuid) Object.assign(m, { state: 'Answered', bridgeEpoch: now });
@@ -1334,6 +1331,7 @@ export class CallCenter {
     const s = this.log.bySession(o.sessionUuid);
     if (s) Object.assign(s, { agent: o.agentName, agentUuid: leg.ch.uuid, bridgedAt: Date.now() });
     this.log.changed(o.record);
+    if (!up) o.loopEnd = true;
     if (o.loopEnd) this.scheduleLoopEnd(o);
   }
 
@@ -1343,16 +1341,18 @@ export class CallCenter {
     o.loopEnd = true;
     const leg = o.leg!;
     const memberRt = this.host.channels.get(o.sessionUuid);
-    if (o.record.bridgedAt !== undefined && o.record.talkMs === undefined) o.record.talkMs = Date.now() - o.record.bridgedAt;
+    // before CF_BRIDGED (the ~20 ms after the transfer) there is no bridge to end on the wire
+    const up = o.record.bridgedAt !== undefined;
+    if (up && o.record.talkMs === undefined) o.record.talkMs = Date.now() - o.record.bridgedAt!;
     if (first === 'member') {
       // FreeSWITCH BYEs the agent (its HANGUP_COMPLETE first), then the member's UNBRIDGE
       if (ci(o.agentType, 'Callback') && !leg.ch.gone && !leg.ch.hangupCause) this.host.life.hangupChannel(leg, 'NORMAL_CLEARING', 'send_bye');
-      if (memberRt) bridgeDown(this.host.events, memberRt.ch, leg.ch, 'NORMAL_CLEARING');
+      if (memberRt && up) bridgeDown(this.host.events, memberRt.ch, leg.ch, 'NORMAL_CLEARING');
     } else if (memberRt && !memberRt.ch.gone) {
       // after the agent leg's HANGUP_COMPLETE: the member's UNBRIDGE, then FreeSWITCH BYEs the member
       queueMicrotask(() => {
         if (memberRt.ch.gone || memberRt.ch.hangupCause) return;
-        bridgeDown(this.host.events, memberRt.ch, leg.ch, 'NORMAL_CLEARING');
+        if (up) bridgeDown(this.host.events, memberRt.ch, leg.ch, 'NORMAL_CLEARING');
         this.host.life.hangupChannel(memberRt, 'NORMAL_CLEARING', 'send_bye');
       });
     }

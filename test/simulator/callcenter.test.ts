@@ -293,6 +293,42 @@ describe('waiting: wrap-up, limits, hanging up', () => {
     expect(Number(row[19])).toBe(fail.offeredEpoch + 5);
   });
 
+  it('a user/… contact rings as sofia/internal/<ext>@<domain>; agent-originate-timeout ends the ringing with NO_ANSWER', async () => {
+    const w = await world({ queues: { q_lia: q('longest-idle-agent') }, tiers: ['q_lia agentA 1 1'], rules: {} });
+    const cc = w.sim.control.callcenter;
+    await w.api('agent set contact agentA {cc_note=x}[leg_timeout=10]user/1001@pbx.example');
+    cc.setEndpointRule('1001', [{ action: 'noanswer' }, { action: 'answer', ringMs: ms(0.5), talkMs: ms(1) }]);
+    w.sim.control.setRules({ ...w.sim.control.getRules(), callcenter: { ...w.sim.control.getRules().callcenter, agentOriginateTimeout: 2 } });
+    await w.api('agent set status agentA Available');
+    const uuid = w.call('0902000001', 'q_lia');
+    await w.settled(1);
+    const [first, second] = w.log.offers();
+    expect([first!.result, first!.cause, second!.result]).toEqual(['failed', 'NO_ANSWER', 'bridged']);
+    expect(w.log.bySession(uuid)!.agent).toBe('agentA');
+    expect(first!.contact).toBe('{cc_note=x}[leg_timeout=10]user/1001@pbx.example');
+    const row = (await w.api('agent list agentA')).split('\n')[1]!.split('|');
+    expect(row[16]).toBe('0'); // no_answer_count: back to 0 once an agent call is bridged
+  });
+
+  it('an agent who answers and hangs up at once: not bridged, the member waits again; within the bridge set-up: a bridge that ended at once', async () => {
+    const w = await world({ queues: { q_lia: q('longest-idle-agent') }, tiers: ['q_lia agentA 1 1'], sim: { timeScale: 1 } });
+    w.sim.control.callcenter.setEndpointRule('agentA', [
+      { action: 'answer', ringMs: 10, talkMs: 0 },
+      { action: 'answer', ringMs: 10, talkMs: 25 },
+      { action: 'answer', ringMs: 10, talkMs: 200 },
+    ]);
+    await w.api('agent set status agentA Available');
+    const first = w.call('0902000001', 'q_lia');
+    await w.log.waitForOffer((o) => o.result === 'bridged', 5000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(w.log.offers().map((o) => o.result)).toEqual(['unbridged', 'bridged']);
+    // the second agent leg hung up 25 ms after its answer, inside the 20-40 ms before CF_BRIDGED
+    expect(w.log.bySession(first)).toMatchObject({ result: 'answered', agent: 'agentA' });
+    expect(w.log.bySession(first)!.endedAt).toBeDefined();
+    expect(await w.api('queue count members q_lia')).toBe('0\n');
+    expect((await w.api('agent list agentA')).split('\n')[1]!.split('|').slice(5, 7)).toEqual(['Available', 'Waiting']);
+  });
+
   it('callcenter_break agent <uuid>: the thread lets go (bridge-agent-end, member-queue-end) while the legs stay bridged', async () => {
     const w = await world({ queues: { q_lia: q('longest-idle-agent') }, tiers: ['q_lia agentB 1 1'] });
     const c = await esl_(w.sim, 'event plain CUSTOM callcenter::info');
