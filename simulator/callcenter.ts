@@ -1213,6 +1213,7 @@ export class CallCenter {
           rt.ch.vars.set(k, v);
         o.leg = rt;
         o.record.legUuid = rt.ch.uuid;
+        o.record.answeredAt = Date.now();
         rt.onHangup = () => this.agentLegDown(o);
         o.tCalled = this.now();
         this.agentAnswered(o);
@@ -1329,7 +1330,10 @@ export class CallCenter {
     o.loopStartMs = this.clock.nowMs();
     Object.assign(o.record, { bridgedAt: Date.now(), result: 'bridged' });
     const s = this.log.bySession(o.sessionUuid);
-    if (s) Object.assign(s, { agent: o.agentName, agentUuid: leg.ch.uuid, bridgedAt: Date.now() });
+    if (s) {
+      Object.assign(s, { agent: o.agentName, agentUuid: leg.ch.uuid, bridgedAt: Date.now() });
+      this.log.changed(s);
+    }
     this.log.changed(o.record);
     if (!up) o.loopEnd = true;
     if (o.loopEnd) this.scheduleLoopEnd(o);
@@ -1357,7 +1361,10 @@ export class CallCenter {
       });
     }
     const s = this.log.bySession(o.sessionUuid);
-    if (s && s.endedAt === undefined) s.endedAt = Date.now();
+    if (s && s.endedAt === undefined) {
+      s.endedAt = Date.now();
+      this.log.changed(s);
+    }
     this.scheduleLoopEnd(o);
   }
 
@@ -1450,6 +1457,8 @@ export class CallCenter {
       const rec = this.log.bySession(o.sessionUuid);
       if (rec && rec.endedAt === undefined) rec.endedAt = Date.now();
       if (o.record.endedAt === undefined) o.record.endedAt = Date.now();
+      if (rec) this.log.changed(rec);
+      this.log.changed(o.record);
     }
     this.done(o, 'Ready');
   }

@@ -343,6 +343,41 @@ describe('waiting: wrap-up, limits, hanging up', () => {
   });
 });
 
+describe('uuid-standby agents, restart', () => {
+  it('a uuid-standby agent is bridged to its own channel, which stays up after the member leaves; a gone uuid logs the agent out', async () => {
+    const w = await world({ queues: { q_lia: q('longest-idle-agent') } });
+    await w.api('agent add agentS uuid-standby');
+    await w.api('tier add q_lia agentS 1 1');
+    expect(await w.sim.control.api('originate {origination_uuid=standby-1}sofia/gateway/gw/0903999999 &park()')).toBe('+OK standby-1\n');
+    await w.api('agent set uuid agentS standby-1');
+    await w.api('agent set status agentS Available');
+    const uuid = w.call('0901000001', 'q_lia');
+    await w.log.waitForMember((m) => m.sessionUuid === uuid && m.endedAt !== undefined, 3000);
+    expect(w.log.offers().map((o) => [o.agent, o.legUuid, o.result])).toEqual([['agentS', 'standby-1', 'bridged']]);
+    await new Promise((r) => setTimeout(r, ms(1)));
+    expect(w.sim.control.channels().map((c) => c.uuid)).toEqual(['standby-1']);
+    expect(await w.api('agent get uuid agentS')).toBe('standby-1'); // a standby agent keeps its uuid
+    await w.sim.control.api('uuid_kill standby-1');
+    w.call('0901000002', 'q_lia');
+    const fail = await w.log.waitForOffer((o) => o.result === 'failed', 3000);
+    expect(fail.cause).toBe('NONE');
+    expect(await w.api('agent get status agentS')).toBe('Logged Out');
+  });
+
+  it('FreeSWITCH restarts: members Abandoned, agents Waiting without uuid, queues loaded again', async () => {
+    const w = await world({ queues: { q_lia: q('longest-idle-agent') }, tiers: ['q_lia agentB 1 1'] });
+    await w.api('agent set status agentB Available');
+    w.call('0902000001', 'q_lia');
+    await w.log.waitForOffer((o) => o.result === 'bridged', 3000);
+    await w.sim.restart();
+    const st = w.sim.control.callcenter.state();
+    expect(st.members.map((m) => [m.state, m.sessionUuid])).toEqual([['Abandoned', '']]);
+    expect(st.agents.find((a) => a.name === 'agentB')).toMatchObject({ state: 'Waiting', uuid: '', status: 'Available' });
+    expect(st.queues.map((x) => x.name)).toEqual(['q_lia']);
+    expect(await w.api('tier list')).toBe('queue|agent|state|level|position\nq_lia|agentB|Ready|1|1\n+OK\n');
+  });
+});
+
 describe('configuration: xml_curl and static', () => {
   it('a queue the gateway serves, a static one on "not found", none when the gateway answers without it; gateway down → static', async () => {
     let mode: 'serve' | 'empty' = 'serve';
