@@ -281,6 +281,8 @@ interface BridgeState {
   transferUs: number;
   transferSource: string;
   bridgedUs?: number;
+  /** The agent leg's call uuid is the member's while bridged (its HANGUP_COMPLETE shows it, 31/32). */
+  sharedCallUuid?: boolean;
 }
 
 const bridges = new WeakMap<Channel, BridgeState>();
@@ -320,6 +322,7 @@ function bridgedHeaders(h: Array<[string, string]>, ch: Channel, b: BridgeState)
     else if (k === 'Caller-Channel-Bridged-Time' && b.bridgedUs) val = String(b.bridgedUs);
     else if (b.side === 'a' && k === 'Caller-Logical-Direction') val = 'inbound';
     else if (b.side === 'a' && k === 'Caller-Callee-ID-Number') val = b.other.number;
+    else if (k === 'Channel-Call-UUID' && b.sharedCallUuid) val = b.other.uuid;
     out.push([k, val]);
     if (k === 'Caller-Source') out.push(['Caller-Transfer-Source', b.transferSource]);
     if (k === 'Caller-Privacy-Hide-Number' && b.bridgedUs) out.push(...otherLeg(b));
@@ -388,6 +391,10 @@ export function bridgeUp(events: EventBus, member: Channel, agent: Channel): voi
   ] as const) {
     const b = bridges.get(ch);
     if (b) b.bridgedUs = us;
+    if (b?.side === 'b') {
+      b.sharedCallUuid = true;
+      ch.vars.set('call_uuid', other.uuid);
+    }
     ch.vars.set('bridge_channel', other.channelName);
     ch.vars.set('bridge_uuid', other.uuid);
     ch.vars.set('signal_bond', other.uuid);
@@ -403,4 +410,11 @@ export function bridgeDown(events: EventBus, member: Channel, agent: Channel, ca
   agent.vars.set('last_bridge_to', member.uuid);
   agent.vars.set('bridge_hangup_cause', cause);
   events.fireBuilt('CHANNEL_UNBRIDGE', { calling: UNBRIDGE_AT }, () => [['Bridge-A-Unique-ID', member.uuid], ['Bridge-B-Unique-ID', agent.uuid], ...member.headers()]);
+  // the agent leg has its own call uuid again (variable_call_uuid re-set: last in bridge-agent-end's data, 31)
+  const b = bridges.get(agent);
+  if (b?.sharedCallUuid) {
+    b.sharedCallUuid = false;
+    agent.vars.delete('call_uuid');
+    agent.vars.set('call_uuid', agent.uuid);
+  }
 }

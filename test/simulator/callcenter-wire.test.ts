@@ -275,6 +275,13 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     expect(['recv_bye', 'send_bye']).toContain(hc['variable_sip_hangup_disposition']);
     const end = ev('member-queue-end');
     expect(end['variable_cc_queue_terminated_epoch']).toBeDefined();
+    // the bridged agent leg carries the member's call uuid until the bridge is over
+    const agentUuid = ev('bridge-agent-start')['CC-Agent-UUID']!;
+    const agentHc = c.events().find((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Unique-ID'] === agentUuid)!.event!.h;
+    expect([agentHc['Channel-Call-UUID'], agentHc['variable_call_uuid']]).toEqual([uuid, uuid]);
+    const agentEnd = ev('bridge-agent-end');
+    expect([agentEnd['Channel-Call-UUID'], agentEnd['variable_call_uuid']]).toEqual([agentUuid, agentUuid]);
+    expect(agentEnd['variable_call_uuid']).toBe(ccEvents(c.frames()).find((f) => action(f) === 'bridge-agent-end')!.event!.headers.filter(([k]) => k.startsWith('variable_')).at(-1)![1]);
   });
 
   it('NO_AGENT_TIMEOUT (36): agents Logged Out; 3 + 2 s; then FreeSWITCH hangs up', async () => {
