@@ -6,14 +6,16 @@ import { tenantCallbackSecret } from '../storage/tenants.ts';
 import { CALLBACK_HTTP_ERROR, CALLBACK_REFUSED, deliveryId, deliveryIdentity, type CallbackDeliveryInput } from './contract.ts';
 import { postCallback } from './http.ts';
 import { deliveryHeaders } from './sign.ts';
+import { httpStatusError, publicError } from './public-error.ts';
 import { deliveriesOf } from './store.ts';
-import { CallbackRefusedError, resolveTarget } from './url.ts';
+import { CallbackRefusedError, redactUrl, resolveTarget } from './url.ts';
 
 /** Time kept free before the deadline, so an attempt ends (and is recorded) before Temporal gives up. */
 const DEADLINE_MARGIN_MS = 250;
 
 export function createCallbackActivities(deps: ActivityDeps) {
   const { db } = deps;
+  const logger = deps.logger.child({ component: 'callbacks' });
   return {
     /** One attempt of a delivery. Throws (retried) unless the receiver answered 2xx. */
     async deliverCallback(input: CallbackDeliveryInput & { timeoutMs: number }): Promise<{ status_code: number }> {
@@ -61,18 +63,25 @@ export function createCallbackActivities(deps: ActivityDeps) {
         const timeoutMs = Math.max(50, Math.min(input.timeoutMs, left));
         ({ status } = await postCallback(target, input.body, headers, timeoutMs));
       } catch (err) {
-        const message = (err as Error).message || String(err);
-        await outcome({ last_status_code: null, last_error: message });
-        if (err instanceof CallbackRefusedError) throw ApplicationFailure.create({ message, type: CALLBACK_REFUSED, nonRetryable: true });
+        // The tenant sees a fixed phrase (callbacks/public-error.ts); the detail is for operators.
+        const detail = (err as Error).message || String(err);
+        const reason = publicError(err);
+        logger.warn(
+          { call_id: input.call_id, campaign_uuid: input.campaign_uuid, kind: input.kind, attempt: info.attempt, url: redactUrl(input.url), err: detail, code: (err as { code?: string }).code, reason },
+          err instanceof CallbackRefusedError ? 'callback refused' : 'callback attempt failed',
+        );
+        await outcome({ last_status_code: null, last_error: reason });
+        if (err instanceof CallbackRefusedError) throw ApplicationFailure.create({ message: reason, type: CALLBACK_REFUSED, nonRetryable: true, details: [detail] });
         throw err;
       }
       if (status >= 200 && status < 300) {
         await outcome({ last_status_code: status, last_error: '', delivered: true });
         return { status_code: status };
       }
-      const message = `receiver answered HTTP ${status}`;
+      const message = httpStatusError(status);
+      logger.info({ call_id: input.call_id, campaign_uuid: input.campaign_uuid, kind: input.kind, attempt: info.attempt, url: redactUrl(input.url), status }, 'callback answered non-2xx');
       await outcome({ last_status_code: status, last_error: message });
-      throw ApplicationFailure.create({ message, type: CALLBACK_HTTP_ERROR });
+      throw ApplicationFailure.create({ message: `receiver answered ${message}`, type: CALLBACK_HTTP_ERROR });
     },
 
     /** Retries are over: the delivery is `failed` (unless a last attempt got through after all). */

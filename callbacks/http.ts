@@ -11,7 +11,7 @@ export class CallbackTimeoutError extends Error {
 }
 
 /** A lookup that answers with the already checked addresses, whatever DNS says now. */
-function pinnedLookup(addresses: ResolvedTarget['addresses']): LookupFunction {
+export function pinnedLookup(addresses: ResolvedTarget['addresses']): LookupFunction {
   return ((_host: string, opts: { family?: number | string; all?: boolean }, cb: (...args: unknown[]) => void) => {
     const fam = opts?.family === 'IPv4' ? 4 : opts?.family === 'IPv6' ? 6 : Number(opts?.family) || 0;
     const list = fam ? addresses.filter((a) => a.family === fam) : addresses;
@@ -28,9 +28,13 @@ function pinnedLookup(addresses: ResolvedTarget['addresses']): LookupFunction {
 export function postCallback(target: ResolvedTarget, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number }> {
   const mod = target.url.protocol === 'https:' ? https : http;
   const signal = AbortSignal.timeout(timeoutMs);
+  // Never Basic auth from the URL (resolveTarget refuses such URLs; this is the second lock).
+  const url = new URL(target.url);
+  url.username = '';
+  url.password = '';
   return new Promise((resolve, reject) => {
     const req = mod.request(
-      target.url,
+      url,
       {
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },

@@ -3,6 +3,7 @@
 import type { Collection, Db } from 'mongodb';
 import { registerIndexes } from '../storage/indexes.ts';
 import type { DeliveryIdentity, DeliveryStatus } from './contract.ts';
+import { publicLastError } from './public-error.ts';
 
 export interface CallbackDeliveryDoc extends DeliveryIdentity {
   _id: string; // `${call_id}:${kind}` = the Idempotency-Key
@@ -11,7 +12,7 @@ export interface CallbackDeliveryDoc extends DeliveryIdentity {
   attempts: number;
   /** HTTP status of the last answer (null: none yet, or no answer). */
   last_status_code: number | null;
-  /** Why the last attempt failed ('' after a success). */
+  /** Why the last attempt failed ('' after a success): a phrase of callbacks/public-error.ts. */
   last_error: string;
   created_at: Date;
   updated_at: Date;
@@ -30,9 +31,13 @@ registerIndexes('callback_deliveries', [
   { key: { campaign_uuid: 1, status: 1, created_at: 1 }, name: 'campaign_status_created' },
 ]);
 
-/** A delivery with every field filled (absent fields of an early write read as their defaults). */
+/**
+ * A delivery as a tenant may see it (the v3 API's view): every field filled (absent fields of an
+ * early write read as their defaults), and `last_error` in the fixed vocabulary of
+ * callbacks/public-error.ts (records written before it held raw network errors).
+ */
 export function normalizeDelivery(d: Partial<CallbackDeliveryDoc> & { _id: string }): CallbackDeliveryDoc {
-  return {
+  const full: CallbackDeliveryDoc = {
     call_id: '',
     kind: 'cdr',
     domain_uuid: '',
@@ -51,4 +56,5 @@ export function normalizeDelivery(d: Partial<CallbackDeliveryDoc> & { _id: strin
     deadline_at: null,
     ...d,
   };
+  return { ...full, last_error: publicLastError(full.last_error) };
 }
