@@ -7,6 +7,10 @@
 //                          account, contract number) is not an amount; a listener expects the digits.
 //                          "0" alone is "không" either way. "#0123" forces the number reading.
 //   "0 9 8 7", "098 765" → digits one by one (any digit groups separated by spaces)
+//   "1234567890123"      → digits one by one: a digit string longer than MAX_AMOUNT_DIGITS (12,
+//                          up to 999 tỷ) is an id (card, account, contract), not an amount; and its
+//                          reading stays short. "#…" reads up to MAX_NUMBER_DIGITS (18) as a number,
+//                          longer ones digit by digit too (a reading grows faster than the digits).
 //   "30/01/2021", "2021-01-30" → "ba mươi tháng một năm hai không hai mươi mốt"
 //   anything else        → as written (the TTS engine reads it)
 //
@@ -145,6 +149,11 @@ export function readDate(s: string, opts?: ReadOptions): string | null {
 
 export type ValueKind = 'number' | 'amount' | 'digits' | 'date' | 'text';
 
+/** Longest digit string a value reads as an amount (12: up to 999 tỷ); longer ones are read digit by digit. */
+export const MAX_AMOUNT_DIGITS = 12;
+/** Longest `#…` value read as a number (18: up to 999 triệu tỷ); longer ones are read digit by digit. */
+export const MAX_NUMBER_DIGITS = 18;
+
 /** How one parameter value is read, and which rule applied. */
 export function readValueDetailed(value: unknown, opts?: ReadOptions): { kind: ValueKind; text: string } {
   const raw =
@@ -157,9 +166,12 @@ export function readValueDetailed(value: unknown, opts?: ReadOptions): { kind: V
           : JSON.stringify(value);
   const v = raw.trim();
   let m: RegExpExecArray | null;
-  if ((m = /^#(\d+)$/.exec(v))) return { kind: 'number', text: readNumber(m[1]!, opts) };
+  if ((m = /^#(\d+)$/.exec(v))) {
+    if (m[1]!.replace(/^0+(?=\d)/, '').length > MAX_NUMBER_DIGITS) return { kind: 'digits', text: readDigits(m[1]!) };
+    return { kind: 'number', text: readNumber(m[1]!, opts) };
+  }
   if (/^\d+$/.test(v)) {
-    if (v.length > 1 && v.startsWith('0')) return { kind: 'digits', text: readDigits(v) };
+    if ((v.length > 1 && v.startsWith('0')) || v.length > MAX_AMOUNT_DIGITS) return { kind: 'digits', text: readDigits(v) };
     return { kind: 'amount', text: readNumber(v, opts) };
   }
   if (/^\d+(?: +\d+)+$/.test(v)) return { kind: 'digits', text: readDigits(v) };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_AMOUNT_DIGITS,
+  MAX_NUMBER_DIGITS,
   MissingParamsError,
   parseDate,
   readDate,
@@ -132,7 +134,9 @@ describe('readNumber edge cases', () => {
     [9007199254740991, 'chín triệu không trăm linh bảy nghìn một trăm chín mươi chín tỷ hai trăm năm mươi tư triệu bảy trăm bốn mươi nghìn chín trăm chín mươi mốt'],
   ] as const)('%d → %s', (n, w) => {
     expect(readNumber(n)).toBe(w);
-    expect(readValue(String(n))).toBe(w);
+    // A value of more than 12 digits is read digit by digit unless `#` forces the number.
+    expect(readValue(String(n))).toBe(String(n).length > MAX_AMOUNT_DIGITS ? readDigits(String(n)) : w);
+    expect(readValue(`#${n}`)).toBe(w);
   });
 
   it.each([
@@ -254,6 +258,17 @@ describe('readValue rules', () => {
     ['1 2 3 4 5 6', 'digits', 'một hai ba bốn năm sáu'],
     ['098 259 6021', 'digits', 'không chín tám hai năm chín sáu không hai một'],
     ['1  2', 'digits', 'một hai'],
+    // long digit strings (issue 20): an id, digit by digit, and a short reading
+    ['999999999999', 'amount', 'chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín'],
+    ['1000000000000', 'digits', 'một không không không không không không không không không không không không'],
+    ['123456789012345', 'digits', 'một hai ba bốn năm sáu bảy tám chín không một hai ba bốn năm'],
+    ['4111111111111111', 'digits', 'bốn một một một một một một một một một một một một một một một'],
+    ['#1000000000000', 'number', 'một nghìn tỷ'],
+    ['#999999999999999999', 'number', 'chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín'],
+    ['#0000999999999999999999', 'number', 'chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín'],
+    ['#009999999999999999999', 'digits', 'không không chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín'],
+    ['#1000000000000000000', 'digits', 'một không không không không không không không không không không không không không không không không không không'],
+    ['#000000000000000000000000015', 'number', 'mười lăm'],
     // #number
     ['#15', 'number', 'mười lăm'],
     ['#0015', 'number', 'mười lăm'],
@@ -300,6 +315,22 @@ describe('readValue rules', () => {
     ['', 'text', ''],
   ] as const)('%j → %s', (v, kind, text) => {
     expect(readValueDetailed(v)).toEqual({ kind, text });
+  });
+
+  it('a reading grows with its digits, not faster: digit by digit past 12 digits (18 with #)', () => {
+    expect([MAX_AMOUNT_DIGITS, MAX_NUMBER_DIGITS]).toEqual([12, 18]);
+    for (const n of [13, 15, 18, 19, 20, 100, 5000]) {
+      for (const v of ['9'.repeat(n), `1${'0'.repeat(n - 1)}`, `#${'7'.repeat(n)}`]) {
+        const r = readValueDetailed(v);
+        const number = n <= 18 && v.startsWith('#');
+        expect(r.kind, v).toBe(number ? 'number' : 'digits');
+        // Digit by digit: at most 5 letters and a space a digit; a number of ≤ 18 digits: at most 180 characters.
+        expect(r.text.length, v).toBeLessThanOrEqual(number ? 180 : 6 * n);
+      }
+    }
+    // A JavaScript number of 16 digits too.
+    expect(readValueDetailed(9007199254740991).kind).toBe('digits');
+    expect(readValue(123456789012)).toBe('một trăm hai mươi ba tỷ bốn trăm năm mươi sáu triệu bảy trăm tám mươi chín nghìn không trăm mười hai');
   });
 
   it('non-string values', () => {
