@@ -915,11 +915,12 @@ export class CallCenter {
       this.dispatchTimer = undefined;
       return;
     }
-    for (const m of rows) if (this.members.includes(m)) this.membersCallback(m);
+    const joins = new Map<string, Array<{ agent: AgentRow; tier: TierRow }>>();
+    for (const m of rows) if (this.members.includes(m)) this.membersCallback(m, joins);
   }
 
   /** members_callback */
-  private membersCallback(m: MemberRow): void {
+  private membersCallback(m: MemberRow, joins: Map<string, Array<{ agent: AgentRow; tier: TierRow }>>): void {
     const queue = this.queues.get(m.queue);
     if (!queue) {
       // get_queue loads it (a queue unloaded while members are left comes back, 43); not found: the member goes
@@ -950,7 +951,7 @@ export class CallCenter {
       } else if (m.servingAgent === '' && m.state === 'Waiting') Object.assign(m, { servingAgent: strategy, state: 'Trying' });
     }
     const member = this.host.channels.get(m.sessionUuid)?.ch;
-    const rows = this.candidates(queue, m, member);
+    const rows = this.candidates(queue, m, member, joins);
     if (strategy === 'ring-all' || strategy === 'ring-progressively') {
       if (m.state === 'Waiting') m.state = 'Trying';
     }
@@ -974,16 +975,21 @@ export class CallCenter {
   }
 
   /** The agents the dispatcher considers for a member, in the order of the strategy's SQL. */
-  private candidates(queue: Queue, m: MemberRow, member: Channel | undefined): Array<{ agent: AgentRow; tier: TierRow }> {
+  private candidates(queue: Queue, m: MemberRow, member: Channel | undefined, joins: Map<string, Array<{ agent: AgentRow; tier: TierRow }>>): Array<{ agent: AgentRow; tier: TierRow }> {
     const strategy = queue.strategy.toLowerCase();
-    // agents LEFT JOIN tiers WHERE tiers.queue = q AND status IN (Available, On Break, Available (On Demand)):
-    // rows in tier order (sqlite scans tiers, 30-35); ORDER BY ties keep it
-    const base: Array<{ agent: AgentRow; tier: TierRow }> = [];
-    for (const tier of this.tiers) {
-      if (tier.queue !== queue.name) continue;
-      const agent = this.agents.get(tier.agent);
-      if (agent && (agent.status === 'Available' || agent.status === 'On Break' || agent.status === 'Available (On Demand)')) base.push({ agent, tier });
+    // agents LEFT JOIN tiers WHERE tiers.queue = q: rows in tier order (sqlite scans tiers, 30-35);
+    // ORDER BY ties keep it. The join once per pass; the status filter (and every sort key) live.
+    let joined = joins.get(queue.name);
+    if (!joined) {
+      joined = [];
+      for (const tier of this.tiers) {
+        if (tier.queue !== queue.name) continue;
+        const agent = this.agents.get(tier.agent);
+        if (agent) joined.push({ agent, tier });
+      }
+      joins.set(queue.name, joined);
     }
+    const base = joined.filter(({ agent }) => agent.status === 'Available' || agent.status === 'On Break' || agent.status === 'Available (On Demand)');
     const L = (r: { tier: TierRow }) => r.tier.level;
     const P = (r: { tier: TierRow }) => r.tier.position;
     const OC = (r: { agent: AgentRow }) => r.agent.lastOfferedCall;
@@ -1336,6 +1342,11 @@ export class CallCenter {
     }
     this.log.changed(o.record);
     if (!up) o.loopEnd = true;
+    // a callcenter_break sent before the bridge (CC_APP_SHOULD_BREAK on the agent channel) ends the watch at once
+    if (this.breakFlags.delete(leg.ch.uuid)) {
+      o.loopEnd = true;
+      leg.onHangup = undefined;
+    }
     if (o.loopEnd) this.scheduleLoopEnd(o);
   }
 
