@@ -23,6 +23,8 @@ export interface CommandsHost {
   readonly rules: Rules;
   readonly hostname: string;
   readonly startedAt: number;
+  /** Changes when the simulated FreeSWITCH restarts. */
+  readonly coreUuid: string;
   readonly limits: SessionLimits;
   readonly life: ChannelLifecycle;
   readonly apps: Apps;
@@ -95,6 +97,9 @@ export class Commands {
         return this.hupall(a);
       case 'version':
         return 'FreeSWITCH Version 1.10.12-release~64bit (simulator)\n';
+      case 'global_getvar':
+        // The global variables a product reads; core_uuid changes when FreeSWITCH restarts.
+        return a.trim() === 'core_uuid' ? this.host.coreUuid : '';
       case 'callcenter_config':
       case 'callcenter_break':
       case 'json':

@@ -54,6 +54,8 @@ export function appHeaders(step: AppStep, response?: string): Array<[string, str
 export class ChannelLifecycle {
   /** Runs the channel's execute_on_answer applications (set by apps.ts). */
   onAnswered?: (rt: ChannelRuntime) => void;
+  /** A channel reached CS_REPORTING (the CDR poster, when configured). */
+  onReporting?: (ch: Channel) => void;
 
   constructor(
     private readonly events: EventBus,
@@ -213,6 +215,7 @@ export class ChannelLifecycle {
     ch.callState = 'HANGUP';
     ch.setReportingVars();
     afterTimes?.();
+    this.onReporting?.(ch); // mod_json_cdr posts before CHANNEL_HANGUP_COMPLETE (cdr.ts)
     this.events.fireChannel(ch, 'CHANNEL_HANGUP_COMPLETE', [], { leadingCause: true });
   }
 

@@ -34,6 +34,7 @@ import { CallCenter, type CallCenterControl } from './callcenter.ts';
 import { Commands } from './commands.ts';
 import { Conn } from './connection.ts';
 import { EventBus, type SimStats } from './events.ts';
+import { CdrPoster, type CdrOptions } from './cdr.ts';
 import { ChannelLifecycle, type ChannelRuntime } from './lifecycle.ts';
 import { SessionLimits } from './limits.ts';
 import { Originator } from './originate.ts';
@@ -64,6 +65,8 @@ export interface SimulatorOptions {
   xmlCurlUrl?: string;
   /** Timeout of one xml_curl POST (default 10000 ms). */
   xmlCurlTimeoutMs?: number;
+  /** mod_json_cdr: post each leg's call detail record there (cdr.ts). Unset: no CDRs. */
+  cdr?: CdrOptions;
   log?: (line: string) => void;
 }
 
@@ -101,6 +104,8 @@ export class SimulatorImpl {
   readonly originator: Originator;
   readonly commands: Commands;
   readonly callcenter: CallCenter;
+  /** mod_json_cdr's posts, when configured. */
+  cdr?: CdrPoster;
   private server: net.Server;
   private nextConnId = 1;
   private logFn?: (line: string) => void;
@@ -117,6 +122,10 @@ export class SimulatorImpl {
     this.events = new EventBus(this, seed);
     this.limits = new SessionLimits(this);
     this.life = new ChannelLifecycle(this.events, this.channels);
+    if (opts.cdr) {
+      this.cdr = new CdrPoster(opts.cdr, this);
+      this.life.onReporting = (ch) => this.cdr!.post(ch);
+    }
     this.apps = new Apps(this);
     this.originator = new Originator(this);
     this.commands = new Commands(this);
@@ -269,6 +278,8 @@ export interface Simulator {
   dropConnections(): void;
   /** Number of open ESL connections. */
   connectionCount(): number;
+  /** mod_json_cdr's posts (when `cdr` is configured): each record sent or given up on. */
+  readonly cdr?: CdrPoster;
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -329,5 +340,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     restart: (o) => sim.restart(o),
     dropConnections: () => sim.dropConnections(),
     connectionCount: () => sim.conns.size,
+    cdr: sim.cdr,
   };
 }
