@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { checkHealth } from '../control/health.ts';
 import { mountAudio } from './audio.ts';
+import { mountFreeswitch } from './freeswitch.ts';
 import { limitBody } from './body-limit.ts';
 import { notFound, onApiError, sendError } from './errors.ts';
 import type { App, AppDeps, AppEnv } from './types.ts';
@@ -36,6 +37,8 @@ export function createApp(deps: AppDeps, mount: (app: App, deps: AppDeps) => voi
   });
   // Text-to-speech audio for FreeSWITCH (media/): GET /audio/<hash>-<sig>.wav, signed, no token.
   mountAudio(app);
+  // FreeSWITCH's call detail records (mod_json_cdr): POST /freeswitch/cdr, its own password.
+  mountFreeswitch(app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

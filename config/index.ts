@@ -47,6 +47,9 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   TOOLS_CACHE_DIR: z.string().min(1).default(resolve(process.env.XDG_CACHE_HOME ?? resolve(homedir(), '.cache'), 'campaign-runner')),
   CALLBACK_ALLOW_PRIVATE: bool.default(false),
+  // POST /freeswitch/cdr (api/freeswitch.ts): the password FreeSWITCH's mod_json_cdr sends (HTTP
+  // Basic, any user name). Unset: the endpoint is off (404).
+  FREESWITCH_CDR_PASSWORD: z.string().min(16, 'at least 16 characters').optional(),
   // Callback deliveries (callbacks/): each POST's timeout, and the retry schedule (exponential
   // backoff from the initial interval, doubling up to the maximum, given up after RETRY_FOR).
   CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
@@ -71,6 +74,18 @@ export const configSchema = z.object({
     })
     .default({}),
   TTS_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  // espeak-ng: a synthesis still running after this is killed (a TtsError: the attempt fails).
+  TTS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  // The audio cache (DATA_DIR/audio: synthesised speech, fetched audio URLs): files unused for
+  // longer than MAX_AGE are removed, then the oldest until the cache is under MAX_BYTES.
+  AUDIO_CACHE_MAX_AGE_MS: z.coerce.number().int().min(3_600_000).default(604_800_000),
+  AUDIO_CACHE_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(2_147_483_648),
+  // A tenant's audio: an uploaded WAV or a fetched https:// file is at most this large.
+  AUDIO_FILE_MAX_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(33_554_432),
+  // Fetching a template's https:// audio_file: its whole download's timeout, and whether its host
+  // may be a private address (like CALLBACK_ALLOW_PRIVATE, for audio).
+  AUDIO_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(20_000),
+  AUDIO_FETCH_ALLOW_PRIVATE: bool.default(false),
   AUDIO_DELIVERY: z.enum(['http', 'path']).default('http'),
   AUDIO_BASE_URL: z.url().optional(),
   AUDIO_URL_SECRET: z.string().min(16).optional(),
