@@ -36,10 +36,16 @@ export function createListenActivities(deps: ActivityDeps) {
       const log = deps.logger.child({ node: input.node });
       let closing = false;
       client.on('event', (e: EslEvent) => route(deps, e, stats));
-      client.on('ready', (info: { coreUuid?: string }) => {
+      client.on('ready', () => {
         stats.connected = true;
-        log.info({ core_uuid: info.coreUuid }, 'node listener connected');
-        noteNodeUp(deps.db, input.node, info.coreUuid ?? client.coreUuid ?? '').catch((err: Error) => log.warn({ err: err.message }, 'node state not stored'));
+        // Which FreeSWITCH process this is: another Core-UUID than before means it restarted.
+        client
+          .api('global_getvar core_uuid')
+          .then(async (core) => {
+            log.info({ core_uuid: core.trim() }, 'node listener connected');
+            await noteNodeUp(deps.db, input.node, core.trim());
+          })
+          .catch((err: Error) => log.warn({ err: err.message }, 'node state not stored'));
       });
       client.on('disconnected', () => {
         stats.connected = false;

@@ -4,9 +4,8 @@
 // before the activity runs and is the `_id` of the call record. The record is inserted (state
 // `sending`) BEFORE the originate is sent. A retried or replayed activity finds the record
 // (duplicate key) and does not send again: a record already `done` keeps its outcome (`recorded`);
-// else it asks FreeSWITCH whether the call's channels exist (`uuid_exists`) and reports the call
-// `live` (wait for its events) or `gone` (over, or never sent: the outcome is then unknown,
-// recorded as such — never a second dial). Writes per call: this insert, then the final record and
+// else it finds out what became of the call (activities/reconcile.ts: its CDR, its node, its
+// channels) — never a second dial. Writes per call: this insert, then the final record and
 // the lead (activities/record.ts) — all by `_id` (the only lookup FerretDB indexes).
 import { Context } from '@temporalio/activity';
 import { originateApplication, PARK } from '../media/originate-app.ts';
@@ -17,6 +16,7 @@ import { isDuplicateKey } from '../storage/mongo.ts';
 import { buildDialString } from '../telephony/dial-string.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type OriginateInput, type OriginateResult, type RecordedOutcome } from '../workflows/contract.ts';
 import type { ActivityDeps } from './deps.ts';
+import { callFate } from './reconcile.ts';
 
 export async function originate(deps: ActivityDeps, input: OriginateInput): Promise<OriginateResult> {
   const { plan: p } = input;
@@ -50,7 +50,7 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
     // No write here: the activity's result is in the workflow's history; only a try that never
     // returned is retried, and a retry never sends again (reconcileSent).
     return res.ok
-      ? { outcome: 'answered', answered_uuid: body.replace(/^\+OK\s*/, '').trim() || p.call_id, node, sent_at: sentAt, dial_string: dial }
+      ? { outcome: 'answered', answered_uuid: body.replace(/^\+OK\s*/, '').trim() || p.call_id, node, sent_at: sentAt, answered_at: Date.now(), dial_string: dial }
       : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt, dial_string: dial };
   } catch (err) {
     deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: no result, reconciling');
@@ -111,14 +111,25 @@ async function insertSending(deps: ActivityDeps, doc: CallDoc): Promise<boolean>
 }
 
 /** The originate may have been sent: never send again. A call already recorded keeps its outcome;
- *  else ask the node whether a leg lives. */
+ *  else what became of it (activities/reconcile.ts): still up, ended (its CDR), lost with its
+ *  node, or gone. A node that does not answer yet: the activity is retried. */
 async function reconcileSent(deps: ActivityDeps, rec: CallDoc): Promise<OriginateResult> {
-  const sent = rec.originate_sent_at?.getTime() ?? Date.now();
-  if (rec.state === 'done') return { outcome: 'recorded', node: rec.node, sent_at: sent, recorded: recordedOutcome(rec) };
-  for (const u of rec.leg_uuids) {
-    if (await uuidExists(deps, rec.node, u)) return { outcome: 'live', answered_uuid: u, node: rec.node, sent_at: sent };
+  const sent = (rec.originate_sent_at ?? rec.created_at).getTime();
+  const base = { node: rec.node, sent_at: sent };
+  if (rec.state === 'done') return { ...base, outcome: 'recorded', recorded: recordedOutcome(rec) };
+  const fate = await callFate(deps, { node: rec.node, leg_uuids: rec.leg_uuids, sent_at: sent }, 0);
+  switch (fate.state) {
+    case 'up':
+      return { ...base, outcome: 'live', answered_uuid: fate.uuid };
+    case 'ended':
+      return { ...base, outcome: 'ended', hangup: fate.hangup };
+    case 'lost':
+      return { ...base, outcome: 'lost', lost_at: fate.at };
+    case 'gone':
+      return { ...base, outcome: 'gone' };
+    case 'unreachable':
+      throw new Error(`ESL node ${rec.node} does not answer: the call's fate is not known yet`);
   }
-  return { outcome: 'gone', node: rec.node, sent_at: sent };
 }
 
 function recordedOutcome(rec: CallDoc): RecordedOutcome {
@@ -136,11 +147,6 @@ function recordedOutcome(rec: CallDoc): RecordedOutcome {
   };
 }
 
-export async function uuidExists(deps: ActivityDeps, node: string, uuid: string): Promise<boolean> {
-  if (!deps.esl) throw new Error('no ESL pool in this worker');
-  const out = await deps.esl.api(node, `uuid_exists ${uuid}`);
-  return out.trim() === 'true';
-}
 
 /** The worker's text-to-speech (one per process: its in-flight map shares syntheses). */
 const ttsByDeps = new WeakMap<ActivityDeps, Tts>();

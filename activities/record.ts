@@ -2,7 +2,7 @@
 // Every write is by `_id` and the lead has one writer (its workflow), so no conditional filters:
 // FerretDB indexes single-field `_id` filters only.
 import { scheduleCallDeliveries } from '../callbacks/schedule.ts';
-import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
+import { callRecordOf, callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { leadsOf } from '../storage/leads.ts';
 import { noteForReport } from '../storage/report.ts';
 import { chargeCall } from '../storage/billing.ts';
@@ -16,7 +16,7 @@ export type RecordCallInput = Pick<
   CallDoc,
   | 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid' | 'attempt' | 'phone_number' | 'dialed' | 'answered'
   | 'hangup_cause' | 'q850' | 'disposition' | 'report' | 'voice_bot_status' | 'billsec' | 'duration' | 'waitsec' | 'reconciled'
-  | 'answered_uuid' | 'network' | 'carrier_uuid' | 'caller_number' | 'gateway' | 'digits' | 'leg_uuids' | 'node' | 'dial_string'
+  | 'answered_uuid' | 'network' | 'carrier_uuid' | 'caller_number' | 'gateway' | 'digits' | 'delivery_error' | 'leg_uuids' | 'node' | 'dial_string'
 > & {
   run_id?: string;
   granted_at?: number;
@@ -40,7 +40,7 @@ export function createRecordActivities(deps: ActivityDeps) {
       // The whole record from what the workflow knows: no read, and a retry writes the same. The
       // picked CallDoc fields pass through; times come as epoch ms.
       const { run_id, granted_at, sent_at, answered_at, ended_at, action_log, first_attempt_at, lead_status, next_attempt_at, release, ...fields } = input;
-      const record: CallDoc = {
+      const record: CallDoc = callRecordOf({
         ...emptyCallRecord(input),
         ...fields,
         run_id: run_id ?? '',
@@ -51,7 +51,8 @@ export function createRecordActivities(deps: ActivityDeps) {
         answered_at: answered_at === null ? null : new Date(answered_at),
         ended_at: new Date(ended_at),
         action_log: (action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
-      };
+      });
+      if (record.delivery_error) deps.logger.warn({ call_id: record.call_id, campaign_uuid: record.campaign_uuid, error: record.delivery_error }, 'call answered but its content was not played');
       await callsOf(db).replaceOne({ _id: input.call_id }, record, { upsert: true });
       await leadsOf(db).updateOne(
         { _id: input.lead_uuid },

@@ -50,6 +50,7 @@ export function cdrCallPayload(c: CallDoc): Record<string, unknown> {
     billsec: c.billsec,
     waitsec: c.waitsec,
     digits: c.digits,
+    delivery_error: c.delivery_error ?? '',
     action_log: (c.action_log ?? []).map((a) => ({ at: iso(a.at), action: a.action, detail: a.detail })),
     reconciled: c.reconciled,
   };
@@ -101,8 +102,8 @@ export function voiceBotTime(d: Date | null | undefined, time_zone: string): str
  * no gateway) is 102 "no hotline for the number's network", or 106 "network not supported" when
  * the network is `offnet` (an operator outside viettel/mobi/vina/tel).
  */
-export function voiceBotOutcome(c: Pick<CallDoc, 'dialed' | 'gateway' | 'hangup_cause' | 'answered' | 'disposition' | 'network'>): { status: number; disposition: VoiceBotDisposition } {
-  const d = classifyCall({ hangupCause: c.hangup_cause, answered: c.answered, amdResult: c.disposition === 'voicemail' ? 'MACHINE' : null });
+export function voiceBotOutcome(c: Pick<CallDoc, 'dialed' | 'gateway' | 'hangup_cause' | 'answered' | 'disposition' | 'network' | 'delivery_error'>): { status: number; disposition: VoiceBotDisposition } {
+  const d = classifyCall({ hangupCause: c.hangup_cause, answered: c.answered, amdResult: c.disposition === 'voicemail' ? 'MACHINE' : null, notDelivered: !!c.delivery_error });
   // Refused before dialing by the tenant's prepaid billing (storage/billing.ts).
   if (!c.dialed && d.cause === BALANCE_TOO_LOW) return { status: VOICEBOT_STATUS.BALANCE_TOO_LOW, disposition: d.voiceBotDisposition };
   if (!c.dialed && d.cause === PLAN_EXPIRED) return { status: VOICEBOT_STATUS.PLAN_EXPIRED, disposition: d.voiceBotDisposition };

@@ -160,6 +160,18 @@ export const HANGUP_CAUSES = Object.keys(CAUSES) as HangupCause[];
  */
 export const UNKNOWN_CAUSE: CauseRow = row(0, 0, 'failed', 'failed', VB.UNKNOWN_ERROR, 'CHANUNAVAIL', true, 'network');
 
+/**
+ * The product's own causes, for calls whose end FreeSWITCH never reported (not FreeSWITCH causes;
+ * q850 0). Unanswered they are `failed` and retryable (the customer did not talk); answered they
+ * are `answered` like any answered call.
+ * - NODE_LOST: the FreeSWITCH node holding the call died or restarted while the call was up (the
+ *   call ended no later than the node's connection dropped).
+ */
+export const PRODUCT_CAUSES = {
+  NODE_LOST: row(0, 0, 'failed', 'failed', VB.SYSTEM_ERROR, 'CHANUNAVAIL', true, 'local'),
+} as const satisfies Record<string, CauseRow>;
+export type ProductCause = keyof typeof PRODUCT_CAUSES;
+
 export function isHangupCause(s: string): s is HangupCause {
   return Object.prototype.hasOwnProperty.call(CAUSES, s);
 }
@@ -178,12 +190,13 @@ export function normaliseCause(raw: string | null | undefined): string {
 export function causeInfo(raw: string | null | undefined): CauseRow & { cause: string; known: boolean } {
   const cause = normaliseCause(raw);
   if (isHangupCause(cause)) return { cause, known: true, ...CAUSES[cause] };
+  if (Object.prototype.hasOwnProperty.call(PRODUCT_CAUSES, cause)) return { cause, known: true, ...PRODUCT_CAUSES[cause as ProductCause] };
   return { cause: cause || 'UNKNOWN', known: false, ...UNKNOWN_CAUSE };
 }
 
 /** A Q.850 value (variable_hangup_cause_q850) back to our cause name, when it is a true Q.850 cause. */
 export function causeFromQ850(q850: number): HangupCause | undefined {
-  if (q850 > 127) return undefined;
+  if (q850 < 1 || q850 > 127) return undefined;
   return HANGUP_CAUSES.find((c) => CAUSES[c].code === q850);
 }
 
@@ -228,6 +241,9 @@ export interface ClassifyInput {
   /** billsec > 0 or an answer time was seen — see wasAnswered. */
   answered: boolean;
   amdResult?: AmdResult | string | null;
+  /** Answered, but the call's content could not be played (FILE NOT FOUND): the customer heard
+   *  nothing, so the call did not deliver its message. */
+  notDelivered?: boolean;
 }
 
 export interface CallDisposition {
@@ -256,6 +272,20 @@ export interface CallDisposition {
 export function classifyCall(input: ClassifyInput): CallDisposition {
   const info = causeInfo(input.hangupCause);
   const base = { cause: info.cause, knownCause: info.known, q850: info.q850, answered: input.answered };
+  if (input.answered && input.notDelivered) {
+    // Picked up, heard silence: not a reached customer. `failed` (recallable when the campaign
+    // recalls failed calls), counted in the report's failed bucket, a system error for the voice-bot.
+    return {
+      ...base,
+      human: false,
+      status: 'failed',
+      report: 'failed',
+      voiceBotStatus: VB.SYSTEM_ERROR,
+      voiceBotDisposition: 'CHANUNAVAIL',
+      retryable: true,
+      fault: 'local',
+    };
+  }
   if (input.answered) {
     const machine = typeof input.amdResult === 'string' && input.amdResult.trim().toUpperCase() === 'MACHINE';
     if (machine) {

@@ -57,6 +57,9 @@ export interface CallDoc {
   ended_at: Date | null;
   /** Digits the callee pressed, in order (autocall scripts with play_and_get_digits). */
   digits: string;
+  /** Why the call's content was not played ('' when it was, or when there is none): the customer
+   *  picked up and heard nothing (e.g. `playback: FILE NOT FOUND (http_cache://…)`). */
+  delivery_error: string;
   /** What happened in the call, in order (played, digits, transfer, …). */
   action_log: Array<{ at: Date; action: string; detail: string }>;
 }
@@ -68,7 +71,10 @@ export const callsOf = (db: Db): Collection<CallDoc> => db.collection<CallDoc>('
 export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid'>): CallDoc {
   return {
     _id: ids.call_id,
-    ...ids,
+    call_id: ids.call_id,
+    lead_uuid: ids.lead_uuid,
+    campaign_uuid: ids.campaign_uuid,
+    domain_uuid: ids.domain_uuid,
     run_id: '',
     slot_granted_at: null,
     attempt: 0,
@@ -98,8 +104,19 @@ export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'ca
     answered_at: null,
     ended_at: null,
     digits: '',
+    delivery_error: '',
     action_log: [],
   };
+}
+
+/** Every field a call record has, in order: the one definition of its shape (docs/engine.md). */
+export const CALL_RECORD_FIELDS = Object.keys(emptyCallRecord({ call_id: '', lead_uuid: '', campaign_uuid: '', domain_uuid: '' })) as Array<keyof CallDoc>;
+
+/** The record with its documented fields only (whatever else the object carried is left out). */
+export function callRecordOf(x: CallDoc): CallDoc {
+  const out: Record<string, unknown> = {};
+  for (const k of CALL_RECORD_FIELDS) out[k] = x[k];
+  return out as unknown as CallDoc;
 }
 
 /** The record of a lead whose number cannot be dialed (stored at import; never dialed). */

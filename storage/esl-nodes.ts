@@ -24,7 +24,10 @@ export const eslNodesOf = (db: Db): Collection<EslNodeDoc> => db.collection<EslN
 export async function noteNodeUp(db: Db, node: string, core_uuid: string, at = new Date()): Promise<void> {
   const prev = await eslNodesOf(db).findOne({ _id: node });
   const restarted = prev && prev.core_uuid && core_uuid && prev.core_uuid !== core_uuid;
-  const history = restarted ? [{ core_uuid: prev.core_uuid, down_at: prev.down_at ?? at }, ...prev.history].slice(0, 20) : (prev?.history ?? []);
+  // The old process was gone by its connection's last drop — if that drop belongs to it (no
+  // listener may have been connected when it died: then by now, at the latest).
+  const lastDrop = prev?.down_at && prev.up_since && prev.down_at >= prev.up_since ? prev.down_at : at;
+  const history = restarted ? [{ core_uuid: prev.core_uuid, down_at: lastDrop }, ...prev.history].slice(0, 20) : (prev?.history ?? []);
   await eslNodesOf(db).replaceOne(
     { _id: node },
     { core_uuid: core_uuid || prev?.core_uuid || '', up: true, up_since: at, down_at: restarted ? null : (prev?.down_at ?? null), history, updated_at: at },

@@ -49,7 +49,22 @@ export function callEventOf(
   // What play_and_get_digits stored (media/playback.ts): the keys pressed and its result.
   if (h[`variable_${DIGITS_VARIABLE}`]) payload.digits = h[`variable_${DIGITS_VARIABLE}`];
   if (h['variable_read_result']) payload.read_result = h['variable_read_result'];
+  const failed = contentError(h);
+  if (failed) payload.content_error = failed;
   return { workflowId, payload };
+}
+
+/** What a media application answers when it could not play its file (switch_ivr_play_file). */
+const MEDIA_FAILURES = new Set(['FILE NOT FOUND', 'PLAYBACK ERROR']);
+
+/** The content failure a hung-up channel shows (capture 40: playback of an unreachable URL →
+ *  `current_application_response: FILE NOT FOUND`, then FreeSWITCH hangs up), or undefined. */
+export function contentError(h: Record<string, string | undefined>): string | undefined {
+  const response = h['variable_current_application_response'];
+  if (!response || !MEDIA_FAILURES.has(response)) return undefined;
+  const app = h['variable_current_application'] ?? h['variable_last_app'] ?? '';
+  const arg = h['variable_last_arg'] ?? '';
+  return `${app}: ${response}${arg ? ` (${arg})` : ''}`;
 }
 
 /** The signal payload of one event, or undefined when it is not one of our calls' hangups. */

@@ -6,17 +6,25 @@ import { classifyCall, wasAnswered } from '../domain/causes.ts';
 import { decideRecall, type RecallDecision } from '../domain/recall.ts';
 import type { AttemptPlan, CallEventPayload, LeadInput, OriginateResult, RecordedOutcome } from './contract.ts';
 
-export interface AttemptSeen {
+/** What the workflow learned of a call's end (lead.ts awaitHangup). */
+export interface HangupSeen {
+  /** The hangup of the leg that decided the call, if it came (event, CDR, or a stored record). */
+  hangup?: CallEventPayload | undefined;
+  /** No hangup was seen: the outcome was decided by reconciliation. */
+  reconciled: boolean;
+  /** Its FreeSWITCH died or restarted while the call was up: it ended no later than this (ms). */
+  lost_at?: number;
+  /** Gone without a trace: the last moment it was known to be up (ms). */
+  last_seen?: number;
+}
+
+export interface AttemptSeen extends HangupSeen {
   input: LeadInput;
   plan: AttemptPlan;
   result: OriginateResult;
-  /** The hangup of the leg that decided the call, if it came. */
-  hangup: CallEventPayload | undefined;
-  /** No hangup came and the call's channels were gone: the outcome is unknown. */
-  reconciled: boolean;
   /** When the run granted the slot (ms). */
   grantedAt: number;
-  /** Workflow time now (ms): the end when no hangup gave one. */
+  /** Workflow time now (ms): the end when nothing else gives one. */
   now: number;
 }
 
@@ -25,15 +33,36 @@ export interface AttemptOutcome {
   decision: RecallDecision;
 }
 
+/** The call's times, in order whatever the clocks say (FreeSWITCH's event clock and the
+ *  worker's may differ by milliseconds): sent ≤ answered ≤ ended. */
+export function callTimes(a: AttemptSeen, answered: boolean): { sent: number; answeredAt: number | null; ended: number } {
+  const { hangup, result } = a;
+  const sent = result.sent_at;
+  const answerSeen = hangup?.answer_epoch ? hangup.answer_epoch * 1000 : (result.answered_at ?? null);
+  const answeredAt = answered && answerSeen !== null ? Math.max(sent, answerSeen) : null;
+  const end = hangup?.at ?? (a.lost_at !== undefined ? Math.min(a.lost_at, a.now) : (a.last_seen ?? a.now));
+  return { sent, answeredAt, ended: Math.max(end, answeredAt ?? sent) };
+}
+
 export function settleAttempt(a: AttemptSeen): AttemptOutcome {
   const { input, plan, result, hangup, reconciled } = a;
-  const endedAt = hangup?.at ?? a.now;
   const answered = hangup ? wasAnswered({ billsec: hangup.billsec, answerEpoch: hangup.answer_epoch }) : result.outcome === 'answered' || result.outcome === 'live';
-  const cause = hangup?.hangup_cause ?? (result.outcome === 'failed' ? result.cause : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
-  const d = classifyCall({ hangupCause: cause, answered, amdResult: hangup?.amd_result });
-  const billsec = hangup?.billsec ?? 0;
+  const cause =
+    hangup?.hangup_cause ?? (result.outcome === 'failed' ? result.cause : a.lost_at !== undefined ? 'NODE_LOST' : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
+  const d = classifyCall({ hangupCause: cause, answered, amdResult: hangup?.amd_result, notDelivered: !!hangup?.content_error });
+  const { sent, answeredAt, ended: endedAt } = callTimes(a, d.answered);
+  // Without the event, the talk time is what the product saw: answer to the end it knows.
+  const billsec = hangup?.billsec ?? (answeredAt !== null ? Math.floor((endedAt - answeredAt) / 1000) : 0);
+  // An outcome nobody saw is never recalled: the customer may have answered and talked.
+  const unknown = reconciled && !hangup && a.lost_at === undefined;
   const decision = decideRecall(
-    { settings: plan.recall, attempts: plan.attempt, firstAttemptAtMs: plan.first_attempt_at, lastCall: { status: d.status, human: d.human, retryable: d.retryable, billsec }, nowMs: endedAt },
+    {
+      settings: plan.recall,
+      attempts: plan.attempt,
+      firstAttemptAtMs: plan.first_attempt_at,
+      lastCall: { status: d.status, human: d.human, retryable: d.retryable && !unknown, billsec },
+      nowMs: endedAt,
+    },
     input.options?.recallFloorMs !== undefined ? { afterFloorMs: input.options.recallFloorMs } : {},
   );
   const legUuid = hangup?.uuid ?? result.answered_uuid ?? '';
@@ -62,13 +91,14 @@ export function settleAttempt(a: AttemptSeen): AttemptOutcome {
     report: d.report,
     voice_bot_status: d.voiceBotStatus,
     billsec,
-    duration: hangup?.duration ?? Math.round((endedAt - result.sent_at) / 1000),
+    duration: hangup?.duration ?? Math.round((endedAt - sent) / 1000),
     waitsec: hangup?.waitsec ?? 0,
     reconciled,
     sent_at: result.sent_at,
-    answered_at: d.answered && hangup?.answer_epoch ? hangup.answer_epoch * 1000 : null,
+    answered_at: answeredAt,
     ended_at: endedAt,
     digits: hangup?.digits ?? '',
+    delivery_error: hangup?.content_error ?? '',
     action_log: actionLog(hangup),
     first_attempt_at: plan.first_attempt_at,
     lead_status: decision.recall ? 'waiting_recall' : 'done',

@@ -188,6 +188,9 @@ export interface CallEventPayload {
   /** Keys the callee pressed (channel variable cr_digits) and play_and_get_digits' read_result. */
   digits?: string;
   read_result?: string;
+  /** The call's content could not be played: the application's response and argument, e.g.
+   *  `playback: FILE NOT FOUND (http_cache://…)`. The customer heard nothing. */
+  content_error?: string;
   /** Event time, ms. */
   at: number;
 }
@@ -242,13 +245,20 @@ export interface OriginateInput {
 
 export interface OriginateResult {
   /** answered: +OK (wait for hangup of answered_uuid); failed: -ERR cause; live: a channel exists
-   *  after a retry (wait); gone: retry found no channel (outcome unknown); recorded: the call was
-   *  already recorded as done (a second execution met it): its stored outcome stands. */
-  outcome: 'answered' | 'failed' | 'live' | 'gone' | 'recorded';
+   *  after a retry (wait); after a retry found no channel: ended (its CDR gives the outcome), lost
+   *  (its FreeSWITCH died meanwhile), gone (outcome unknown); recorded: the call was already
+   *  recorded as done (a second execution met it): its stored outcome stands. */
+  outcome: 'answered' | 'failed' | 'live' | 'gone' | 'ended' | 'lost' | 'recorded';
   cause?: string;
   answered_uuid?: string;
   node: string;
   sent_at: number;
+  /** With `answered`: when the +OK came back (ms) — the answer, as the product saw it. */
+  answered_at?: number;
+  /** With `ended`: the hangup its CDR gave. */
+  hangup?: CallEventPayload;
+  /** With `lost`: when the node's connection dropped (the call ended no later). */
+  lost_at?: number;
   /** The dial string sent (for the call record). */
   dial_string?: string;
   /** With `recorded`: the stored outcome, as the hangup event had given it. */

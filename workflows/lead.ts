@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { hangupFromRecord, settleAttempt } from './call-outcome.ts';
+import { hangupFromRecord, settleAttempt, type HangupSeen } from './call-outcome.ts';
 import {
   callEventSignal,
   campaignRunWorkflowId,
@@ -121,8 +121,8 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     state.call_id = plan.call_id;
     setStatus('dialing');
 
-    const { hangup, reconciled } = await awaitHangup(hangups, plan, result, reconcileAfterMs);
-    const { record, decision } = settleAttempt({ input, plan, result, hangup, reconciled, grantedAt, now: Date.now() });
+    const seen = await awaitHangup(hangups, plan, result, reconcileAfterMs);
+    const { record, decision } = settleAttempt({ input, plan, result, ...seen, grantedAt, now: Date.now() });
     await local.recordCall(record);
     hangups.clear();
     if (snapshot) {
@@ -172,29 +172,29 @@ async function releaseUncalled(run: ReturnType<typeof getExternalWorkflowHandle>
 }
 
 /**
- * The hangup that decides the call. An answered (or still live) call: wait for its leg's hangup
- * event, and when none comes in time ask FreeSWITCH whether the channel still exists — gone with
- * no event: the outcome is unknown (reconciled). A failed call: its legs' hangups may be here. A
- * call already recorded by an earlier execution: its stored outcome stands.
+ * What decides the call. An answered (or still live) call: wait for its leg's hangup event, and
+ * when none comes in time find out what became of it (activities/reconcile.ts): still up (wait
+ * again), ended (its CDR), lost with its node, or gone without a trace (unknown). A failed call: its
+ * legs' hangups may be here. A call already recorded by an earlier execution: its outcome stands.
  */
-async function awaitHangup(
-  hangups: Map<string, CallEventPayload>,
-  plan: AttemptPlan,
-  result: OriginateResult,
-  reconcileAfterMs: number,
-): Promise<{ hangup: CallEventPayload | undefined; reconciled: boolean }> {
+async function awaitHangup(hangups: Map<string, CallEventPayload>, plan: AttemptPlan, result: OriginateResult, reconcileAfterMs: number): Promise<HangupSeen> {
   if (result.outcome === 'recorded' && result.recorded) return { hangup: hangupFromRecord(plan.call_id, result.recorded), reconciled: result.recorded.reconciled };
+  if (result.outcome === 'ended' && result.hangup) return { hangup: result.hangup, reconciled: false };
+  if (result.outcome === 'lost') return { reconciled: true, lost_at: result.lost_at ?? Date.now() };
   if (result.outcome !== 'answered' && result.outcome !== 'live') {
     const hangup = [...hangups.values()].find((h) => plan.leg_uuids.includes(h.uuid));
     return { hangup, reconciled: result.outcome === 'gone' && !hangup };
   }
   const uuid = result.answered_uuid ?? plan.call_id;
+  let lastSeen = result.answered_at ?? result.sent_at; // the last moment the call was known to be up
   for (;;) {
     if (await condition(() => hangups.has(uuid), reconcileAfterMs)) return { hangup: hangups.get(uuid), reconciled: false };
-    const r = await reconcile.reconcileCall({ node: result.node, leg_uuids: [uuid] });
-    if (!r.exists) {
-      const hangup = hangups.get(uuid); // may have arrived meanwhile
-      return { hangup, reconciled: !hangup };
-    }
+    const fate = await reconcile.reconcileCall({ node: result.node, leg_uuids: [uuid], sent_at: result.sent_at });
+    const late = hangups.get(uuid); // may have arrived meanwhile
+    if (late) return { hangup: late, reconciled: false };
+    if (fate.state === 'ended') return { hangup: fate.hangup, reconciled: false };
+    if (fate.state === 'lost') return { reconciled: true, lost_at: fate.at };
+    if (fate.state === 'gone') return { reconciled: true, last_seen: lastSeen };
+    if (fate.state === 'up') lastSeen = Date.now();
   }
 }
