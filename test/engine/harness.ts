@@ -3,7 +3,11 @@
 // the SIGKILL test). Helpers create a tenant, a carrier, a campaign and leads straight in MongoDB.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../api/app.ts';
+import { mountRoutes } from '../../api/routes.ts';
+import { freePort } from '../../scripts/lib/procs.ts';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createLogger } from '../../config/log.ts';
 import type { Config } from '../../config/index.ts';
@@ -44,11 +48,31 @@ export interface Engine {
 
 export async function startEngine(
   rules: RulesInput,
-  opts: { inProcessWorker?: boolean; timeScale?: number; /** more configuration variables */ env?: Record<string, string> } = {},
+  opts: {
+    inProcessWorker?: boolean;
+    timeScale?: number;
+    /** more configuration variables */
+    env?: Record<string, string>;
+    /** The simulator posts CDRs (mod_json_cdr) to the API, served on a port of its own. */
+    cdr?: boolean;
+  } = {},
 ): Promise<Engine> {
   installRuntime();
-  const sim = await startSimulator({ port: 0, rules, timeScale: opts.timeScale ?? 0.01 });
-  const config = testConfig({ ...opts.env, ESL_HOST: '127.0.0.1', ESL_PORT: String(sim.port), ESL_PASSWORD: sim.password });
+  const cdrPort = opts.cdr ? await freePort() : 0;
+  const cdrPassword = 'cdr-password-for-tests';
+  const sim = await startSimulator({
+    port: 0,
+    rules,
+    timeScale: opts.timeScale ?? 0.01,
+    ...(opts.cdr ? { cdr: { url: `http://127.0.0.1:${cdrPort}/freeswitch/cdr`, cred: `freeswitch:${cdrPassword}`, retries: 2, delayMs: 200 } } : {}),
+  });
+  const config = testConfig({
+    ...opts.env,
+    ESL_HOST: '127.0.0.1',
+    ESL_PORT: String(sim.port),
+    ESL_PASSWORD: sim.password,
+    ...(opts.cdr ? { FREESWITCH_CDR_PASSWORD: cdrPassword } : {}),
+  });
   const mongo = await connectMongo(config);
   await ensureIndexes(mongo.db);
   const { tenant, token } = await createTenant(mongo.db, { name: 'engine' });
@@ -63,6 +87,8 @@ export async function startEngine(
   const conn = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: conn, namespace: config.TEMPORAL_NAMESPACE });
   const logger = createLogger('engine-test', config.LOG_LEVEL);
+  // The API, for FreeSWITCH's CDR posts (the routes are the product's own).
+  const api = opts.cdr ? serve({ fetch: createApp({ config, db: mongo.db, temporal: client, logger }, mountRoutes).fetch, hostname: '127.0.0.1', port: cdrPort }) : undefined;
 
   let running: { worker: Worker; done: Promise<void>; native: NativeConnection; pool: EslPool } | undefined;
 
@@ -128,7 +154,7 @@ export async function startEngine(
     async close() {
       await engine.stopWorker();
       await mongo.db.dropDatabase().catch(() => {});
-      await Promise.allSettled([conn.close(), mongo.close(), sim.close()]);
+      await Promise.allSettled([conn.close(), mongo.close(), sim.close(), new Promise((r) => (api ? api.close(r) : r(undefined)))]);
     },
   };
   if (opts.inProcessWorker !== false) await engine.startWorker();
