@@ -4,7 +4,7 @@ import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import { TemporalUnavailableError } from '../control/errors.ts';
+import { dependencyDown, RETRY_AFTER_S } from '../control/errors.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -26,13 +26,19 @@ export const notFound = (c: Context) => sendError(c, 404, 'Not Found');
 
 /**
  * The shared error handler (the app's, v1's, v3's, the voice-bot API's; v2 answers its own errors
- * first): an ApiError as thrown, run control's TemporalUnavailableError as 503, a framework 4xx with
- * its status, anything else 500 `{"error":"internal server error"}` (logged; nothing leaks out).
+ * first): an ApiError as thrown, a dependency that is down (the store, Temporal: control/errors.ts
+ * dependencyDown) as 503 with Retry-After, a framework 4xx with its status, anything else 500
+ * `{"error":"internal server error"}` (logged; nothing leaks out).
  */
 export function onApiError(logger: Logger): ErrorHandler {
   return (err, c) => {
     if (err instanceof ApiError) return c.json(err.body as object, err.status);
-    if (err instanceof TemporalUnavailableError) return sendError(c, 503, err.message);
+    const down = dependencyDown(err);
+    if (down) {
+      logger.warn({ err: (err as Error).message, path: c.req.path, method: c.req.method }, 'a dependency is down: 503');
+      c.header('Retry-After', String(RETRY_AFTER_S));
+      return sendError(c, 503, down);
+    }
     // Framework errors (e.g. 415 from a route's media-type check) keep their 4xx status.
     if (err instanceof HTTPException && err.status < 500) return sendError(c, err.status as 400, err.message || 'bad request');
     logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');

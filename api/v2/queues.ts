@@ -13,7 +13,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, ErrorHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { failpoint } from '../../config/failpoints.ts';
-import { TemporalUnavailableError } from '../../control/errors.ts';
+import { dependencyDown, RETRY_AFTER_S } from '../../control/errors.ts';
 import { setCampaignRunStatus, startCampaignRun, wakeRun } from '../../control/run.ts';
 import { maskNumber } from '../../domain/phone.ts';
 import { templatesOf } from '../../storage/directory.ts';
@@ -147,7 +147,11 @@ function problem(err: z.ZodError, input: unknown): string {
 export function onV2Error(shared: ErrorHandler<AppEnv>): ErrorHandler<AppEnv> {
   return (err, c) => {
     if (err instanceof QueueCodeTakenError) return answer(c, 409, err.message);
-    if (err instanceof TemporalUnavailableError) return answer(c, 503, err.message);
+    const down = dependencyDown(err);
+    if (down) {
+      c.header('Retry-After', String(RETRY_AFTER_S));
+      return answer(c, 503, down);
+    }
     return shared(err, c);
   };
 }
@@ -232,6 +236,7 @@ const routes = {
       401: json(ErrorBody, 'missing or invalid bearer token (the shared shape)'),
       409: json(Result, 'queue_code is the name of a campaign that is not a queue'),
       413: json(Result, `body over ${V2_QUEUE_BODY_LIMIT_BYTES} bytes`),
+      503: json(Result, '{"code":503,"content":"the store is not available; retry later"} with Retry-After. Safe to post the same body again: customers already stored as posted are in `success`'),
     },
   }),
   dnc: createRoute({

@@ -46,6 +46,7 @@ const route = createRoute({
     400: json(ErrorBody, '{"error":[{"(root)":"campaign_uuid is required"}]}; a template value missing: {"error":[{"param":"due_amount is required"}]}; {"error":"template_uuid … not found"}, {"error":"audio_file … not found"}'),
     401: json(ErrorBody, 'missing or invalid bearer token'),
     404: json(ErrorBody, '{"error":"Not Found"}'),
+    503: json(ErrorBody, '{"error":"the store is not available; retry later"} with Retry-After: the store or the workflow engine is down. Safe to send again: with the same Idempotency-Key the retry answers the one lead it stores'),
   },
 });
 

@@ -9,6 +9,7 @@
 // The new campaign's calls are POSTed to its callback_url (cloned from the template) in the two
 // voice-bot webhook shapes (callbacks/payload.ts).
 import { createHash } from 'node:crypto';
+import { dependencyDown, RETRY_AFTER_S } from '../../control/errors.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { startCampaignRun } from '../../control/run.ts';
@@ -71,6 +72,10 @@ const route = createRoute({
     },
     401: { content: { 'application/json': { schema: ErrorBody } }, description: 'missing or invalid bearer token (the shared shape)' },
     500: { content: { 'application/json': { schema: Envelope } }, description: '{"status":0,"error":400,"msg":"…","data":"-1"}: a server fault' },
+    503: {
+      content: { 'application/json': { schema: Envelope } },
+      description: '{"status":0,"error":400,"msg":"the store is not available; retry later: …","data":"-1"} with Retry-After: a dependency is down. Safe to send the same request again (it answers the campaign it made)',
+    },
   },
 });
 
@@ -78,7 +83,7 @@ const route = createRoute({
 
 type Ctx = Context<AppEnv>;
 const success = (c: Ctx, id: number) => c.json({ status: 1, error: 0, msg: 'success', data: id }, 200);
-const fail = (c: Ctx, error: 201 | 400, msg: string, http: 200 | 500 = 200) => c.json({ status: 0, error, msg, data: '-1' }, http);
+const fail = (c: Ctx, error: 201 | 400, msg: string, http: 200 | 500 | 503 = 200) => c.json({ status: 0, error, msg, data: '-1' }, http);
 
 /** A parameter problem: answered `error 201`. */
 class Invalid extends Error {}
@@ -219,7 +224,12 @@ export function mountVoiceBot(app: App): void {
       deps.logger.info({ campaign_uuid: created.campaign_uuid, campaign_id: created.campaign_id, template: template.campaign_uuid, leads: leads.length }, 'voice-bot campaign created');
       return success(c, created.campaign_id!);
     } catch (err) {
-      deps.logger.error({ err, path: c.req.path }, 'voice-bot create failed');
+      const down = dependencyDown(err);
+      deps.logger[down ? 'warn' : 'error']({ err, path: c.req.path }, 'voice-bot create failed');
+      if (down) {
+        c.header('Retry-After', String(RETRY_AFTER_S));
+        return fail(c, 400, `${down}: nothing was lost, send the same request again`, 503);
+      }
       return fail(c, 400, "internal error: the campaign could not be created or started (try again)", 500);
     }
   });

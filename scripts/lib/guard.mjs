@@ -15,6 +15,8 @@ function stop(signal = 'SIGTERM') {
 }
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => stop('SIGTERM'));
+// A crash on purpose (fault tests): the server is SIGKILLed, as if it died; we exit with it.
+process.on('SIGUSR2', () => child.kill('SIGKILL'));
 const watch = setInterval(() => {
   try {
     process.kill(Number(parent), 0);

@@ -16,6 +16,8 @@ export interface Proc {
   /** Resolves with the exit code when the process ends, for whatever reason. */
   exited: Promise<number | null>;
   stop(timeoutMs?: number): Promise<void>;
+  /** SIGKILL the server itself, as a crash would (fault tests); resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 export function startProc(name: string, cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logDir: string; cwd?: string }): Proc {
@@ -43,6 +45,12 @@ export function startProc(name: string, cmd: string, args: string[], opts: { env
         child.kill('SIGKILL');
         await exited;
       }
+      out.end();
+    },
+    async crash() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGUSR2');
+      await exited;
       out.end();
     },
   };
