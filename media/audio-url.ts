@@ -10,7 +10,7 @@
 // variable when the API and the workers run on different machines).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { audioDir, audioFile, HASH_RE } from './tts.ts';
 
@@ -40,16 +40,26 @@ export function signHash(config: UrlConfig, hash: string): string {
   return createHmac('sha256', urlSecret(config)).update(hash).digest('hex').slice(0, 32);
 }
 
-/** The file name the route serves: `<hash>-<sig>.wav`. */
+/** The file name the route serves for synthesised speech: `<hash>-<sig>.wav`. */
 export const AUDIO_NAME_RE = /^([0-9a-f]{64})-([0-9a-f]{32})\.wav$/;
+/** Every served name: `<key>-<sig>.wav` or `.mp3` (a fetched MP3). */
+export const SERVED_NAME_RE = /^([0-9a-f]{64})-([0-9a-f]{32})\.(wav|mp3)$/;
 
-/** The hash of a served name when its signature is right, else null. */
-export function verifyAudioName(config: UrlConfig, name: string): string | null {
-  const m = AUDIO_NAME_RE.exec(name);
+export type AudioExt = 'wav' | 'mp3';
+
+/** The key and extension of a served name when its signature is right, else null. */
+export function verifyServedName(config: UrlConfig, name: string): { key: string; ext: AudioExt } | null {
+  const m = SERVED_NAME_RE.exec(name);
   if (!m) return null;
   const want = Buffer.from(signHash(config, m[1]!));
   const got = Buffer.from(m[2]!);
-  return want.length === got.length && timingSafeEqual(want, got) ? m[1]! : null;
+  return want.length === got.length && timingSafeEqual(want, got) ? { key: m[1]!, ext: m[3] as AudioExt } : null;
+}
+
+/** The hash of a served `.wav` name when its signature is right, else null. */
+export function verifyAudioName(config: UrlConfig, name: string): string | null {
+  const v = verifyServedName(config, name);
+  return v && v.ext === 'wav' ? v.key : null;
 }
 
 /** The base URL FreeSWITCH reaches the API's `/audio` at. */
@@ -59,9 +69,32 @@ export function audioBaseUrl(config: UrlConfig): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.API_PORT}/audio`;
 }
 
-/** What FreeSWITCH is given to play a cached audio file. */
+/** Where a served key's file lives: the cache (`DATA_DIR/audio`, evicted) or the tenants' uploads (`DATA_DIR/uploads`, kept). */
+export type AudioStore = 'cache' | 'uploads';
+
+/** The uploads directory under DATA_DIR (media/upload.ts writes it; never evicted). */
+export const uploadsDir = (dataDir: string): string => resolve(dataDir, 'uploads');
+
+/** The file of a key in a store. */
+export function storedFile(dataDir: string, store: AudioStore, key: string, ext: AudioExt = 'wav'): string {
+  if (!HASH_RE.test(key)) throw new Error(`not an audio hash: ${key}`);
+  return store === 'uploads' ? join(uploadsDir(dataDir), `${key}.${ext}`) : join(audioDir(dataDir), `${key}.${ext}`);
+}
+
+/**
+ * What FreeSWITCH is given to play a stored audio file: with AUDIO_DELIVERY=path the file itself,
+ * else the product's own signed `/audio` URL through FreeSWITCH's HTTP cache.
+ */
+export function storedAudioLocation(config: UrlConfig, a: { key: string; ext?: AudioExt; store?: AudioStore }): string {
+  const ext = a.ext ?? 'wav';
+  const file = storedFile(config.DATA_DIR, a.store ?? 'cache', a.key, ext);
+  if (config.AUDIO_DELIVERY === 'path') return file;
+  return `http_cache://${audioBaseUrl(config)}/${a.key}-${signHash(config, a.key)}.${ext}`;
+}
+
+/** What FreeSWITCH is given to play a cached (synthesised) audio file. */
 export function audioLocation(config: UrlConfig, hash: string): string {
   if (!HASH_RE.test(hash)) throw new Error(`not an audio hash: ${hash}`);
   if (config.AUDIO_DELIVERY === 'path') return audioFile(config.DATA_DIR, hash);
-  return `http_cache://${audioBaseUrl(config)}/${hash}-${signHash(config, hash)}.wav`;
+  return storedAudioLocation(config, { key: hash });
 }

@@ -2,7 +2,8 @@
 // attempt). Campaign without a template → `&park()` (as today);
 // otherwise the template's content for the lead's `param` (media/playback.ts), its texts
 // synthesised (cached) and served where FreeSWITCH fetches them (media/audio-url.ts).
-// A template that became unplayable after the import (deleted, a value removed) throws
+// A template that became unplayable after the import (deleted, a value removed, an audio_file or
+// digits option the rules of media/audio-rules.ts refuse, its audio gone or not fetchable) throws
 // ContentError: the caller should fail the attempt rather than place a silent call.
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.ts';
@@ -25,5 +26,5 @@ export async function originateApplication(
     leadsOf(deps.db).findOne({ _id: input.lead_uuid }, { projection: { param: 1 } }),
   ]);
   if (!template) throw new ContentError('unknown_template', `template_uuid ${campaign.template_uuid} not found`);
-  return callApplication(deps, campaign.type_autocall, template, lead?.param ?? {});
+  return callApplication(deps, campaign.type_autocall, template, lead?.param ?? {}, { domain_uuid: input.domain_uuid });
 }

@@ -4,12 +4,20 @@
 // `<DATA_DIR>/audio/<sha256(provider \0 voice \0 text)>.wav`, so the same text is synthesised once;
 // concurrent requests for the same text share one synthesis (in this process), and files are
 // written to a temporary name then renamed, so another process never sees half a file.
+// Bounds (media/limits.ts, issue 20): a text of at most MAX_SPOKEN_CHARS, audio of at most
+// MAX_AUDIO_MS (the engine is stopped as soon as it writes more), espeak-ng killed after
+// TTS_TIMEOUT_MS; the text goes to espeak-ng on stdin (a long text in argv failed with "Argument
+// list too long"), and the audio streams to disk as it is made.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Config } from '../config/index.ts';
-import { parseWav, WavError } from './wav.ts';
+import { commitFile, markUsed, tmpName, TooLargeError, writeBounded } from './files.ts';
+import { formatDuration, MAX_AUDIO_MS, MAX_SPOKEN_CHARS } from './limits.ts';
+import { fixStreamedSizesInFile, readWavFile, WAV_HEAD_BYTES, wavByteRate, WavError } from './wav.ts';
 
 export interface SynthesisResult {
   /** Absolute path of the cached WAV file. */
@@ -23,12 +31,19 @@ export interface SynthesizeOptions {
   voice?: string;
 }
 
+export interface SynthesisLimits {
+  /** Stop the engine once the audio it wrote is longer than this. */
+  maxDurationMs: number;
+}
+
 /** What a text-to-speech engine implements: WAV bytes for a text. */
 export interface TtsProvider {
   /** Part of the cache key: another provider's audio for the same text is another file. */
   readonly name: string;
   readonly defaultVoice: string;
   synthesizeWav(text: string, voice: string): Promise<Buffer>;
+  /** Optional, preferred: write the WAV to `file` as it is made, within `limits` (else synthesizeWav is used). */
+  synthesizeToFile?(text: string, voice: string, file: string, limits: SynthesisLimits): Promise<void>;
 }
 
 export class TtsError extends Error {
@@ -41,40 +56,103 @@ export function contentHash(provider: string, voice: string, text: string): stri
   return createHash('sha256').update(`${provider}\0${voice}\0${text}`).digest('hex');
 }
 
-/** The local default: `espeak-ng -v <voice> --stdout <text>` (the text is passed as one argument, no shell). */
+/** Bytes a synthesis may write before its header tells its rate (48 kHz, stereo, 32-bit, for MAX_AUDIO_MS). */
+const ABSOLUTE_MAX_BYTES = 48_000 * 2 * 4 * (MAX_AUDIO_MS / 1000) + WAV_HEAD_BYTES;
+
+/** A check for writeBounded: the stream must be a WAV, and stop once it holds more than `maxDurationMs` of audio. */
+function wavLengthGuard(maxDurationMs: number, what: string): (head: Buffer, bytes: number) => void {
+  return (head, bytes) => {
+    const rate = wavByteRate(head);
+    if (rate === undefined) {
+      if (head.length >= 12 && (head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE')) {
+        throw new TtsError(`text-to-speech: ${what} returned no usable WAV: not a WAV file (no RIFF/WAVE header)`);
+      }
+      if (head.length >= WAV_HEAD_BYTES) throw new TtsError(`text-to-speech: ${what} returned no usable WAV: no fmt chunk`);
+      return;
+    }
+    if (rate > 0 && bytes > WAV_HEAD_BYTES + (rate * maxDurationMs) / 1000) {
+      throw new TtsError(`text-to-speech: the audio is longer than ${formatDuration(maxDurationMs)} (stopped)`);
+    }
+  };
+}
+
+/** Run a provider's file synthesis into a scratch directory and read the bytes (for synthesizeWav). */
+async function viaFile(p: Required<Pick<TtsProvider, 'synthesizeToFile'>>, text: string, voice: string): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'cr-tts-'));
+  try {
+    const file = join(dir, 'out.wav');
+    await p.synthesizeToFile(text, voice, file, { maxDurationMs: MAX_AUDIO_MS });
+    return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The local default: `espeak-ng -v <voice> --stdout --stdin`, the text on stdin (no shell, no
+ * argv length limit, a text starting with `-` is still text), killed after `timeoutMs`.
+ */
 export class EspeakProvider implements TtsProvider {
   readonly name = 'espeak-ng';
   constructor(
     readonly defaultVoice = 'vi',
     private readonly bin = 'espeak-ng',
+    readonly timeoutMs = 30_000,
   ) {}
 
   synthesizeWav(text: string, voice: string): Promise<Buffer> {
-    return new Promise((resolvePromise, reject) => {
-      // `--` ends the options: a text starting with `-` is still text.
-      const child = spawn(this.bin, ['-v', voice, '--stdout', '--', text], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        reject(
+    return viaFile(this, text, voice);
+  }
+
+  async synthesizeToFile(text: string, voice: string, file: string, limits: SynthesisLimits): Promise<void> {
+    const child = spawn(this.bin, ['-v', voice, '--stdout', '--stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    let timedOut = false;
+    child.stderr.on('data', (d: Buffer) => {
+      if (err.length < 2000) err += d.toString();
+    });
+    child.stdin.on('error', () => {}); // EPIPE when espeak-ng exits early: its exit code tells why
+    const spawned = new Promise<void>((ok, fail) => {
+      child.once('spawn', ok);
+      child.once('error', (e: NodeJS.ErrnoException) =>
+        fail(
           e.code === 'ENOENT'
             ? new TtsError(`text-to-speech: \`${this.bin}\` is not installed — install the Debian package espeak-ng (apt-get install espeak-ng)`)
             : new TtsError(`text-to-speech: cannot run ${this.bin}: ${e.message}`),
-        );
-      });
-      child.on('close', (code) => {
-        if (code !== 0) reject(new TtsError(`text-to-speech: espeak-ng exited ${code}: ${err.trim().slice(0, 500)}`));
-        else resolvePromise(Buffer.concat(out));
-      });
+        ),
+      );
     });
+    const closed = new Promise<number | null>((ok) => child.once('close', (code) => ok(code)));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, this.timeoutMs);
+    try {
+      await spawned;
+      child.stdin.end(text);
+      try {
+        await writeBounded(child.stdout, file, { maxBytes: ABSOLUTE_MAX_BYTES, check: wavLengthGuard(limits.maxDurationMs, this.name) });
+      } catch (e) {
+        child.kill('SIGKILL');
+        if (timedOut) throw new TtsError(`text-to-speech: espeak-ng took longer than ${this.timeoutMs} ms (killed)`);
+        throw e instanceof TooLargeError ? new TtsError(`text-to-speech: espeak-ng wrote more than ${e.limit} bytes (stopped)`) : e;
+      }
+      const code = await closed;
+      if (timedOut) throw new TtsError(`text-to-speech: espeak-ng took longer than ${this.timeoutMs} ms (killed)`);
+      if (code !== 0) throw new TtsError(`text-to-speech: espeak-ng exited ${code}: ${err.trim().slice(0, 500)}`);
+    } catch (e) {
+      await rm(file, { force: true });
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
 /**
  * A production engine over HTTP: `POST <url>` with `{"text","voice"}` (JSON) and the configured
- * headers; a 2xx answer's body must be a WAV file (`Accept: audio/wav` is sent).
+ * headers; a 2xx answer's body must be a WAV file (`Accept: audio/wav` is sent). The body is
+ * streamed to disk and cut off past MAX_AUDIO_MS of audio.
  */
 export class HttpTtsProvider implements TtsProvider {
   readonly name: string;
@@ -87,31 +165,47 @@ export class HttpTtsProvider implements TtsProvider {
     this.name = `http:${url}`;
   }
 
-  async synthesizeWav(text: string, voice: string): Promise<Buffer> {
+  synthesizeWav(text: string, voice: string): Promise<Buffer> {
+    return viaFile(this, text, voice);
+  }
+
+  async synthesizeToFile(text: string, voice: string, file: string, limits: SynthesisLimits): Promise<void> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {
       res = await fetch(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'audio/wav', ...this.headers },
         body: JSON.stringify({ text, voice }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
       });
     } catch (err) {
       throw new TtsError(`text-to-speech: POST ${this.url} failed: ${(err as Error).message}`);
     }
-    const body = Buffer.from(await res.arrayBuffer());
-    if (!res.ok) throw new TtsError(`text-to-speech: POST ${this.url} answered ${res.status}: ${body.toString('utf8', 0, 300)}`);
-    return body;
+    if (!res.ok) {
+      const body = await res.text().catch(() => '');
+      throw new TtsError(`text-to-speech: POST ${this.url} answered ${res.status}: ${body.slice(0, 300)}`);
+    }
+    if (!res.body) throw new TtsError(`text-to-speech: POST ${this.url} answered no body`);
+    try {
+      await writeBounded(Readable.fromWeb(res.body as never), file, { maxBytes: ABSOLUTE_MAX_BYTES, check: wavLengthGuard(limits.maxDurationMs, `POST ${this.url}`) });
+    } catch (err) {
+      if (err instanceof TtsError) throw err;
+      if (err instanceof TooLargeError) throw new TtsError(`text-to-speech: POST ${this.url} answered more than ${err.limit} bytes`);
+      throw new TtsError(`text-to-speech: POST ${this.url} failed: ${signal.aborted ? `no answer within ${this.timeoutMs} ms` : (err as Error).message}`);
+    }
   }
 }
 
 /** The provider the configuration names (TTS_PROVIDER, TTS_VOICE, TTS_HTTP_*). */
-export function providerFromConfig(config: Pick<Config, 'TTS_PROVIDER' | 'TTS_VOICE' | 'TTS_HTTP_URL' | 'TTS_HTTP_HEADERS' | 'TTS_HTTP_TIMEOUT_MS'>): TtsProvider {
+export function providerFromConfig(
+  config: Pick<Config, 'TTS_PROVIDER' | 'TTS_VOICE' | 'TTS_HTTP_URL' | 'TTS_HTTP_HEADERS' | 'TTS_HTTP_TIMEOUT_MS'> & Partial<Pick<Config, 'TTS_TIMEOUT_MS'>>,
+): TtsProvider {
   if (config.TTS_PROVIDER === 'http') {
     if (!config.TTS_HTTP_URL) throw new TtsError('TTS_PROVIDER=http needs TTS_HTTP_URL');
     return new HttpTtsProvider(config.TTS_HTTP_URL, config.TTS_VOICE, config.TTS_HTTP_HEADERS, config.TTS_HTTP_TIMEOUT_MS);
   }
-  return new EspeakProvider(config.TTS_VOICE);
+  return new EspeakProvider(config.TTS_VOICE, 'espeak-ng', config.TTS_TIMEOUT_MS ?? 30_000);
 }
 
 /** The audio cache directory under DATA_DIR. */
@@ -139,6 +233,7 @@ export class Tts {
   async synthesize(text: string, opts: SynthesizeOptions = {}): Promise<SynthesisResult> {
     const voice = opts.voice ?? this.provider.defaultVoice;
     if (text.trim() === '') throw new TtsError('text-to-speech: empty text');
+    if (text.length > MAX_SPOKEN_CHARS) throw new TtsError(`text-to-speech: the text is ${text.length} characters; at most ${MAX_SPOKEN_CHARS}`);
     const hash = contentHash(this.provider.name, voice, text);
     const running = this.inflight.get(hash);
     if (running) return running;
@@ -150,49 +245,31 @@ export class Tts {
   private async cachedOrMake(hash: string, text: string, voice: string): Promise<SynthesisResult> {
     const file = this.fileFor(hash);
     try {
-      const info = parseWav(await readFile(file));
+      const [info, st] = await Promise.all([readWavFile(file), stat(file)]);
+      await markUsed(file, st.mtimeMs); // the cache evicts by last use (media/audio-cache.ts)
       return { file, durationMs: info.durationMs, contentHash: hash };
     } catch (err) {
       // Not cached yet (or a damaged file: made again).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof WavError)) throw err;
     }
-    const wav = await this.provider.synthesizeWav(text, voice);
-    let info;
-    try {
-      info = parseWav(wav);
-    } catch (err) {
-      throw new TtsError(`text-to-speech: ${this.provider.name} returned no usable WAV: ${(err as Error).message}`);
-    }
-    this.synthesized++;
     await mkdir(this.dir, { recursive: true });
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    const tmp = tmpName(file);
     try {
-      await writeFile(tmp, fixStreamedSizes(wav));
-      await rename(tmp, file);
+      if (this.provider.synthesizeToFile) await this.provider.synthesizeToFile(text, voice, tmp, { maxDurationMs: MAX_AUDIO_MS });
+      else await writeFile(tmp, await this.provider.synthesizeWav(text, voice), { flag: 'wx' });
+      let info;
+      try {
+        await fixStreamedSizesInFile(tmp);
+        info = await readWavFile(tmp);
+      } catch (err) {
+        throw new TtsError(`text-to-speech: ${this.provider.name} returned no usable WAV: ${(err as Error).message}`);
+      }
+      if (info.durationMs > MAX_AUDIO_MS) throw new TtsError(`text-to-speech: the audio is ${formatDuration(info.durationMs)}; at most ${formatDuration(MAX_AUDIO_MS)}`);
+      this.synthesized++;
+      await commitFile(tmp, file);
+      return { file, durationMs: info.durationMs, contentHash: hash };
     } finally {
       await rm(tmp, { force: true });
     }
-    return { file, durationMs: info.durationMs, contentHash: hash };
   }
-}
-
-/**
- * A WAV written to a pipe carries placeholder sizes (espeak-ng: 0x7FFFF000, others 0 or
- * 0xFFFFFFFF) in its RIFF and data headers: write the real ones.
- */
-function fixStreamedSizes(wav: Buffer): Buffer {
-  const out = Buffer.from(wav);
-  if (out.readUInt32LE(4) !== out.length - 8) out.writeUInt32LE(out.length - 8, 4);
-  let off = 12;
-  while (off + 8 <= out.length) {
-    const id = out.toString('ascii', off, off + 4);
-    const size = out.readUInt32LE(off + 4);
-    const rest = out.length - off - 8;
-    if (id === 'data') {
-      if (size === 0 || size > rest) out.writeUInt32LE(rest, off + 4);
-      break;
-    }
-    off += 8 + size + (size % 2);
-  }
-  return out;
 }

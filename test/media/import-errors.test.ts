@@ -1,12 +1,16 @@
 // Import-time errors about what the call will play: a missing placeholder value, a missing OTP
-// code, an unknown template, a missing audio file → POST /v3/autocall/import answers 400 in the
-// documented shapes and stores no lead; the v2 queue import puts such customers in `fail`.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// code, an unknown template, a missing or refused audio file, a digits option with ${, a message
+// too long to say → POST /v3/autocall/import answers 400 in the documented shapes and stores no
+// lead; the v2 queue import puts such customers in `fail` (or fails whole for the template).
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/index.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
+import { storeUploadedWav } from '../../media/upload.ts';
+import { wav } from './fixtures/audio.ts';
+import { updateCampaign } from '../../storage/campaigns.ts';
 import { leadsOf } from '../../storage/leads.ts';
 import { templatesOf } from '../../storage/directory.ts';
 import { startApi, type Harness } from '../api/harness.ts';
@@ -14,11 +18,8 @@ import { startApi, type Harness } from '../api/harness.ts';
 const DEBT = 'Chào bạn {{customer_name}} vui lòng thanh toán khoản nợ {{due_amount}} trước ngày {{due_date}}';
 let h: Harness;
 let dir: string;
-let wav: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cr-import-'));
-  wav = join(dir, 'menu.wav');
-  await writeFile(wav, 'RIFF');
   h = await startApi({ DATA_DIR: dir, AUDIO_DELIVERY: 'path' });
 });
 afterAll(async () => {
@@ -69,14 +70,50 @@ describe('POST /v3/autocall/import', () => {
     expect(await leadsIn(campaign_uuid)).toBe(0);
   });
 
-  it('autocall_audio: a missing file on the shared disk → 400; present → success', async () => {
-    const missing = join(dir, 'nope.wav');
-    const bad = await campaignWith({ type_autocall: 'autocall_audio', audio_file: missing });
-    const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid: bad.campaign_uuid, phone_number: '0982596021', param: {} });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: `audio_file ${missing} not found` });
-    const good = await campaignWith({ type_autocall: 'autocall_audio', audio_file: wav });
+  it("autocall_audio: the tenant's uploaded audio id → success; not uploaded (or another tenant's) → 400 not found", async () => {
+    const mine = await storeUploadedWav(h.config, h.tenant.domain_uuid, wav({ ms: 500 }));
+    const theirs = await storeUploadedWav(h.config, 'another-tenant', wav({ ms: 600 }));
+    const good = await campaignWith({ type_autocall: 'autocall_audio', audio_file: mine.audio_id });
     expect((await h.call('POST', '/v3/autocall/import', { campaign_uuid: good.campaign_uuid, phone_number: '0982596021', param: {} })).status).toBe(200);
+    for (const id of [theirs.audio_id, 'c'.repeat(64)]) {
+      const bad = await campaignWith({ type_autocall: 'autocall_audio', audio_file: id });
+      const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid: bad.campaign_uuid, phone_number: '0982596021', param: {} });
+      expect([res.status, res.body]).toEqual([400, { error: `audio_file ${id} not found` }]);
+      expect(await leadsIn(bad.campaign_uuid)).toBe(0);
+    }
+  });
+
+  // Issue 20: what the probe's templates held (the template API stores them today; the import refuses them).
+  it.each([
+    ['http_cache://http://169.254.169.254/latest/meta-data/x.wav', 'audio_file must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
+    ['file:///etc/passwd', 'audio_file must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
+    ['../../../etc/shadow', 'audio_file must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
+    ['shout://evil.example.com/x.mp3', 'audio_file must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
+    ['{absolute_codec_string=PCMU}/etc/passwd', 'audio_file must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
+    ['/tmp/${cr_call_id}.wav', 'audio_file must not contain ${'],
+    ['/a.wav,/b.wav', 'audio_file must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
+    ['https://169.254.169.254/latest/meta-data', 'audio_file must not point at a link-local address (169.254.169.254)'],
+    ['http://cdn.example.vn/a.wav', 'audio_file must be an https:// URL (http:// is not fetched)'],
+  ])('autocall_audio %s → 400, no lead', async (audio_file, error) => {
+    const { campaign_uuid } = await campaignWith({ type_autocall: 'autocall_audio', audio_file });
+    const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid, phone_number: '0982596021', param: {} });
+    expect([res.status, res.body]).toEqual([400, { error }]);
+    expect(await leadsIn(campaign_uuid)).toBe(0);
+  });
+
+  it('digits.regexp with ${ → 400, no lead', async () => {
+    const { campaign_uuid } = await campaignWith({ type_autocall: 'autocall_voice_tts', content: 'Bấm 1', digits: { regexp: '^${cr_app}[12]$' } });
+    const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid, phone_number: '0982596021', param: {} });
+    expect([res.status, res.body]).toEqual([400, { error: 'digits.regexp must not contain ${' }]);
+    expect(await leadsIn(campaign_uuid)).toBe(0);
+  });
+
+  it('a message too long to say → 400 with the reason, no lead (a 5,000-character template of placeholders)', async () => {
+    const { campaign_uuid } = await campaignWith({ type_autocall: 'autocall_voice_tts', content: '{{n}}'.repeat(1000) });
+    const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid, phone_number: '0982596021', param: { n: '123456789012345' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: [{ param: expect.stringMatching(/^the message is \d+ characters once its values are read; at most 2000$/) }] });
+    expect(await leadsIn(campaign_uuid)).toBe(0);
   });
 
   it('a campaign without a template is not checked', async () => {
@@ -98,23 +135,36 @@ describe('POST /v2/autocall/queue', () => {
     expect(await res.json()).toEqual({ code: 400, content: 'import fail', data: { fail: ['A', 'B'], success: [] } });
 
     const audio = `v2a-${Math.random()}`;
-    await h.call('POST', '/v3/template', { template_name: audio, type_autocall: 'autocall_audio', audio_file: join(dir, 'gone.wav') });
+    await h.call('POST', '/v3/template', { template_name: audio, type_autocall: 'autocall_audio', audio_file: '/etc/passwd' });
     const r2 = await fetch(`${h.baseUrl}/v2/autocall/queue`, {
       method: 'POST',
       headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ queue_code: 'Q-audio', template: audio, customers: [{ id: 'A', mobiles: ['0982596021'] }] }),
     });
     expect(await r2.json()).toEqual({ code: 400, content: 'import fail', data: { fail: [], success: [] } });
+
+    const long = `v2l-${Math.random()}`;
+    await h.call('POST', '/v3/template', { template_name: long, type_autocall: 'autocall_voice_tts', content: 'Số {{note}}' });
+    const r3 = await fetch(`${h.baseUrl}/v2/autocall/queue`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ queue_code: 'Q-long', template: long, customers: [{ id: 'A', mobiles: ['0982596021'], note: 'x '.repeat(1500) }] }),
+    });
+    expect(await r3.json()).toEqual({ code: 400, content: 'import fail', data: { fail: ['A'], success: [] } });
   });
 });
 
 describe('the checks (pure)', () => {
   const t = { type_autocall: 'autocall_audio' as const, content: '', audio_file: '/x/y.wav', otp_param: 'otp', otp_repeat: 2 };
-  it('audio files are only looked for on a shared disk; unplayable names are refused', () => {
-    expect(audioFileProblem(parseConfig({ AUDIO_DELIVERY: 'http' }), '', t)).toBeNull();
-    expect(audioFileProblem(parseConfig({ AUDIO_DELIVERY: 'path' }), '', t)).toBe('audio_file /x/y.wav not found');
-    expect(audioFileProblem(parseConfig({ AUDIO_DELIVERY: 'path' }), '', { ...t, audio_file: 'https://cdn.vn/a.wav' })).toBeNull();
-    expect(audioFileProblem(parseConfig({}), '', { ...t, audio_file: '/my file.wav' })).toMatch(/cannot be played by an originate/);
+  it('audio_file: an uploaded id or an https:// URL; paths are refused whatever AUDIO_DELIVERY says', () => {
+    for (const AUDIO_DELIVERY of ['http', 'path']) {
+      const c = parseConfig({ AUDIO_DELIVERY, DATA_DIR: dir });
+      expect(audioFileProblem(c, '', t)).toBe('audio_file must be the id of an uploaded audio file or an https:// URL (paths are not played)');
+      expect(audioFileProblem(c, '', { ...t, audio_file: 'https://cdn.vn/a.wav' })).toBeNull();
+      expect(audioFileProblem(c, '', { ...t, audio_file: 'e'.repeat(64) })).toBeNull(); // no tenant on the template: existence not checked
+      expect(audioFileProblem(c, '', { ...t, audio_file: 'e'.repeat(64), domain_uuid: 'x' } as never)).toBe(`audio_file ${'e'.repeat(64)} not found`);
+    }
+    expect(audioFileProblem(parseConfig({}), '', { ...t, audio_file: '/my file.wav' })).toMatch(/paths are not played/);
     expect(audioFileProblem(parseConfig({}), '', { ...t, audio_file: ' ' })).toBe('the template has no audio_file');
     expect(audioFileProblem(parseConfig({ AUDIO_DELIVERY: 'path' }), 'autocall_voice_tts', { ...t, type_autocall: 'autocall_voice_tts' })).toBeNull();
   });
@@ -143,6 +193,32 @@ describe('originateApplication (for activities/dial.ts)', () => {
     // AUDIO_DELIVERY=path in this file: the cached file itself.
     expect(app).toMatch(new RegExp(`^'&play_and_get_digits\\(1 1 3 5000 # ${dir}/audio/[0-9a-f]{64}\\.wav silence_stream://250 cr_digits \\^\\[12\\]\\$ 3000\\)'$`));
     expect(tts.synthesized).toBe(1);
+
+    // Templates stored before the rules (edited behind the API here): the call is not placed.
+    const { ContentError } = await import('../../media/playback.ts');
+    await updateCampaign(h.mongo.db, domain_uuid, campaign_uuid, { type_autocall: '' } as never); // the template's type decides
+    for (const [patch, why] of [
+      [{ digits: { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^${cr_app}[12]$', digit_timeout_ms: 3000 } }, /digits\.regexp must not contain \$\{/],
+      [{ type_autocall: 'autocall_audio', audio_file: 'http_cache://http://169.254.169.254/latest/meta-data' }, /other schemes are not played/],
+      [{ type_autocall: 'autocall_audio', audio_file: '{absolute_codec_string=PCMU}/etc/passwd' }, /paths are not played/],
+      [{ type_autocall: 'autocall_audio', audio_file: '/tmp/${cr_call_id}.wav' }, /\$\{/],
+      [{ content: '{{customer_name}} '.repeat(300) }, /characters once its values are read/],
+    ] as const) {
+      await templatesOf(h.mongo.db).updateOne({ _id: template_uuid }, { $set: patch });
+      const err = await originateApplication(deps, { domain_uuid, campaign_uuid, lead_uuid: imp.body.lead_uuid }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(patch)).toBeInstanceOf(ContentError);
+      expect((err as Error).message).toMatch(why);
+      await templatesOf(h.mongo.db).updateOne({ _id: template_uuid }, { $set: { type_autocall: 'autocall_voice_tts', content: DEBT, audio_file: '', digits: null } });
+    }
+
+    // The tenant's upload: played from DATA_DIR/uploads (AUDIO_DELIVERY=path); gone → not placed.
+    const up = await storeUploadedWav(h.config, domain_uuid, wav({ ms: 400 }));
+    await templatesOf(h.mongo.db).updateOne({ _id: template_uuid }, { $set: { type_autocall: 'autocall_audio', audio_file: up.audio_id } });
+    const { uploadKey, removeUploadedAudio } = await import('../../media/upload.ts');
+    expect(await originateApplication(deps, { domain_uuid, campaign_uuid, lead_uuid: imp.body.lead_uuid })).toBe(`&playback(${dir}/uploads/${uploadKey(domain_uuid, up.audio_id)}.wav)`);
+    // Another tenant's campaign naming the same id plays nothing.
+    await removeUploadedAudio(h.config, domain_uuid, up.audio_id);
+    await expect(originateApplication(deps, { domain_uuid, campaign_uuid, lead_uuid: imp.body.lead_uuid })).rejects.toThrow(`audio_file ${up.audio_id} not found`);
 
     await templatesOf(h.mongo.db).deleteOne({ _id: template_uuid });
     await expect(originateApplication(deps, { domain_uuid, campaign_uuid, lead_uuid: imp.body.lead_uuid })).rejects.toThrow(/not found/);

@@ -5,12 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeUploadedWav, uploadKey } from '../../media/upload.ts';
 import { updateCampaign } from '../../storage/campaigns.ts';
 import { templates } from '../../storage/directory.ts';
 import { buildLead, insertLead } from '../../storage/leads.ts';
 import { campaignFinished } from '../callbacks/common.ts';
 import { startReceiver, type Receiver } from '../callbacks/receiver.ts';
 import { originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
+import { wav } from './fixtures/audio.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cr-incall-'));
 const RULES = {
@@ -70,5 +72,50 @@ describe('autocall content in the call', () => {
     const bodies = got.map((r) => JSON.parse(r.body) as { phone_number: string; digits: string; action_log: Array<{ action: string; detail: string }> });
     expect(new Map(bodies.map((b) => [b.phone_number, b.digits]))).toEqual(new Map([['0981300001', '1'], ['0981300002', '2']]));
     for (const b of bodies) expect(b.action_log.some((a) => a.action === 'digits')).toBe(true);
+  });
+
+  it("plays the tenant's uploaded WAV from DATA_DIR/uploads; a template holding a refused audio_file or digits option is never dialed", async () => {
+    const up = await storeUploadedWav(e.config, e.tenant.domain_uuid, wav({ ms: 800 }));
+    const mk = async (patch: Record<string, unknown>) => {
+      const t = await templates(e.mongo.db).create(e.tenant.domain_uuid, {
+        template_name: `t-${Math.random().toString(36).slice(2)}`,
+        type_autocall: 'autocall_audio',
+        content: '',
+        audio_file: up.audio_id,
+        otp_param: '',
+        otp_repeat: 1,
+        digits: null,
+        description: '',
+        ...patch,
+      } as never);
+      const campaign = await e.campaign({ concurrent_call: 2, recall_times: 0 });
+      await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { template_uuid: t.template_uuid, type_autocall: '' } as never);
+      return campaign;
+    };
+    const good = await mk({});
+    // Stored behind the API, as the probe of issue 20 found them.
+    const bad = [
+      await mk({ audio_file: 'http_cache://http://169.254.169.254/latest/meta-data/x.wav' }),
+      await mk({ audio_file: '/tmp/${cr_call_id}.wav' }),
+      await mk({ type_autocall: 'autocall_voice_tts', content: 'Bấm phím', digits: { min: 1, max: 1, tries: 1, timeout_ms: 3000, terminators: '#', regexp: '^${cr_app}[12]$', digit_timeout_ms: 2000 } }),
+    ];
+    let n = 0;
+    for (const campaign of [good, ...bad]) {
+      await insertLead(e.mongo.db, buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number: `09814000${String(++n).padStart(2, '0')}`, param: {}, source: 'v3_import' }));
+      await e.startRun(campaign, { reconcileAfterMs: 10_000, pollLeadsMs: 300 });
+    }
+    const [played] = await campaignFinished(e, good);
+    expect(played!.answered).toBe(true);
+    const [o] = originatesOf(e, good);
+    expect(o!.app).toBe(`&playback(${join(dataDir, 'uploads', uploadKey(e.tenant.domain_uuid, up.audio_id))}.wav)`);
+    for (const campaign of bad) {
+      const [call] = await campaignFinished(e, campaign);
+      expect(call).toMatchObject({ dialed: false, answered: false, hangup_cause: 'INCOMPATIBLE_DESTINATION' });
+      expect(originatesOf(e, campaign)).toEqual([]);
+    }
+    // Nothing the simulator was asked to play or expand carried a tenant's location or ${.
+    const all = e.sim.callLog.entries();
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    for (const x of all) expect(JSON.stringify(x.app ?? '')).not.toMatch(/\$\{|169\.254/);
   });
 });

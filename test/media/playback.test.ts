@@ -42,9 +42,12 @@ describe('callContent', () => {
   it("the campaign's empty type_autocall falls back to the template's", () => {
     expect(callContent('', tts('Xin chào'), {}).prompts).toEqual([{ kind: 'tts', text: 'Xin chào' }]);
   });
-  it('autocall_audio: the template file', () => {
-    const t = tts('', { type_autocall: 'autocall_audio', audio_file: ' /var/sounds/nhac-no.wav ' });
-    expect(callContent('autocall_audio', t, {})).toEqual({ prompts: [{ kind: 'file', file: '/var/sounds/nhac-no.wav' }], digits: null });
+  it('autocall_audio: an uploaded audio id or an https:// URL (media/audio-rules.ts)', () => {
+    const id = 'a'.repeat(64);
+    expect(callContent('autocall_audio', tts('', { type_autocall: 'autocall_audio', audio_file: ` ${id} ` }), {})).toEqual({ prompts: [{ kind: 'audio', source: { kind: 'upload', id } }], digits: null });
+    expect(callContent('', tts('', { type_autocall: 'autocall_audio', audio_file: 'https://cdn.example.vn/nhac-no.wav' }), {}).prompts).toEqual([
+      { kind: 'audio', source: { kind: 'url', url: 'https://cdn.example.vn/nhac-no.wav' } },
+    ]);
   });
   it('autocall_voice_otp: the code digit by digit, twice with a pause, whatever its form', () => {
     const t = tts('Mã xác thực của bạn là {{otp}}', { type_autocall: 'autocall_voice_otp' });
@@ -86,10 +89,16 @@ describe('applicationString', () => {
     expect(applicationString(callContent('', tts(DEBT), PARAM), loc(texts))).toBe('&playback(/a/0.wav)');
     expect(texts).toHaveLength(1);
   });
-  it('audio files: paths as they are, http(s) URLs through http_cache', () => {
-    const file = (f: string) => applicationString({ prompts: [{ kind: 'file', file: f }], digits: null }, () => 'unused');
-    expect(file('/var/sounds/a.wav')).toBe('&playback(/var/sounds/a.wav)');
-    expect(file('https://cdn.example.vn/a.wav')).toBe('&playback(http_cache://https://cdn.example.vn/a.wav)');
+  it("audio: the product's own copy, never the tenant's URL", () => {
+    const url = 'https://cdn.example.vn/a.wav';
+    const own = 'http_cache://http://127.0.0.1:3000/audio/' + 'b'.repeat(64) + '-' + 'c'.repeat(32) + '.wav';
+    const seen: unknown[] = [];
+    const app = applicationString({ prompts: [{ kind: 'audio', source: { kind: 'url', url } }], digits: null }, () => 'unused', (s) => (seen.push(s), own));
+    expect(app).toBe(`&playback(${own})`);
+    expect(seen).toEqual([{ kind: 'url', url }]);
+    expect(app).not.toContain('cdn.example.vn');
+    // Without a locator an audio prompt has no location.
+    expect(() => applicationString({ prompts: [{ kind: 'audio', source: { kind: 'url', url } }], digits: null }, () => '')).toThrow(ContentError);
   });
   it('OTP: the same audio twice in one file_string with a pause', () => {
     const c = callContent('autocall_voice_otp', tts('Mã {{otp}}', { type_autocall: 'autocall_voice_otp' }), { otp: '42' });
@@ -104,12 +113,36 @@ describe('applicationString', () => {
     expect(applicationString(otp, loc([]))).toBe(
       "'&play_and_get_digits(4 6 3 5000 none file_string:///a/0.wav!silence_stream://700!/a/0.wav silence_stream://250 cr_digits \\d+ 3000)'",
     );
-    const audio = callContent('', tts('', { type_autocall: 'autocall_audio', audio_file: '/s/menu.wav', digits: DIGITS }), {});
-    expect(applicationString(audio, loc([]))).toContain(' /s/menu.wav silence_stream://250 cr_digits ');
+    const audio = callContent('', tts('', { type_autocall: 'autocall_audio', audio_file: 'd'.repeat(64), digits: DIGITS }), {});
+    expect(applicationString(audio, loc([]), () => '/data/uploads/menu.wav')).toContain(' /data/uploads/menu.wav silence_stream://250 cr_digits ');
   });
-  it('refuses a location that would break the originate', () => {
-    for (const f of ['/my sounds/a.wav', "/a'b.wav", '/a(1).wav', '/a!b.wav']) {
-      expect(() => applicationString({ prompts: [{ kind: 'file', file: f }], digits: null }, () => '')).toThrow(ContentError);
+  it('refuses a location that would break the originate or expand a variable', () => {
+    for (const f of ['/my sounds/a.wav', "/a'b.wav", '/a(1).wav', '/a!b.wav', '/tmp/${cr_call_id}.wav', '$${sounds_dir}/a.wav']) {
+      expect(() => applicationString({ prompts: [{ kind: 'tts', text: 'x' }], digits: null }, () => f), f).toThrow(ContentError);
+      expect(() => applicationString({ prompts: [{ kind: 'audio', source: { kind: 'upload', id: 'a'.repeat(64) } }], digits: null }, () => '', () => f), f).toThrow(ContentError);
+    }
+  });
+
+  it('refuses digits options that reach the originate with ${ or what its splitter acts on, however the content was built', () => {
+    const c = (digits: DigitsOptions) => ({ prompts: [{ kind: 'tts' as const, text: 'x' }], digits });
+    for (const bad of [
+      { ...DIGITS, regexp: '^${cr_app}[12]$' },
+      { ...DIGITS, regexp: '^[12]$ x' },
+      { ...DIGITS, regexp: "^(1|2)$" },
+      { ...DIGITS, terminators: '${x}' },
+      { ...DIGITS, min: '1 ${x}' as unknown as number },
+      { ...DIGITS, timeout_ms: 5000.5 },
+    ]) {
+      const err = (() => {
+        try {
+          applicationString(c(bad), () => '/a.wav');
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err, JSON.stringify(bad)).toBeInstanceOf(ContentError);
+      expect((err as ContentError).code).toBe('unplayable');
+      expect(() => callContent('', tts('Bấm 1', { digits: bad }), {}), JSON.stringify(bad)).toThrow(/digits\./);
     }
   });
 });

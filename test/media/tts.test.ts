@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/index.ts';
 import { renderTemplateStrict } from '../../domain/vietnamese.ts';
+import { chmod } from 'node:fs/promises';
+import { estimateSpeechMs, MAX_AUDIO_MS, MAX_SPOKEN_CHARS } from '../../media/limits.ts';
 import { contentHash, EspeakProvider, HttpTtsProvider, providerFromConfig, Tts, TtsError, type TtsProvider } from '../../media/tts.ts';
+import { wav } from './fixtures/audio.ts';
 import { parseWav, WavError } from '../../media/wav.ts';
 
 const TEMPLATE = 'Chào bạn {{customer_name}} vui lòng thanh toán khoản nợ {{due_amount}} trước ngày {{due_date}}';
@@ -103,6 +106,61 @@ describe('the default provider (espeak-ng)', () => {
   });
 });
 
+describe('bounds (issue 20)', () => {
+  it('the text goes to espeak-ng on stdin: 150 KB of text is no "Argument list too long", and its audio is stopped at 5 minutes', async () => {
+    const p = new EspeakProvider('vi');
+    const text = 'một hai ba bốn năm sáu bảy tám chín mười '.repeat(3500);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(150_000);
+    const t0 = Date.now();
+    const err = await p.synthesizeToFile(text, 'vi', join(dir, 'huge.wav'), { maxDurationMs: MAX_AUDIO_MS }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TtsError);
+    expect((err as Error).message).toBe('text-to-speech: the audio is longer than 5 min (stopped)');
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(await readdir(dir)).not.toContain('huge.wav');
+  });
+
+  it('a text starting with - or holding markup is text', async () => {
+    const tts = new Tts(new EspeakProvider('vi'), join(dir, 'g'));
+    expect((await tts.synthesize('--version -v en <speak>một</speak>')).durationMs).toBeGreaterThan(500);
+  });
+
+  it('a synthesis running longer than TTS_TIMEOUT_MS is killed', async () => {
+    const bin = join(dir, 'slow-espeak');
+    await writeFile(bin, '#!/bin/sh\nexec sleep 30\n');
+    await chmod(bin, 0o755);
+    const tts = new Tts(new EspeakProvider('vi', bin, 300), join(dir, 'h'));
+    const t0 = Date.now();
+    await expect(tts.synthesize('xin chào')).rejects.toThrow('text-to-speech: espeak-ng took longer than 300 ms (killed)');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(providerFromConfig(parseConfig({ TTS_TIMEOUT_MS: '4000' }))).toMatchObject({ timeoutMs: 4000 });
+  });
+
+  it('more than 2,000 characters is refused; audio longer than 5 minutes from any provider is refused', async () => {
+    const tts = new Tts(new EspeakProvider('vi'), join(dir, 'i'));
+    await expect(tts.synthesize('a'.repeat(MAX_SPOKEN_CHARS + 1))).rejects.toThrow('text-to-speech: the text is 2001 characters; at most 2000');
+    const six = new Tts({ name: 'six', defaultVoice: 'x', synthesizeWav: async () => wav({ ms: 301_000, rate: 8000, bits: 8, format: 7 }) }, join(dir, 'i'));
+    await expect(six.synthesize('x')).rejects.toThrow('text-to-speech: the audio is 5 min 1 s; at most 5 min');
+    expect(await readdir(join(dir, 'i'))).toEqual([]);
+  });
+
+  it("the speech estimate (import-time) is above espeak-ng's real length for the texts that speak longest", async () => {
+    const tts = new Tts(new EspeakProvider('vi'), join(dir, 'j'));
+    const texts = [
+      (SENTENCE + ' ').repeat(20).slice(0, 2000).trim(),
+      ' một hai ba bốn năm sáu bảy tám chín không'.repeat(47).trim(),
+      'a '.repeat(999).trim(),
+      'a, '.repeat(600).trim(),
+      'a; '.repeat(600).trim(),
+      '999999999999 '.repeat(150).trim(),
+    ];
+    for (const t of texts) {
+      expect(t.length).toBeLessThanOrEqual(MAX_SPOKEN_CHARS);
+      const { durationMs } = await tts.synthesize(t);
+      expect(estimateSpeechMs(t), t.slice(0, 30)).toBeGreaterThanOrEqual(durationMs);
+    }
+  });
+});
+
 describe('the cache', () => {
   it('concurrent requests for the same text share one synthesis', async () => {
     let calls = 0;
@@ -181,6 +239,26 @@ describe('the HTTP provider', () => {
     await tts.synthesize('Xin chào');
     expect(seen).toHaveLength(1);
     await expect(tts.synthesize('fail')).rejects.toThrow(/answered 503: engine down/);
+  });
+
+  it('a body that does not end is cut off once it holds more than 5 minutes of audio (streamed, not buffered)', async () => {
+    const endless = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(wav({ ms: 10, streamed: true }));
+      const t = setInterval(() => res.write(Buffer.alloc(256 * 1024)), 1);
+      res.on('close', () => clearInterval(t));
+    });
+    await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+    try {
+      const p = new HttpTtsProvider(`http://127.0.0.1:${(endless.address() as AddressInfo).port}/`, 'x', {}, 20_000);
+      const tts = new Tts(p, join(dir, 'k'));
+      await expect(tts.synthesize('xin chào')).rejects.toThrow('text-to-speech: the audio is longer than 5 min (stopped)');
+      expect(await readdir(join(dir, 'k'))).toEqual([]);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise<void>((r) => endless.close(() => r()));
+    }
   });
 
   it('configuration: http without a URL, bad headers', () => {
