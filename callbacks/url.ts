@@ -1,4 +1,4 @@
-// Where a callback (or a tenant's audio URL, media/audio-source.ts) may go. The URL must be
+// Where a callback (or a tenant's audio URL, media/audio-rules.ts) may go. The URL must be
 // http(s) without credentials; its host is resolved at delivery time and every address it
 // resolves to is checked: only globally routable unicast addresses are allowed unless
 // CALLBACK_ALLOW_PRIVATE is set. The delivery then connects to exactly the addresses checked here

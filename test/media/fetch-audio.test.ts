@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../config/index.ts';
 import { signHash } from '../../media/audio-url.ts';
 import { AudioFetcher, AudioFetchError, URL_REFRESH_MS } from '../../media/fetch-audio.ts';
+import { looksLikeMp3, Mp3Error, parseMp3 } from '../../media/mp3.ts';
 import { callApplication, ContentError, type TemplateContent } from '../../media/playback.ts';
 import { Tts } from '../../media/tts.ts';
 import { audioToServe } from '../../media/upload.ts';
@@ -102,7 +103,7 @@ describe('AudioFetcher', () => {
     const b = await f.fetch(`${base}/b.mp3`);
     expect(b.ext).toBe('mp3');
     expect(b.durationMs).toBeGreaterThan(1000);
-    expect(b.durationMs).toBeLessThan(1100); // 40 frames of 26.1 ms (+ the tag's bytes)
+    expect(b.durationMs).toBeLessThan(1100); // 40 frames of 26.1 ms
     expect((await f.fetch(`${base}/vbr.mp3`)).durationMs).toBe(Math.round((2000 * 1152 * 1000) / 44100));
     expect(await audioToServe(config, `${b.key}-${signHash(config, b.key)}.mp3`)).toMatchObject({ contentType: 'audio/mpeg' });
   });
@@ -189,5 +190,27 @@ describe('callApplication with an https:// audio_file', () => {
     const strict = parseConfig({ DATA_DIR: dir });
     const err2 = await callApplication({ tts: tts(), config: strict, audio: new AudioFetcher(strict) }, '', tpl('https://169.254.169.254/latest/meta-data'), {}).catch((e: unknown) => e);
     expect((err2 as Error).message).toMatch(/^refused: .*link-local/);
+  });
+});
+
+describe('parseMp3', () => {
+  it('Layer III frames, after an ID3v2 tag or not; the duration from the bitrate or the Xing count', () => {
+    expect(parseMp3(mp3(100))).toMatchObject({ version: 1, sampleRate: 44100, bitrate: 128, channels: 2, durationMs: Math.round((100 * 417 * 8) / 128) });
+    expect(parseMp3(mp3(3, { id3: true })).durationMs).toBe(Math.round((3 * 417 * 8) / 128)); // the tag is not audio
+    expect(parseMp3(mp3(1, { xingFrames: 38_281 })).durationMs).toBe(Math.round((38_281 * 1152 * 1000) / 44_100)); // ~16.7 min: the fetcher refuses it (5 min)
+    // Only the head of a large file is read: its size gives the duration.
+    expect(parseMp3(mp3(10), 417 * 10_000).durationMs).toBe(Math.round((417 * 10_000 * 8) / 128));
+    expect(looksLikeMp3(mp3(1))).toBe(true);
+    expect(looksLikeMp3(mp3(1, { id3: true }))).toBe(true);
+    expect(looksLikeMp3(Buffer.from('RIFF....WAVE'))).toBe(false);
+  });
+  it('refuses what only looks like it', () => {
+    const broken = mp3(5);
+    broken[417] = 0; // the second frame's sync is gone
+    expect(() => parseMp3(broken)).toThrow(/do not follow one another/);
+    expect(() => parseMp3(Buffer.from([0xff, 0xfb, 0xf0, 0x00, 1, 2, 3]))).toThrow(Mp3Error); // bitrate index 15
+    expect(() => parseMp3(Buffer.from([0xff, 0xfd, 0x90, 0x00]))).toThrow(/no MPEG Layer III frame/); // Layer II
+    expect(() => parseMp3(Buffer.from('ID3\u0004\u0000\u0000\u0000\u0000\u0000\u0005hello'))).toThrow(/no MPEG audio after the ID3 tag/);
+    expect(() => parseMp3(Buffer.from('<html>'))).toThrow(/not an MP3 file/);
   });
 });
