@@ -13,6 +13,7 @@ import { LISTEN_EVENTS, LISTEN_FILTER, toAnswer, toCallEvent } from '../telephon
 import { EslClient, type EslEvent } from '../telephony/esl/index.ts';
 import { callEventSignal } from '../workflows/contract.ts';
 import { temporalClient, type ActivityDeps } from './deps.ts';
+import { eslNodeState } from '../config/metrics.ts';
 
 /** How often the listener tells Temporal it is alive (the workflow's heartbeat timeout is 5 s). */
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -38,6 +39,7 @@ export function createListenActivities(deps: ActivityDeps) {
       client.on('event', (e: EslEvent) => route(deps, e, stats));
       client.on('ready', () => {
         stats.connected = true;
+        eslNodeState(input.node, true);
         // Which FreeSWITCH process this is: another Core-UUID than before means it restarted.
         client
           .api('global_getvar core_uuid')
@@ -49,6 +51,7 @@ export function createListenActivities(deps: ActivityDeps) {
       });
       client.on('disconnected', () => {
         stats.connected = false;
+        eslNodeState(input.node, closing ? null : false);
         if (closing) return;
         log.warn('node listener disconnected');
         noteNodeDown(deps.db, input.node).catch((err: Error) => log.warn({ err: err.message }, 'node state not stored'));

@@ -17,9 +17,12 @@ import { buildDialString } from '../telephony/dial-string.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type OriginateInput, type OriginateResult, type RecordedOutcome } from '../workflows/contract.ts';
 import type { ActivityDeps } from './deps.ts';
 import { callFate } from './reconcile.ts';
+import { bindCall } from '../config/call-context.ts';
+import { callOriginated } from '../config/metrics.ts';
 
 export async function originate(deps: ActivityDeps, input: OriginateInput): Promise<OriginateResult> {
   const { plan: p } = input;
+  bindCall(input); // every log line of this call carries its ids (config/call-context.ts)
   const esl = deps.esl;
   if (!esl) throw new Error('no ESL pool in this worker');
   // Only a retried activity can find its record already there (the first try inserts it).
@@ -43,6 +46,7 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
   }
 
   const sentAt = Date.now();
+  callOriginated(input);
   const timer = setInterval(() => Context.current().heartbeat(), 2_000);
   try {
     const res = await esl.bgapi(node, `originate ${dial} ${app}`, { jobUuid: p.call_id, timeoutMs: (p.call_timeout + 60) * 1000 });

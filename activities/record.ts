@@ -9,6 +9,8 @@ import { chargeCall } from '../storage/billing.ts';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { campaignRunWorkflowId, releaseSlotSignal, type ReleaseSlotPayload } from '../workflows/contract.ts';
 import { temporalClient, type ActivityDeps } from './deps.ts';
+import { bindCall } from '../config/call-context.ts';
+import { callRecorded } from '../config/metrics.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
  *  workflow-safe) and what becomes of the lead. */
@@ -37,6 +39,7 @@ export function createRecordActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     async recordCall(input: RecordCallInput): Promise<void> {
+      bindCall(input); // every log line of this call carries its ids (config/call-context.ts)
       // The whole record from what the workflow knows: no read, and a retry writes the same. The
       // picked CallDoc fields pass through; times come as epoch ms.
       const { run_id, granted_at, sent_at, answered_at, ended_at, action_log, first_attempt_at, lead_status, next_attempt_at, release, ...fields } = input;
@@ -68,6 +71,7 @@ export function createRecordActivities(deps: ActivityDeps) {
           $addToSet: { call_ids: input.call_id },
         },
       );
+      callRecorded(db, record); // metrics: disposition, talk time, latencies (config/metrics.ts)
       await chargeCall(db, record); // prepaid tenants: answered calls by billsec (storage/billing.ts)
       await noteForReport(db, record);
       if (release) {

@@ -13,6 +13,7 @@ import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim,
 import { tenantsOf } from '../storage/tenants.ts';
 import { leadWorkflowId, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
 import { temporalClient, type ActivityDeps } from './deps.ts';
+import { leadsClaimed } from '../config/metrics.ts';
 
 /** How long a lead's workflow task may take before another worker is given it. */
 export const LEAD_WORKFLOW_TASK_TIMEOUT = '5 seconds';
@@ -49,6 +50,7 @@ export function createRunActivities(deps: ActivityDeps) {
       const campaign = await campaignsOf(db).findOne({ _id: input.campaign_uuid }, { projection: { carrier_uuid: 1 } });
       const carriers = await tenantCarriers(db, input.domain_uuid);
       const leads = await claim(db, input.campaign_uuid, input.limit, input.descending, input.token);
+      leadsClaimed(input.campaign_uuid, leads.length);
       const now = Date.now();
       return leads.map((l) => leadRefOf(l, chooseCarrier(carriers, campaign?.carrier_uuid ?? '', l.network)?.carrier_uuid ?? '', now, input.token));
     },

@@ -9,6 +9,8 @@ import { deliveryHeaders } from './sign.ts';
 import { httpStatusError, publicError } from './public-error.ts';
 import { deliveriesOf } from './store.ts';
 import { CallbackRefusedError, redactUrl, resolveTarget } from './url.ts';
+import { bindCall } from '../config/call-context.ts';
+import { callbackAttempt, callbackGivenUp } from '../config/metrics.ts';
 
 /** Time kept free before the deadline, so an attempt ends (and is recorded) before Temporal gives up. */
 const DEADLINE_MARGIN_MS = 250;
@@ -20,6 +22,7 @@ export function createCallbackActivities(deps: ActivityDeps) {
     /** One attempt of a delivery. Throws (retried) unless the receiver answered 2xx. */
     async deliverCallback(input: CallbackDeliveryInput & { timeoutMs: number }): Promise<{ status_code: number }> {
       const info = Context.current().info;
+      bindCall(input); // every log line of this call carries its ids (config/call-context.ts)
       const _id = deliveryId(input.call_id, input.kind);
       const deadline = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
       const now = new Date();
@@ -41,6 +44,7 @@ export function createCallbackActivities(deps: ActivityDeps) {
       );
       const outcome = async (set: { last_status_code?: number | null; last_error: string; delivered?: boolean }) => {
         const t = new Date();
+        callbackAttempt(input, set);
         await col.updateOne(
           { _id },
           {
@@ -90,6 +94,7 @@ export function createCallbackActivities(deps: ActivityDeps) {
       const col = deliveriesOf(db);
       const d = await col.findOne({ _id }, { projection: { status: 1, last_error: 1 } });
       if (d?.status === 'delivered') return;
+      callbackGivenUp(input);
       const t = new Date();
       const last = d?.last_error ?? '';
       await col.updateOne(

@@ -89,6 +89,17 @@ export const configSchema = z.object({
   AUDIO_DELIVERY: z.enum(['http', 'path']).default('http'),
   AUDIO_BASE_URL: z.url().optional(),
   AUDIO_URL_SECRET: z.string().min(16).optional(),
+  // Operating it (issue 15): the operator API (/admin, api/admin/) is on only with ADMIN_TOKEN, a
+  // secret of its own that no tenant token can be; metrics (config/metrics.ts): the worker's
+  // /metrics and the Temporal SDK's Prometheus exporter (0 = off); the console's links to the
+  // Temporal UI; the ops CLI's API and token (cli/ctl.ts).
+  ADMIN_TOKEN: z.string().min(32, 'at least 32 characters').regex(/^\S+$/, 'no spaces').optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  TEMPORAL_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  TEMPORAL_UI_URL: z.url().optional(),
+  CTL_API_URL: z.url().optional(),
+  CTL_TOKEN: z.string().min(16).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { MONGODB_URI: string; TEMPORAL_ADDRESS: string; eslNodes: EslNode[] };

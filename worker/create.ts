@@ -15,11 +15,13 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 
 let runtimeInstalled = false;
 
-/** Temporal's own logs go through at most `warn`, so they do not drown ours. */
-export function installRuntime(level: LogLevel = 'WARN'): void {
+/** Temporal's own logs go through at most `warn`, so they do not drown ours. `metricsBind`
+ *  (`host:port`): the SDK's own worker metrics (task slots, poll and schedule-to-start latencies,
+ *  sticky cache…) through its Prometheus exporter, at `/metrics` there (TEMPORAL_SDK_METRICS_PORT). */
+export function installRuntime(level: LogLevel = 'WARN', metricsBind?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  Runtime.install({ logger: new DefaultLogger(level), ...(metricsBind ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBind, countersTotalSuffix: true, useSecondsForDurations: true, unitSuffix: true } } } } : {}) });
 }
 
 export async function createWorker(connection: NativeConnection, deps: ActivityDeps): Promise<Worker> {

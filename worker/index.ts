@@ -10,10 +10,12 @@ import { ensureIndexes } from '../storage/indexes.ts';
 import { checkHealth } from '../control/health.ts';
 import { createDialPool, createWorker, ensureNodeListeners, installRuntime } from './create.ts';
 import { ensureReportCompactor } from './report-compactor.ts';
+import { sdkMetricsBind, startWorkerMetrics } from './metrics.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger('worker', config.LOG_LEVEL);
-installRuntime();
+installRuntime('WARN', await sdkMetricsBind(config, logger));
+startWorkerMetrics(config, logger); // GET /metrics on WORKER_METRICS_PORT (worker/metrics.ts)
 
 const mongo = await connectMongo(config).catch((err: Error) => {
   logger.fatal({ uri: config.MONGODB_URI, err: err.message }, 'cannot reach MongoDB');

@@ -22,6 +22,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import esl, { type Connection, type Event as ModeslEvent } from 'modesl';
 import { patchModesl } from './modesl-patch.ts';
+import { eslCommandSettled, eslCommandStarted } from '../../config/metrics.ts';
 import {
   EslAuthError,
   EslCommandError,
@@ -278,6 +279,7 @@ export class EslClient extends EventEmitter {
 
   private track(p: Pending, timeoutMs: number): Pending {
     this.pending.add(p);
+    eslCommandStarted(p);
     p.timer = setTimeout(() => {
       this.settle(p, () =>
         p.reject(new EslTimeoutError(`${p.command.split(' ')[0]} timed out after ${timeoutMs} ms on ${this.name}`, this.name, p.command, p.accepted, p.jobUuid)),
@@ -290,6 +292,7 @@ export class EslClient extends EventEmitter {
   private settle(p: Pending, fn: () => void): void {
     if (!this.pending.has(p)) return;
     this.pending.delete(p);
+    eslCommandSettled(this.name, p);
     clearTimeout(p.timer);
     if (p.jobUuid) this.jobs.delete(p.jobUuid);
     try {
