@@ -9,6 +9,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { checkHealth } from '../control/health.ts';
 import { mountAudio } from './audio.ts';
 import { mountFreeswitch } from './freeswitch.ts';
+import { mountMetrics } from './metrics.ts';
 import { limitBody } from './body-limit.ts';
 import { notFound, onApiError, sendError } from './errors.ts';
 import type { App, AppDeps, AppEnv } from './types.ts';
@@ -24,6 +25,9 @@ export function createApp(deps: AppDeps, mount: (app: App, deps: AppDeps) => voi
     c.set('deps', deps);
     await next();
   });
+
+  // Request metrics for every route, and GET /metrics (api/metrics.ts).
+  mountMetrics(app, deps);
 
   // The API generations first: each answers every path under its prefix, so what is registered
   // below (the default body limit above all: the v2 import's is larger) never sees those paths.

@@ -7,6 +7,8 @@ import { v1App } from './v1/index.ts';
 import { V2_PREFIX, v2App } from './v2/index.ts';
 import { v3App } from './v3/index.ts';
 import { voiceBotApp } from './voicebot/index.ts';
+import { consoleApp } from './console/index.ts';
+import { adminApp } from './admin/index.ts';
 
 export function mountRoutes(app: App, deps: AppDeps): void {
   // v3 campaigns, directory, autocall import, callback state (API.md §1, §2).
@@ -17,4 +19,8 @@ export function mountRoutes(app: App, deps: AppDeps): void {
   app.route(V2_PREFIX, v2App(deps));
   // The voice-bot API (API.md §4).
   app.route('/api', voiceBotApp(deps));
+  // The live campaign console and its JSON for the console and the ops CLI (tenant token).
+  app.route('/console', consoleApp(deps));
+  // The operator API: tenant administration (ADMIN_TOKEN only).
+  app.route('/admin', adminApp(deps));
 }

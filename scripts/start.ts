@@ -10,6 +10,9 @@ import { devSetup } from './lib/dev-setup.ts';
 import type { Health } from '../control/health.ts';
 
 const t0 = Date.now();
+/** The simulator's rules when SIM_RULES is not set: answered calls with talk times of seconds,
+ *  busy, no answer, a few unreachable. */
+const DEV_SIM_RULES = 'config/sim-rules.dev.json';
 const config = loadConfigOrExit(); // also loads .env, so the checks below see it
 const given = (name: string) => Boolean(process.env[name]);
 const dataDir = resolve(config.DATA_DIR);
@@ -85,11 +88,12 @@ try {
   if (embedded.simulator) servers.push(startSimulator(config).then((p) => void watch(p)));
   await Promise.all(servers);
 
-  const tenant = await devSetup(config, dataDir);
+  const dev = await devSetup(config, dataDir);
 
   const tsx = ['--import', 'tsx'];
   watch(startProc('worker', process.execPath, [...tsx, 'worker/index.ts'], { logDir }));
-  const api = watch(startProc('api', process.execPath, [...tsx, 'api/server.ts'], { logDir }));
+  // The operator API (/admin) is on with the environment's ADMIN_TOKEN or the one kept in DATA_DIR.
+  const api = watch(startProc('api', process.execPath, [...tsx, 'api/server.ts'], { logDir, env: { ...process.env, ADMIN_TOKEN: dev.adminToken } }));
   const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
   // Ready once the API answers with its store and Temporal up; an ESL node that is down (a real
   // FreeSWITCH being restarted, say) is reported, not fatal: the worker reconnects to it.
@@ -106,14 +110,17 @@ try {
     `  API          ${apiUrl}`,
     `  API docs     ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     `  Health       ${apiUrl}/healthz`,
+    `  Console      ${apiUrl}/console   (sign in with the token below)`,
+    `  Metrics      ${apiUrl}/metrics${metricsLines(config)}`,
     embedded.temporal ? `  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : `  Temporal     ${config.TEMPORAL_ADDRESS} (configured)`,
     `  MongoDB      ${config.MONGODB_URI}${embedded.mongo ? '' : ' (configured)'}`,
-    `  FreeSWITCH   ${config.eslNodes.map((n) => `${n.host}:${n.port}`).join(', ')}${embedded.simulator ? ' (simulator)' : ''}`,
+    `  FreeSWITCH   ${config.eslNodes.map((n) => `${n.host}:${n.port}`).join(', ')}${embedded.simulator ? ` (simulator, rules ${config.SIM_RULES ?? DEV_SIM_RULES})` : ''}`,
     ...eslDown.map((e) => `  !! ESL node ${e.node} is down: ${e.error}`),
     `  Logs         ${logDir}`,
-    ...tenant,
+    ...dev.lines,
+    `  Admin token  ${config.ADMIN_TOKEN ? 'ADMIN_TOKEN (environment)' : join(dataDir, 'admin-token')}`,
     '',
-    'Ctrl-C stops everything.',
+    'A first campaign: README.md, Quickstart (npm run ctl -- --help). Ctrl-C stops everything.',
   ];
   console.log(lines.join('\n'));
 } catch (err) {
@@ -123,8 +130,17 @@ try {
 
 async function startSimulator(config: Config): Promise<Proc> {
   const args = ['--import', 'tsx', 'simulator/cli.ts', '--host', '127.0.0.1', '--port', String(config.ESL_PORT), '--password', config.ESL_PASSWORD];
-  if (config.SIM_RULES) args.push('--rules', config.SIM_RULES);
+  // A realistic mix of outcomes unless SIM_RULES names other rules (config/sim-rules.dev.json).
+  args.push('--rules', config.SIM_RULES ?? DEV_SIM_RULES);
   const proc = startProc('simulator', process.execPath, args, { logDir });
   await waitReady(proc, 'FreeSWITCH simulator', async () => (await probeEslNode(config.eslNodes[0]!)).up, 30_000);
   return proc;
+}
+
+function metricsLines(config: Config): string {
+  const host = config.WORKER_METRICS_HOST;
+  const parts = [];
+  if (config.WORKER_METRICS_PORT) parts.push(`worker http://${host}:${config.WORKER_METRICS_PORT}/metrics`);
+  if (config.TEMPORAL_SDK_METRICS_PORT) parts.push(`Temporal SDK http://${host}:${config.TEMPORAL_SDK_METRICS_PORT}/metrics`);
+  return parts.length ? `   (${parts.join(', ')})` : '';
 }

@@ -6,12 +6,16 @@
 // Charges are insert-only, one per answered call: `tenant_charges` `{_id: call_id, amount, …}`
 // (a duplicate key = already charged: a retried recordCall charges nothing twice). The balance is
 // never decremented in place (FerretDB updates are read-then-write: concurrent `$inc`s get lost);
-// what is left = balance − the sum of the tenant's charges.
+// what is left = balance + the sum of the tenant's top-ups − the sum of the tenant's charges.
+// Top-ups are insert-only too: `tenant_credits` `{_id, domain_uuid, amount, note, created_at}`, one
+// per top-up (the operator API and `npm run ctl -- admin top-up`: `topUp`); `balance` itself is
+// the opening credit and is never rewritten by a top-up.
 // Before each dial (activities/dial.ts placeCall → billingRefusal) a tenant whose plan has
 // expired, or whose remaining balance is ≤ 0, gets no originate: the attempt is recorded, never
 // dialed, with cause PLAN_EXPIRED or BALANCE_TOO_LOW (voice-bot 105 / 103, callbacks/payload.ts).
 // Reads are cached per process for BILLING_TTL_MS (charges made by this process count at once), so
 // with several workers a few calls may start in the last second before the money runs out.
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { Network } from '../domain/phone.ts';
 import { isDuplicateKey } from './mongo.ts';
@@ -40,6 +44,17 @@ export interface ChargeDoc {
 
 export const chargesOf = (db: Db): Collection<ChargeDoc> => db.collection<ChargeDoc>('tenant_charges');
 
+/** A top-up of a prepaid tenant's credit: one insert each, never changed. */
+export interface CreditDoc {
+  _id: string; // a random uuid, or the caller's idempotency key
+  domain_uuid: string;
+  amount: number;
+  note: string;
+  created_at: Date;
+}
+
+export const creditsOf = (db: Db): Collection<CreditDoc> => db.collection<CreditDoc>('tenant_credits');
+
 export const BILLING_TTL_MS = 1_000;
 
 interface Cached {
@@ -56,6 +71,7 @@ async function load(db: Db, domain_uuid: string): Promise<Cached> {
   let spent = 0;
   if (typeof billing.balance === 'number') {
     for await (const c of chargesOf(db).find({ domain_uuid }, { projection: { amount: 1 } })) spent += c.amount;
+    for await (const c of creditsOf(db).find({ domain_uuid }, { projection: { amount: 1 } })) spent -= c.amount;
   }
   return { at: Date.now(), billing, spent };
 }
@@ -137,4 +153,92 @@ export async function chargeCall(
     throw err;
   }
   s.spent += amount; // counts here at once; other processes see it within BILLING_TTL_MS
+}
+
+// ---------------------------------------------------------------- tenant administration
+
+export class BillingError extends Error {}
+
+export interface BillingSummary {
+  /** The tenant is refused calls when its credit runs out (it has a `balance`). */
+  prepaid: boolean;
+  /** The opening credit (`balance`), 0 when not prepaid. */
+  opening_balance: number;
+  topped_up: number;
+  charged: number;
+  /** opening + top-ups − charges; null when not prepaid. */
+  remaining: number | null;
+  plan_expires_at: Date | null | undefined;
+  postage: Partial<Record<Network, number>>;
+}
+
+/** The tenant's billing as stored now (no cache). */
+export async function billingSummary(db: Db, domain_uuid: string): Promise<BillingSummary> {
+  const t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { balance: 1, plan_expires_at: 1, postage: 1 } });
+  const b = (t ?? {}) as TenantBilling;
+  let charged = 0;
+  let topped = 0;
+  for await (const c of chargesOf(db).find({ domain_uuid }, { projection: { amount: 1 } })) charged += c.amount;
+  for await (const c of creditsOf(db).find({ domain_uuid }, { projection: { amount: 1 } })) topped += c.amount;
+  const prepaid = typeof b.balance === 'number';
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    prepaid,
+    opening_balance: prepaid ? b.balance! : 0,
+    topped_up: round(topped),
+    charged: round(charged),
+    remaining: prepaid ? round(b.balance! + topped - charged) : null,
+    plan_expires_at: b.plan_expires_at === undefined ? undefined : b.plan_expires_at ? new Date(b.plan_expires_at) : null,
+    postage: b.postage ?? {},
+  };
+}
+
+/**
+ * Add credit (an insert-only ledger entry). A tenant that was not prepaid becomes prepaid with an
+ * opening balance of 0 (set only where none is: a concurrent top-up cannot reset it). `key` makes
+ * the top-up idempotent (a retried request adds nothing twice).
+ */
+export async function topUp(db: Db, domain_uuid: string, amount: number, note = '', key?: string): Promise<{ credit: CreditDoc; created: boolean }> {
+  if (!Number.isFinite(amount) || amount <= 0) throw new BillingError('amount must be a positive number');
+  const credit: CreditDoc = { _id: key ? `${domain_uuid}:${key}` : randomUUID(), domain_uuid, amount: Math.round(amount * 100) / 100, note, created_at: new Date() };
+  await tenantsOf(db).updateOne({ _id: domain_uuid, balance: { $exists: false } } as never, { $set: { balance: 0 } as never });
+  try {
+    await creditsOf(db).insertOne(credit);
+    return { credit, created: true };
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const first = await creditsOf(db).findOne({ _id: credit._id });
+    if (!first || first.domain_uuid !== domain_uuid) throw err;
+    return { credit: first, created: false };
+  }
+}
+
+/** The tenant's top-ups, newest first. */
+export async function listCredits(db: Db, domain_uuid: string, limit = 100): Promise<CreditDoc[]> {
+  return creditsOf(db).find({ domain_uuid }).sort({ created_at: -1 }).limit(limit).toArray();
+}
+
+export const NETWORKS: readonly Network[] = ['viettel', 'mobi', 'vina', 'tel', 'offnet'];
+
+/**
+ * Set the plan's end (a Date; null = no plan: refused, 105; undefined leaves it; 'none' removes the
+ * check) and prices per minute by network (merged into the stored ones).
+ */
+export async function setBilling(
+  db: Db,
+  domain_uuid: string,
+  input: { plan_expires_at?: Date | null | 'none'; postage?: Partial<Record<Network, number>> },
+): Promise<void> {
+  const set: Record<string, unknown> = {};
+  const unset: Record<string, ''> = {};
+  if (input.plan_expires_at === 'none') unset.plan_expires_at = '';
+  else if (input.plan_expires_at !== undefined) set.plan_expires_at = input.plan_expires_at;
+  for (const [k, v] of Object.entries(input.postage ?? {})) {
+    if (!NETWORKS.includes(k as Network)) throw new BillingError(`unknown network "${k}" (one of ${NETWORKS.join(', ')})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new BillingError(`postage.${k} must be a number ≥ 0`);
+    set[`postage.${k}`] = v;
+  }
+  if (!Object.keys(set).length && !Object.keys(unset).length) return;
+  const r = await tenantsOf(db).updateOne({ _id: domain_uuid }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) } as never);
+  if (!r.matchedCount) throw new BillingError(`no tenant ${domain_uuid}`);
 }

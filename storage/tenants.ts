@@ -21,6 +21,11 @@ export interface TenantDoc extends Tenant {
   /** HMAC-SHA256 key of the tenant's callback signatures (callbacks/sign.ts). Tenants created
    *  before callbacks existed get one on first use (tenantCallbackSecret). */
   callback_secret?: string;
+  /** A rotated secret (tenant administration, rotateCallbackSecret): deliveries are signed with it
+   *  from `callback_secret_next_at` on, with `callback_secret` before — the overlap in which the
+   *  receiver accepts both. The next rotation makes it `callback_secret`. */
+  callback_secret_next?: string;
+  callback_secret_next_at?: Date;
 }
 
 export interface ApiTokenDoc {
@@ -66,35 +71,52 @@ export async function createTenant(
   return { tenant: { domain_uuid, name, time_zone }, token, callback_secret };
 }
 
-const secrets = new Map<string, Promise<string>>();
+interface SecretState {
+  current: string;
+  next?: string;
+  next_at?: number;
+  loaded: number;
+}
+const secrets = new Map<string, Promise<SecretState>>();
+
+/** A rotation is seen by every process within this (the switch itself happens at its time). */
+export const CALLBACK_SECRET_TTL_MS = 10_000;
 
 /**
- * The tenant's callback signing secret; one is created on first use for a tenant made before
+ * The tenant's callback signing secret now; one is created on first use for a tenant made before
  * callbacks existed (conditional update by `_id`, then read back, so processes racing to create
- * it use the one stored; concurrent callers in one process share one lookup). Cached per
- * process: a secret never changes.
+ * it use the one stored; concurrent callers in one process share one lookup). A rotated secret
+ * (`callback_secret_next`) takes over at its time. Cached per process for
+ * CALLBACK_SECRET_TTL_MS.
  */
-export function tenantCallbackSecret(db: Db, domain_uuid: string): Promise<string> {
+export async function tenantCallbackSecret(db: Db, domain_uuid: string, now = Date.now()): Promise<string> {
   const key = `${db.databaseName}:${domain_uuid}`;
   let p = secrets.get(key);
+  if (p) {
+    const hit = await p.catch(() => undefined);
+    if (!hit || now - hit.loaded > CALLBACK_SECRET_TTL_MS) p = undefined;
+  }
   if (!p) {
     p = loadCallbackSecret(db, domain_uuid);
     if (secrets.size > 10_000) secrets.clear();
     secrets.set(key, p);
     p.catch(() => secrets.delete(key));
   }
-  return p;
+  const s = await p;
+  return s.next && s.next_at !== undefined && now >= s.next_at ? s.next : s.current;
 }
 
-async function loadCallbackSecret(db: Db, domain_uuid: string): Promise<string> {
-  let t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { callback_secret: 1 } });
+async function loadCallbackSecret(db: Db, domain_uuid: string): Promise<SecretState> {
+  const projection = { callback_secret: 1, callback_secret_next: 1, callback_secret_next_at: 1 };
+  let t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection });
   if (!t) throw new TenantError(`no tenant ${domain_uuid}`);
   if (!t.callback_secret) {
     await tenantsOf(db).updateOne({ _id: domain_uuid, callback_secret: { $exists: false } }, { $set: { callback_secret: newCallbackSecret() } });
-    t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection: { callback_secret: 1 } });
+    t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection });
     if (!t?.callback_secret) throw new TenantError(`tenant ${domain_uuid} has no callback secret`);
   }
-  return t.callback_secret;
+  const next_at = t.callback_secret_next_at ? new Date(t.callback_secret_next_at).getTime() : undefined;
+  return { current: t.callback_secret, ...(t.callback_secret_next ? { next: t.callback_secret_next, next_at } : {}), loaded: Date.now() };
 }
 
 /** Register a token for a tenant (idempotent for the same token and tenant). */
@@ -173,4 +195,51 @@ export async function tenantForToken(db: Db, token: string): Promise<Tenant | nu
 
 export function clearTokenCache(): void {
   cache.clear();
+}
+
+// ---------------------------------------------------------------- tenant administration
+// (the operator API, api/admin/, and `npm run ctl -- admin …`): nothing is done by hand in the
+// database. Tokens: createTenant, rotateToken above.
+
+/** A tenant by its domain_uuid or its name. */
+export async function findTenant(db: Db, ref: string): Promise<TenantDoc | null> {
+  return (await tenantsOf(db).findOne({ _id: ref })) ?? (await tenantsOf(db).findOne({ name: ref }));
+}
+
+/** Every tenant, by name. */
+export async function listTenants(db: Db): Promise<TenantDoc[]> {
+  const all = await tenantsOf(db).find({}).toArray();
+  return all.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** How many API tokens the tenant has. */
+export async function tokenCount(db: Db, domain_uuid: string): Promise<number> {
+  return tokensOf(db).countDocuments({ domain_uuid });
+}
+
+/** Change the tenant's time zone (IANA name); API requests see it within the token cache's 10 s. */
+export async function setTenantTimeZone(db: Db, domain_uuid: string, time_zone: string): Promise<void> {
+  if (!isValidTimeZone(time_zone)) throw new TenantError(`unknown time zone "${time_zone}" (use an IANA name such as ${DEFAULT_TIME_ZONE})`);
+  const r = await tenantsOf(db).updateOne({ _id: domain_uuid }, { $set: { time_zone } });
+  if (!r.matchedCount) throw new TenantError(`no tenant ${domain_uuid}`);
+  clearTokenCache();
+}
+
+/**
+ * Rotate the tenant's callback secret with an overlap: a new secret is made now and returned (to
+ * give to the receiver), deliveries keep being signed with the current one for `overlapMs`, then
+ * with the new one. The receiver accepts both during the overlap. A rotation whose time has come
+ * is first made the current secret; one still waiting is replaced (it never signed anything).
+ */
+export async function rotateCallbackSecret(db: Db, domain_uuid: string, overlapMs: number, now = new Date()): Promise<{ callback_secret: string; active_from: Date }> {
+  if (!Number.isFinite(overlapMs) || overlapMs < 0) throw new TenantError('the overlap must be ≥ 0');
+  const t = await tenantsOf(db).findOne({ _id: domain_uuid });
+  if (!t) throw new TenantError(`no tenant ${domain_uuid}`);
+  let current = t.callback_secret ?? newCallbackSecret();
+  if (t.callback_secret_next && t.callback_secret_next_at && new Date(t.callback_secret_next_at).getTime() <= now.getTime()) current = t.callback_secret_next;
+  const next = newCallbackSecret();
+  const active_from = new Date(now.getTime() + overlapMs);
+  await tenantsOf(db).updateOne({ _id: domain_uuid }, { $set: { callback_secret: current, callback_secret_next: next, callback_secret_next_at: active_from } });
+  secrets.delete(`${db.databaseName}:${domain_uuid}`);
+  return { callback_secret: next, active_from };
 }
