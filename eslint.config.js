@@ -1,0 +1,65 @@
+// ESLint (flat config): `npm run lint`, also run by `npm test` (test/unit/lint.test.ts).
+// typescript-eslint's recommended rules on every .ts file, typed where a rule needs types; the
+// Temporal TypeScript samples' workflow rule (no Node built-in in workflow code, which runs in
+// Temporal's deterministic sandbox); short functions in workflows/ and activities/. Formatting is
+// Prettier's (.prettierrc), so no stylistic rule here. Import directions between folders are
+// checked by test/unit/imports.test.ts.
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+// As in temporalio/samples-typescript's .eslintrc: every Node built-in, as `x` and `node:x`,
+// except `assert`, which the workflow sandbox provides.
+const ALLOWED_NODE_BUILTINS = new Set(['assert']);
+const workflowRestrictedImports = builtinModules.filter((m) => !ALLOWED_NODE_BUILTINS.has(m)).flatMap((m) => [m, `node:${m}`]);
+
+export default defineConfig(
+  {
+    ignores: ['node_modules/', '.data/', '.scratch/', 'coverage/', '**/fixtures/'],
+  },
+  {
+    files: ['**/*.{js,mjs}'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // An activity or workflow call that is not awaited loses its failure (the samples' rule).
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
+    // Declarations for untyped CommonJS packages: their listeners take whatever the package emits.
+    files: ['types/**/*.d.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The operator console's scripts run in the browser, with uPlot loaded by a script tag.
+    files: ['console/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, uPlot: 'readonly' } },
+  },
+  {
+    // Workflow code, and domain/ which it imports: bundled into Temporal's workflow sandbox.
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', ...workflowRestrictedImports],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'activities/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 90, skipBlankLines: true, skipComments: true }],
+    },
+  },
+);
