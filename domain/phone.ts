@@ -28,6 +28,7 @@ export type Operator =
   | 'fixed';
 
 /** National mobile prefix (with the 0) → operator. The ONE table: edit here, nowhere else. */
+// prettier-ignore
 export const MOBILE_PREFIXES: Readonly<Record<string, Operator>> = {
   // Viettel: 086, 096-098; 032-039 are the converted 0162-0169.
   '032': 'viettel', '033': 'viettel', '034': 'viettel', '035': 'viettel', '036': 'viettel',
@@ -59,6 +60,7 @@ const OPERATOR_NETWORK: Readonly<Record<Operator, Network>> = {
 };
 
 /** 2018 conversion: old 11-digit mobile prefix → new 10-digit prefix (same subscriber digits). */
+// prettier-ignore
 export const LEGACY_MOBILE_PREFIXES: Readonly<Record<string, string>> = {
   '0162': '032', '0163': '033', '0164': '034', '0165': '035', '0166': '036', '0167': '037',
   '0168': '038', '0169': '039',
@@ -69,6 +71,7 @@ export const LEGACY_MOBILE_PREFIXES: Readonly<Record<string, string>> = {
 };
 
 /** Fixed-line area codes after the 2017 change (63 provinces; the 2025 province mergers kept them). */
+// prettier-ignore
 export const AREA_CODES: ReadonlySet<string> = new Set([
   '203', '204', '205', '206', '207', '208', '209', '210', '211', '212', '213', '214', '215', '216',
   '218', '219', '220', '221', '222', '225', '226', '227', '228', '229', '232', '233', '234', '235',

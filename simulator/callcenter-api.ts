@@ -49,12 +49,14 @@ export const CC_CONFIG_USAGE =
 type Cell = string | number | null;
 type Table = { columns: string[]; rows: Cell[][] };
 
+// prettier-ignore
 const AGENT_COLUMNS = [
   'name', 'instance_id', 'uuid', 'type', 'contact', 'status', 'state', 'max_no_answer', 'wrap_up_time', 'reject_delay_time',
   'busy_delay_time', 'no_answer_delay_time', 'last_bridge_start', 'last_bridge_end', 'last_offered_call', 'last_status_change',
   'no_answer_count', 'calls_answered', 'talk_time', 'ready_time', 'external_calls_count',
 ];
 const TIER_COLUMNS = ['queue', 'agent', 'state', 'level', 'position'];
+// prettier-ignore
 const MEMBER_COLUMNS = [
   'queue', 'instance_id', 'uuid', 'session_uuid', 'cid_number', 'cid_name', 'system_epoch', 'joined_epoch', 'rejoined_epoch',
   'bridge_epoch', 'abandoned_epoch', 'base_score', 'skill_score', 'serving_agent', 'serving_system', 'state', 'score',

@@ -3,6 +3,7 @@
 // reply text), and the two checks every fired event goes through (wants, passes).
 
 /** FreeSWITCH event names the simulator knows (for `event` parsing; unknown names are ignored). */
+// prettier-ignore
 const EVENT_NAMES = new Set([
   'CUSTOM', 'CLONE', 'CHANNEL_CREATE', 'CHANNEL_DESTROY', 'CHANNEL_STATE', 'CHANNEL_CALLSTATE', 'CHANNEL_ANSWER',
   'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HOLD',

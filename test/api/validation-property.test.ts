@@ -224,11 +224,13 @@ describe('malformed requests', () => {
         Array.from({ length: r.int(0, 4) }, () => [r.pick(['campaign_name', 'type', 'active', 'ratio', 'network', 'extensions', '__proto__', 'constructor', 'x']), randomJson(depth + 1)]),
       );
     };
+    // prettier-ignore
     const texts = [
       '', ' ', '{', '}', '[', 'nul', 'undefined', '{"a":1,,}', '{"campaign_name": "x" "type": "autocall"}', "{'a': 1}",
       '{"campaign_name": "\\x"}', '\u0000', 'ÿþ', '{"a": 1} trailing', '{"a": NaN}', '1e999999',
     ];
     const paths = ['/v3/campaign', `/v3/campaign/00000000-0000-4000-8000-000000000000`, '/v3/campaign/x/assign_extension', '/v3/campaign/x/active', '/v3/template', '/v3/carrier', '/v3/user'];
+    // prettier-ignore
     const methods: Record<string, string> = {
       '/v3/campaign': 'POST', '/v3/template': 'POST', '/v3/carrier': 'POST', '/v3/user': 'POST',
       '/v3/campaign/x/active': 'PATCH',

@@ -46,6 +46,7 @@ async function connect(sim: Simulator): Promise<RawEsl> {
   return c;
 }
 
+// prettier-ignore
 const CORE = new Set([
   'Event-Subclass', 'Event-Name', 'Core-UUID', 'FreeSWITCH-Hostname', 'FreeSWITCH-Switchname', 'FreeSWITCH-IPv4', 'FreeSWITCH-IPv6',
   'Event-Date-Local', 'Event-Date-GMT', 'Event-Date-Timestamp', 'Event-Calling-File', 'Event-Calling-Function', 'Event-Calling-Line-Number', 'Event-Sequence',

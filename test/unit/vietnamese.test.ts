@@ -15,6 +15,7 @@ import {
 } from '../../domain/vietnamese.ts';
 
 // 0..100 written out by hand.
+// prettier-ignore
 const ZERO_TO_HUNDRED = [
   'không', 'một', 'hai', 'ba', 'bốn', 'năm', 'sáu', 'bảy', 'tám', 'chín',
   'mười', 'mười một', 'mười hai', 'mười ba', 'mười bốn', 'mười lăm', 'mười sáu', 'mười bảy', 'mười tám', 'mười chín',
