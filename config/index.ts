@@ -9,9 +9,7 @@ import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** An ESL node: `host:port[:password]`; the password defaults to ESL_PASSWORD. */
 export interface EslNode {
@@ -31,10 +29,16 @@ export const configSchema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
-  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('campaign_runner'),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only')
+    .default('campaign_runner'),
   MONGODB_PORT: port.default(27017),
   // Unset: the embedded Temporal dev server that `npm start` runs on TEMPORAL_PORT.
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('campaign-runner'),
@@ -45,7 +49,10 @@ export const configSchema = z.object({
   ESL_NODES: z.string().optional(),
   SIM_RULES: z.string().optional(),
   DATA_DIR: z.string().min(1).default('.data'),
-  TOOLS_CACHE_DIR: z.string().min(1).default(resolve(process.env.XDG_CACHE_HOME ?? resolve(homedir(), '.cache'), 'campaign-runner')),
+  TOOLS_CACHE_DIR: z
+    .string()
+    .min(1)
+    .default(resolve(process.env.XDG_CACHE_HOME ?? resolve(homedir(), '.cache'), 'campaign-runner')),
   CALLBACK_ALLOW_PRIVATE: bool.default(false),
   // POST /freeswitch/cdr (api/freeswitch.ts): the password FreeSWITCH's mod_json_cdr sends (HTTP
   // Basic, any user name). Unset: the endpoint is off (404).
@@ -58,14 +65,18 @@ export const configSchema = z.object({
   CALLBACK_RETRY_FOR_MS: z.coerce.number().int().min(1_000).default(86_400_000),
   // Autocall content (media/): the text-to-speech provider and how FreeSWITCH gets the audio.
   TTS_PROVIDER: z.enum(['espeak', 'http']).default('espeak'),
-  TTS_VOICE: z.string().regex(/^[A-Za-z0-9_+.-]{1,64}$/, 'a voice name').default('vi'),
+  TTS_VOICE: z
+    .string()
+    .regex(/^[A-Za-z0-9_+.-]{1,64}$/, 'a voice name')
+    .default('vi'),
   TTS_HTTP_URL: z.url().optional(),
   TTS_HTTP_HEADERS: z
     .string()
     .transform((s, ctx) => {
       try {
         const v: unknown = JSON.parse(s);
-        if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'))
+          return v as Record<string, string>;
       } catch {
         /* reported below */
       }

@@ -16,15 +16,30 @@ const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 
 // ---------------------------------------------------------------- calls (worker)
 
-const originated = new Counter({ name: `${P}calls_originated_total`, help: 'Originates sent to FreeSWITCH', labelNames: ['campaign_uuid', 'carrier_uuid'], registers: [registry] });
+const originated = new Counter({
+  name: `${P}calls_originated_total`,
+  help: 'Originates sent to FreeSWITCH',
+  labelNames: ['campaign_uuid', 'carrier_uuid'],
+  registers: [registry],
+});
 const recorded = new Counter({
   name: `${P}calls_total`,
   help: 'Calls recorded (final record), by disposition (answered or a recall_status word) and report bucket',
   labelNames: ['campaign_uuid', 'carrier_uuid', 'disposition', 'report'],
   registers: [registry],
 });
-const answered = new Counter({ name: `${P}calls_answered_total`, help: 'Calls answered', labelNames: ['campaign_uuid', 'carrier_uuid'], registers: [registry] });
-const abandoned = new Counter({ name: `${P}calls_abandoned_total`, help: 'Autodialer: answered calls no agent took (abandon rate = this / calls_answered_total)', labelNames: ['campaign_uuid'], registers: [registry] });
+const answered = new Counter({
+  name: `${P}calls_answered_total`,
+  help: 'Calls answered',
+  labelNames: ['campaign_uuid', 'carrier_uuid'],
+  registers: [registry],
+});
+const abandoned = new Counter({
+  name: `${P}calls_abandoned_total`,
+  help: 'Autodialer: answered calls no agent took (abandon rate = this / calls_answered_total)',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
 const talk = new Histogram({
   name: `${P}call_billsec_seconds`,
   help: 'Talk time (billsec) of answered calls',
@@ -107,8 +122,18 @@ export function callAbandoned(campaign_uuid: string): void {
 
 // ---------------------------------------------------------------- the run (worker)
 
-const claimBatches = new Counter({ name: `${P}claim_batches_total`, help: 'Claims of new leads by a run (one conditional updateMany each)', labelNames: ['campaign_uuid'], registers: [registry] });
-const claimed = new Counter({ name: `${P}leads_claimed_total`, help: 'Leads claimed (new → queued)', labelNames: ['campaign_uuid'], registers: [registry] });
+const claimBatches = new Counter({
+  name: `${P}claim_batches_total`,
+  help: 'Claims of new leads by a run (one conditional updateMany each)',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
+const claimed = new Counter({
+  name: `${P}leads_claimed_total`,
+  help: 'Leads claimed (new → queued)',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
 
 /** A run claimed a batch of leads (activities/run.ts claimLeads). */
 export function leadsClaimed(campaign_uuid: string, count: number): void {
@@ -124,7 +149,12 @@ const deliveryAttempts = new Counter({
   labelNames: ['kind', 'outcome'],
   registers: [registry],
 });
-const deliveriesFailed = new Counter({ name: `${P}callback_deliveries_failed_total`, help: 'Callback deliveries given up (status failed)', labelNames: ['kind'], registers: [registry] });
+const deliveriesFailed = new Counter({
+  name: `${P}callback_deliveries_failed_total`,
+  help: 'Callback deliveries given up (status failed)',
+  labelNames: ['kind'],
+  registers: [registry],
+});
 const deliveryLatency = new Histogram({
   name: `${P}callback_delivery_seconds`,
   help: 'A delivered callback: scheduled (the call ended) → the receiver answered 2xx, retries included',
@@ -134,7 +164,10 @@ const deliveryLatency = new Histogram({
 });
 
 /** One delivery attempt's outcome as stored (callbacks/activities.ts). */
-export function callbackAttempt(input: { kind: string; scheduled_at: number }, set: { last_status_code?: number | null; delivered?: boolean }): void {
+export function callbackAttempt(
+  input: { kind: string; scheduled_at: number },
+  set: { last_status_code?: number | null; delivered?: boolean },
+): void {
   const outcome = set.delivered ? 'delivered' : typeof set.last_status_code === 'number' ? 'http_error' : 'error';
   deliveryAttempts.inc({ kind: input.kind, outcome });
   if (set.delivered) deliveryLatency.observe({ kind: input.kind }, Math.max(0, (Date.now() - input.scheduled_at) / 1000));
@@ -147,7 +180,12 @@ export function callbackGivenUp(input: { kind: string }): void {
 
 // ---------------------------------------------------------------- FreeSWITCH (worker)
 
-const nodeUp = new Gauge({ name: `${P}esl_node_up`, help: "1 while this worker's node listener is connected to the FreeSWITCH node, 0 while not", labelNames: ['node'], registers: [registry] });
+const nodeUp = new Gauge({
+  name: `${P}esl_node_up`,
+  help: "1 while this worker's node listener is connected to the FreeSWITCH node, 0 while not",
+  labelNames: ['node'],
+  registers: [registry],
+});
 const eslCommand = new Histogram({
   name: `${P}esl_command_seconds`,
   help: 'Event Socket commands: sent → answered (bgapi: → its BACKGROUND_JOB, so an originate includes the ringing)',
@@ -178,8 +216,19 @@ export function eslCommandSettled(node: string, pending: { command: string; jobU
 
 // ---------------------------------------------------------------- the API
 
-const httpRequests = new Counter({ name: `${P}http_requests_total`, help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
-const httpDuration = new Histogram({ name: `${P}http_request_seconds`, help: 'API request duration by route', labelNames: ['method', 'route'], buckets: LATENCY, registers: [registry] });
+const httpRequests = new Counter({
+  name: `${P}http_requests_total`,
+  help: 'API requests by route and status',
+  labelNames: ['method', 'route', 'status'],
+  registers: [registry],
+});
+const httpDuration = new Histogram({
+  name: `${P}http_request_seconds`,
+  help: 'API request duration by route',
+  labelNames: ['method', 'route'],
+  buckets: LATENCY,
+  registers: [registry],
+});
 
 /** One API request answered (api/metrics.ts middleware); `route` is the matched pattern, not the path. */
 export function httpRequest(method: string, route: string, status: number, seconds: number): void {
@@ -189,13 +238,48 @@ export function httpRequest(method: string, route: string, status: number, secon
 
 // ---------------------------------------------------------------- campaign gauges (API, at scrape time)
 
-const liveCalls = new Gauge({ name: `${P}live_calls`, help: "Calls up now (slots held by the campaign's run)", labelNames: ['campaign_uuid'], registers: [registry] });
-const callCap = new Gauge({ name: `${P}call_cap`, help: 'concurrent_call of the campaign (0 counts as 1)', labelNames: ['campaign_uuid'], registers: [registry] });
-const recallsWaiting = new Gauge({ name: `${P}recalls_waiting`, help: 'Recalls whose time has come, waiting for a slot', labelNames: ['campaign_uuid'], registers: [registry] });
-const hopper = new Gauge({ name: `${P}hopper_leads`, help: 'Claimed leads not yet dialed', labelNames: ['campaign_uuid'], registers: [registry] });
-const windowOpen = new Gauge({ name: `${P}window_open`, help: '1 inside the dialing window, 0 outside', labelNames: ['campaign_uuid'], registers: [registry] });
-const runPaused = new Gauge({ name: `${P}run_paused`, help: '1 when the run is paused', labelNames: ['campaign_uuid'], registers: [registry] });
-const deliveriesByStatus = new Gauge({ name: `${P}callback_deliveries`, help: 'Callback deliveries by state: pending (being retried) and failed (given up)', labelNames: ['status'], registers: [registry] });
+const liveCalls = new Gauge({
+  name: `${P}live_calls`,
+  help: "Calls up now (slots held by the campaign's run)",
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
+const callCap = new Gauge({
+  name: `${P}call_cap`,
+  help: 'concurrent_call of the campaign (0 counts as 1)',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
+const recallsWaiting = new Gauge({
+  name: `${P}recalls_waiting`,
+  help: 'Recalls whose time has come, waiting for a slot',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
+const hopper = new Gauge({
+  name: `${P}hopper_leads`,
+  help: 'Claimed leads not yet dialed',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
+const windowOpen = new Gauge({
+  name: `${P}window_open`,
+  help: '1 inside the dialing window, 0 outside',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
+const runPaused = new Gauge({
+  name: `${P}run_paused`,
+  help: '1 when the run is paused',
+  labelNames: ['campaign_uuid'],
+  registers: [registry],
+});
+const deliveriesByStatus = new Gauge({
+  name: `${P}callback_deliveries`,
+  help: 'Callback deliveries by state: pending (being retried) and failed (given up)',
+  labelNames: ['status'],
+  registers: [registry],
+});
 
 export interface RunGauge {
   campaign_uuid: string;
@@ -233,5 +317,8 @@ export async function metricsText(): Promise<{ body: string; contentType: string
 
 /** Every metric name this module defines (the dashboard and docs are checked against it). */
 export function metricNames(): string[] {
-  return registry.getMetricsAsArray().map((m) => m.name).filter((n) => n.startsWith(P));
+  return registry
+    .getMetricsAsArray()
+    .map((m) => m.name)
+    .filter((n) => n.startsWith(P));
 }

@@ -16,16 +16,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 export const NETWORKS = ['viettel', 'mobi', 'vina', 'tel', 'offnet'] as const;
 export type Network = (typeof NETWORKS)[number];
 
-export type Operator =
-  | 'viettel'
-  | 'mobifone'
-  | 'vinaphone'
-  | 'vietnamobile'
-  | 'gmobile'
-  | 'itelecom'
-  | 'reddi'
-  | 'other-mobile'
-  | 'fixed';
+export type Operator = 'viettel' | 'mobifone' | 'vinaphone' | 'vietnamobile' | 'gmobile' | 'itelecom' | 'reddi' | 'other-mobile' | 'fixed';
 
 /** National mobile prefix (with the 0) → operator. The ONE table: edit here, nowhere else. */
 // prettier-ignore
@@ -80,13 +71,7 @@ export const AREA_CODES: ReadonlySet<string> = new Set([
   '291', '292', '293', '294', '296', '297', '299',
 ]);
 
-export type PhoneInvalidReason =
-  | 'empty'
-  | 'invalid_characters'
-  | 'not_vietnamese'
-  | 'too_short'
-  | 'too_long'
-  | 'unknown_prefix';
+export type PhoneInvalidReason = 'empty' | 'invalid_characters' | 'not_vietnamese' | 'too_short' | 'too_long' | 'unknown_prefix';
 
 export interface VietnamesePhone {
   /** +84xxxxxxxxx */
@@ -100,9 +85,7 @@ export interface VietnamesePhone {
   convertedFrom?: string;
 }
 
-export type PhoneParseResult =
-  | ({ ok: true } & VietnamesePhone)
-  | { ok: false; reason: PhoneInvalidReason; message: string };
+export type PhoneParseResult = ({ ok: true } & VietnamesePhone) | { ok: false; reason: PhoneInvalidReason; message: string };
 
 export interface ParsePhoneOptions {
   /** Convert pre-2018 11-digit mobiles (0168…) to the new prefix. Default true: those numbers
@@ -124,7 +107,8 @@ export function parsePhone(input: string | number | null | undefined, opts: Pars
   if (raw === '') return fail('empty', 'phone number is empty');
   const plus = raw.startsWith('+');
   const body = plus ? raw.slice(1) : raw;
-  if (!/^[\d\s.\-()]+$/.test(body)) return fail('invalid_characters', 'phone number may contain only digits, spaces, dots, dashes and parentheses');
+  if (!/^[\d\s.\-()]+$/.test(body))
+    return fail('invalid_characters', 'phone number may contain only digits, spaces, dots, dashes and parentheses');
   const digits = body.replace(/\D/g, '');
   if (digits === '') return fail('empty', 'phone number has no digits');
 

@@ -74,7 +74,9 @@ export function toCallEvent(e: EslEvent): { workflowId: string; payload: CallEve
 }
 
 /** What an answer callback needs from a CHANNEL_ANSWER of one of our calls, or undefined. */
-export function toAnswer(e: EslEvent): { call_id: string; campaign_uuid: string; lead_uuid: string; uuid: string; phone_number: string; answered_at: number } | undefined {
+export function toAnswer(
+  e: EslEvent,
+): { call_id: string; campaign_uuid: string; lead_uuid: string; uuid: string; phone_number: string; answered_at: number } | undefined {
   if (e.name !== 'CHANNEL_ANSWER') return undefined;
   const h = e.headers;
   const call_id = h[`variable_${CALL_ID_VAR}`];

@@ -21,7 +21,18 @@ let runtimeInstalled = false;
 export function installRuntime(level: LogLevel = 'WARN', metricsBind?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level), ...(metricsBind ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBind, countersTotalSuffix: true, useSecondsForDurations: true, unitSuffix: true } } } } : {}) });
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    ...(metricsBind
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: { bindAddress: metricsBind, countersTotalSuffix: true, useSecondsForDurations: true, unitSuffix: true },
+            },
+          },
+        }
+      : {}),
+  });
 }
 
 export async function createWorker(connection: NativeConnection, deps: ActivityDeps): Promise<Worker> {
@@ -50,7 +61,11 @@ export async function ensureNodeListeners(client: Client, config: Pick<Config, '
   await Promise.all(
     config.eslNodes.map(async (n) => {
       try {
-        await client.workflow.start('nodeListenerWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: nodeListenerWorkflowId(n.name), args: [{ node: n.name }] });
+        await client.workflow.start('nodeListenerWorkflow', {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: nodeListenerWorkflowId(n.name),
+          args: [{ node: n.name }],
+        });
       } catch (e) {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       }

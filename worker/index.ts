@@ -42,7 +42,9 @@ logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_
 // Singletons, started once whichever worker comes first: one listener per FreeSWITCH node (the
 // event path, activities/listen.ts) and the report's single writer (storage/report.ts).
 await ensureNodeListeners(client, config).catch((err: Error) => logger.warn({ err: err.message }, 'node listeners not started'));
-await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE).catch((err: Error) => logger.warn({ err: err.message }, 'report compactor not started'));
+await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE).catch((err: Error) =>
+  logger.warn({ err: err.message }, 'report compactor not started'),
+);
 await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
 await Promise.allSettled([esl.close(), connection.close(), clientConnection.close(), mongo.close()]);
 logger.info('worker stopped');

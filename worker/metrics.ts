@@ -22,7 +22,12 @@ export function startWorkerMetrics(config: Pick<Config, 'WORKER_METRICS_HOST' | 
     );
   });
   server.on('error', (err: NodeJS.ErrnoException) =>
-    logger.warn({ err: err.message, port: config.WORKER_METRICS_PORT }, err.code === 'EADDRINUSE' ? `worker metrics: port ${config.WORKER_METRICS_PORT} (WORKER_METRICS_PORT) is taken; no /metrics here` : 'worker metrics: cannot listen'),
+    logger.warn(
+      { err: err.message, port: config.WORKER_METRICS_PORT },
+      err.code === 'EADDRINUSE'
+        ? `worker metrics: port ${config.WORKER_METRICS_PORT} (WORKER_METRICS_PORT) is taken; no /metrics here`
+        : 'worker metrics: cannot listen',
+    ),
   );
   server.listen(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST, () =>
     logger.info({ url: `http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics` }, 'worker metrics'),
@@ -33,7 +38,10 @@ export function startWorkerMetrics(config: Pick<Config, 'WORKER_METRICS_HOST' | 
 
 /** Where the Temporal SDK's Prometheus exporter listens (`host:port`), or undefined: off
  *  (TEMPORAL_SDK_METRICS_PORT 0) or the port is taken (the runtime would not start: warned). */
-export async function sdkMetricsBind(config: Pick<Config, 'WORKER_METRICS_HOST' | 'TEMPORAL_SDK_METRICS_PORT'>, logger: Logger): Promise<string | undefined> {
+export async function sdkMetricsBind(
+  config: Pick<Config, 'WORKER_METRICS_HOST' | 'TEMPORAL_SDK_METRICS_PORT'>,
+  logger: Logger,
+): Promise<string | undefined> {
   const port = config.TEMPORAL_SDK_METRICS_PORT;
   if (!port) return undefined;
   const free = await new Promise<boolean>((resolve) => {
@@ -42,7 +50,10 @@ export async function sdkMetricsBind(config: Pick<Config, 'WORKER_METRICS_HOST' 
     probe.listen(port, config.WORKER_METRICS_HOST, () => probe.close(() => resolve(true)));
   });
   if (!free) {
-    logger.warn({ port }, `Temporal SDK metrics: port ${port} (TEMPORAL_SDK_METRICS_PORT) is taken; the SDK's metrics are off in this worker`);
+    logger.warn(
+      { port },
+      `Temporal SDK metrics: port ${port} (TEMPORAL_SDK_METRICS_PORT) is taken; the SDK's metrics are off in this worker`,
+    );
     return undefined;
   }
   return `${config.WORKER_METRICS_HOST}:${port}`;

@@ -146,7 +146,10 @@ export class EslClient extends EventEmitter {
   constructor(options: EslClientOptions) {
     super();
     this.name = options.name ?? `${options.host}:${options.port}`;
-    const rc = options.reconnect === false ? false : { initialDelayMs: 200, maxDelayMs: 10_000, factor: 2, jitter: 0.2, ...(options.reconnect ?? {}) };
+    const rc =
+      options.reconnect === false
+        ? false
+        : { initialDelayMs: 200, maxDelayMs: 10_000, factor: 2, jitter: 0.2, ...(options.reconnect ?? {}) };
     this.opts = {
       host: options.host,
       port: options.port,
@@ -222,7 +225,10 @@ export class EslClient extends EventEmitter {
   api(command: string, opts: { timeoutMs?: number } = {}): Promise<string> {
     const conn = this.requireReady(command);
     return new Promise<string>((resolve, reject) => {
-      const p = this.track({ command, accepted: false, resolve: resolve as (v: unknown) => void, reject }, opts.timeoutMs ?? this.opts.commandTimeoutMs);
+      const p = this.track(
+        { command, accepted: false, resolve: resolve as (v: unknown) => void, reject },
+        opts.timeoutMs ?? this.opts.commandTimeoutMs,
+      );
       conn.api(command, (evt: ModeslEvent) => this.settle(p, () => resolve(evt.getBody() ?? '')));
     });
   }
@@ -237,7 +243,10 @@ export class EslClient extends EventEmitter {
     const jobUuid = opts.jobUuid ?? randomUUID();
     if (this.jobs.has(jobUuid)) return Promise.reject(new EslError(`Job-UUID ${jobUuid} already pending`, this.name));
     return new Promise<BgapiResult>((resolve, reject) => {
-      const p = this.track({ command, jobUuid, accepted: false, resolve: resolve as (v: unknown) => void, reject }, opts.timeoutMs ?? this.opts.bgapiTimeoutMs);
+      const p = this.track(
+        { command, jobUuid, accepted: false, resolve: resolve as (v: unknown) => void, reject },
+        opts.timeoutMs ?? this.opts.bgapiTimeoutMs,
+      );
       this.jobs.set(jobUuid, p);
       conn.sendRecv(`bgapi ${command}`, { 'Job-UUID': jobUuid }, (evt: ModeslEvent) => {
         const reply = evt.getHeader('Reply-Text') ?? '';
@@ -282,7 +291,15 @@ export class EslClient extends EventEmitter {
     eslCommandStarted(p);
     p.timer = setTimeout(() => {
       this.settle(p, () =>
-        p.reject(new EslTimeoutError(`${p.command.split(' ')[0]} timed out after ${timeoutMs} ms on ${this.name}`, this.name, p.command, p.accepted, p.jobUuid)),
+        p.reject(
+          new EslTimeoutError(
+            `${p.command.split(' ')[0]} timed out after ${timeoutMs} ms on ${this.name}`,
+            this.name,
+            p.command,
+            p.accepted,
+            p.jobUuid,
+          ),
+        ),
       );
     }, timeoutMs);
     return p;
@@ -314,10 +331,15 @@ export class EslClient extends EventEmitter {
 
   private command(conn: Connection, line: string): Promise<string> {
     return new Promise<string>((resolve, reject) => {
-      const p = this.track({ command: line, accepted: false, resolve: resolve as (v: unknown) => void, reject }, this.opts.commandTimeoutMs);
+      const p = this.track(
+        { command: line, accepted: false, resolve: resolve as (v: unknown) => void, reject },
+        this.opts.commandTimeoutMs,
+      );
       conn.sendRecv(line, (evt: ModeslEvent) => {
         const reply = evt.getHeader('Reply-Text') ?? '';
-        this.settle(p, () => (reply.startsWith('-ERR') ? reject(new EslCommandError(`${line}: ${reply}`, this.name, reply)) : resolve(reply)));
+        this.settle(p, () =>
+          reply.startsWith('-ERR') ? reject(new EslCommandError(`${line}: ${reply}`, this.name, reply)) : resolve(reply),
+        );
       });
     });
   }

@@ -38,7 +38,11 @@ export class EslPool extends EventEmitter {
   async start(): Promise<Array<{ node: string; ok: boolean; error?: Error }>> {
     const names = [...this.clients.keys()];
     const results = await Promise.allSettled(names.map((n) => this.clients.get(n)!.start()));
-    return results.map((r, i) => ({ node: names[i]!, ok: r.status === 'fulfilled', error: r.status === 'rejected' ? (r.reason as Error) : undefined }));
+    return results.map((r, i) => ({
+      node: names[i]!,
+      ok: r.status === 'fulfilled',
+      error: r.status === 'rejected' ? (r.reason as Error) : undefined,
+    }));
   }
 
   node(name: string): EslClient {
