@@ -71,11 +71,21 @@ export function createCallbackActivities(deps: ActivityDeps) {
         const detail = (err as Error).message || String(err);
         const reason = publicError(err);
         logger.warn(
-          { call_id: input.call_id, campaign_uuid: input.campaign_uuid, kind: input.kind, attempt: info.attempt, url: redactUrl(input.url), err: detail, code: (err as { code?: string }).code, reason },
+          {
+            call_id: input.call_id,
+            campaign_uuid: input.campaign_uuid,
+            kind: input.kind,
+            attempt: info.attempt,
+            url: redactUrl(input.url),
+            err: detail,
+            code: (err as { code?: string }).code,
+            reason,
+          },
           err instanceof CallbackRefusedError ? 'callback refused' : 'callback attempt failed',
         );
         await outcome({ last_status_code: null, last_error: reason });
-        if (err instanceof CallbackRefusedError) throw ApplicationFailure.create({ message: reason, type: CALLBACK_REFUSED, nonRetryable: true, details: [detail] });
+        if (err instanceof CallbackRefusedError)
+          throw ApplicationFailure.create({ message: reason, type: CALLBACK_REFUSED, nonRetryable: true, details: [detail] });
         throw err;
       }
       if (status >= 200 && status < 300) {
@@ -83,7 +93,17 @@ export function createCallbackActivities(deps: ActivityDeps) {
         return { status_code: status };
       }
       const message = httpStatusError(status);
-      logger.info({ call_id: input.call_id, campaign_uuid: input.campaign_uuid, kind: input.kind, attempt: info.attempt, url: redactUrl(input.url), status }, 'callback answered non-2xx');
+      logger.info(
+        {
+          call_id: input.call_id,
+          campaign_uuid: input.campaign_uuid,
+          kind: input.kind,
+          attempt: info.attempt,
+          url: redactUrl(input.url),
+          status,
+        },
+        'callback answered non-2xx',
+      );
       await outcome({ last_status_code: status, last_error: message });
       throw ApplicationFailure.create({ message: `receiver answered ${message}`, type: CALLBACK_HTTP_ERROR });
     },

@@ -16,7 +16,11 @@ export function pinnedLookup(addresses: ResolvedTarget['addresses']): LookupFunc
     const fam = opts?.family === 'IPv4' ? 4 : opts?.family === 'IPv6' ? 6 : Number(opts?.family) || 0;
     const list = fam ? addresses.filter((a) => a.family === fam) : addresses;
     if (!list.length) return cb(Object.assign(new Error(`no IPv${fam} address among those checked`), { code: 'ENOTFOUND' }));
-    if (opts?.all) return cb(null, list.map((a) => ({ address: a.address, family: a.family })));
+    if (opts?.all)
+      return cb(
+        null,
+        list.map((a) => ({ address: a.address, family: a.family })),
+      );
     return cb(null, list[0]!.address, list[0]!.family);
   }) as unknown as LookupFunction;
 }
@@ -25,7 +29,12 @@ export function pinnedLookup(addresses: ResolvedTarget['addresses']): LookupFunc
  * POST `body`; resolves with the status code once the response headers arrive (the body is read
  * and discarded). Rejects on a network error or when no response came within `timeoutMs`.
  */
-export function postCallback(target: ResolvedTarget, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number }> {
+export function postCallback(
+  target: ResolvedTarget,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status: number }> {
   const mod = target.url.protocol === 'https:' ? https : http;
   const signal = AbortSignal.timeout(timeoutMs);
   // Never Basic auth from the URL (resolveTarget refuses such URLs; this is the second lock).

@@ -102,13 +102,23 @@ export function voiceBotTime(d: Date | null | undefined, time_zone: string): str
  * no gateway) is 102 "no hotline for the number's network", or 106 "network not supported" when
  * the network is `offnet` (an operator outside viettel/mobi/vina/tel).
  */
-export function voiceBotOutcome(c: Pick<CallDoc, 'dialed' | 'gateway' | 'hangup_cause' | 'answered' | 'disposition' | 'network' | 'delivery_error'>): { status: number; disposition: VoiceBotDisposition } {
-  const d = classifyCall({ hangupCause: c.hangup_cause, answered: c.answered, amdResult: c.disposition === 'voicemail' ? 'MACHINE' : null, notDelivered: !!c.delivery_error });
+export function voiceBotOutcome(
+  c: Pick<CallDoc, 'dialed' | 'gateway' | 'hangup_cause' | 'answered' | 'disposition' | 'network' | 'delivery_error'>,
+): { status: number; disposition: VoiceBotDisposition } {
+  const d = classifyCall({
+    hangupCause: c.hangup_cause,
+    answered: c.answered,
+    amdResult: c.disposition === 'voicemail' ? 'MACHINE' : null,
+    notDelivered: !!c.delivery_error,
+  });
   // Refused before dialing by the tenant's prepaid billing (storage/billing.ts).
   if (!c.dialed && d.cause === BALANCE_TOO_LOW) return { status: VOICEBOT_STATUS.BALANCE_TOO_LOW, disposition: d.voiceBotDisposition };
   if (!c.dialed && d.cause === PLAN_EXPIRED) return { status: VOICEBOT_STATUS.PLAN_EXPIRED, disposition: d.voiceBotDisposition };
   if (!c.dialed && !c.gateway && d.cause === 'INVALID_GATEWAY') {
-    return { status: c.network === 'offnet' ? VOICEBOT_STATUS.NETWORK_NOT_SUPPORTED : VOICEBOT_STATUS.NO_HOTLINE_FOR_NETWORK, disposition: d.voiceBotDisposition };
+    return {
+      status: c.network === 'offnet' ? VOICEBOT_STATUS.NETWORK_NOT_SUPPORTED : VOICEBOT_STATUS.NO_HOTLINE_FOR_NETWORK,
+      disposition: d.voiceBotDisposition,
+    };
   }
   return { status: d.voiceBotStatus, disposition: d.voiceBotDisposition };
 }

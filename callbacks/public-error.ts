@@ -22,7 +22,17 @@ const HTTP_RE = /^HTTP \d{3}$/;
 /** Fixed texts of workflows/callback.ts that precede `; last error: …` (they carry only the configured deadline). */
 const GAVE_UP_RE = /^(gave up(?: after retrying for up to|: not delivered within) \d+(?:\.\d+)? (?:h|s|ms))(?:; last error: ([\s\S]*))?$/;
 
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA', 'EAI_FAIL', 'ESERVFAIL', 'ENODATA', 'ENONAME', 'EREFUSED']);
+const DNS_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_NODATA',
+  'EAI_FAIL',
+  'ESERVFAIL',
+  'ENODATA',
+  'ENONAME',
+  'EREFUSED',
+]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'ABORT_ERR']);
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$|ERR_OSSL_)/;
 
@@ -47,7 +57,8 @@ function publicReason(s: string): string {
   // Records written before the vocabulary hold raw error texts: read them into it.
   const http = /HTTP (\d{3})\b/.exec(s);
   if (/^receiver answered HTTP \d{3}/.test(s) && http) return httpStatusError(Number(http[1]));
-  if (/^refused:/.test(s)) return /user name or password/.test(s) ? REFUSAL.credentials : /scheme|not a URL|no host/.test(s) ? REFUSAL.scheme : REFUSAL.address;
+  if (/^refused:/.test(s))
+    return /user name or password/.test(s) ? REFUSAL.credentials : /scheme|not a URL|no host/.test(s) ? REFUSAL.scheme : REFUSAL.address;
   if (/no response within|timed? ?out|ETIMEDOUT/i.test(s)) return PUBLIC_ERRORS.timeout;
   if (/Parse Error|HPE_/.test(s)) return PUBLIC_ERRORS.invalid;
   if (/ENOTFOUND|EAI_|resolved to no address/.test(s)) return PUBLIC_ERRORS.dns;

@@ -161,7 +161,12 @@ export interface UrlRules {
  */
 export function callbackUrlProblem(raw: string, opts: UrlRules): string | null {
   const p = parseCallbackUrl(raw.trim());
-  if (!p.ok) return p.reason.startsWith('scheme') || p.reason.startsWith('not a URL') ? (opts.httpsOnly ? 'must be an https:// URL' : 'must be an http:// or https:// URL') : p.reason;
+  if (!p.ok)
+    return p.reason.startsWith('scheme') || p.reason.startsWith('not a URL')
+      ? opts.httpsOnly
+        ? 'must be an https:// URL'
+        : 'must be an http:// or https:// URL'
+      : p.reason;
   const { url } = p;
   if (opts.httpsOnly && url.protocol !== 'https:') return 'must be an https:// URL';
   if (url.username || url.password) return 'must not contain a user name or password';
@@ -190,12 +195,17 @@ export async function resolveTarget(raw: string, allowPrivate: boolean): Promise
   const p = parseCallbackUrl(raw);
   if (!p.ok) throw new CallbackRefusedError(`refused: ${p.reason}`, REFUSAL.scheme);
   if (p.url.username || p.url.password) {
-    throw new CallbackRefusedError('refused: the URL carries a user name or password (it would be sent as Basic auth); put credentials elsewhere', REFUSAL.credentials);
+    throw new CallbackRefusedError(
+      'refused: the URL carries a user name or password (it would be sent as Basic auth); put credentials elsewhere',
+      REFUSAL.credentials,
+    );
   }
   const host = p.url.hostname.replace(/^\[|\]$/g, '');
   const fam = isIP(host);
   if (!allowPrivate && fam === 0 && isLocalhostName(host)) {
-    throw new CallbackRefusedError(`refused: ${host} is a loopback name; callbacks to non-public addresses need CALLBACK_ALLOW_PRIVATE=true`);
+    throw new CallbackRefusedError(
+      `refused: ${host} is a loopback name; callbacks to non-public addresses need CALLBACK_ALLOW_PRIVATE=true`,
+    );
   }
   const addresses: ResolvedTarget['addresses'] =
     fam !== 0

@@ -122,7 +122,10 @@ export async function remainingBalance(db: Db, domain_uuid: string): Promise<num
 }
 
 /** What an answered call costs this tenant (0 when not priced). */
-export async function postageOf(db: Db, call: { domain_uuid: string; network: string; billsec: number; answered: boolean }): Promise<number> {
+export async function postageOf(
+  db: Db,
+  call: { domain_uuid: string; network: string; billsec: number; answered: boolean },
+): Promise<number> {
   if (!call.answered) return 0;
   return callPrice((await state(db, call.domain_uuid)).billing, call.network, call.billsec).amount;
 }
@@ -198,9 +201,21 @@ export async function billingSummary(db: Db, domain_uuid: string): Promise<Billi
  * opening balance of 0 (set only where none is: a concurrent top-up cannot reset it). `key` makes
  * the top-up idempotent (a retried request adds nothing twice).
  */
-export async function topUp(db: Db, domain_uuid: string, amount: number, note = '', key?: string): Promise<{ credit: CreditDoc; created: boolean }> {
+export async function topUp(
+  db: Db,
+  domain_uuid: string,
+  amount: number,
+  note = '',
+  key?: string,
+): Promise<{ credit: CreditDoc; created: boolean }> {
   if (!Number.isFinite(amount) || amount <= 0) throw new BillingError('amount must be a positive number');
-  const credit: CreditDoc = { _id: key ? `${domain_uuid}:${key}` : randomUUID(), domain_uuid, amount: Math.round(amount * 100) / 100, note, created_at: new Date() };
+  const credit: CreditDoc = {
+    _id: key ? `${domain_uuid}:${key}` : randomUUID(),
+    domain_uuid,
+    amount: Math.round(amount * 100) / 100,
+    note,
+    created_at: new Date(),
+  };
   await tenantsOf(db).updateOne({ _id: domain_uuid, balance: { $exists: false } } as never, { $set: { balance: 0 } as never });
   try {
     await creditsOf(db).insertOne(credit);
@@ -239,6 +254,9 @@ export async function setBilling(
     set[`postage.${k}`] = v;
   }
   if (!Object.keys(set).length && !Object.keys(unset).length) return;
-  const r = await tenantsOf(db).updateOne({ _id: domain_uuid }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) } as never);
+  const r = await tenantsOf(db).updateOne({ _id: domain_uuid }, {
+    ...(Object.keys(set).length ? { $set: set } : {}),
+    ...(Object.keys(unset).length ? { $unset: unset } : {}),
+  } as never);
   if (!r.matchedCount) throw new BillingError(`no tenant ${domain_uuid}`);
 }

@@ -66,7 +66,6 @@ export interface CallDoc {
 
 export const callsOf = (db: Db): Collection<CallDoc> => db.collection<CallDoc>('calls');
 
-
 /** A record with every field at its empty value (callers fill in what they know). */
 export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid'>): CallDoc {
   return {
@@ -110,7 +109,9 @@ export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'ca
 }
 
 /** Every field a call record has, in order: the one definition of its shape (docs/engine.md). */
-export const CALL_RECORD_FIELDS = Object.keys(emptyCallRecord({ call_id: '', lead_uuid: '', campaign_uuid: '', domain_uuid: '' })) as Array<keyof CallDoc>;
+export const CALL_RECORD_FIELDS = Object.keys(emptyCallRecord({ call_id: '', lead_uuid: '', campaign_uuid: '', domain_uuid: '' })) as Array<
+  keyof CallDoc
+>;
 
 /** The record with its documented fields only (whatever else the object carried is left out). */
 export function callRecordOf(x: CallDoc): CallDoc {
@@ -120,11 +121,22 @@ export function callRecordOf(x: CallDoc): CallDoc {
 }
 
 /** The record of a lead whose number cannot be dialed (stored at import; never dialed). */
-export function invalidCallRecord(lead: { lead_uuid: string; campaign_uuid: string; domain_uuid: string; phone_number: string; next_call_id: string }): CallDoc {
+export function invalidCallRecord(lead: {
+  lead_uuid: string;
+  campaign_uuid: string;
+  domain_uuid: string;
+  phone_number: string;
+  next_call_id: string;
+}): CallDoc {
   const d = classifyCall({ hangupCause: 'INVALID_NUMBER_FORMAT', answered: false });
   const now = new Date();
   return {
-    ...emptyCallRecord({ call_id: lead.next_call_id, lead_uuid: lead.lead_uuid, campaign_uuid: lead.campaign_uuid, domain_uuid: lead.domain_uuid }),
+    ...emptyCallRecord({
+      call_id: lead.next_call_id,
+      lead_uuid: lead.lead_uuid,
+      campaign_uuid: lead.campaign_uuid,
+      domain_uuid: lead.domain_uuid,
+    }),
     phone_number: lead.phone_number,
     state: 'done',
     hangup_cause: d.cause,

@@ -42,7 +42,13 @@ async function takeNumber(db: Db, domain_uuid: string, campaign_uuid: string): P
   let n = (hint?.max ?? 0) + 1;
   for (let i = 0; i < MAX_PROBES; i++, n++) {
     try {
-      await campaignIdsOf(db).insertOne({ _id: numberKey(domain_uuid, n), domain_uuid, campaign_uuid, campaign_id: n, created_at: new Date() });
+      await campaignIdsOf(db).insertOne({
+        _id: numberKey(domain_uuid, n),
+        domain_uuid,
+        campaign_uuid,
+        campaign_id: n,
+        created_at: new Date(),
+      });
     } catch (err) {
       if (isDuplicateKey(err)) continue;
       throw err;
@@ -69,7 +75,13 @@ export async function allocateCampaignId(db: Db, domain_uuid: string, campaign_u
   if (existing) return existing.campaign_id;
   const n = await takeNumber(db, domain_uuid, campaign_uuid);
   try {
-    await campaignIdsOf(db).insertOne({ _id: uuidKey(domain_uuid, campaign_uuid), domain_uuid, campaign_uuid, campaign_id: n, created_at: new Date() });
+    await campaignIdsOf(db).insertOne({
+      _id: uuidKey(domain_uuid, campaign_uuid),
+      domain_uuid,
+      campaign_uuid,
+      campaign_id: n,
+      created_at: new Date(),
+    });
     return n;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;

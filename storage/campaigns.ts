@@ -78,7 +78,12 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
     updated_at: now,
   };
   try {
-    await writeThrough(db, domain_uuid, () => campaignsOf(db).insertOne(doc), () => ({ upsert: doc }));
+    await writeThrough(
+      db,
+      domain_uuid,
+      () => campaignsOf(db).insertOne(doc),
+      () => ({ upsert: doc }),
+    );
   } catch (err) {
     if (isDuplicateKey(err)) throw new DuplicateNameError();
     throw err;
@@ -107,7 +112,12 @@ export async function createCampaign(db: Db, domain_uuid: string, input: NewCamp
     });
   } catch (err) {
     await Promise.allSettled([
-      writeThrough(db, domain_uuid, () => campaignsOf(db).deleteOne({ _id: campaign_uuid }), () => ({ remove: campaign_uuid })),
+      writeThrough(
+        db,
+        domain_uuid,
+        () => campaignsOf(db).deleteOne({ _id: campaign_uuid }),
+        () => ({ remove: campaign_uuid }),
+      ),
       callCenterQueuesOf(db).deleteOne({ _id: call_center_queue_uuid }),
       dialplansOf(db).deleteOne({ _id: dialplan_uuid }),
     ]);
@@ -159,7 +169,12 @@ export async function updateCampaign<D extends CampaignDoc = CampaignDoc>(
     doc = await writeThrough(
       db,
       domain_uuid,
-      () => campaignsOf(db).findOneAndUpdate({ _id: campaign_uuid, domain_uuid }, { $set: { ...set, updated_at: now } }, { returnDocument: 'after' }),
+      () =>
+        campaignsOf(db).findOneAndUpdate(
+          { _id: campaign_uuid, domain_uuid },
+          { $set: { ...set, updated_at: now } },
+          { returnDocument: 'after' },
+        ),
       (d) => (d ? { upsert: d } : null),
     );
   } catch (err) {

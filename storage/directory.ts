@@ -127,8 +127,18 @@ export type TemplateInput = Omit<TemplateDoc, keyof Base | 'template_uuid'>;
 export type CarrierInput = Omit<CarrierDoc, keyof Base | 'carrier_uuid'>;
 export type UserInput = Omit<UserDoc, keyof Base | 'user_uuid'>;
 
-export const templates = repo<TemplateInput, 'template_uuid'>(templatesOf, 'template_uuid', 'template_name', () => 'template_name is already taken');
-export const carriers = repo<CarrierInput, 'carrier_uuid'>(carriersOf, 'carrier_uuid', 'carrier_name', () => 'carrier_name is already taken');
+export const templates = repo<TemplateInput, 'template_uuid'>(
+  templatesOf,
+  'template_uuid',
+  'template_name',
+  () => 'template_name is already taken',
+);
+export const carriers = repo<CarrierInput, 'carrier_uuid'>(
+  carriersOf,
+  'carrier_uuid',
+  'carrier_name',
+  () => 'carrier_name is already taken',
+);
 export const users = repo<UserInput, 'user_uuid'>(usersOf, 'user_uuid', 'extension', (i) =>
   i.extension !== undefined ? `extension ${i.extension} or username is already taken` : 'username is already taken',
 );
@@ -159,7 +169,9 @@ export async function usersByExtension(
 /** Which of these user uuids are not users of the tenant. */
 export async function unknownUsers(db: Db, domain_uuid: string, uuids: string[]): Promise<string[]> {
   if (uuids.length === 0) return [];
-  const docs = await usersOf(db).find({ domain_uuid, _id: { $in: uuids } }, { projection: { _id: 1 } }).toArray();
+  const docs = await usersOf(db)
+    .find({ domain_uuid, _id: { $in: uuids } }, { projection: { _id: 1 } })
+    .toArray();
   const known = new Set(docs.map((d) => d._id));
   return uuids.filter((u) => !known.has(u));
 }

@@ -30,7 +30,14 @@ export async function noteNodeUp(db: Db, node: string, core_uuid: string, at = n
   const history = restarted ? [{ core_uuid: prev.core_uuid, down_at: lastDrop }, ...prev.history].slice(0, 20) : (prev?.history ?? []);
   await eslNodesOf(db).replaceOne(
     { _id: node },
-    { core_uuid: core_uuid || prev?.core_uuid || '', up: true, up_since: at, down_at: restarted ? null : (prev?.down_at ?? null), history, updated_at: at },
+    {
+      core_uuid: core_uuid || prev?.core_uuid || '',
+      up: true,
+      up_since: at,
+      down_at: restarted ? null : (prev?.down_at ?? null),
+      history,
+      updated_at: at,
+    },
     { upsert: true },
   );
 }

@@ -42,7 +42,6 @@ export interface LeadDoc {
 
 export const leadsOf = (db: Db): Collection<LeadDoc> => db.collection<LeadDoc>('leads');
 
-
 let seq = 0;
 /** Monotonic within a process, roughly time-ordered across processes. */
 export function nextOrder(now = Date.now()): number {
@@ -142,7 +141,13 @@ export async function insertOrFindLead(db: Db, lead: LeadDoc): Promise<{ lead: L
  * `queued` by `_id`. The campaign's run is the only claimer (one run per campaign), so no
  * conditional update is needed — and on FerretDB 1.24 only `_id` updates avoid a scan.
  */
-export async function claimLeads(db: Db, campaign_uuid: string, limit: number, descending = false, token: string = randomUUID()): Promise<LeadDoc[]> {
+export async function claimLeads(
+  db: Db,
+  campaign_uuid: string,
+  limit: number,
+  descending = false,
+  token: string = randomUUID(),
+): Promise<LeadDoc[]> {
   if (limit <= 0) return [];
   const found = await leadsOf(db)
     .find({ campaign_uuid, $or: [{ status: 'new' }, { status: 'queued', claim: token }] })
@@ -152,7 +157,11 @@ export async function claimLeads(db: Db, campaign_uuid: string, limit: number, d
   const now = new Date();
   const fresh = found.filter((l) => l.status === 'new');
   for (let i = 0; i < fresh.length; i += 50) {
-    await Promise.all(fresh.slice(i, i + 50).map((l) => leadsOf(db).updateOne({ _id: l._id }, { $set: { status: 'queued', claim: token, updated_at: now } })));
+    await Promise.all(
+      fresh
+        .slice(i, i + 50)
+        .map((l) => leadsOf(db).updateOne({ _id: l._id }, { $set: { status: 'queued', claim: token, updated_at: now } })),
+    );
   }
   return found.map((l) => ({ ...l, status: 'queued' as const, claim: token }));
 }

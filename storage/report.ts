@@ -158,7 +158,8 @@ function isDuplicateRefusal(e: unknown): boolean {
 // ---------------------------------------------------------------- the fold (pure)
 
 /** The four rollup ids a delta counts in. */
-export const rollupIdsOf = (d: Pick<ReportDelta, 'campaign_uuid' | 't'>): string[] => LEVELS.map((l) => rollupId(d.campaign_uuid, bucketOf(l, d.t)));
+export const rollupIdsOf = (d: Pick<ReportDelta, 'campaign_uuid' | 't'>): string[] =>
+  LEVELS.map((l) => rollupId(d.campaign_uuid, bucketOf(l, d.t)));
 
 function parseRollupId(id: string): { campaign_uuid: string; level: Level; start: number } {
   const [campaign_uuid, level, start] = id.split('|') as [string, Level, string];
@@ -259,7 +260,9 @@ export function mongoReportStore(db: Db): ReportStore {
       for (const c of chunks(ids, 1000)) await pending.deleteMany({ _id: { $in: c } });
     },
     async countedAmong(ids) {
-      const found = await mapLimit(ids, PARALLEL, async (_id) => ((await counted.findOne({ _id }, { projection: { _id: 1 } })) ? _id : null));
+      const found = await mapLimit(ids, PARALLEL, async (_id) =>
+        (await counted.findOne({ _id }, { projection: { _id: 1 } })) ? _id : null,
+      );
       return new Set(found.filter((x): x is string => x !== null));
     },
     async markCounted(ids) {
@@ -277,14 +280,20 @@ export function mongoReportStore(db: Db): ReportStore {
     },
     async getRollups(ids, withAbsorbed) {
       const docs = await mapLimit(ids, PARALLEL, (_id) =>
-        withAbsorbed === 'all' || withAbsorbed.has(_id) ? rollups.findOne({ _id }) : rollups.findOne({ _id }, { projection: { absorbed: 0 } }),
+        withAbsorbed === 'all' || withAbsorbed.has(_id)
+          ? rollups.findOne({ _id })
+          : rollups.findOne({ _id }, { projection: { absorbed: 0 } }),
       );
       const out = new Map<string, RollupDoc>();
       for (const d of docs) if (d) out.set(d._id, { ...d, absorbed: d.absorbed ?? [] });
       return out;
     },
     async getVersions(ids) {
-      const docs = await mapLimit(ids, PARALLEL, async (_id) => [_id, (await rollups.findOne({ _id }, { projection: { version: 1 } }))?.version ?? 0] as const);
+      const docs = await mapLimit(
+        ids,
+        PARALLEL,
+        async (_id) => [_id, (await rollups.findOne({ _id }, { projection: { version: 1 } }))?.version ?? 0] as const,
+      );
       return new Map(docs);
     },
     async putRollup(doc) {

@@ -56,7 +56,8 @@ export async function createTenant(
   const name = input.name.trim();
   if (!name) throw new TenantError('tenant name must not be empty');
   const time_zone = input.time_zone ?? DEFAULT_TIME_ZONE;
-  if (!isValidTimeZone(time_zone)) throw new TenantError(`unknown time zone "${time_zone}" (use an IANA name such as ${DEFAULT_TIME_ZONE})`);
+  if (!isValidTimeZone(time_zone))
+    throw new TenantError(`unknown time zone "${time_zone}" (use an IANA name such as ${DEFAULT_TIME_ZONE})`);
   const domain_uuid = randomUUID();
   const callback_secret = newCallbackSecret();
   const doc: TenantDoc = { _id: domain_uuid, domain_uuid, name, time_zone, created_at: new Date(), callback_secret };
@@ -111,7 +112,10 @@ async function loadCallbackSecret(db: Db, domain_uuid: string): Promise<SecretSt
   let t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection });
   if (!t) throw new TenantError(`no tenant ${domain_uuid}`);
   if (!t.callback_secret) {
-    await tenantsOf(db).updateOne({ _id: domain_uuid, callback_secret: { $exists: false } }, { $set: { callback_secret: newCallbackSecret() } });
+    await tenantsOf(db).updateOne(
+      { _id: domain_uuid, callback_secret: { $exists: false } },
+      { $set: { callback_secret: newCallbackSecret() } },
+    );
     t = await tenantsOf(db).findOne({ _id: domain_uuid }, { projection });
     if (!t?.callback_secret) throw new TenantError(`tenant ${domain_uuid} has no callback secret`);
   }
@@ -219,7 +223,8 @@ export async function tokenCount(db: Db, domain_uuid: string): Promise<number> {
 
 /** Change the tenant's time zone (IANA name); API requests see it within the token cache's 10 s. */
 export async function setTenantTimeZone(db: Db, domain_uuid: string, time_zone: string): Promise<void> {
-  if (!isValidTimeZone(time_zone)) throw new TenantError(`unknown time zone "${time_zone}" (use an IANA name such as ${DEFAULT_TIME_ZONE})`);
+  if (!isValidTimeZone(time_zone))
+    throw new TenantError(`unknown time zone "${time_zone}" (use an IANA name such as ${DEFAULT_TIME_ZONE})`);
   const r = await tenantsOf(db).updateOne({ _id: domain_uuid }, { $set: { time_zone } });
   if (!r.matchedCount) throw new TenantError(`no tenant ${domain_uuid}`);
   clearTokenCache();
@@ -231,15 +236,24 @@ export async function setTenantTimeZone(db: Db, domain_uuid: string, time_zone: 
  * with the new one. The receiver accepts both during the overlap. A rotation whose time has come
  * is first made the current secret; one still waiting is replaced (it never signed anything).
  */
-export async function rotateCallbackSecret(db: Db, domain_uuid: string, overlapMs: number, now = new Date()): Promise<{ callback_secret: string; active_from: Date }> {
+export async function rotateCallbackSecret(
+  db: Db,
+  domain_uuid: string,
+  overlapMs: number,
+  now = new Date(),
+): Promise<{ callback_secret: string; active_from: Date }> {
   if (!Number.isFinite(overlapMs) || overlapMs < 0) throw new TenantError('the overlap must be ≥ 0');
   const t = await tenantsOf(db).findOne({ _id: domain_uuid });
   if (!t) throw new TenantError(`no tenant ${domain_uuid}`);
   let current = t.callback_secret ?? newCallbackSecret();
-  if (t.callback_secret_next && t.callback_secret_next_at && new Date(t.callback_secret_next_at).getTime() <= now.getTime()) current = t.callback_secret_next;
+  if (t.callback_secret_next && t.callback_secret_next_at && new Date(t.callback_secret_next_at).getTime() <= now.getTime())
+    current = t.callback_secret_next;
   const next = newCallbackSecret();
   const active_from = new Date(now.getTime() + overlapMs);
-  await tenantsOf(db).updateOne({ _id: domain_uuid }, { $set: { callback_secret: current, callback_secret_next: next, callback_secret_next_at: active_from } });
+  await tenantsOf(db).updateOne(
+    { _id: domain_uuid },
+    { $set: { callback_secret: current, callback_secret_next: next, callback_secret_next_at: active_from } },
+  );
   secrets.delete(`${db.databaseName}:${domain_uuid}`);
   return { callback_secret: next, active_from };
 }

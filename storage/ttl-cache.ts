@@ -4,7 +4,11 @@
 // take `ttlMs` to be seen. Keyed per Db, so tests with their own databases never share entries.
 import type { Db } from 'mongodb';
 
-export function ttlCache<V>(ttlMs: number, load: (db: Db, key: string) => Promise<V>, maxKeys = 10_000): (db: Db, key: string) => Promise<V> {
+export function ttlCache<V>(
+  ttlMs: number,
+  load: (db: Db, key: string) => Promise<V>,
+  maxKeys = 10_000,
+): (db: Db, key: string) => Promise<V> {
   const byDb = new WeakMap<Db, Map<string, { at: number; v: Promise<V> }>>();
   return (db, key) => {
     let m = byDb.get(db);

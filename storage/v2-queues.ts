@@ -50,7 +50,12 @@ export class QueueCodeTakenError extends Error {}
  * Create a queue (a campaign: type autocall, active, mode_call serial). A concurrent create of the
  * same code loses on the unique name and gets the winner's queue.
  */
-export async function createQueue(db: Db, domain_uuid: string, queue_code: string, s: QueueSettings): Promise<{ queue: QueueDoc; created: boolean }> {
+export async function createQueue(
+  db: Db,
+  domain_uuid: string,
+  queue_code: string,
+  s: QueueSettings,
+): Promise<{ queue: QueueDoc; created: boolean }> {
   const max = s.max_recall_count ?? 0;
   const input: NewCampaign & Pick<QueueDoc, 'queue_code' | 'max_recall_count' | 'min_recall_duration'> = {
     ...defaultSettings('autocall'),
@@ -94,7 +99,8 @@ export async function updateQueueSettings(db: Db, q: QueueDoc, s: QueueSettings)
     set.max_recall_count = s.max_recall_count;
     set.recall_times = s.max_recall_count;
   }
-  if (s.min_recall_duration !== undefined && s.min_recall_duration !== q.min_recall_duration) set.min_recall_duration = s.min_recall_duration;
+  if (s.min_recall_duration !== undefined && s.min_recall_duration !== q.min_recall_duration)
+    set.min_recall_duration = s.min_recall_duration;
   if (!Object.keys(set).length) return { queue: q, changed: false };
   const doc = await updateCampaign(db, q.domain_uuid, q.campaign_uuid, set);
   return { queue: (doc as QueueDoc | null) ?? q, changed: true };
@@ -181,7 +187,12 @@ export async function insertLeads(db: Db, leads: LeadDoc[], concurrency = 1): Pr
  * next dial stops them. Customers the queue does not have yet are marked too, so they are never
  * dialed if posted later.
  */
-export async function markDoNotCall(db: Db, q: QueueDoc, customer_ids: string[], now = new Date()): Promise<{ marked: number; dropped: number }> {
+export async function markDoNotCall(
+  db: Db,
+  q: QueueDoc,
+  customer_ids: string[],
+  now = new Date(),
+): Promise<{ marked: number; dropped: number }> {
   const ids = [...new Set(customer_ids)];
   const marks: DncDoc[] = ids.map((customer_id) => {
     const lead_uuid = customerLeadId(q.campaign_uuid, customer_id);
@@ -206,7 +217,10 @@ export async function markDoNotCall(db: Db, q: QueueDoc, customer_ids: string[],
 async function readLeads(db: Db, ids: string[], projection: Record<string, 1>): Promise<Map<string, LeadDoc>> {
   const out = new Map<string, LeadDoc>();
   if (ids.length > 500) {
-    for (const l of await leadsOf(db).find({ _id: { $in: ids } }, { projection }).toArray()) out.set(l._id, l);
+    for (const l of await leadsOf(db)
+      .find({ _id: { $in: ids } }, { projection })
+      .toArray())
+      out.set(l._id, l);
   } else {
     await eachLimit(ids, 8, async (id) => {
       const l = await leadsOf(db).findOne({ _id: id }, { projection });
@@ -238,7 +252,9 @@ export async function samePostedLeads(db: Db, posted: LeadDoc[]): Promise<Set<st
 /** JSON with object keys sorted: equal values give equal strings whatever the key order. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
-    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+    x !== null && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
   );
 }
 

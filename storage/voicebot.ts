@@ -59,16 +59,30 @@ interface VoiceBotFields {
 /** Fields beyond CampaignDoc's that are identity, not settings: never copied by a clone. */
 const NOT_CLONED_EXTRA = [
   // v2 queue identity (a queue used as a template is cloned as a plain campaign)
-  'queue_code', 'queue_deleted_at', 'deleted_queue_code',
+  'queue_code',
+  'queue_deleted_at',
+  'deleted_queue_code',
   // voice-bot identity of a template that was itself a clone
-  'vbot_id', 'group_code', 'voicebot_request',
+  'vbot_id',
+  'group_code',
+  'voicebot_request',
 ] as const;
 
 /** A campaign's settings: everything but its identity and state, which a clone never copies. */
 function settingsOf(template: CampaignDoc) {
   const {
-    _id, campaign_uuid, domain_uuid, campaign_id, call_center_queue_uuid, dialplan_uuid, run_id, orig_campaign_uuid,
-    created_at, updated_at, status, campaign_name,
+    _id,
+    campaign_uuid,
+    domain_uuid,
+    campaign_id,
+    call_center_queue_uuid,
+    dialplan_uuid,
+    run_id,
+    orig_campaign_uuid,
+    created_at,
+    updated_at,
+    status,
+    campaign_name,
     ...settings
   } = template;
   const stored: Record<string, unknown> = settings; // the document as stored: it may hold more than CampaignDoc names
