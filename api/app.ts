@@ -57,7 +57,10 @@ export function createApp(deps: AppDeps, mount: (app: App, deps: AppDeps) => voi
   app.get('/docs', (c) => c.html(docsPage));
   app.get('/docs/assets/:file{swagger-ui\\.css|swagger-ui-bundle\\.js}', (c) => {
     const file = c.req.param('file');
-    return c.body(readAsset(file), 200, { 'content-type': file.endsWith('.css') ? 'text/css' : 'text/javascript', 'cache-control': 'max-age=86400' });
+    return c.body(readAsset(file), 200, {
+      'content-type': file.endsWith('.css') ? 'text/css' : 'text/javascript',
+      'cache-control': 'max-age=86400',
+    });
   });
 
   app.notFound(notFound);

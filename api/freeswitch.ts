@@ -40,7 +40,13 @@ export function mountFreeswitch(app: App): void {
     }
     const cdr = parseJsonCdr(body);
     if (!cdr) return c.json({ stored: false }, 200);
-    await storeCdr(deps.db, { _id: cdr.payload.uuid, call_id: cdr.payload.call_id, workflow_id: cdr.workflowId, event: cdr.payload, received_at: new Date() });
+    await storeCdr(deps.db, {
+      _id: cdr.payload.uuid,
+      call_id: cdr.payload.call_id,
+      workflow_id: cdr.workflowId,
+      event: cdr.payload,
+      received_at: new Date(),
+    });
     return c.json({ stored: true }, 200);
   });
 }

@@ -17,7 +17,12 @@ export function mountMetrics(app: App, deps: AppDeps): void {
     try {
       await next();
     } finally {
-      const route = c.req.routePath && c.req.routePath !== '/*' && c.req.routePath !== '*' ? c.req.routePath : c.res.status === 404 ? 'unmatched' : c.req.routePath || 'unmatched';
+      const route =
+        c.req.routePath && c.req.routePath !== '/*' && c.req.routePath !== '*'
+          ? c.req.routePath
+          : c.res.status === 404
+            ? 'unmatched'
+            : c.req.routePath || 'unmatched';
       httpRequest(c.req.method, route, c.res.status, (performance.now() - t0) / 1000);
     }
   });
@@ -34,7 +39,8 @@ export function mountMetrics(app: App, deps: AppDeps): void {
       ]);
       if (runs.status === 'fulfilled') setRunGauges(runs.value);
       else deps.logger.warn({ err: (runs.reason as Error).message }, 'metrics: campaign runs not read');
-      if (pending.status === 'fulfilled' && failed.status === 'fulfilled') setDeliveryGauges({ pending: pending.value, failed: failed.value });
+      if (pending.status === 'fulfilled' && failed.status === 'fulfilled')
+        setDeliveryGauges({ pending: pending.value, failed: failed.value });
       refreshed = Date.now();
     })().finally(() => (refreshing = null));
     return refreshing;

@@ -28,7 +28,10 @@ const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config
   logger.info({ url: `http://${config.API_HOST}:${info.port}` }, 'API listening');
 });
 server.on('error', (err: NodeJS.ErrnoException) => {
-  logger.fatal({ err: err.message, port: config.API_PORT }, err.code === 'EADDRINUSE' ? `port ${config.API_PORT} (API_PORT) is taken` : 'cannot listen');
+  logger.fatal(
+    { err: err.message, port: config.API_PORT },
+    err.code === 'EADDRINUSE' ? `port ${config.API_PORT} (API_PORT) is taken` : 'cannot listen',
+  );
   process.exit(1);
 });
 

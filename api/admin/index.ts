@@ -10,7 +10,17 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { listCampaigns } from '../../storage/campaigns.ts';
 import { billingSummary, BillingError, listCredits, NETWORKS, setBilling, topUp, type BillingSummary } from '../../storage/billing.ts';
-import { createTenant, findTenant, listTenants, rotateCallbackSecret, rotateToken, setTenantTimeZone, TenantError, tokenCount, type TenantDoc } from '../../storage/tenants.ts';
+import {
+  createTenant,
+  findTenant,
+  listTenants,
+  rotateCallbackSecret,
+  rotateToken,
+  setTenantTimeZone,
+  TenantError,
+  tokenCount,
+  type TenantDoc,
+} from '../../storage/tenants.ts';
 import { ensureCampaignId } from '../../storage/voicebot.ts';
 import { limitBody } from '../body-limit.ts';
 import { ApiError, notFound, onApiError, sendError } from '../errors.ts';
@@ -22,7 +32,10 @@ const json = <T>(schema: T, description: string) => ({ content: { 'application/j
 const err = (description: string) => json(ErrorBody, description);
 const tags = ['admin'];
 const security = [{ admin: [] }];
-const common = { 401: err('missing or invalid admin token'), 404: err('{"error":"Not Found"} (no such tenant; every path when ADMIN_TOKEN is not set)') };
+const common = {
+  401: err('missing or invalid admin token'),
+  404: err('{"error":"Not Found"} (no such tenant; every path when ADMIN_TOKEN is not set)'),
+};
 
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
@@ -47,7 +60,11 @@ const Billing = z
     topped_up: z.number(),
     charged: z.number(),
     remaining: z.number().nullable(),
-    plan_expires_at: z.string().nullable().optional().openapi({ description: 'absent: no plan check; null: no plan (calls refused, voice-bot 105)' }),
+    plan_expires_at: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'absent: no plan check; null: no plan (calls refused, voice-bot 105)' }),
     postage: z.record(z.string(), z.number()),
   })
   .openapi('AdminBilling');
@@ -59,27 +76,64 @@ const Tenant = z
     time_zone: z.string(),
     created_at: z.string(),
     tokens: z.number().int(),
-    callback_secret_rotation: z.object({ active_from: z.string() }).nullable().openapi({ description: 'a rotated callback secret and when it starts signing' }),
+    callback_secret_rotation: z
+      .object({ active_from: z.string() })
+      .nullable()
+      .openapi({ description: 'a rotated callback secret and when it starts signing' }),
     billing: Billing,
   })
   .openapi('AdminTenant');
 
-const TenantParam = z.object({ tenant: z.string().min(1).max(200).openapi({ param: { name: 'tenant', in: 'path' }, description: 'domain_uuid or name', example: 'development' }) });
-const CreateBody = z.object({ name: z.string().min(1).max(200), time_zone: z.string().optional() }).openapi('AdminCreateTenant', { example: { name: 'acme', time_zone: 'Asia/Ho_Chi_Minh' } });
+const TenantParam = z.object({
+  tenant: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'tenant', in: 'path' }, description: 'domain_uuid or name', example: 'development' }),
+});
+const CreateBody = z
+  .object({ name: z.string().min(1).max(200), time_zone: z.string().optional() })
+  .openapi('AdminCreateTenant', { example: { name: 'acme', time_zone: 'Asia/Ho_Chi_Minh' } });
 const PatchBody = z
   .object({
     time_zone: z.string().optional(),
-    plan_expires_at: z.union([z.string().datetime({ offset: true }), z.null(), z.literal('none')]).optional().openapi({ description: 'an RFC 3339 time; null = no plan (refused); "none" = no plan check' }),
-    postage: z.record(z.enum(NETWORKS as unknown as [string, ...string[]]), z.number().min(0)).optional().openapi({ description: 'price per minute of an answered call, by network (merged)' }),
+    plan_expires_at: z
+      .union([z.string().datetime({ offset: true }), z.null(), z.literal('none')])
+      .optional()
+      .openapi({ description: 'an RFC 3339 time; null = no plan (refused); "none" = no plan check' }),
+    postage: z
+      .record(z.enum(NETWORKS as unknown as [string, ...string[]]), z.number().min(0))
+      .optional()
+      .openapi({ description: 'price per minute of an answered call, by network (merged)' }),
   })
-  .openapi('AdminPatchTenant', { example: { time_zone: 'Asia/Ho_Chi_Minh', plan_expires_at: '2026-12-31T23:59:59+07:00', postage: { viettel: 600, vina: 650 } } });
+  .openapi('AdminPatchTenant', {
+    example: { time_zone: 'Asia/Ho_Chi_Minh', plan_expires_at: '2026-12-31T23:59:59+07:00', postage: { viettel: 600, vina: 650 } },
+  });
 const TokenBody = z.object({ revoke_others: z.boolean().optional() }).openapi('AdminRotateToken');
-const SecretBody = z.object({ overlap_seconds: z.number().int().min(0).max(30 * 86_400).optional() }).openapi('AdminRotateCallbackSecret', { example: { overlap_seconds: 86_400 } });
-const CreditBody = z.object({ amount: z.number().positive(), note: z.string().max(500).optional() }).openapi('AdminTopUp', { example: { amount: 500000, note: 'bank transfer 2026-01-05' } });
+const SecretBody = z
+  .object({
+    overlap_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .optional(),
+  })
+  .openapi('AdminRotateCallbackSecret', { example: { overlap_seconds: 86_400 } });
+const CreditBody = z
+  .object({ amount: z.number().positive(), note: z.string().max(500).optional() })
+  .openapi('AdminTopUp', { example: { amount: 500000, note: 'bank transfer 2026-01-05' } });
 const Credit = z.object({ id: z.string(), amount: z.number(), note: z.string(), created_at: z.string() }).openapi('AdminCredit');
 
 const r = {
-  list: createRoute({ method: 'get', path: '/tenants', tags, security, summary: 'Every tenant, with its billing', responses: { 200: json(z.object({ data: z.array(Tenant) }), 'by name'), ...common } }),
+  list: createRoute({
+    method: 'get',
+    path: '/tenants',
+    tags,
+    security,
+    summary: 'Every tenant, with its billing',
+    responses: { 200: json(z.object({ data: z.array(Tenant) }), 'by name'), ...common },
+  }),
   create: createRoute({
     method: 'post',
     path: '/tenants',
@@ -87,9 +141,22 @@ const r = {
     security,
     summary: 'Create a tenant: its token and callback secret are shown once, here',
     request: { body: { required: true, content: { 'application/json': { schema: CreateBody } } } },
-    responses: { 200: json(z.object({ tenant: Tenant, token: z.string(), callback_secret: z.string() }), 'created'), 400: err('bad name or time zone'), 409: err('a tenant with this name exists'), ...common },
+    responses: {
+      200: json(z.object({ tenant: Tenant, token: z.string(), callback_secret: z.string() }), 'created'),
+      400: err('bad name or time zone'),
+      409: err('a tenant with this name exists'),
+      ...common,
+    },
   }),
-  get: createRoute({ method: 'get', path: '/tenants/{tenant}', tags, security, summary: 'One tenant', request: { params: TenantParam }, responses: { 200: json(Tenant, 'the tenant'), ...common } }),
+  get: createRoute({
+    method: 'get',
+    path: '/tenants/{tenant}',
+    tags,
+    security,
+    summary: 'One tenant',
+    request: { params: TenantParam },
+    responses: { 200: json(Tenant, 'the tenant'), ...common },
+  }),
   patch: createRoute({
     method: 'patch',
     path: '/tenants/{tenant}',
@@ -113,7 +180,8 @@ const r = {
     path: '/tenants/{tenant}/callback-secret',
     tags,
     security,
-    summary: 'Rotate the callback secret: the new one (shown once) signs from active_from on; the current one until then (overlap_seconds, default 86400)',
+    summary:
+      'Rotate the callback secret: the new one (shown once) signs from active_from on; the current one until then (overlap_seconds, default 86400)',
     request: { params: TenantParam, body: { required: false, content: { 'application/json': { schema: SecretBody } } } },
     responses: { 200: json(z.object({ callback_secret: z.string(), active_from: z.string() }), 'rotated'), ...common },
   }),
@@ -122,11 +190,28 @@ const r = {
     path: '/tenants/{tenant}/credits',
     tags,
     security,
-    summary: 'Top up prepaid credit: an insert-only ledger entry (Idempotency-Key: a retry adds nothing twice); a tenant not prepaid becomes prepaid',
-    request: { params: TenantParam, headers: z.object({ 'idempotency-key': z.string().max(200).optional() }), body: { required: true, content: { 'application/json': { schema: CreditBody } } } },
-    responses: { 200: json(z.object({ credit: Credit, created: z.boolean(), billing: Billing }), 'added (created: false for a retried key)'), 400: err('bad amount'), ...common },
+    summary:
+      'Top up prepaid credit: an insert-only ledger entry (Idempotency-Key: a retry adds nothing twice); a tenant not prepaid becomes prepaid',
+    request: {
+      params: TenantParam,
+      headers: z.object({ 'idempotency-key': z.string().max(200).optional() }),
+      body: { required: true, content: { 'application/json': { schema: CreditBody } } },
+    },
+    responses: {
+      200: json(z.object({ credit: Credit, created: z.boolean(), billing: Billing }), 'added (created: false for a retried key)'),
+      400: err('bad amount'),
+      ...common,
+    },
   }),
-  credits: createRoute({ method: 'get', path: '/tenants/{tenant}/credits', tags, security, summary: 'The top-up ledger, newest first', request: { params: TenantParam }, responses: { 200: json(z.object({ data: z.array(Credit) }), 'ledger'), ...common } }),
+  credits: createRoute({
+    method: 'get',
+    path: '/tenants/{tenant}/credits',
+    tags,
+    security,
+    summary: 'The top-up ledger, newest first',
+    request: { params: TenantParam },
+    responses: { 200: json(z.object({ data: z.array(Credit) }), 'ledger'), ...common },
+  }),
   campaigns: createRoute({
     method: 'get',
     path: '/tenants/{tenant}/campaigns',
@@ -134,7 +219,23 @@ const r = {
     security,
     summary: "The tenant's campaigns with their voice-bot integer ids (campaignId)",
     request: { params: TenantParam },
-    responses: { 200: json(z.object({ data: z.array(z.object({ campaign_uuid: z.string(), campaign_name: z.string(), campaign_id: z.number().int(), type: z.string(), status: z.string() })) }), 'newest first'), ...common },
+    responses: {
+      200: json(
+        z.object({
+          data: z.array(
+            z.object({
+              campaign_uuid: z.string(),
+              campaign_name: z.string(),
+              campaign_id: z.number().int(),
+              type: z.string(),
+              status: z.string(),
+            }),
+          ),
+        }),
+        'newest first',
+      ),
+      ...common,
+    },
   }),
 };
 
@@ -160,7 +261,11 @@ async function view(deps: AppDeps, t: TenantDoc) {
 
 export function adminApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: gojsonHook });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (the operator API only)' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'admin', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'ADMIN_TOKEN (the operator API only)',
+  });
   app.use('*', limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError));
   app.use('*', requireAdmin(deps.config.ADMIN_TOKEN));
   app.use('*', jsonBody);
@@ -171,7 +276,8 @@ export function adminApp(deps: AppDeps): App {
     return t;
   };
   const bad = (e: unknown) => {
-    if (e instanceof TenantError || e instanceof BillingError) throw new ApiError(/already exists/.test(e.message) ? 409 : 400, { error: e.message });
+    if (e instanceof TenantError || e instanceof BillingError)
+      throw new ApiError(/already exists/.test(e.message) ? 409 : 400, { error: e.message });
     throw e;
   };
 
@@ -182,7 +288,14 @@ export function adminApp(deps: AppDeps): App {
   app.openapi(r.create, async (c) => {
     const b = c.req.valid('json');
     const made = await createTenant(deps.db, { name: b.name, ...(b.time_zone ? { time_zone: b.time_zone } : {}) }).catch(bad);
-    return c.json({ tenant: await view(deps, (await findTenant(deps.db, made.tenant.domain_uuid))!), token: made.token, callback_secret: made.callback_secret }, 200);
+    return c.json(
+      {
+        tenant: await view(deps, (await findTenant(deps.db, made.tenant.domain_uuid))!),
+        token: made.token,
+        callback_secret: made.callback_secret,
+      },
+      200,
+    );
   });
   app.openapi(r.get, async (c) => c.json(await view(deps, await tenantOr404(c.req.valid('param').tenant)), 200));
   app.openapi(r.patch, async (c) => {
@@ -190,8 +303,16 @@ export function adminApp(deps: AppDeps): App {
     const b = c.req.valid('json');
     try {
       if (b.time_zone !== undefined) await setTenantTimeZone(deps.db, t.domain_uuid, b.time_zone);
-      const plan = b.plan_expires_at === undefined ? undefined : b.plan_expires_at === null || b.plan_expires_at === 'none' ? b.plan_expires_at : new Date(b.plan_expires_at);
-      await setBilling(deps.db, t.domain_uuid, { ...(plan !== undefined ? { plan_expires_at: plan } : {}), ...(b.postage ? { postage: b.postage } : {}) });
+      const plan =
+        b.plan_expires_at === undefined
+          ? undefined
+          : b.plan_expires_at === null || b.plan_expires_at === 'none'
+            ? b.plan_expires_at
+            : new Date(b.plan_expires_at);
+      await setBilling(deps.db, t.domain_uuid, {
+        ...(plan !== undefined ? { plan_expires_at: plan } : {}),
+        ...(b.postage ? { postage: b.postage } : {}),
+      });
     } catch (e) {
       bad(e);
     }
@@ -214,18 +335,37 @@ export function adminApp(deps: AppDeps): App {
     const b = c.req.valid('json');
     const key = c.req.header('idempotency-key');
     const { credit, created } = await topUp(deps.db, t.domain_uuid, b.amount, b.note ?? '', key).catch(bad);
-    return c.json({ credit: { id: credit._id, amount: credit.amount, note: credit.note, created_at: credit.created_at.toISOString() }, created, billing: billingView(await billingSummary(deps.db, t.domain_uuid)) }, 200);
+    return c.json(
+      {
+        credit: { id: credit._id, amount: credit.amount, note: credit.note, created_at: credit.created_at.toISOString() },
+        created,
+        billing: billingView(await billingSummary(deps.db, t.domain_uuid)),
+      },
+      200,
+    );
   });
   app.openapi(r.credits, async (c) => {
     const t = await tenantOr404(c.req.valid('param').tenant);
-    const data = (await listCredits(deps.db, t.domain_uuid)).map((x) => ({ id: x._id, amount: x.amount, note: x.note, created_at: x.created_at.toISOString() }));
+    const data = (await listCredits(deps.db, t.domain_uuid)).map((x) => ({
+      id: x._id,
+      amount: x.amount,
+      note: x.note,
+      created_at: x.created_at.toISOString(),
+    }));
     return c.json({ data }, 200);
   });
   app.openapi(r.campaigns, async (c) => {
     const t = await tenantOr404(c.req.valid('param').tenant);
     const { docs } = await listCampaigns(deps.db, t.domain_uuid, { limit: 10_000, offset: 0 });
     const data = [];
-    for (const d of docs) data.push({ campaign_uuid: d.campaign_uuid, campaign_name: d.campaign_name, campaign_id: await ensureCampaignId(deps.db, d), type: d.type, status: d.status ?? '' });
+    for (const d of docs)
+      data.push({
+        campaign_uuid: d.campaign_uuid,
+        campaign_name: d.campaign_name,
+        campaign_id: await ensureCampaignId(deps.db, d),
+        type: d.type,
+        status: d.status ?? '',
+      });
     return c.json({ data }, 200);
   });
 

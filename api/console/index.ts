@@ -24,7 +24,17 @@ import { ApiError, notFound, onApiError, sendError } from '../errors.ts';
 import type { App, AppDeps, AppEnv } from '../types.ts';
 import { gojsonHook, jsonBody } from '../validation.ts';
 import { ErrorBody, UuidParam } from '../v3/schemas.ts';
-import { agentsOf, finishedLeads, leadCounts, leadsOfCampaign, outcomesOverTime, recentCalls, runState, undeliveredCallbacks, windowOf } from './live.ts';
+import {
+  agentsOf,
+  finishedLeads,
+  leadCounts,
+  leadsOfCampaign,
+  outcomesOverTime,
+  recentCalls,
+  runState,
+  undeliveredCallbacks,
+  windowOf,
+} from './live.ts';
 import { retryFailedCallbacks } from './retry-callbacks.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -33,7 +43,16 @@ const tags = ['console'];
 const common = { 401: err('missing or invalid bearer token (a tenant token)'), 404: err('{"error":"Not Found"}') };
 
 const LeadCounts = z
-  .object({ total: z.number().int(), new: z.number().int(), queued: z.number().int(), waiting_recall: z.number().int(), done: z.number().int(), invalid: z.number().int(), do_not_call: z.number().int(), finished: z.number().int() })
+  .object({
+    total: z.number().int(),
+    new: z.number().int(),
+    queued: z.number().int(),
+    waiting_recall: z.number().int(),
+    done: z.number().int(),
+    invalid: z.number().int(),
+    do_not_call: z.number().int(),
+    finished: z.number().int(),
+  })
   .openapi('ConsoleLeadCounts', { description: 'leads by status; `finished` = done + invalid + do_not_call (never dialed again)' });
 
 const CampaignSummary = z
@@ -107,44 +126,106 @@ const Live = z
     live_calls: z.number().int(),
     cap: z.number().int().openapi({ description: 'concurrent_call (0 means one call at a time)' }),
     window: z.object({ open: z.boolean(), next_opening: z.string().nullable() }),
-    outcomes: z.object({ minutes: z.array(z.number().int()), series: z.record(z.string(), z.array(z.number().int())) }).openapi({ description: 'calls per minute (by start) and report bucket, last 60 minutes' }),
+    outcomes: z
+      .object({ minutes: z.array(z.number().int()), series: z.record(z.string(), z.array(z.number().int())) })
+      .openapi({ description: 'calls per minute (by start) and report bucket, last 60 minutes' }),
     recent_calls: z.array(CallRow),
     callbacks: z.object({
       pending: z.number().int(),
       failed: z.number().int(),
-      latest: z.array(z.object({ call_id: z.string(), kind: z.string(), status: z.string(), attempts: z.number().int(), last_status_code: z.number().int().nullable(), last_error: z.string(), updated_at: z.string() })),
+      latest: z.array(
+        z.object({
+          call_id: z.string(),
+          kind: z.string(),
+          status: z.string(),
+          attempts: z.number().int(),
+          last_status_code: z.number().int().nullable(),
+          last_error: z.string(),
+          updated_at: z.string(),
+        }),
+      ),
     }),
-    agents: z.array(z.object({ user_uuid: z.string(), username: z.string(), extension: z.string(), display_name: z.string(), enabled: z.boolean(), state: z.string() })),
+    agents: z.array(
+      z.object({
+        user_uuid: z.string(),
+        username: z.string(),
+        extension: z.string(),
+        display_name: z.string(),
+        enabled: z.boolean(),
+        state: z.string(),
+      }),
+    ),
     at: z.string(),
   })
   .openapi('ConsoleLive');
 
 const CallsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).optional().openapi({ param: { name: 'limit', in: 'query' }, example: 50 }),
-  ended_after: z.string().datetime({ offset: true }).optional().openapi({ param: { name: 'ended_after', in: 'query' }, description: 'only calls that ended after this time, oldest first (a tail)' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .optional()
+    .openapi({ param: { name: 'limit', in: 'query' }, example: 50 }),
+  ended_after: z
+    .string()
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: 'ended_after', in: 'query' }, description: 'only calls that ended after this time, oldest first (a tail)' }),
 });
-const ActionParam = UuidParam.extend({ action: z.enum(['start', 'pause', 'resume', 'stop']).openapi({ param: { name: 'action', in: 'path' } }) });
+const ActionParam = UuidParam.extend({
+  action: z.enum(['start', 'pause', 'resume', 'stop']).openapi({ param: { name: 'action', in: 'path' } }),
+});
 const RetryBody = z.object({ call_ids: z.array(z.string().min(1).max(64)).max(1000).optional() }).openapi('ConsoleRetryCallbacks');
 
 const routes = {
-  list: createRoute({ method: 'get', path: '/api/campaigns', tags, summary: "The tenant's campaigns with status and lead progress", responses: { 200: json(z.object({ data: z.array(CampaignSummary) }), 'newest first'), ...common } }),
-  live: createRoute({ method: 'get', path: '/api/campaigns/{uuid}', tags, summary: 'One campaign, live: progress, live calls against the cap, outcomes over time, recent calls, callbacks, window, agents', request: { params: UuidParam }, responses: { 200: json(Live, 'now'), ...common } }),
-  calls: createRoute({ method: 'get', path: '/api/campaigns/{uuid}/calls', tags, summary: 'Latest call records (newest first), or with ended_after those that ended since (oldest first)', request: { params: UuidParam, query: CallsQuery }, responses: { 200: json(z.object({ data: z.array(CallRow) }), 'calls'), ...common } }),
+  list: createRoute({
+    method: 'get',
+    path: '/api/campaigns',
+    tags,
+    summary: "The tenant's campaigns with status and lead progress",
+    responses: { 200: json(z.object({ data: z.array(CampaignSummary) }), 'newest first'), ...common },
+  }),
+  live: createRoute({
+    method: 'get',
+    path: '/api/campaigns/{uuid}',
+    tags,
+    summary: 'One campaign, live: progress, live calls against the cap, outcomes over time, recent calls, callbacks, window, agents',
+    request: { params: UuidParam },
+    responses: { 200: json(Live, 'now'), ...common },
+  }),
+  calls: createRoute({
+    method: 'get',
+    path: '/api/campaigns/{uuid}/calls',
+    tags,
+    summary: 'Latest call records (newest first), or with ended_after those that ended since (oldest first)',
+    request: { params: UuidParam, query: CallsQuery },
+    responses: { 200: json(z.object({ data: z.array(CallRow) }), 'calls'), ...common },
+  }),
   action: createRoute({
     method: 'post',
     path: '/api/campaigns/{uuid}/{action}',
     tags,
     summary: 'Start, pause, resume (= start) or stop the campaign’s run (control/run.ts, as /v1/campaign/{uuid}/run/*)',
     request: { params: ActionParam },
-    responses: { 200: json(z.object({ campaign_uuid: z.string(), status: z.string() }), 'done'), ...common, 503: err('the workflow engine is not available') },
+    responses: {
+      200: json(z.object({ campaign_uuid: z.string(), status: z.string() }), 'done'),
+      ...common,
+      503: err('the workflow engine is not available'),
+    },
   }),
   retry: createRoute({
     method: 'post',
     path: '/api/campaigns/{uuid}/callbacks/retry',
     tags,
-    summary: 'Send failed callback deliveries again (all of the campaign’s, or those of call_ids), with their original bodies, to the campaign’s current URLs',
+    summary:
+      'Send failed callback deliveries again (all of the campaign’s, or those of call_ids), with their original bodies, to the campaign’s current URLs',
     request: { params: UuidParam, body: { required: false, content: { 'application/json': { schema: RetryBody } } } },
-    responses: { 200: json(z.object({ retried: z.array(z.string()), skipped: z.array(z.object({ id: z.string(), reason: z.string() })) }), 'done'), ...common, 503: err('the workflow engine is not available') },
+    responses: {
+      200: json(z.object({ retried: z.array(z.string()), skipped: z.array(z.object({ id: z.string(), reason: z.string() })) }), 'done'),
+      ...common,
+      503: err('the workflow engine is not available'),
+    },
   }),
 };
 
@@ -167,7 +248,16 @@ async function summary(deps: AppDeps, c: CampaignDoc, counts: Awaited<ReturnType
     template_name: c.template_name ?? '',
     carrier_name: c.carrier_name ?? '',
     created_at: (c.created_at instanceof Date ? c.created_at : new Date(c.created_at)).toISOString(),
-    leads: { total: l.total, new: l.new, queued: l.queued, waiting_recall: l.waiting_recall, done: l.done, invalid: l.invalid, do_not_call: l.do_not_call, finished: finishedLeads(l) },
+    leads: {
+      total: l.total,
+      new: l.new,
+      queued: l.queued,
+      waiting_recall: l.waiting_recall,
+      done: l.done,
+      invalid: l.invalid,
+      do_not_call: l.do_not_call,
+      finished: finishedLeads(l),
+    },
   };
 }
 
@@ -179,7 +269,10 @@ export function consoleApp(deps: AppDeps): App {
 
   app.openapi(routes.list, async (c) => {
     const tenant = c.get('tenant');
-    const [{ docs }, counts] = await Promise.all([listCampaigns(deps.db, tenant.domain_uuid, { limit: 1000, offset: 0 }), leadCounts(deps.db, tenant.domain_uuid)]);
+    const [{ docs }, counts] = await Promise.all([
+      listCampaigns(deps.db, tenant.domain_uuid, { limit: 1000, offset: 0 }),
+      leadCounts(deps.db, tenant.domain_uuid),
+    ]);
     const data = [];
     for (const d of docs) data.push(await summary(deps, d, counts));
     return c.json({ data }, 200);
@@ -222,7 +315,10 @@ export function consoleApp(deps: AppDeps): App {
     const tenant = c.get('tenant');
     const doc = await campaignOr404(deps, tenant.domain_uuid, c.req.valid('param').uuid);
     const q = c.req.valid('query');
-    const data = await recentCalls(deps.db, tenant.domain_uuid, doc.campaign_uuid, { limit: q.limit ?? 50, ...(q.ended_after ? { endedAfter: new Date(q.ended_after) } : {}) });
+    const data = await recentCalls(deps.db, tenant.domain_uuid, doc.campaign_uuid, {
+      limit: q.limit ?? 50,
+      ...(q.ended_after ? { endedAfter: new Date(q.ended_after) } : {}),
+    });
     return c.json({ data }, 200);
   });
 
@@ -260,7 +356,8 @@ export function consoleApp(deps: AppDeps): App {
 
 /** The page runs only its own scripts; nothing is framed or fetched from elsewhere. */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
 };

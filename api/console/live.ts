@@ -49,7 +49,13 @@ function runLink(config: AppDeps['config'], workflow_id: string, run_id: string)
 /** The campaign's run: open or not, its latest run id and, when open, its progress. */
 export async function runState(deps: Pick<AppDeps, 'config' | 'temporal'>, campaign_uuid: string, stored_run_id = ''): Promise<RunState> {
   const workflow_id = campaignRunWorkflowId(campaign_uuid);
-  const base: RunState = { open: null, workflow_id, run_id: stored_run_id, progress: null, temporal_ui_url: runLink(deps.config, workflow_id, stored_run_id) };
+  const base: RunState = {
+    open: null,
+    workflow_id,
+    run_id: stored_run_id,
+    progress: null,
+    temporal_ui_url: runLink(deps.config, workflow_id, stored_run_id),
+  };
   const client = deps.temporal;
   if (!client) return { ...base, error: 'the workflow engine is not available' };
   try {
@@ -80,14 +86,26 @@ export async function openRuns(client: Client): Promise<string[]> {
 
 export type LeadCounts = Record<LeadStatus, number> & { total: number };
 
-const emptyLeadCounts = (): LeadCounts => ({ total: 0, new: 0, queued: 0, dialing: 0, waiting_recall: 0, done: 0, invalid: 0, do_not_call: 0 });
+const emptyLeadCounts = (): LeadCounts => ({
+  total: 0,
+  new: 0,
+  queued: 0,
+  dialing: 0,
+  waiting_recall: 0,
+  done: 0,
+  invalid: 0,
+  do_not_call: 0,
+});
 
 /** Leads by status for each of the tenant's campaigns (or one), in one aggregation. */
 export async function leadCounts(db: Db, domain_uuid: string, campaign_uuid?: string): Promise<Map<string, LeadCounts>> {
   const match: Record<string, string> = { domain_uuid };
   if (campaign_uuid) match.campaign_uuid = campaign_uuid;
   const rows = await leadsOf(db)
-    .aggregate<{ _id: { c: string; s: LeadStatus }; n: number }>([{ $match: match }, { $group: { _id: { c: '$campaign_uuid', s: '$status' }, n: { $sum: 1 } } }])
+    .aggregate<{ _id: { c: string; s: LeadStatus }; n: number }>([
+      { $match: match },
+      { $group: { _id: { c: '$campaign_uuid', s: '$status' }, n: { $sum: 1 } } },
+    ])
     .toArray();
   const out = new Map<string, LeadCounts>();
   for (const r of rows) {
@@ -115,13 +133,22 @@ export interface Outcomes {
 
 /** Calls per minute by report bucket over the last `minutes` minutes: the report's minute rollups
  *  (read by `_id`) plus the deltas the compactor has not folded yet. */
-export async function outcomesOverTime(db: Db, campaign_uuid: string, minutes = 60, nowSec = Math.floor(Date.now() / 1000)): Promise<Outcomes> {
+export async function outcomesOverTime(
+  db: Db,
+  campaign_uuid: string,
+  minutes = 60,
+  nowSec = Math.floor(Date.now() / 1000),
+): Promise<Outcomes> {
   const last = bucketOf('minute', nowSec).start;
   const starts = Array.from({ length: minutes }, (_, i) => last - (minutes - 1 - i) * 60);
   const ids = starts.map((s) => rollupId(campaign_uuid, { level: 'minute', start: s }));
   const [docs, pending] = await Promise.all([
-    rollupsOf(db).find({ _id: { $in: ids } }).toArray(),
-    pendingOf(db).find({ campaign_uuid, t: { $gte: starts[0]! } }).toArray(),
+    rollupsOf(db)
+      .find({ _id: { $in: ids } })
+      .toArray(),
+    pendingOf(db)
+      .find({ campaign_uuid, t: { $gte: starts[0]! } })
+      .toArray(),
   ]);
   const index = new Map(starts.map((s, i) => [s, i]));
   const series = Object.fromEntries(REPORT_BUCKETS.map((b) => [b, starts.map(() => 0)])) as Record<ReportBucket, number[]>;
@@ -165,12 +192,23 @@ export interface CallRow {
 const iso = (d: Date | null | undefined): string | null => (d instanceof Date ? d.toISOString() : null);
 
 /** Call records, newest first; with `endedAfter` the calls that ended after it, oldest first (a tail). */
-export async function recentCalls(db: Db, domain_uuid: string, campaign_uuid: string, opts: { limit?: number; endedAfter?: Date } = {}): Promise<CallRow[]> {
+export async function recentCalls(
+  db: Db,
+  domain_uuid: string,
+  campaign_uuid: string,
+  opts: { limit?: number; endedAfter?: Date } = {},
+): Promise<CallRow[]> {
   const limit = Math.min(Math.max(opts.limit ?? 20, 1), 500);
-  const filter = opts.endedAfter ? { campaign_uuid, domain_uuid, state: 'done' as const, ended_at: { $gt: opts.endedAfter } } : { campaign_uuid, domain_uuid };
+  const filter = opts.endedAfter
+    ? { campaign_uuid, domain_uuid, state: 'done' as const, ended_at: { $gt: opts.endedAfter } }
+    : { campaign_uuid, domain_uuid };
   const sort: Sort = opts.endedAfter ? { ended_at: 1, _id: 1 } : { created_at: -1, _id: 1 };
   const calls = await callsOf(db).find(filter).sort(sort).limit(limit).toArray();
-  const deliveries = calls.length ? await deliveriesOf(db).find({ _id: { $in: calls.map((c) => `${c.call_id}:cdr`) } }, { projection: { status: 1 } }).toArray() : [];
+  const deliveries = calls.length
+    ? await deliveriesOf(db)
+        .find({ _id: { $in: calls.map((c) => `${c.call_id}:cdr`) } }, { projection: { status: 1 } })
+        .toArray()
+    : [];
   const cb = new Map(deliveries.map((d) => [d._id, d.status]));
   return calls.map((c) => ({
     call_id: c.call_id,
@@ -200,14 +238,26 @@ export async function undeliveredCallbacks(db: Db, campaign_uuid: string, limit 
   const [pending, failed, latest] = await Promise.all([
     col.countDocuments({ campaign_uuid, status: 'pending' }),
     col.countDocuments({ campaign_uuid, status: 'failed' }),
-    col.find({ campaign_uuid, status: { $in: ['pending', 'failed'] } }).sort({ updated_at: -1 }).limit(limit).toArray(),
+    col
+      .find({ campaign_uuid, status: { $in: ['pending', 'failed'] } })
+      .sort({ updated_at: -1 })
+      .limit(limit)
+      .toArray(),
   ]);
   return {
     pending,
     failed,
     latest: latest.map((d) => {
       const n = normalizeDelivery(d);
-      return { call_id: n.call_id, kind: n.kind, status: n.status, attempts: n.attempts, last_status_code: n.last_status_code, last_error: n.last_error, updated_at: n.updated_at.toISOString() };
+      return {
+        call_id: n.call_id,
+        kind: n.kind,
+        status: n.status,
+        attempts: n.attempts,
+        last_status_code: n.last_status_code,
+        last_error: n.last_error,
+        updated_at: n.updated_at.toISOString(),
+      };
     }),
   };
 }
@@ -224,14 +274,30 @@ export function windowOf(c: CampaignDoc, time_zone: string, now = Date.now()): {
 }
 
 /** Autodialer campaigns: their assigned agents (states come with the autodialer). */
-export async function agentsOf(db: Db, c: CampaignDoc): Promise<Array<{ user_uuid: string; username: string; extension: string; display_name: string; enabled: boolean; state: string }>> {
+export async function agentsOf(
+  db: Db,
+  c: CampaignDoc,
+): Promise<Array<{ user_uuid: string; username: string; extension: string; display_name: string; enabled: boolean; state: string }>> {
   const ids = Array.isArray(c.users) ? (c.users as string[]) : [];
   if (!ids.length) return [];
-  const docs = await usersOf(db).find({ _id: { $in: ids }, domain_uuid: c.domain_uuid }).toArray();
+  const docs = await usersOf(db)
+    .find({ _id: { $in: ids }, domain_uuid: c.domain_uuid })
+    .toArray();
   const byId = new Map(docs.map((u) => [u._id, u]));
   return ids.flatMap((id) => {
     const u = byId.get(id);
-    return u ? [{ user_uuid: u.user_uuid, username: u.username, extension: u.extension, display_name: u.display_name ?? '', enabled: u.enabled !== false, state: 'unknown' }] : [];
+    return u
+      ? [
+          {
+            user_uuid: u.user_uuid,
+            username: u.username,
+            extension: u.extension,
+            display_name: u.display_name ?? '',
+            enabled: u.enabled !== false,
+            state: 'unknown',
+          },
+        ]
+      : [];
   });
 }
 
@@ -240,7 +306,9 @@ export async function runGauges(deps: Pick<AppDeps, 'config' | 'db' | 'temporal'
   if (!deps.temporal) return [];
   const uuids = await openRuns(deps.temporal);
   if (!uuids.length) return [];
-  const docs = await campaignsOf(deps.db).find({ _id: { $in: uuids } }, { projection: { concurrent_call: 1 } }).toArray();
+  const docs = await campaignsOf(deps.db)
+    .find({ _id: { $in: uuids } }, { projection: { concurrent_call: 1 } })
+    .toArray();
   const cap = new Map(docs.map((d) => [d._id, d.concurrent_call ?? 0]));
   const states = await Promise.all(uuids.map((u) => runState(deps, u)));
   return states.flatMap((s, i) =>

@@ -25,7 +25,12 @@ const MAX_PER_REQUEST = 1000;
 
 export async function retryFailedCallbacks(deps: AppDeps, campaign: CampaignDoc, call_ids?: string[]): Promise<RetryResult> {
   const client = requireTemporal(deps);
-  const filter = { campaign_uuid: campaign.campaign_uuid, domain_uuid: campaign.domain_uuid, status: 'failed' as const, ...(call_ids?.length ? { call_id: { $in: call_ids } } : {}) };
+  const filter = {
+    campaign_uuid: campaign.campaign_uuid,
+    domain_uuid: campaign.domain_uuid,
+    status: 'failed' as const,
+    ...(call_ids?.length ? { call_id: { $in: call_ids } } : {}),
+  };
   const failed = await deliveriesOf(deps.db).find(filter).sort({ created_at: 1 }).limit(MAX_PER_REQUEST).toArray();
   const out: RetryResult = { retried: [], skipped: [] };
   for (const d of failed) {

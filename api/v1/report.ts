@@ -21,16 +21,18 @@ import { ErrorBody } from '../v3/schemas.ts';
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
 const dateParam = (name: string, example: string) =>
-  z
-    .string()
-    .openapi({
-      param: { name, in: 'query' },
-      description: `\`${REPORT_DATE_FORMAT}\`, the tenant's local time; inclusive to the second`,
-      example,
-    });
+  z.string().openapi({
+    param: { name, in: 'query' },
+    description: `\`${REPORT_DATE_FORMAT}\`, the tenant's local time; inclusive to the second`,
+    example,
+  });
 
 export const ReportQuery = z.object({
-  campaign_uuid: z.string().min(1).max(64).openapi({ param: { name: 'campaign_uuid', in: 'query' }, example: '7bbe986b-8a6e-404c-840b-781102b5aa07' }),
+  campaign_uuid: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'campaign_uuid', in: 'query' }, example: '7bbe986b-8a6e-404c-840b-781102b5aa07' }),
   start_date: dateParam('start_date', '2022-01-01 10:00:00'),
   end_date: dateParam('end_date', '2022-01-01 23:59:59'),
 });

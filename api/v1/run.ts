@@ -43,12 +43,15 @@ export function mountRun(app: App): void {
   });
 
   for (const action of ['pause', 'stop'] as const) {
-    app.openapi(route(action, action === 'pause' ? 'Pause dialing (calls up finish)' : 'Stop the run (calls up finish; claimed leads go back)'), async (c) => {
-      const deps = c.get('deps');
-      const tenant = c.get('tenant');
-      const { uuid } = c.req.valid('param');
-      if (!(await setCampaignRunStatus(deps, tenant.domain_uuid, uuid, action))) throw notFound();
-      return c.json({ campaign_uuid: uuid }, 200);
-    });
+    app.openapi(
+      route(action, action === 'pause' ? 'Pause dialing (calls up finish)' : 'Stop the run (calls up finish; claimed leads go back)'),
+      async (c) => {
+        const deps = c.get('deps');
+        const tenant = c.get('tenant');
+        const { uuid } = c.req.valid('param');
+        if (!(await setCampaignRunStatus(deps, tenant.domain_uuid, uuid, action))) throw notFound();
+        return c.json({ campaign_uuid: uuid }, 200);
+      },
+    );
   }
 }

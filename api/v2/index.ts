@@ -16,7 +16,8 @@ import { mountV2Queues, onV2Error, V2_QUEUE_BODY_LIMIT_BYTES, V2_QUEUE_PATH } fr
 export const V2_PREFIX = '/v2';
 
 // The bare prefix (POST /v2: no route) has always answered 413 in the shared shape; every path below it in v2's.
-const tooLarge = (c: Context, code: 413, content: string) => (c.req.path === V2_PREFIX ? sendError(c, code, content) : c.json({ code, content }, code));
+const tooLarge = (c: Context, code: 413, content: string) =>
+  c.req.path === V2_PREFIX ? sendError(c, code, content) : c.json({ code, content }, code);
 
 export function v2App(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: gojsonHook });

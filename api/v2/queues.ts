@@ -54,12 +54,22 @@ const Customer = z
       .array(z.union([z.string().max(64), z.number()]))
       .min(1)
       .max(20)
-      .openapi({ description: "the customer's numbers, dialed by the queue's mode_call (serial: the next when one fails)", example: ['0982596021'] }),
+      .openapi({
+        description: "the customer's numbers, dialed by the queue's mode_call (serial: the next when one fails)",
+        example: ['0982596021'],
+      }),
   })
   .catchall(scalar)
   .openapi('V2Customer', {
     description: 'Any other field (scalar) is kept on the lead and usable as a template parameter',
-    example: { id: 'TEL4VN_Test', mobiles: ['0982596021'], contract_number: 'HD123456', due_date: '2021-07-13', upcoming_amount: 5000000, dpd: 5 },
+    example: {
+      id: 'TEL4VN_Test',
+      mobiles: ['0982596021'],
+      contract_number: 'HD123456',
+      due_date: '2021-07-13',
+      upcoming_amount: 5000000,
+      dpd: 5,
+    },
   });
 
 const QueueTop = z.object({
@@ -78,7 +88,9 @@ const QueueBody = QueueTop.extend({ customers: z.array(Customer) }).openapi('V2Q
     concurrent_call: 5,
     max_recall_count: 3,
     min_recall_duration: 3,
-    customers: [{ id: 'TEL4VN_Test', mobiles: ['0982596021'], contract_number: 'HD123456', upcoming_amount: 5000000, due_date: '2021-07-13', dpd: 5 }],
+    customers: [
+      { id: 'TEL4VN_Test', mobiles: ['0982596021'], contract_number: 'HD123456', upcoming_amount: 5000000, due_date: '2021-07-13', dpd: 5 },
+    ],
   },
 });
 const ImportResult = z
@@ -113,7 +125,8 @@ async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: fa
   if (text.trim() === '') return { ok: false, status: 400, message: 'request body is empty: expected a JSON object' };
   const v = parseJsonLenient(text);
   if (!v.ok) return { ok: false, status: 400, message: `malformed JSON body: ${v.message}` };
-  if (v.value === null || typeof v.value !== 'object' || Array.isArray(v.value)) return { ok: false, status: 400, message: 'the body must be a JSON object' };
+  if (v.value === null || typeof v.value !== 'object' || Array.isArray(v.value))
+    return { ok: false, status: 400, message: 'the body must be a JSON object' };
   return { ok: true, value: v.value };
 }
 
@@ -121,7 +134,10 @@ async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: fa
  * The checks every queue command makes: a JSON object body that `schema` accepts, naming a live
  * queue of the tenant. Either the queue and the parsed body, or the answer to send.
  */
-async function queueCommand<T extends { queue_code: string }>(c: Ctx, schema: z.ZodType<T>): Promise<{ queue: QueueDoc; data: T } | Response> {
+async function queueCommand<T extends { queue_code: string }>(
+  c: Ctx,
+  schema: z.ZodType<T>,
+): Promise<{ queue: QueueDoc; data: T } | Response> {
   const body = await readJson(c);
   if (!body.ok) return answer(c, body.status, body.message);
   const r = schema.safeParse(body.value);
@@ -166,7 +182,8 @@ interface Entry {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isScalar = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const isScalar = (v: unknown) =>
+  v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
 /** The customer id as a string (a non-empty string, trimmed, or a whole number), else null. */
 function idOf(v: unknown): string | null {
@@ -200,7 +217,11 @@ function checkCustomer(raw: Record<string, unknown>): { numbers: string[]; field
 }
 
 /** Each customer → its lead, or no lead (it goes to `fail`, labelled by its id, else `customers[i]`). */
-function customersToLeads(customers: unknown[], domain_uuid: string, playable: (param: Record<string, unknown>) => boolean = () => true): Entry[] {
+function customersToLeads(
+  customers: unknown[],
+  domain_uuid: string,
+  playable: (param: Record<string, unknown>) => boolean = () => true,
+): Entry[] {
   const seen = new Set<string>();
   const base = nextOrder();
   const now = new Date();
@@ -211,11 +232,24 @@ function customersToLeads(customers: unknown[], domain_uuid: string, playable: (
     seen.add(id);
     const c = checkCustomer(raw as Record<string, unknown>);
     if (!c || !playable(c.fields)) return { id }; // playable: every template value is there (media/import-check.ts)
-    const lead = buildLead({ domain_uuid, campaign_uuid: '', phone_number: c.numbers[0]!, more_numbers: c.numbers.slice(1), param: c.fields, source: 'v2_queue' }, now);
+    const lead = buildLead(
+      {
+        domain_uuid,
+        campaign_uuid: '',
+        phone_number: c.numbers[0]!,
+        more_numbers: c.numbers.slice(1),
+        param: c.fields,
+        source: 'v2_queue',
+      },
+      now,
+    );
     if (lead.status === 'invalid') return { id };
     const phones = [...new Set(lead.phones)];
     // campaign_uuid and the lead id (derived from it) are set once the queue is known.
-    return { id, lead: { ...lead, phones, phone_number: phones[0]!, masked: maskNumber(phones[0]!), order: base + i, customer_id: id } as LeadDoc };
+    return {
+      id,
+      lead: { ...lead, phones, phone_number: phones[0]!, masked: maskNumber(phones[0]!), order: base + i, customer_id: id } as LeadDoc,
+    };
   });
 }
 
@@ -231,12 +265,21 @@ const routes = {
     summary: 'Import customers into a queue (created on first use, dialed at once); re-posted ids are not added twice',
     request: { body: { required: true, content: { 'application/json': { schema: QueueBody } } } },
     responses: {
-      200: json(ImportResult, '{"code":200,"content":"successfully","data":{"fail":[…],"success":[…]}}: per-customer result, ids in request order'),
-      400: json(ImportResult, '{"code":400,"content":"import fail","data":{"fail":[…],"success":[]}}: unknown template, malformed body, or no customer imported'),
+      200: json(
+        ImportResult,
+        '{"code":200,"content":"successfully","data":{"fail":[…],"success":[…]}}: per-customer result, ids in request order',
+      ),
+      400: json(
+        ImportResult,
+        '{"code":400,"content":"import fail","data":{"fail":[…],"success":[]}}: unknown template, malformed body, or no customer imported',
+      ),
       401: json(ErrorBody, 'missing or invalid bearer token (the shared shape)'),
       409: json(Result, 'queue_code is the name of a campaign that is not a queue'),
       413: json(Result, `body over ${V2_QUEUE_BODY_LIMIT_BYTES} bytes`),
-      503: json(Result, '{"code":503,"content":"the store is not available; retry later"} with Retry-After. Safe to post the same body again: customers already stored as posted are in `success`'),
+      503: json(
+        Result,
+        '{"code":503,"content":"the store is not available; retry later"} with Retry-After. Safe to post the same body again: customers already stored as posted are in `success`',
+      ),
     },
   }),
   dnc: createRoute({
@@ -307,8 +350,16 @@ export function mountV2Queues(app: App): void {
     // Validate every customer before anything is written: a request that imports nothing
     // changes nothing (a new queue is created only once a customer is valid).
     let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
-    const entries = customersToLeads(b.customers, tenant.domain_uuid, (param) => paramProblems(template.type_autocall, template, param).length === 0);
-    if (!entries.some((e) => e.lead)) return importFail(c, entries.map((e) => e.id));
+    const entries = customersToLeads(
+      b.customers,
+      tenant.domain_uuid,
+      (param) => paramProblems(template.type_autocall, template, param).length === 0,
+    );
+    if (!entries.some((e) => e.lead))
+      return importFail(
+        c,
+        entries.map((e) => e.id),
+      );
     const tValid = performance.now();
     let created = false;
     let changed = false;
@@ -327,7 +378,12 @@ export function mountV2Queues(app: App): void {
     const dup = await insertLeads(deps.db, leads);
     // A customer already stored exactly as posted is queued by an earlier post of this import
     // (a client's retry after a timeout): a success, not a failure.
-    const same = dup.size ? await samePostedLeads(deps.db, [...dup].map((i) => leads[i]!)) : new Set<string>();
+    const same = dup.size
+      ? await samePostedLeads(
+          deps.db,
+          [...dup].map((i) => leads[i]!),
+        )
+      : new Set<string>();
     const tStored = performance.now();
     failpoint('v2import.stored');
     // The answer first, then the run: a request that queued nothing wakes nothing.
@@ -348,7 +404,14 @@ export function mountV2Queues(app: App): void {
         created,
         imported: success.length,
         failed: fail.length,
-        ms: { read_parse: ms(t0, tParsed), validate_build: ms(tParsed, tValid), queue: ms(tValid, tQueue), store: ms(tQueue, tStored), run: ms(tStored, tEnd), total: ms(t0, tEnd) },
+        ms: {
+          read_parse: ms(t0, tParsed),
+          validate_build: ms(tParsed, tValid),
+          queue: ms(tValid, tQueue),
+          store: ms(tQueue, tStored),
+          run: ms(tStored, tEnd),
+          total: ms(t0, tEnd),
+        },
       },
       'v2 queue import',
     );

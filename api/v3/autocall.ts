@@ -27,7 +27,11 @@ export const ImportBody = z
     param: z.record(z.string(), z.unknown()),
   })
   .openapi('AutocallImport', {
-    example: { campaign_uuid: '7bbe986b-8a6e-404c-840b-781102b5aa07', phone_number: '0331111111', param: { ten: 'Nguyễn Văn A', sdt: '0331111111' } },
+    example: {
+      campaign_uuid: '7bbe986b-8a6e-404c-840b-781102b5aa07',
+      phone_number: '0331111111',
+      param: { ten: 'Nguyễn Văn A', sdt: '0331111111' },
+    },
   });
 
 const ImportResult = z.object({ call_id: z.string(), lead_uuid: z.string(), message: z.string() }).openapi('AutocallImportResult');
@@ -43,10 +47,16 @@ const route = createRoute({
   },
   responses: {
     200: json(ImportResult, 'stored'),
-    400: json(ErrorBody, '{"error":[{"(root)":"campaign_uuid is required"}]}; a template value missing: {"error":[{"param":"due_amount is required"}]}; {"error":"template_uuid … not found"}, {"error":"audio_file … not found"}'),
+    400: json(
+      ErrorBody,
+      '{"error":[{"(root)":"campaign_uuid is required"}]}; a template value missing: {"error":[{"param":"due_amount is required"}]}; {"error":"template_uuid … not found"}, {"error":"audio_file … not found"}',
+    ),
     401: json(ErrorBody, 'missing or invalid bearer token'),
     404: json(ErrorBody, '{"error":"Not Found"}'),
-    503: json(ErrorBody, '{"error":"the store is not available; retry later"} with Retry-After: the store or the workflow engine is down. Safe to send again: with the same Idempotency-Key the retry answers the one lead it stores'),
+    503: json(
+      ErrorBody,
+      '{"error":"the store is not available; retry later"} with Retry-After: the store or the workflow engine is down. Safe to send again: with the same Idempotency-Key the retry answers the one lead it stores',
+    ),
   },
 });
 

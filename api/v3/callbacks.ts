@@ -18,15 +18,25 @@ const tags = ['v3 callbacks'];
 
 const KINDS = ['cdr', 'answer', 'history'] as const;
 const STATUSES = ['pending', 'delivered', 'failed'] as const;
-const ts = z.string().nullable().openapi({ description: "RFC 3339 in the tenant's time zone, null when not yet", example: '2023-03-06T17:57:54.65+07:00' });
+const ts = z
+  .string()
+  .nullable()
+  .openapi({ description: "RFC 3339 in the tenant's time zone, null when not yet", example: '2023-03-06T17:57:54.65+07:00' });
 
 export const CallbackDelivery = z
   .object({
     call_id: z.string(),
-    kind: z.enum(KINDS).openapi({ description: '`cdr`: the call record POSTed to callback_url when the call ended; `answer`: POSTed to answer_callback_url when it was answered; `history`: voice-bot campaigns only, the "call history" body POSTed to callback_url beside the `cdr` one' }),
+    kind: z
+      .enum(KINDS)
+      .openapi({
+        description:
+          '`cdr`: the call record POSTed to callback_url when the call ended; `answer`: POSTed to answer_callback_url when it was answered; `history`: voice-bot campaigns only, the "call history" body POSTed to callback_url beside the `cdr` one',
+      }),
     idempotency_key: z.string().openapi({ description: 'the Idempotency-Key header of every attempt: `<call_id>:<kind>`' }),
     url: z.string(),
-    status: z.enum(STATUSES).openapi({ description: '`pending` (being retried), `delivered` (a 2xx answer), `failed` (refused or retries exhausted)' }),
+    status: z
+      .enum(STATUSES)
+      .openapi({ description: '`pending` (being retried), `delivered` (a 2xx answer), `failed` (refused or retries exhausted)' }),
     attempts: z.number().int(),
     last_status_code: z.number().int().nullable().openapi({ description: 'HTTP status of the last answer; null when none came' }),
     last_error: z.string().openapi({ description: 'why the last attempt (or the delivery) failed; "" after a success' }),
@@ -51,7 +61,11 @@ const ListQuery = PageQuery.extend({
   kind: z.enum(KINDS).optional().openapi({ description: 'only this kind' }),
 });
 const CallIdParam = z.object({
-  call_id: z.string().min(1).max(64).openapi({ param: { name: 'call_id', in: 'path' }, example: 'f3c5a4de-0c9e-4a4f-9f57-5a1d0c6b7e21' }),
+  call_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'call_id', in: 'path' }, example: 'f3c5a4de-0c9e-4a4f-9f57-5a1d0c6b7e21' }),
 });
 
 const routes = {

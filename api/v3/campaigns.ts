@@ -192,102 +192,92 @@ async function resolveReferences(
 }
 
 export function mountCampaigns(app: App): void {
-  app.openapi(
-    routes.create,
-    async (c) => {
-      const { db } = c.get('deps');
-      const tenant = c.get('tenant');
-      const b = c.req.valid('json');
-      const s = pickSettings(b);
-      if (s.template_uuid) s.template_uuid = s.template_uuid.toLowerCase();
-      if (s.carrier_uuid) s.carrier_uuid = s.carrier_uuid.toLowerCase();
-      const refs = await resolveReferences(db, tenant, s);
-      const input: NewCampaign = {
-        ...defaultSettings(b.type),
-        ...s,
-        campaign_name: b.campaign_name,
-        type: b.type,
-        template_name: refs.template_name ?? '',
-        carrier_name: refs.carrier_name ?? '',
-        ...(refs.type_autocall ? { type_autocall: refs.type_autocall } : {}),
-      };
-      const doc = await createCampaign(db, tenant.domain_uuid, input).catch(rethrowDuplicate);
-      // Keys in the documented (Go map, alphabetical) order.
-      return c.json(
-        { call_center_queue_uuid: doc.call_center_queue_uuid, campaign_uuid: doc.campaign_uuid, created: true, dialplan_uuid: doc.dialplan_uuid },
-        200,
-      );
-    },
-  );
+  app.openapi(routes.create, async (c) => {
+    const { db } = c.get('deps');
+    const tenant = c.get('tenant');
+    const b = c.req.valid('json');
+    const s = pickSettings(b);
+    if (s.template_uuid) s.template_uuid = s.template_uuid.toLowerCase();
+    if (s.carrier_uuid) s.carrier_uuid = s.carrier_uuid.toLowerCase();
+    const refs = await resolveReferences(db, tenant, s);
+    const input: NewCampaign = {
+      ...defaultSettings(b.type),
+      ...s,
+      campaign_name: b.campaign_name,
+      type: b.type,
+      template_name: refs.template_name ?? '',
+      carrier_name: refs.carrier_name ?? '',
+      ...(refs.type_autocall ? { type_autocall: refs.type_autocall } : {}),
+    };
+    const doc = await createCampaign(db, tenant.domain_uuid, input).catch(rethrowDuplicate);
+    // Keys in the documented (Go map, alphabetical) order.
+    return c.json(
+      {
+        call_center_queue_uuid: doc.call_center_queue_uuid,
+        campaign_uuid: doc.campaign_uuid,
+        created: true,
+        dialplan_uuid: doc.dialplan_uuid,
+      },
+      200,
+    );
+  });
 
-  app.openapi(
-    routes.update,
-    async (c) => {
-      const { db } = c.get('deps');
-      const tenant = c.get('tenant');
-      const { uuid } = c.req.valid('param');
-      const b = c.req.valid('json');
-      if (b.campaign_uuid !== undefined && b.campaign_uuid !== '' && b.campaign_uuid !== uuid) {
-        throw new ApiError(400, { error: 'campaign_uuid in the body does not match the campaign in the URL' });
-      }
-      const current = await getCampaign(db, tenant.domain_uuid, uuid);
-      if (!current) throw notFound();
-      const s = pickSettings(b);
-      if (s.template_uuid) s.template_uuid = s.template_uuid.toLowerCase();
-      if (s.carrier_uuid) s.carrier_uuid = s.carrier_uuid.toLowerCase();
-      const refs = await resolveReferences(db, tenant, s, current);
-      const set: Partial<NewCampaign> = { ...s, ...refs };
-      const doc = await updateCampaign(db, tenant.domain_uuid, uuid, set).catch(rethrowDuplicate);
-      if (!doc) throw notFound();
-      // A running campaign's run reloads its settings (caps, window, recalls) at once.
-      await notifyRun(c.get('deps').temporal, uuid, 'configChanged');
-      return c.json({ campaign_uuid: doc.campaign_uuid }, 200);
-    },
-  );
+  app.openapi(routes.update, async (c) => {
+    const { db } = c.get('deps');
+    const tenant = c.get('tenant');
+    const { uuid } = c.req.valid('param');
+    const b = c.req.valid('json');
+    if (b.campaign_uuid !== undefined && b.campaign_uuid !== '' && b.campaign_uuid !== uuid) {
+      throw new ApiError(400, { error: 'campaign_uuid in the body does not match the campaign in the URL' });
+    }
+    const current = await getCampaign(db, tenant.domain_uuid, uuid);
+    if (!current) throw notFound();
+    const s = pickSettings(b);
+    if (s.template_uuid) s.template_uuid = s.template_uuid.toLowerCase();
+    if (s.carrier_uuid) s.carrier_uuid = s.carrier_uuid.toLowerCase();
+    const refs = await resolveReferences(db, tenant, s, current);
+    const set: Partial<NewCampaign> = { ...s, ...refs };
+    const doc = await updateCampaign(db, tenant.domain_uuid, uuid, set).catch(rethrowDuplicate);
+    if (!doc) throw notFound();
+    // A running campaign's run reloads its settings (caps, window, recalls) at once.
+    await notifyRun(c.get('deps').temporal, uuid, 'configChanged');
+    return c.json({ campaign_uuid: doc.campaign_uuid }, 200);
+  });
 
-  app.openapi(
-    routes.list,
-    async (c) => {
-      const { db } = c.get('deps');
-      const tenant = c.get('tenant');
-      const q = c.req.valid('query');
-      const { docs, total } = await listCampaigns(db, tenant.domain_uuid, q);
-      return c.json({ data: docs.map((d) => toView(d, tenant.time_zone)), limit: q.limit, offset: q.offset, total }, 200);
-    },
-  );
+  app.openapi(routes.list, async (c) => {
+    const { db } = c.get('deps');
+    const tenant = c.get('tenant');
+    const q = c.req.valid('query');
+    const { docs, total } = await listCampaigns(db, tenant.domain_uuid, q);
+    return c.json({ data: docs.map((d) => toView(d, tenant.time_zone)), limit: q.limit, offset: q.offset, total }, 200);
+  });
 
-  app.openapi(
-    routes.get,
-    async (c) => {
-      const { db } = c.get('deps');
-      const tenant = c.get('tenant');
-      const doc = await getCampaign(db, tenant.domain_uuid, c.req.valid('param').uuid);
-      if (!doc) throw notFound();
-      return c.json(toView(doc, tenant.time_zone), 200);
-    },
-  );
+  app.openapi(routes.get, async (c) => {
+    const { db } = c.get('deps');
+    const tenant = c.get('tenant');
+    const doc = await getCampaign(db, tenant.domain_uuid, c.req.valid('param').uuid);
+    if (!doc) throw notFound();
+    return c.json(toView(doc, tenant.time_zone), 200);
+  });
 
-  app.openapi(
-    routes.assign,
-    async (c) => {
-      const { db } = c.get('deps');
-      const tenant = c.get('tenant');
-      const { uuid } = c.req.valid('param');
-      const { extensions } = c.req.valid('json');
-      const current = await getCampaign(db, tenant.domain_uuid, uuid);
-      if (!current) throw notFound();
-      const unique = [...new Set(extensions)];
-      const { found, missing } = await usersByExtension(db, tenant.domain_uuid, unique);
-      if (missing.length) {
-        throw new ApiError(400, {
-          error: missing.length === 1 ? `extension ${missing[0]} not found` : `extensions not found: ${missing.join(', ')}`,
-        });
-      }
-      const doc = await updateCampaign(db, tenant.domain_uuid, uuid, { users: found.map((u) => u.user_uuid) });
-      if (!doc) throw notFound();
-      return c.json({ campaign_uuid: uuid, users: found }, 200);
-    },
-  );
+  app.openapi(routes.assign, async (c) => {
+    const { db } = c.get('deps');
+    const tenant = c.get('tenant');
+    const { uuid } = c.req.valid('param');
+    const { extensions } = c.req.valid('json');
+    const current = await getCampaign(db, tenant.domain_uuid, uuid);
+    if (!current) throw notFound();
+    const unique = [...new Set(extensions)];
+    const { found, missing } = await usersByExtension(db, tenant.domain_uuid, unique);
+    if (missing.length) {
+      throw new ApiError(400, {
+        error: missing.length === 1 ? `extension ${missing[0]} not found` : `extensions not found: ${missing.join(', ')}`,
+      });
+    }
+    const doc = await updateCampaign(db, tenant.domain_uuid, uuid, { users: found.map((u) => u.user_uuid) });
+    if (!doc) throw notFound();
+    return c.json({ campaign_uuid: uuid, users: found }, 200);
+  });
 
   app.openapi(
     routes.active,
@@ -312,18 +302,15 @@ export function mountCampaigns(app: App): void {
     },
   );
 
-  app.openapi(
-    routes.delete,
-    async (c) => {
-      const { db } = c.get('deps');
-      const tenant = c.get('tenant');
-      const { uuid } = c.req.valid('param');
-      const outcome = await deleteCampaign(db, tenant.domain_uuid, uuid);
-      if (outcome === 'not_found') throw notFound();
-      if (outcome === 'active') throw new ApiError(409, { error: 'campaign must be deactive' });
-      return c.json({ campaign_uuid: uuid }, 200);
-    },
-  );
+  app.openapi(routes.delete, async (c) => {
+    const { db } = c.get('deps');
+    const tenant = c.get('tenant');
+    const { uuid } = c.req.valid('param');
+    const outcome = await deleteCampaign(db, tenant.domain_uuid, uuid);
+    if (outcome === 'not_found') throw notFound();
+    if (outcome === 'active') throw new ApiError(409, { error: 'campaign must be deactive' });
+    return c.json({ campaign_uuid: uuid }, 200);
+  });
 }
 
 function rethrowDuplicate(err: unknown): never {

@@ -128,7 +128,10 @@ const userEntity: Entity<UserDoc, z.infer<typeof UserBody>, 'username'> = {
   inUse: (db, t, u) => campaignsReferring(db, t, 'users', u),
 };
 
-function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N extends 'template_name' | 'carrier_name' | 'username'>(app: App, e: Entity<D, B, N>): void {
+function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N extends 'template_name' | 'carrier_name' | 'username'>(
+  app: App,
+  e: Entity<D, B, N>,
+): void {
   const tags = [e.tag];
   const Created = z.object({ created: z.boolean(), [e.uuidField]: z.string() });
   const Ref = z.object({ [e.uuidField]: z.string() });
@@ -147,7 +150,12 @@ function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N
       tags,
       summary: `Create`,
       request: { body },
-      responses: { 200: json(Created, 'created'), 400: err('validation error'), 409: err(`${e.nameField} is already taken`), 401: err('no/bad token') },
+      responses: {
+        200: json(Created, 'created'),
+        400: err('validation error'),
+        409: err(`${e.nameField} is already taken`),
+        401: err('no/bad token'),
+      },
     }),
     async (c) => {
       const { db, tenant } = one(c);
@@ -235,7 +243,8 @@ function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N
       const doc = await e.repo(db).get(tenant.domain_uuid, uuid);
       if (!doc) throw notFound();
       const using = await e.inUse(db, tenant.domain_uuid, uuid);
-      if (using.length) throw new ApiError(409, { error: `${e.uuidField} ${uuid} is used by campaign ${using.map((n) => JSON.stringify(n)).join(', ')}` });
+      if (using.length)
+        throw new ApiError(409, { error: `${e.uuidField} ${uuid} is used by campaign ${using.map((n) => JSON.stringify(n)).join(', ')}` });
       await e.repo(db).remove(tenant.domain_uuid, uuid);
       return c.json({ [e.uuidField]: uuid }, 200);
     },

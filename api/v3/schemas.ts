@@ -24,7 +24,10 @@ import { zInt } from '../validation.ts';
 
 const UUID_OR_EMPTY = '^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const uuidOrEmpty = (what: string) =>
-  z.string().regex(new RegExp(UUID_OR_EMPTY)).openapi({ description: `${what} (uuid, or "" for none)`, example: '' });
+  z
+    .string()
+    .regex(new RegExp(UUID_OR_EMPTY))
+    .openapi({ description: `${what} (uuid, or "" for none)`, example: '' });
 const int = (min: number, max: number) => zInt().min(min).max(max);
 // The same check deliveries make (callbacks/url.ts); addresses are checked at delivery time (DNS changes).
 const httpUrlOrEmpty = (description: string) =>
@@ -33,7 +36,6 @@ const httpUrlOrEmpty = (description: string) =>
     .max(2048)
     .refine((s) => s === '' || isHttpUrl(s), { message: "Does not match format 'uri'" })
     .openapi({ description: `${description}; http(s) URL or ""`, example: '' });
-
 
 /** A string enum that also accepts "" (what GET returns for "not set"), so GET → PUT round-trips. */
 const optEnum = <T extends readonly [string, ...string[]]>(values: T, description: string) =>
@@ -49,7 +51,10 @@ export const ErrorBody = z
   .openapi('Error');
 
 export const UuidParam = z.object({
-  uuid: z.string().max(64).openapi({ param: { name: 'uuid', in: 'path' }, example: '7bbe986b-8a6e-404c-840b-781102b5aa07' }),
+  uuid: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'uuid', in: 'path' }, example: '7bbe986b-8a6e-404c-840b-781102b5aa07' }),
 });
 
 export const PageQuery = z.object({
@@ -60,7 +65,9 @@ export const PageQuery = z.object({
 // ---------------------------------------------------------------- campaigns
 
 export const NetworkSchema = z
-  .object(Object.fromEntries(NETWORKS.map((n) => [n, int(0, 100_000).optional()])) as Record<(typeof NETWORKS)[number], z.ZodOptional<z.ZodInt>>)
+  .object(
+    Object.fromEntries(NETWORKS.map((n) => [n, int(0, 100_000).optional()])) as Record<(typeof NETWORKS)[number], z.ZodOptional<z.ZodInt>>,
+  )
   .openapi('Network', {
     description: 'Per mobile network: maximum simultaneous calls to that network (0 = no cap of its own)',
     example: { viettel: 0, mobi: 0, vina: 0, tel: 0, offnet: 0 },
@@ -80,8 +87,8 @@ export const ScheduleSchema = z
     }
   })
   .openapi('WeeklySchedule', {
-  description: 'Daily dialing windows, nanoseconds after local midnight (28800000000000 = 08:00, 75600000000000 = 21:00)',
-});
+    description: 'Daily dialing windows, nanoseconds after local midnight (28800000000000 = 08:00, 75600000000000 = 21:00)',
+  });
 
 /** Every writable campaign field, all optional; create and update add what they require. */
 const campaignFields = {
@@ -99,9 +106,13 @@ const campaignFields = {
   carrier_uuid: uuidOrEmpty('carrier (see /v3/carrier)').optional(),
   template_uuid: uuidOrEmpty('autocall template (see /v3/template)').optional(),
   recall_times: int(0, 1000).optional().openapi({ description: 'maximum recalls per lead' }),
-  limit_recall_duration: int(0, 31 * 86_400).optional().openapi({ description: 'time limit for recalling, seconds (0 = none)' }),
+  limit_recall_duration: int(0, 31 * 86_400)
+    .optional()
+    .openapi({ description: 'time limit for recalling, seconds (0 = none)' }),
   schedule_recall: optEnum(SCHEDULE_RECALLS, 'after (recall at once) or minute (after schedule_recall_duration minutes)').optional(),
-  schedule_recall_duration: int(0, 7 * 24 * 60).optional().openapi({ description: 'minutes; required (≥ 1) when schedule_recall is minute' }),
+  schedule_recall_duration: int(0, 7 * 24 * 60)
+    .optional()
+    .openapi({ description: 'minutes; required (≥ 1) when schedule_recall is minute' }),
   hopper: int(0, 100).optional().openapi({ description: 'leads pushed into the dial queue; 10–100, required for autodialer' }),
   answer_callback_url: httpUrlOrEmpty('URL POSTed when a call is answered').optional(),
   local_start_time: z
@@ -126,7 +137,12 @@ const campaignFields = {
   network: NetworkSchema.optional(),
   type_autocall: optEnum(TYPE_AUTOCALLS, 'filled from the template when empty').optional(),
   call_timeout: int(0, 600).optional().openapi({ description: 'ring timeout, seconds' }),
-  users: z.array(z.string().max(64)).max(10_000).nullable().optional().openapi({ description: 'user uuids (null = leave as is; use assign_extension)' }),
+  users: z
+    .array(z.string().max(64))
+    .max(10_000)
+    .nullable()
+    .optional()
+    .openapi({ description: 'user uuids (null = leave as is; use assign_extension)' }),
   groups: z.array(z.string().max(64)).max(10_000).nullable().optional(),
   statuses: z.array(z.string().max(255)).max(1_000).nullable().optional().openapi({ description: 'call results agents may pick' }),
   schedules: z.array(ScheduleSchema).max(7).nullable().optional(),
@@ -177,7 +193,14 @@ export const CampaignCreate = z
   .superRefine((v, ctx) => crossFieldRules(v, ctx, 'create'))
   .openapi('CampaignCreate', {
     description: 'campaign_name and type are required; ratio too for autodialer. Any other campaign field may be given.',
-    example: { campaign_name: 'Get Log Autodilaer', type: 'autodialer', ratio: 100, custom_ratio: 100, concurrent_call: 1, description: '' },
+    example: {
+      campaign_name: 'Get Log Autodilaer',
+      type: 'autodialer',
+      ratio: 100,
+      custom_ratio: 100,
+      concurrent_call: 1,
+      description: '',
+    },
   });
 
 export const CampaignUpdate = z
@@ -277,13 +300,23 @@ export const TemplateDigits = z
     max: int(1, 32).default(1),
     tries: int(1, 10).default(3),
     timeout_ms: int(500, 60_000).default(5000),
-    terminators: z.string().regex(/^([0-9*#]{1,4}|none)$/).default('#'),
+    terminators: z
+      .string()
+      .regex(/^([0-9*#]{1,4}|none)$/)
+      .default('#'),
     // Passed through originate's argument parser: no spaces, quotes or parentheses, and none of
     // the escapes it rewrites (\s \t \n \r \\).
-    regexp: z.string().min(1).max(200).regex(/^(?:[^\s'"()\\]|\\[^\s'"()\\ntrs])+$/).default('\\d+'),
+    regexp: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^(?:[^\s'"()\\]|\\[^\s'"()\\ntrs])+$/)
+      .default('\\d+'),
     digit_timeout_ms: int(500, 60_000).default(3000),
   })
-  .openapi('TemplateDigits', { example: { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^[12]$', digit_timeout_ms: 3000 } });
+  .openapi('TemplateDigits', {
+    example: { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^[12]$', digit_timeout_ms: 3000 },
+  });
 
 export const TemplateBody = z
   .object({
@@ -293,14 +326,25 @@ export const TemplateBody = z
       description: 'Text read by TTS, with {{placeholders}} filled from the lead param (autocall_voice_tts, autocall_voice_otp)',
       example: 'Chào bạn {{customer_name}} vui lòng thanh toán khoản nợ {{due_amount}} trước ngày {{due_date}}',
     }),
-    audio_file: z.string().max(2048).default('').openapi({ description: 'Audio played by autocall_audio: a path FreeSWITCH can play or an http(s) URL' }),
-    otp_param: z.string().regex(/^[A-Za-z0-9_]+$/).default('otp').openapi({ description: 'autocall_voice_otp: the param holding the code' }),
+    audio_file: z
+      .string()
+      .max(2048)
+      .default('')
+      .openapi({ description: 'Audio played by autocall_audio: a path FreeSWITCH can play or an http(s) URL' }),
+    otp_param: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/)
+      .default('otp')
+      .openapi({ description: 'autocall_voice_otp: the param holding the code' }),
     otp_repeat: int(1, 5).default(2).openapi({ description: 'autocall_voice_otp: times the code is read' }),
-    digits: TemplateDigits.nullable().default(null).openapi({ description: 'ask for key presses after the message (play_and_get_digits); null: none' }),
+    digits: TemplateDigits.nullable()
+      .default(null)
+      .openapi({ description: 'ask for key presses after the message (play_and_get_digits); null: none' }),
     description: z.string().max(2000).default(''),
   })
   .superRefine((v, ctx) => {
-    if (v.digits && v.digits.min > v.digits.max) ctx.addIssue({ code: 'custom', path: ['digits', 'max'], message: 'Must be greater than or equal to digits.min' });
+    if (v.digits && v.digits.min > v.digits.max)
+      ctx.addIssue({ code: 'custom', path: ['digits', 'max'], message: 'Must be greater than or equal to digits.min' });
     if ((v.type_autocall === 'autocall_voice_tts' || v.type_autocall === 'autocall_voice_otp') && v.content.trim() === '') {
       ctx.addIssue({ code: 'custom', path: [], message: 'content is required' });
     }
@@ -359,10 +403,17 @@ export const CarrierBody = z
     description: z.string().max(2000).default(''),
   })
   .superRefine((v, ctx) => {
-    if (new Set(v.networks).size !== v.networks.length) ctx.addIssue({ code: 'custom', path: ['networks'], message: 'array items must be unique' });
+    if (new Set(v.networks).size !== v.networks.length)
+      ctx.addIssue({ code: 'custom', path: ['networks'], message: 'array items must be unique' });
   })
   .openapi('CarrierBody', {
-    example: { carrier_name: 'Viettel HCM', gateway: 'viettel-trunk', caller_numbers: ['02873001234'], networks: ['viettel', 'offnet'], cps: 10 },
+    example: {
+      carrier_name: 'Viettel HCM',
+      gateway: 'viettel-trunk',
+      caller_numbers: ['02873001234'],
+      networks: ['viettel', 'offnet'],
+      cps: 10,
+    },
   });
 export type CarrierBodyT = z.infer<typeof CarrierBody>;
 
@@ -382,8 +433,14 @@ export const CarrierView = z
 
 export const UserBody = z
   .object({
-    username: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/).openapi({ example: 'agent102' }),
-    extension: z.string().regex(/^[0-9]{2,10}$/).openapi({ example: '102' }),
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@-]{1,64}$/)
+      .openapi({ example: 'agent102' }),
+    extension: z
+      .string()
+      .regex(/^[0-9]{2,10}$/)
+      .openapi({ example: '102' }),
     display_name: z.string().max(255).default(''),
     enabled: z.boolean().default(true),
   })

@@ -34,16 +34,24 @@ export const MAX_NUMBER_CALL = 100;
 
 // ---------------------------------------------------------------- schemas (OpenAPI only: checked by hand below)
 
-const Field = z.object({ key: z.string().openapi({ example: 'phone' }), value: z.union([z.string(), z.number()]).openapi({ example: '0366255xxx' }) });
+const Field = z.object({
+  key: z.string().openapi({ example: 'phone' }),
+  value: z.union([z.string(), z.number()]).openapi({ example: '0366255xxx' }),
+});
 const CreateBody = z
   .object({
-    vbotId: z.union([z.string(), z.number()]).openapi({ description: "the customer's VBot id (stored on the campaign)", example: '44634xxxx' }),
+    vbotId: z
+      .union([z.string(), z.number()])
+      .openapi({ description: "the customer's VBot id (stored on the campaign)", example: '44634xxxx' }),
     groupCode: z.string().openapi({ description: 'group (project) code (stored on the campaign)', example: 'PR20230307144xxxxx' }),
     campaignId: z.union([z.int(), z.string()]).openapi({ description: 'integer id of the template campaign', example: 2932 }),
     name: z.string().openapi({ description: 'name of the new campaign (unique per tenant)', example: 'campaign_name_new' }),
     phones: z
       .array(z.object({ fields: z.array(Field) }))
-      .openapi({ description: 'one entry per lead; field keys: `phone` (required), `description`, `numberCall` (number of call attempts for this lead), any template field' }),
+      .openapi({
+        description:
+          'one entry per lead; field keys: `phone` (required), `description`, `numberCall` (number of call attempts for this lead), any template field',
+      }),
   })
   .openapi('VoiceBotCreate', {
     example: {
@@ -51,7 +59,14 @@ const CreateBody = z
       groupCode: 'PR20230307144xxxxx',
       campaignId: 2932,
       name: 'campaign_name_new',
-      phones: [{ fields: [{ key: 'phone', value: '0366255xxx' }, { key: 'name', value: 'Nguyễn Văn x' }] }],
+      phones: [
+        {
+          fields: [
+            { key: 'phone', value: '0366255xxx' },
+            { key: 'name', value: 'Nguyễn Văn x' },
+          ],
+        },
+      ],
     },
   });
 const Envelope = z
@@ -71,10 +86,14 @@ const route = createRoute({
         '{"status":1,"error":0,"msg":"success","data":<new campaign id>}; or {"status":0,"error":201,"msg":"…","data":"-1"} (invalid parameters, malformed JSON) / error 400 (other refusals)',
     },
     401: { content: { 'application/json': { schema: ErrorBody } }, description: 'missing or invalid bearer token (the shared shape)' },
-    500: { content: { 'application/json': { schema: Envelope } }, description: '{"status":0,"error":400,"msg":"…","data":"-1"}: a server fault' },
+    500: {
+      content: { 'application/json': { schema: Envelope } },
+      description: '{"status":0,"error":400,"msg":"…","data":"-1"}: a server fault',
+    },
     503: {
       content: { 'application/json': { schema: Envelope } },
-      description: '{"status":0,"error":400,"msg":"the store is not available; retry later: …","data":"-1"} with Retry-After: a dependency is down. Safe to send the same request again (it answers the campaign it made)',
+      description:
+        '{"status":0,"error":400,"msg":"the store is not available; retry later: …","data":"-1"} with Retry-After: a dependency is down. Safe to send the same request again (it answers the campaign it made)',
     },
   },
 });
@@ -121,7 +140,8 @@ export function parseCreate(body: unknown): CreateRequest {
   const rawId = body.campaignId;
   if (rawId === undefined || rawId === null) throw new Invalid('campaignId is required');
   const campaignId = digitsAsNumber(rawId);
-  if (typeof campaignId !== 'number' || !Number.isSafeInteger(campaignId) || campaignId < 1) throw new Invalid('campaignId must be a positive integer');
+  if (typeof campaignId !== 'number' || !Number.isSafeInteger(campaignId) || campaignId < 1)
+    throw new Invalid('campaignId must be a positive integer');
   const name = str(body, 'name');
   const phones = body.phones;
   if (phones === undefined || phones === null) throw new Invalid('phones is required');
@@ -140,7 +160,8 @@ export function parseCreate(body: unknown): CreateRequest {
       const key = f.key.trim();
       if (BAD_KEY.test(key) || key.length > 100) throw new Invalid(`${fat}.key "${key}" is not a valid field name`);
       if (f.value === undefined || f.value === null) throw new Invalid(`${fat}.value is required`);
-      if (typeof f.value !== 'string' && !(typeof f.value === 'number' && Number.isFinite(f.value))) throw new Invalid(`${fat}.value must be a string`);
+      if (typeof f.value !== 'string' && !(typeof f.value === 'number' && Number.isFinite(f.value)))
+        throw new Invalid(`${fat}.value must be a string`);
       if (typeof f.value === 'string' && f.value.length > 10_000) throw new Invalid(`${fat}.value is too long`);
       if (Object.prototype.hasOwnProperty.call(param, key)) throw new Invalid(`${at}: field "${key}" is given twice`);
       param[key] = f.value;
@@ -150,7 +171,8 @@ export function parseCreate(body: unknown): CreateRequest {
     if (!parsePhone(String(phone)).ok) throw new Invalid(`${at}: "${phone}" is not a valid phone number`);
     if (param.numberCall !== undefined) {
       const n = digitsAsNumber(param.numberCall);
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_NUMBER_CALL) throw new Invalid(`${at}: numberCall must be an integer from 1 to ${MAX_NUMBER_CALL}`);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_NUMBER_CALL)
+        throw new Invalid(`${at}: numberCall must be an integer from 1 to ${MAX_NUMBER_CALL}`);
       param.numberCall = n;
     }
     return { phone: String(phone).trim(), param };
@@ -160,7 +182,9 @@ export function parseCreate(body: unknown): CreateRequest {
 
 /** What identifies a create request: a retry of it has the same fingerprint. */
 function fingerprint(req: CreateRequest): string {
-  return createHash('sha256').update(JSON.stringify([req.campaignId, req.name, req.vbotId, req.groupCode, req.phones])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([req.campaignId, req.name, req.vbotId, req.groupCode, req.phones]))
+    .digest('hex');
 }
 
 // ---------------------------------------------------------------- the route
@@ -185,7 +209,8 @@ export function mountVoiceBot(app: App): void {
     try {
       const template = await campaignByIntegerId(deps.db, tenant.domain_uuid, req.campaignId);
       if (!template) return fail(c, 201, `campaignId ${req.campaignId} is not a campaign of this account`);
-      if (template.type === 'inbound' || template.type === 'manual') return fail(c, 400, `campaign ${req.campaignId} is ${template.type}: only autocall/autodialer campaigns can be cloned and run`);
+      if (template.type === 'inbound' || template.type === 'manual')
+        return fail(c, 400, `campaign ${req.campaignId} is ${template.type}: only autocall/autodialer campaigns can be cloned and run`);
       if (template.template_uuid) {
         // What each call will play must be playable (media/import-check.ts): else 201, nothing created.
         const script = await templates(deps.db).get(tenant.domain_uuid, template.template_uuid);
@@ -202,7 +227,12 @@ export function mountVoiceBot(app: App): void {
       const request = fingerprint(req);
       let created: CampaignDoc;
       try {
-        created = await cloneTemplateCampaign(deps.db, tenant.domain_uuid, template, { name: req.name, vbot_id: req.vbotId, group_code: req.groupCode, request });
+        created = await cloneTemplateCampaign(deps.db, tenant.domain_uuid, template, {
+          name: req.name,
+          vbot_id: req.vbotId,
+          group_code: req.groupCode,
+          request,
+        });
       } catch (err) {
         if (!(err instanceof DuplicateNameError)) throw err;
         const prior = await campaignOfRequest(deps.db, tenant.domain_uuid, req.name, request);
@@ -212,7 +242,16 @@ export function mountVoiceBot(app: App): void {
       const base = nextOrder();
       const now = new Date();
       const leads: LeadDoc[] = req.phones.map((p, i) => {
-        const lead = buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: created.campaign_uuid, phone_number: p.phone, param: p.param, source: 'voice_bot' }, now);
+        const lead = buildLead(
+          {
+            domain_uuid: tenant.domain_uuid,
+            campaign_uuid: created.campaign_uuid,
+            phone_number: p.phone,
+            param: p.param,
+            source: 'voice_bot',
+          },
+          now,
+        );
         const id = voiceBotLeadId(created.campaign_uuid, i);
         return { ...lead, _id: id, lead_uuid: id, order: base + i };
       });
@@ -221,7 +260,10 @@ export function mountVoiceBot(app: App): void {
       await insertLeads(deps.db, leads);
       if (created.status === '' || created.status === 'start') await startCampaignRun(deps, tenant.domain_uuid, created);
       created.campaign_id ??= await ensureCampaignId(deps.db, created);
-      deps.logger.info({ campaign_uuid: created.campaign_uuid, campaign_id: created.campaign_id, template: template.campaign_uuid, leads: leads.length }, 'voice-bot campaign created');
+      deps.logger.info(
+        { campaign_uuid: created.campaign_uuid, campaign_id: created.campaign_id, template: template.campaign_uuid, leads: leads.length },
+        'voice-bot campaign created',
+      );
       return success(c, created.campaign_id!);
     } catch (err) {
       const down = dependencyDown(err);
@@ -230,7 +272,7 @@ export function mountVoiceBot(app: App): void {
         c.header('Retry-After', String(RETRY_AFTER_S));
         return fail(c, 400, `${down}: nothing was lost, send the same request again`, 503);
       }
-      return fail(c, 400, "internal error: the campaign could not be created or started (try again)", 500);
+      return fail(c, 400, 'internal error: the campaign could not be created or started (try again)', 500);
     }
   });
 }
