@@ -31,7 +31,10 @@ export interface TrimResult {
 }
 
 /** One eviction pass over an audio cache directory. */
-export async function trimAudioCache(dir: string, opts: { maxAgeMs: number; maxBytes: number; graceMs?: number; now?: number }): Promise<TrimResult> {
+export async function trimAudioCache(
+  dir: string,
+  opts: { maxAgeMs: number; maxBytes: number; graceMs?: number; now?: number },
+): Promise<TrimResult> {
   const now = opts.now ?? Date.now();
   const grace = opts.graceMs ?? GRACE_MS;
   let names: string[];
@@ -91,7 +94,10 @@ export async function trimAudioCache(dir: string, opts: { maxAgeMs: number; maxB
 const lastPass = new Map<string, number>();
 
 /** A pass in the background when none ran for TRIM_EVERY_MS in this process (errors are ignored: the next pass retries). */
-export function maybeTrimAudioCache(config: Pick<Config, 'DATA_DIR' | 'AUDIO_CACHE_MAX_AGE_MS' | 'AUDIO_CACHE_MAX_BYTES'>, now = Date.now()): boolean {
+export function maybeTrimAudioCache(
+  config: Pick<Config, 'DATA_DIR' | 'AUDIO_CACHE_MAX_AGE_MS' | 'AUDIO_CACHE_MAX_BYTES'>,
+  now = Date.now(),
+): boolean {
   const dir = audioDir(config.DATA_DIR);
   if (now - (lastPass.get(dir) ?? -Infinity) < TRIM_EVERY_MS) return false;
   lastPass.set(dir, now);

@@ -44,7 +44,10 @@ export interface AudioRuleOptions {
 }
 
 /** The source an audio_file names, or what is wrong with it (a message without the field name). */
-export function parseAudioFile(raw: string, opts: AudioRuleOptions = {}): { ok: true; source: AudioSource } | { ok: false; problem: string } {
+export function parseAudioFile(
+  raw: string,
+  opts: AudioRuleOptions = {},
+): { ok: true; source: AudioSource } | { ok: false; problem: string } {
   const v = String(raw ?? '').trim();
   const no = (problem: string) => ({ ok: false as const, problem });
   if (!v) return no('is required');
@@ -60,7 +63,8 @@ export function parseAudioFile(raw: string, opts: AudioRuleOptions = {}): { ok: 
   }
   if (/^[0-9a-f]{64}$/i.test(v)) return no('must be an audio id in lowercase hex');
   if (/^http:\/\//i.test(v)) return no('must be an https:// URL (http:// is not fetched)');
-  if (/^[a-z][a-z0-9+._-]*:/i.test(v)) return no('must be the id of an uploaded audio file or an https:// URL (other schemes are not played)');
+  if (/^[a-z][a-z0-9+._-]*:/i.test(v))
+    return no('must be the id of an uploaded audio file or an https:// URL (other schemes are not played)');
   return no('must be the id of an uploaded audio file or an https:// URL (paths are not played)');
 }
 
@@ -86,11 +90,16 @@ export function digitsProblems(d: DigitsOptions | null | undefined): Array<[fiel
   int('timeout_ms', 500, 60_000);
   int('digit_timeout_ms', 500, 60_000);
   if (isInt(d.min, 1, 32) && isInt(d.max, 1, 32) && d.min > d.max) out.push(['digits.max', 'must be greater than or equal to digits.min']);
-  if (typeof d.terminators !== 'string' || !/^([0-9*#]{1,4}|none)$/.test(d.terminators)) out.push(['digits.terminators', 'must be 1 to 4 of 0-9 * # or none']);
+  if (typeof d.terminators !== 'string' || !/^([0-9*#]{1,4}|none)$/.test(d.terminators))
+    out.push(['digits.terminators', 'must be 1 to 4 of 0-9 * # or none']);
   const r = d.regexp;
   if (typeof r !== 'string' || r.length < 1 || r.length > 200) out.push(['digits.regexp', 'must be 1 to 200 characters']);
   else if (hasExpansion(r)) out.push(['digits.regexp', 'must not contain ${']);
-  else if (!REGEXP_RE.test(r)) out.push(['digits.regexp', "must not contain spaces, quotes, parentheses or the escapes \\s \\t \\n \\r \\\\ \\' (write ^[12]$, not ^(1|2)$)"]);
+  else if (!REGEXP_RE.test(r))
+    out.push([
+      'digits.regexp',
+      "must not contain spaces, quotes, parentheses or the escapes \\s \\t \\n \\r \\\\ \\' (write ^[12]$, not ^(1|2)$)",
+    ]);
   return out;
 }
 
@@ -98,7 +107,8 @@ export function digitsProblems(d: DigitsOptions | null | undefined): Array<[fiel
 export function templateTextProblem(content: string): string | null {
   if (content.length > MAX_TEMPLATE_CHARS) return `is ${content.length} characters; at most ${MAX_SPOKEN_CHARS} once its values are read`;
   const bare = renderTemplate(content, {}).text.replace(/\s+/g, ' ').trim();
-  if (bare.length > MAX_SPOKEN_CHARS) return `is ${bare.length} characters without its values; at most ${MAX_SPOKEN_CHARS} once its values are read`;
+  if (bare.length > MAX_SPOKEN_CHARS)
+    return `is ${bare.length} characters without its values; at most ${MAX_SPOKEN_CHARS} once its values are read`;
   const ms = estimateSpeechMs(bare);
   if (ms > MAX_AUDIO_MS) return `would take about ${formatDuration(ms)} to say without its values; at most ${formatDuration(MAX_AUDIO_MS)}`;
   return null;
@@ -113,7 +123,10 @@ export type FieldProblem = Record<string, string>;
  * existence is the import's check, media/import-check.ts), `digits.*`, and `content` (too long to
  * say even without its values).
  */
-export function templateProblems(template: Pick<TemplateContent, 'type_autocall' | 'content' | 'audio_file' | 'digits'>, opts: AudioRuleOptions = {}): FieldProblem[] {
+export function templateProblems(
+  template: Pick<TemplateContent, 'type_autocall' | 'content' | 'audio_file' | 'digits'>,
+  opts: AudioRuleOptions = {},
+): FieldProblem[] {
   const out: FieldProblem[] = [];
   // Checked whenever set: a campaign's type_autocall may play a template of another type.
   if (template.type_autocall === 'autocall_audio' || String(template.audio_file ?? '').trim()) {

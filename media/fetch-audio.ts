@@ -109,7 +109,10 @@ export class AudioFetcher {
     try {
       target = await resolveTarget(url, this.config.AUDIO_FETCH_ALLOW_PRIVATE);
     } catch (err) {
-      if (err instanceof CallbackRefusedError) throw new AudioFetchError(`refused: audio URL ${shown}: ${err.message.replace(/^refused: /, '').replace('CALLBACK_ALLOW_PRIVATE', 'AUDIO_FETCH_ALLOW_PRIVATE')}`);
+      if (err instanceof CallbackRefusedError)
+        throw new AudioFetchError(
+          `refused: audio URL ${shown}: ${err.message.replace(/^refused: /, '').replace('CALLBACK_ALLOW_PRIVATE', 'AUDIO_FETCH_ALLOW_PRIVATE')}`,
+        );
       throw new AudioFetchError(`audio URL ${shown}: ${(err as Error).message}`);
     }
     if (target.url.protocol !== 'https:') throw new AudioFetchError(`refused: audio URL ${shown}: only https:// is fetched`);
@@ -137,7 +140,9 @@ export class AudioFetcher {
       });
       if (res.statusCode !== 200) {
         res.resume();
-        throw new AudioFetchError(`audio URL ${shown} answered HTTP ${res.statusCode}${res.statusCode && res.statusCode >= 300 && res.statusCode < 400 ? ' (redirects are not followed)' : ''}`);
+        throw new AudioFetchError(
+          `audio URL ${shown} answered HTTP ${res.statusCode}${res.statusCode && res.statusCode >= 300 && res.statusCode < 400 ? ' (redirects are not followed)' : ''}`,
+        );
       }
       const declared = Number(res.headers['content-length']);
       if (declared > max) {
@@ -147,11 +152,13 @@ export class AudioFetcher {
       const written = await writeBounded(res, tmp, {
         maxBytes: max,
         check: (head) => {
-          if (head.length >= 12 && head.toString('ascii', 0, 4) !== 'RIFF' && !looksLikeMp3(head)) throw new AudioFetchError(`audio URL ${shown} is neither a WAV nor an MP3 file`);
+          if (head.length >= 12 && head.toString('ascii', 0, 4) !== 'RIFF' && !looksLikeMp3(head))
+            throw new AudioFetchError(`audio URL ${shown} is neither a WAV nor an MP3 file`);
         },
       });
       const { ext, durationMs } = await checkAudio(tmp, written.head, shown);
-      if (durationMs > MAX_AUDIO_MS) throw new AudioFetchError(`audio URL ${shown} is ${formatDuration(durationMs)} long; at most ${formatDuration(MAX_AUDIO_MS)}`);
+      if (durationMs > MAX_AUDIO_MS)
+        throw new AudioFetchError(`audio URL ${shown} is ${formatDuration(durationMs)} long; at most ${formatDuration(MAX_AUDIO_MS)}`);
       const key = written.sha256;
       const file = storedFile(this.config.DATA_DIR, 'cache', key, ext);
       if (!existsSync(file)) await commitFile(tmp, file);

@@ -17,10 +17,12 @@ export class TooLargeError extends Error {
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 
 function chunksOf(src: ByteSource): AsyncIterable<Uint8Array> {
-  if (src instanceof Uint8Array) return (async function* () {
-    yield src;
-  })();
-  if (typeof (src as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in src)) return Readable.fromWeb(src as never) as AsyncIterable<Uint8Array>;
+  if (src instanceof Uint8Array)
+    return (async function* () {
+      yield src;
+    })();
+  if (typeof (src as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in src))
+    return Readable.fromWeb(src as never) as AsyncIterable<Uint8Array>;
   return src as AsyncIterable<Uint8Array>;
 }
 

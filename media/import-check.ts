@@ -25,7 +25,9 @@ export function paramProblems(type: TypeAutocall | '', template: TemplateContent
     if (err.code === 'missing_otp') {
       const name = template.otp_param;
       const v = param[name];
-      return [v === undefined || v === null ? { param: `${name} is required` } : { [`param.${name}`]: 'must contain the digits of the OTP code' }];
+      return [
+        v === undefined || v === null ? { param: `${name} is required` } : { [`param.${name}`]: 'must contain the digits of the OTP code' },
+      ];
     }
     if (err.problem) return Object.entries(err.problem).map(([k, v]) => ({ [k]: v }));
     return [{ '(root)': err.message }];
@@ -51,6 +53,7 @@ export function audioFileProblem(
   if (!file) return 'the template has no audio_file';
   const a = parseAudioFile(file, { allowPrivate: config.AUDIO_FETCH_ALLOW_PRIVATE ?? false });
   if (!a.ok) return `audio_file ${a.problem}`;
-  if (a.source.kind === 'upload' && template.domain_uuid && !hasUploadedAudio(config, template.domain_uuid, a.source.id)) return `audio_file ${a.source.id} not found`;
+  if (a.source.kind === 'upload' && template.domain_uuid && !hasUploadedAudio(config, template.domain_uuid, a.source.id))
+    return `audio_file ${a.source.id} not found`;
   return null;
 }

@@ -44,7 +44,7 @@ export function frameAt(buf: Buffer, off: number): Frame | null {
   const padding = (b2 >> 1) & 1;
   const samples = version === 1 ? 1152 : 576;
   const length = Math.floor(((samples / 8) * bitrate * 1000) / sampleRate) + padding;
-  return { version, bitrate, sampleRate, channels: (b3 >> 6) === 3 ? 1 : 2, length, samples };
+  return { version, bitrate, sampleRate, channels: b3 >> 6 === 3 ? 1 : 2, length, samples };
 }
 
 /** Bytes of an ID3v2 tag at the start (0 when none). */

@@ -36,7 +36,8 @@ export interface CallContent {
   digits: DigitsOptions | null;
 }
 
-export type ContentErrorCode = 'missing_params' | 'missing_audio' | 'missing_otp' | 'empty_content' | 'unknown_template' | 'too_long' | 'unplayable';
+export type ContentErrorCode =
+  'missing_params' | 'missing_audio' | 'missing_otp' | 'empty_content' | 'unknown_template' | 'too_long' | 'unplayable';
 
 export class ContentError extends Error {
   override readonly name = 'ContentError';
@@ -56,7 +57,8 @@ export function callContent(type: TypeAutocall | '', template: TemplateContent, 
   const kind = type || template.type_autocall;
   const digits = template.digits ?? null;
   const dp = digitsProblems(digits);
-  if (dp.length) throw new ContentError('unplayable', `the template's ${dp.map(([f, m]) => `${f} ${m}`).join('; ')}`, [], Object.fromEntries(dp));
+  if (dp.length)
+    throw new ContentError('unplayable', `the template's ${dp.map(([f, m]) => `${f} ${m}`).join('; ')}`, [], Object.fromEntries(dp));
   if (kind === 'autocall_audio') {
     if (!String(template.audio_file ?? '').trim()) throw new ContentError('missing_audio', 'the template has no audio_file');
     // The form only: a literal address is checked with the configuration (import, fetch).
@@ -66,13 +68,17 @@ export function callContent(type: TypeAutocall | '', template: TemplateContent, 
   }
   const content = String(template.content ?? '');
   if (content.length > MAX_TEMPLATE_CHARS) {
-    throw new ContentError('too_long', `the template text is ${content.length} characters; at most ${MAX_SPOKEN_CHARS} once its values are read`);
+    throw new ContentError(
+      'too_long',
+      `the template text is ${content.length} characters; at most ${MAX_SPOKEN_CHARS} once its values are read`,
+    );
   }
   let params = param;
   if (kind === 'autocall_voice_otp') {
     const code = param[template.otp_param];
     const digitsOfCode = code === null || code === undefined ? '' : readDigits(String(code));
-    if (!digitsOfCode) throw new ContentError('missing_otp', `param ${template.otp_param} must hold the OTP code (digits)`, [template.otp_param]);
+    if (!digitsOfCode)
+      throw new ContentError('missing_otp', `param ${template.otp_param} must hold the OTP code (digits)`, [template.otp_param]);
     // The digits, spaced: read one by one whatever the code's form (domain/vietnamese.ts reads
     // spaced digits digit by digit, where `123456` alone would be an amount).
     params = { ...param, [template.otp_param]: String(code).replace(/\D/g, '').split('').join(' ') };
@@ -91,7 +97,12 @@ export function callContent(type: TypeAutocall | '', template: TemplateContent, 
       'too_long',
       `param ${tooLong.join(', ')}: read as more than ${MAX_SPOKEN_CHARS} characters`,
       tooLong,
-      Object.fromEntries(tooLong.map((n) => [`param.${n}`, `is read as more than ${MAX_SPOKEN_CHARS} characters; the message may be at most ${MAX_SPOKEN_CHARS}`])),
+      Object.fromEntries(
+        tooLong.map((n) => [
+          `param.${n}`,
+          `is read as more than ${MAX_SPOKEN_CHARS} characters; the message may be at most ${MAX_SPOKEN_CHARS}`,
+        ]),
+      ),
     );
   }
   const { text, missing } = renderTemplate(content, params);
@@ -121,7 +132,8 @@ export function callContent(type: TypeAutocall | '', template: TemplateContent, 
 
 /** A location or argument that reaches the originate: nothing its splitter acts on, no `${`. */
 function assertPlayable(part: string, what: string): void {
-  if (UNPLAYABLE_CHARS.test(part) || hasExpansion(part)) throw new ContentError('unplayable', `${what} not playable in an originate: ${part}`);
+  if (UNPLAYABLE_CHARS.test(part) || hasExpansion(part))
+    throw new ContentError('unplayable', `${what} not playable in an originate: ${part}`);
 }
 
 /**
@@ -132,7 +144,11 @@ function assertPlayable(part: string, what: string): void {
  * splits its arguments on spaces outside quotes. Every part and every digits option is checked
  * again here (no `${`, nothing the splitter acts on).
  */
-export function applicationString(content: CallContent, locate: (text: string) => string, locateAudio?: (source: AudioSource) => string): string {
+export function applicationString(
+  content: CallContent,
+  locate: (text: string) => string,
+  locateAudio?: (source: AudioSource) => string,
+): string {
   const parts = content.prompts.map((p) => {
     if (p.kind === 'tts') return locate(p.text);
     if (p.kind === 'silence') {
@@ -149,7 +165,18 @@ export function applicationString(content: CallContent, locate: (text: string) =
   if (!d) return `&playback(${file})`;
   const dp = digitsProblems(d);
   if (dp.length) throw new ContentError('unplayable', `digits: ${dp.map(([f, m]) => `${f} ${m}`).join('; ')}`);
-  const args = [d.min, d.max, d.tries, d.timeout_ms, d.terminators || 'none', file, 'silence_stream://250', DIGITS_VARIABLE, d.regexp, d.digit_timeout_ms].map(String);
+  const args = [
+    d.min,
+    d.max,
+    d.tries,
+    d.timeout_ms,
+    d.terminators || 'none',
+    file,
+    'silence_stream://250',
+    DIGITS_VARIABLE,
+    d.regexp,
+    d.digit_timeout_ms,
+  ].map(String);
   for (const a of args) if (hasExpansion(a)) throw new ContentError('unplayable', `argument not playable in an originate: ${a}`);
   return `'&play_and_get_digits(${args.join(' ')})'`;
 }
@@ -195,7 +222,8 @@ export async function callApplication(
     }
   }
   maybeTrimAudioCache(deps.config);
-  if (totalMs > MAX_AUDIO_MS) throw new ContentError('too_long', `the call would play ${formatDuration(totalMs)}; at most ${formatDuration(MAX_AUDIO_MS)}`);
+  if (totalMs > MAX_AUDIO_MS)
+    throw new ContentError('too_long', `the call would play ${formatDuration(totalMs)}; at most ${formatDuration(MAX_AUDIO_MS)}`);
   return applicationString(
     content,
     (text) => located.get(text)!,

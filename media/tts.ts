@@ -117,7 +117,9 @@ export class EspeakProvider implements TtsProvider {
       child.once('error', (e: NodeJS.ErrnoException) =>
         fail(
           e.code === 'ENOENT'
-            ? new TtsError(`text-to-speech: \`${this.bin}\` is not installed — install the Debian package espeak-ng (apt-get install espeak-ng)`)
+            ? new TtsError(
+                `text-to-speech: \`${this.bin}\` is not installed — install the Debian package espeak-ng (apt-get install espeak-ng)`,
+              )
             : new TtsError(`text-to-speech: cannot run ${this.bin}: ${e.message}`),
         ),
       );
@@ -188,18 +190,24 @@ export class HttpTtsProvider implements TtsProvider {
     }
     if (!res.body) throw new TtsError(`text-to-speech: POST ${this.url} answered no body`);
     try {
-      await writeBounded(Readable.fromWeb(res.body as never), file, { maxBytes: ABSOLUTE_MAX_BYTES, check: wavLengthGuard(limits.maxDurationMs, `POST ${this.url}`) });
+      await writeBounded(Readable.fromWeb(res.body as never), file, {
+        maxBytes: ABSOLUTE_MAX_BYTES,
+        check: wavLengthGuard(limits.maxDurationMs, `POST ${this.url}`),
+      });
     } catch (err) {
       if (err instanceof TtsError) throw err;
       if (err instanceof TooLargeError) throw new TtsError(`text-to-speech: POST ${this.url} answered more than ${err.limit} bytes`);
-      throw new TtsError(`text-to-speech: POST ${this.url} failed: ${signal.aborted ? `no answer within ${this.timeoutMs} ms` : (err as Error).message}`);
+      throw new TtsError(
+        `text-to-speech: POST ${this.url} failed: ${signal.aborted ? `no answer within ${this.timeoutMs} ms` : (err as Error).message}`,
+      );
     }
   }
 }
 
 /** The provider the configuration names (TTS_PROVIDER, TTS_VOICE, TTS_HTTP_*). */
 export function providerFromConfig(
-  config: Pick<Config, 'TTS_PROVIDER' | 'TTS_VOICE' | 'TTS_HTTP_URL' | 'TTS_HTTP_HEADERS' | 'TTS_HTTP_TIMEOUT_MS'> & Partial<Pick<Config, 'TTS_TIMEOUT_MS'>>,
+  config: Pick<Config, 'TTS_PROVIDER' | 'TTS_VOICE' | 'TTS_HTTP_URL' | 'TTS_HTTP_HEADERS' | 'TTS_HTTP_TIMEOUT_MS'> &
+    Partial<Pick<Config, 'TTS_TIMEOUT_MS'>>,
 ): TtsProvider {
   if (config.TTS_PROVIDER === 'http') {
     if (!config.TTS_HTTP_URL) throw new TtsError('TTS_PROVIDER=http needs TTS_HTTP_URL');
@@ -233,7 +241,8 @@ export class Tts {
   async synthesize(text: string, opts: SynthesizeOptions = {}): Promise<SynthesisResult> {
     const voice = opts.voice ?? this.provider.defaultVoice;
     if (text.trim() === '') throw new TtsError('text-to-speech: empty text');
-    if (text.length > MAX_SPOKEN_CHARS) throw new TtsError(`text-to-speech: the text is ${text.length} characters; at most ${MAX_SPOKEN_CHARS}`);
+    if (text.length > MAX_SPOKEN_CHARS)
+      throw new TtsError(`text-to-speech: the text is ${text.length} characters; at most ${MAX_SPOKEN_CHARS}`);
     const hash = contentHash(this.provider.name, voice, text);
     const running = this.inflight.get(hash);
     if (running) return running;
@@ -264,7 +273,8 @@ export class Tts {
       } catch (err) {
         throw new TtsError(`text-to-speech: ${this.provider.name} returned no usable WAV: ${(err as Error).message}`);
       }
-      if (info.durationMs > MAX_AUDIO_MS) throw new TtsError(`text-to-speech: the audio is ${formatDuration(info.durationMs)}; at most ${formatDuration(MAX_AUDIO_MS)}`);
+      if (info.durationMs > MAX_AUDIO_MS)
+        throw new TtsError(`text-to-speech: the audio is ${formatDuration(info.durationMs)}; at most ${formatDuration(MAX_AUDIO_MS)}`);
       this.synthesized++;
       await commitFile(tmp, file);
       return { file, durationMs: info.durationMs, contentHash: hash };

@@ -64,7 +64,11 @@ export interface UploadedAudio {
 }
 
 /** The tenant's upload, if there: its key (for the location), file, size and duration. */
-export async function uploadedAudio(config: Pick<Config, 'DATA_DIR'>, domain_uuid: string, audio_id: string): Promise<{ key: string; file: string; bytes: number; duration_ms: number } | null> {
+export async function uploadedAudio(
+  config: Pick<Config, 'DATA_DIR'>,
+  domain_uuid: string,
+  audio_id: string,
+): Promise<{ key: string; file: string; bytes: number; duration_ms: number } | null> {
   if (!AUDIO_ID_RE.test(audio_id)) return null;
   const key = uploadKey(domain_uuid, audio_id);
   const file = storedFile(config.DATA_DIR, 'uploads', key, 'wav');
@@ -110,7 +114,8 @@ export async function storeUploadedWav(config: UploadConfig, domain_uuid: string
     }
     const problem = wavProblem(info);
     if (problem) throw new UploadError('unplayable', problem);
-    if (info.durationMs > MAX_AUDIO_MS) throw new UploadError('too_long', `the audio is ${formatDuration(info.durationMs)}; at most ${formatDuration(MAX_AUDIO_MS)}`);
+    if (info.durationMs > MAX_AUDIO_MS)
+      throw new UploadError('too_long', `the audio is ${formatDuration(info.durationMs)}; at most ${formatDuration(MAX_AUDIO_MS)}`);
     const audio_id = written.sha256;
     const file = storedFile(config.DATA_DIR, 'uploads', uploadKey(domain_uuid, audio_id), 'wav');
     const created = !existsSync(file);
@@ -147,7 +152,13 @@ export interface ServedAudio {
 export async function audioToServe(config: Parameters<typeof verifyServedName>[0], name: string): Promise<ServedAudio | null> {
   const v = verifyServedName(config, name);
   if (!v) return null;
-  const candidates: Array<['cache' | 'uploads', AudioExt]> = v.ext === 'wav' ? [['cache', 'wav'], ['uploads', 'wav']] : [['cache', 'mp3']];
+  const candidates: Array<['cache' | 'uploads', AudioExt]> =
+    v.ext === 'wav'
+      ? [
+          ['cache', 'wav'],
+          ['uploads', 'wav'],
+        ]
+      : [['cache', 'mp3']];
   for (const [store, ext] of candidates) {
     const file = storedFile(config.DATA_DIR, store, v.key, ext);
     try {

@@ -51,7 +51,11 @@ export function parseWav(buf: Buffer, totalBytes = buf.length): WavInfo {
     }
     off = body + size + (size % 2); // chunks are word-aligned
   }
-  throw new WavError(totalBytes > buf.length && buf.length >= WAV_HEAD_BYTES ? `WAV file has no data chunk in its first ${WAV_HEAD_BYTES} bytes` : 'WAV file has no data chunk');
+  throw new WavError(
+    totalBytes > buf.length && buf.length >= WAV_HEAD_BYTES
+      ? `WAV file has no data chunk in its first ${WAV_HEAD_BYTES} bytes`
+      : 'WAV file has no data chunk',
+  );
 }
 
 /** The byte rate of a WAV whose head has arrived so far (its fmt chunk), else undefined. */
