@@ -66,12 +66,18 @@ export class Apps {
   broadcast(a: string): string {
     const words = a.split(/\s+/).filter(Boolean);
     const uuid = words[0];
-    const what = words.slice(1).filter((w, i, arr) => !(i === arr.length - 1 && ['aleg', 'bleg', 'both'].includes(w))).join(' ');
+    const what = words
+      .slice(1)
+      .filter((w, i, arr) => !(i === arr.length - 1 && ['aleg', 'bleg', 'both'].includes(w)))
+      .join(' ');
     if (!uuid || !what) return '-USAGE: <uuid> <path> [aleg|bleg|both]\n';
     const rt = this.host.channels.get(uuid);
     if (!rt || rt.ch.gone) return '-ERR No such channel!\n';
     const sep = what.indexOf('::');
-    const step: AppStep = sep >= 0 ? { name: what.slice(0, sep), args: what.slice(sep + 2), source: 'broadcast' } : { name: 'playback', args: what, source: 'broadcast' };
+    const step: AppStep =
+      sep >= 0
+        ? { name: what.slice(0, sep), args: what.slice(sep + 2), source: 'broadcast' }
+        : { name: 'playback', args: what, source: 'broadcast' };
     setImmediate(() => {
       if (rt.ch.gone) return;
       if (rt.current?.name === 'park' || !rt.current) {
@@ -182,7 +188,11 @@ export class Apps {
     const complete = () => {
       if (finished || ch.gone || (!nested && rt.current !== step)) return;
       finished = true;
-      this.host.events.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(step, ch.vars.get('current_application_response') ?? '_none_'));
+      this.host.events.fireChannel(
+        ch,
+        'CHANNEL_EXECUTE_COMPLETE',
+        appHeaders(step, ch.vars.get('current_application_response') ?? '_none_'),
+      );
       if (nested) done();
       this.flushSession(rt);
       if (!nested) done();

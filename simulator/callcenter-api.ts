@@ -63,14 +63,46 @@ const MEMBER_COLUMNS = [
 ];
 
 const agentCells = (a: AgentRow): Cell[] => [
-  a.name, a.instanceId, a.uuid, a.type, a.contact, a.status, a.state, a.maxNoAnswer, a.wrapUpTime, a.rejectDelayTime,
-  a.busyDelayTime, a.noAnswerDelayTime, a.lastBridgeStart, a.lastBridgeEnd, a.lastOfferedCall, a.lastStatusChange,
-  a.noAnswerCount, a.callsAnswered, a.talkTime, a.readyTime, a.externalCallsCount,
+  a.name,
+  a.instanceId,
+  a.uuid,
+  a.type,
+  a.contact,
+  a.status,
+  a.state,
+  a.maxNoAnswer,
+  a.wrapUpTime,
+  a.rejectDelayTime,
+  a.busyDelayTime,
+  a.noAnswerDelayTime,
+  a.lastBridgeStart,
+  a.lastBridgeEnd,
+  a.lastOfferedCall,
+  a.lastStatusChange,
+  a.noAnswerCount,
+  a.callsAnswered,
+  a.talkTime,
+  a.readyTime,
+  a.externalCallsCount,
 ];
 const tierCells = (t: TierRow): Cell[] => [t.queue, t.agent, t.state, t.level, t.position];
 const memberCells = (m: MemberRow, now: number): Cell[] => [
-  m.queue, m.instanceId, m.uuid, m.sessionUuid, m.cidNumber, m.cidName, m.systemEpoch, m.joinedEpoch, m.rejoinedEpoch,
-  m.bridgeEpoch, m.abandonedEpoch, m.baseScore, m.skillScore, m.servingAgent, m.servingSystem, m.state,
+  m.queue,
+  m.instanceId,
+  m.uuid,
+  m.sessionUuid,
+  m.cidNumber,
+  m.cidName,
+  m.systemEpoch,
+  m.joinedEpoch,
+  m.rejoinedEpoch,
+  m.bridgeEpoch,
+  m.abandonedEpoch,
+  m.baseScore,
+  m.skillScore,
+  m.servingAgent,
+  m.servingSystem,
+  m.state,
   now - m.joinedEpoch + m.baseScore + m.skillScore,
 ];
 
@@ -111,7 +143,13 @@ function cjson(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (Array.isArray(v)) return '[' + v.map(cjson).join(',') + ']';
   if (v instanceof JsonObject) return '{' + v.entries.map(([k, x]) => cjson(k) + ':' + cjson(x)).join(',') + '}';
-  return '{' + Object.entries(v as Record<string, unknown>).map(([k, x]) => cjson(k) + ':' + cjson(x)).join(',') + '}';
+  return (
+    '{' +
+    Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => cjson(k) + ':' + cjson(x))
+      .join(',') +
+    '}'
+  );
 }
 
 /** An object that may carry the same key twice (cJSON_AddItemToObject appends). */
@@ -206,7 +244,10 @@ export class CallcenterApi {
       switch (action) {
         case 'add': {
           if (n < 2) return invalid;
-          return this.reply(cc.agentAdd(a(0)!, a(1)!), { AGENT_ALREADY_EXIST: '-ERR Agent already exist!\n', AGENT_INVALID_TYPE: '-ERR Agent type invalid!\n' });
+          return this.reply(cc.agentAdd(a(0)!, a(1)!), {
+            AGENT_ALREADY_EXIST: '-ERR Agent already exist!\n',
+            AGENT_INVALID_TYPE: '-ERR Agent type invalid!\n',
+          });
         }
         case 'del':
           if (n < 1) return invalid;
@@ -326,7 +367,13 @@ export class CallcenterApi {
   }
 
   /** `queue list agents|members|tiers <queue> [status] [state]` ('%q' of a missing queue name is "(NULL)"). */
-  private subList(sub: string, queueArg: string | undefined, status: string | undefined, state: string | undefined, counting = false): Table | undefined {
+  private subList(
+    sub: string,
+    queueArg: string | undefined,
+    status: string | undefined,
+    state: string | undefined,
+    counting = false,
+  ): Table | undefined {
     const cc = this.cc;
     const queue = queueArg ?? '(NULL)';
     switch (sub.toLowerCase()) {
@@ -348,7 +395,8 @@ export class CallcenterApi {
         const score = (m: MemberRow) => now - m.joinedEpoch + m.baseScore + m.skillScore;
         let rows = cc.members.map((m, i) => ({ m, i }));
         if (counting || queueArg !== undefined) rows = rows.filter((x) => x.m.queue === queue);
-        const byQueue = (x: MemberRow, y: MemberRow) => (queueArg !== undefined || counting ? 0 : x.queue < y.queue ? -1 : x.queue > y.queue ? 1 : 0);
+        const byQueue = (x: MemberRow, y: MemberRow) =>
+          queueArg !== undefined || counting ? 0 : x.queue < y.queue ? -1 : x.queue > y.queue ? 1 : 0;
         rows.sort((x, y) => byQueue(x.m, y.m) || score(y.m) - score(x.m) || x.i - y.i);
         return { columns: MEMBER_COLUMNS, rows: rows.map((x) => memberCells(x.m, now)) };
       }
@@ -449,7 +497,10 @@ export class CallcenterApi {
               ['max_wait_time_with_no_agent_time_reached', q.maxWaitTimeWithNoAgentTimeReached],
             );
             if (q.recordTemplate !== null) o.push(['record_template', q.recordTemplate]);
-            o.push(['skip_agents_with_external_calls', q.skipAgentsWithExternalCalls ? 'true' : 'false'], ['agent_no_answer_status', q.agentNoAnswerStatus]);
+            o.push(
+              ['skip_agents_with_external_calls', q.skipAgentsWithExternalCalls ? 'true' : 'false'],
+              ['agent_no_answer_status', q.agentNoAnswerStatus],
+            );
             return new JsonObject(o);
           }),
         };

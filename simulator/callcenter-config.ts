@@ -130,7 +130,8 @@ export interface XmlNode {
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
-    if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10));
+    if (e[0] === '#')
+      return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10));
     return ENTITIES[e] ?? m;
   });
 }
@@ -205,7 +206,8 @@ export const findChild = (n: XmlNode | undefined, name: string, attr: string, va
   n?.children.find((c) => c.name === name && c.attrs[attr] !== undefined && c.attrs[attr]!.toLowerCase() === value.toLowerCase());
 
 /** mod_xml_curl's "not found" answer (switch_xml_locate then tries the next binding, then the static XML). */
-export const XML_CURL_NOT_FOUND = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<document type="freeswitch/xml">\n  <section name="result">\n    <result status="not found"/>\n  </section>\n</document>\n';
+export const XML_CURL_NOT_FOUND =
+  '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<document type="freeswitch/xml">\n  <section name="result">\n    <result status="not found"/>\n  </section>\n</document>\n';
 
 /** A callcenter.conf document (xml_curl's answer) from a parsed XML tree; null = not usable here. */
 export function docFromXml(root: XmlNode | null): CcConfigDoc | null | 'not found' {
@@ -233,8 +235,14 @@ export function staticDoc(cc: CallcenterRules | undefined): CcConfigDoc {
   const s = (v: string | number | boolean) => (typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v));
   return {
     source: 'static',
-    queues: Object.entries(cc?.queues ?? {}).map(([name, p]) => ({ name, params: Object.entries(p).map(([k, v]) => [k, s(v)] as [string, string]) })),
-    agents: Object.entries(cc?.agents ?? {}).map(([name, a]) => ({ name, ...Object.fromEntries(Object.entries(a).map(([k, v]) => [k, s(v)])) })),
+    queues: Object.entries(cc?.queues ?? {}).map(([name, p]) => ({
+      name,
+      params: Object.entries(p).map(([k, v]) => [k, s(v)] as [string, string]),
+    })),
+    agents: Object.entries(cc?.agents ?? {}).map(([name, a]) => ({
+      name,
+      ...Object.fromEntries(Object.entries(a).map(([k, v]) => [k, s(v)])),
+    })),
     tiers: (cc?.tiers ?? []).map((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, s(v)]))),
   };
 }

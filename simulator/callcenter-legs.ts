@@ -139,7 +139,17 @@ export interface AgentLeg {
 /** A detached call-log entry for a leg mod_callcenter placed (not in the product's originate list). */
 function detachedEntry(dial: string): { entry: CallLogEntry; leg: CallLogLeg } {
   const leg: CallLogLeg = { target: dial, number: '', variables: {}, channel: false };
-  const entry: CallLogEntry = { id: 0, at: Date.now(), via: 'callcenter', command: dial, dialString: dial, app: '', variables: {}, legs: [leg], outcome: 'pending' };
+  const entry: CallLogEntry = {
+    id: 0,
+    at: Date.now(),
+    via: 'callcenter',
+    command: dial,
+    dialString: dial,
+    app: '',
+    variables: {},
+    legs: [leg],
+    outcome: 'pending',
+  };
   return { entry, leg };
 }
 
@@ -266,7 +276,12 @@ function scheduleEndpoint(host: LegsHost, rt: ChannelRuntime): void {
   ch.after(ringMs, () => {
     if (!ch.pending) return;
     if (r.action === 'answer' || r.action === 'machine') return host.life.answer(rt);
-    const cause = r.cause ?? { busy: 'USER_BUSY', unallocated: 'UNALLOCATED_NUMBER', rejected: 'CALL_REJECTED', congestion: 'NORMAL_CIRCUIT_CONGESTION' }[r.action as string] ?? 'NORMAL_TEMPORARY_FAILURE';
+    const cause =
+      r.cause ??
+      { busy: 'USER_BUSY', unallocated: 'UNALLOCATED_NUMBER', rejected: 'CALL_REJECTED', congestion: 'NORMAL_CIRCUIT_CONGESTION' }[
+        r.action as string
+      ] ??
+      'NORMAL_TEMPORARY_FAILURE';
     const sip = r.sipStatus ?? fsSipStatus(cause);
     host.life.failLeg(rt, r.sipStatus && !r.cause ? (fsCauseOfSip(r.sipStatus) ?? cause) : cause, 'recv_refuse', sip);
   });
@@ -399,7 +414,11 @@ export function bridgeUp(events: EventBus, member: Channel, agent: Channel): voi
     ch.vars.set('bridge_uuid', other.uuid);
     ch.vars.set('signal_bond', other.uuid);
   }
-  events.fireBuilt('CHANNEL_BRIDGE', { calling: BRIDGE_AT }, () => [['Bridge-A-Unique-ID', member.uuid], ['Bridge-B-Unique-ID', agent.uuid], ...member.headers()]);
+  events.fireBuilt('CHANNEL_BRIDGE', { calling: BRIDGE_AT }, () => [
+    ['Bridge-A-Unique-ID', member.uuid],
+    ['Bridge-B-Unique-ID', agent.uuid],
+    ...member.headers(),
+  ]);
 }
 
 /** The bridge ended (one leg hung up): CHANNEL_UNBRIDGE on the member leg. */
@@ -409,7 +428,11 @@ export function bridgeDown(events: EventBus, member: Channel, agent: Channel, ca
   member.vars.set('bridge_hangup_cause', cause);
   agent.vars.set('last_bridge_to', member.uuid);
   agent.vars.set('bridge_hangup_cause', cause);
-  events.fireBuilt('CHANNEL_UNBRIDGE', { calling: UNBRIDGE_AT }, () => [['Bridge-A-Unique-ID', member.uuid], ['Bridge-B-Unique-ID', agent.uuid], ...member.headers()]);
+  events.fireBuilt('CHANNEL_UNBRIDGE', { calling: UNBRIDGE_AT }, () => [
+    ['Bridge-A-Unique-ID', member.uuid],
+    ['Bridge-B-Unique-ID', agent.uuid],
+    ...member.headers(),
+  ]);
   // the agent leg has its own call uuid again (variable_call_uuid re-set: last in bridge-agent-end's data, 31)
   const b = bridges.get(agent);
   if (b?.sharedCallUuid) {

@@ -417,7 +417,10 @@ export class CallCenter {
    * request_agents/tiers (queue load, queue reload) the document's agents and all its tiers too.
    */
   async loadQueue(name: string, requestAgents: boolean, requestTiers: boolean): Promise<Queue | undefined> {
-    const params: Array<[string, string]> = [...this.host.events.coreOf('REQUEST_PARAMS', ['mod_callcenter.c', 'load_queue', 724]), ['CC-Queue', name]];
+    const params: Array<[string, string]> = [
+      ...this.host.events.coreOf('REQUEST_PARAMS', ['mod_callcenter.c', 'load_queue', 724]),
+      ['CC-Queue', name],
+    ];
     const doc = await this.config.open(params);
     const x = doc.queues.find((q) => ci(q.name, name));
     const queue = x ? this.addQueue(name, x.params) : undefined;
@@ -512,7 +515,8 @@ export class CallCenter {
         if (!st) return 'AGENT_INVALID_STATUS';
         if (st === 'Available') {
           // Reset values on Available only, and only when the status changes
-          if (a.status !== value) Object.assign(a, { status: value, lastStatusChange: now, talkTime: 0, callsAnswered: 0, noAnswerCount: 0 });
+          if (a.status !== value)
+            Object.assign(a, { status: value, lastStatusChange: now, talkTime: 0, callsAnswered: 0, noAnswerCount: 0 });
         } else Object.assign(a, { status: value, lastStatusChange: now });
         if (st !== 'Available') {
           // stop any callback still ringing for this agent
@@ -663,7 +667,13 @@ export class CallCenter {
     for (const t of d.tiers) {
       const { agent, queue } = t;
       if (agent === undefined || queue === undefined) continue;
-      const match = loadAll || (agentName && queueName ? ci(agent, agentName) && ci(queue, queueName) : !agentName ? ci(queue, queueName ?? '') : ci(agent, agentName));
+      const match =
+        loadAll ||
+        (agentName && queueName
+          ? ci(agent, agentName) && ci(queue, queueName)
+          : !agentName
+            ? ci(queue, queueName ?? '')
+            : ci(agent, agentName));
       if (!match) continue;
       await this.loadTier(queue, agent, t.level, t.position);
       ok = true;
@@ -724,7 +734,9 @@ export class CallCenter {
     if (abandonedEpoch > 0) {
       const row = this.members.find((m) => m.uuid === memberUuid && m.state === 'Abandoned');
       if (row) Object.assign(row, { sessionUuid: ch.uuid, state: 'Waiting', rejoinedEpoch: now, instanceId: SYSTEM });
-      const confirmed = this.members.find((m) => m.uuid === memberUuid && m.sessionUuid === ch.uuid && m.state === 'Waiting' && m.queue === queue.name);
+      const confirmed = this.members.find(
+        (m) => m.uuid === memberUuid && m.sessionUuid === ch.uuid && m.state === 'Waiting' && m.queue === queue.name,
+      );
       abandonedEpoch = confirmed?.abandonedEpoch ?? 0;
     }
     this.fire(
@@ -762,7 +774,15 @@ export class CallCenter {
       });
     }
     this.queueCount(queue.name);
-    const record = this.log.member({ memberUuid, sessionUuid: ch.uuid, queue: queue.name, cidNumber, cidName, joinedAt: Date.now(), joinedEpoch: now });
+    const record = this.log.member({
+      memberUuid,
+      sessionUuid: ch.uuid,
+      queue: queue.name,
+      cidNumber,
+      cidName,
+      joinedAt: Date.now(),
+      joinedEpoch: now,
+    });
     const s: MemberSession = {
       memberUuid,
       sessionUuid: ch.uuid,
@@ -807,7 +827,8 @@ export class CallCenter {
         if (q.maxWaitTimeWithNoAgent > 0 && q.lastAgentExistCheck > q.lastAgentExist && s.joined <= q.lastAgentExistCheck) {
           if (q.lastAgentExistCheck - q.lastAgentExist >= q.maxWaitTimeWithNoAgent) {
             if (q.maxWaitTimeWithNoAgentTimeReached > 0) {
-              if (q.lastAgentExistCheck - s.joined >= q.maxWaitTimeWithNoAgentTimeReached + q.maxWaitTimeWithNoAgent) reason = 'NO_AGENT_TIMEOUT';
+              if (q.lastAgentExistCheck - s.joined >= q.maxWaitTimeWithNoAgentTimeReached + q.maxWaitTimeWithNoAgent)
+                reason = 'NO_AGENT_TIMEOUT';
             } else reason = 'NO_AGENT_TIMEOUT';
           }
         }
@@ -854,7 +875,8 @@ export class CallCenter {
     const now = this.now();
     const cancelled = !up || s.cancelReason !== 'NONE';
     if (cancelled) {
-      for (const m of this.members) if (m.uuid === s.memberUuid) Object.assign(m, { state: 'Abandoned', sessionUuid: '', abandonedEpoch: now });
+      for (const m of this.members)
+        if (m.uuid === s.memberUuid) Object.assign(m, { state: 'Abandoned', sessionUuid: '', abandonedEpoch: now });
       this.fire(
         'callcenter_function',
         3274,
@@ -906,7 +928,9 @@ export class CallCenter {
       this.members.filter(
         (m) =>
           m.instanceId === SYSTEM &&
-          (m.state === 'Waiting' || m.state === 'Abandoned' || (m.state === 'Trying' && (m.servingAgent === 'ring-all' || m.servingAgent === 'ring-progressively'))),
+          (m.state === 'Waiting' ||
+            m.state === 'Abandoned' ||
+            (m.state === 'Trying' && (m.servingAgent === 'ring-all' || m.servingAgent === 'ring-progressively'))),
       ),
       (m) => -(now - m.joinedEpoch + m.baseScore + m.skillScore),
     );
@@ -975,7 +999,12 @@ export class CallCenter {
   }
 
   /** The agents the dispatcher considers for a member, in the order of the strategy's SQL. */
-  private candidates(queue: Queue, m: MemberRow, member: Channel | undefined, joins: Map<string, Array<{ agent: AgentRow; tier: TierRow }>>): Array<{ agent: AgentRow; tier: TierRow }> {
+  private candidates(
+    queue: Queue,
+    m: MemberRow,
+    member: Channel | undefined,
+    joins: Map<string, Array<{ agent: AgentRow; tier: TierRow }>>,
+  ): Array<{ agent: AgentRow; tier: TierRow }> {
     const strategy = queue.strategy.toLowerCase();
     // agents LEFT JOIN tiers WHERE tiers.queue = q: rows in tier order (sqlite scans tiers, 30-35);
     // ORDER BY ties keep it. The join once per pass; the status filter (and every sort key) live.
@@ -989,7 +1018,9 @@ export class CallCenter {
       }
       joins.set(queue.name, joined);
     }
-    const base = joined.filter(({ agent }) => agent.status === 'Available' || agent.status === 'On Break' || agent.status === 'Available (On Demand)');
+    const base = joined.filter(
+      ({ agent }) => agent.status === 'Available' || agent.status === 'On Break' || agent.status === 'Available (On Demand)',
+    );
     const L = (r: { tier: TierRow }) => r.tier.level;
     const P = (r: { tier: TierRow }) => r.tier.position;
     const OC = (r: { agent: AgentRow }) => r.agent.lastOfferedCall;
@@ -1007,7 +1038,9 @@ export class CallCenter {
         this.tiers.filter((t) => t.queue === queue.name && (this.agents.get(t.agent)?.lastOfferedCall ?? 0) > 0),
         (t) => -this.agents.get(t.agent)!.lastOfferedCall,
       )[0];
-      const first = offered ? base.filter((r) => r.tier.position > offered.position && r.tier.level === offered.level).map((r) => ({ ...r, dyn: 1 })) : [];
+      const first = offered
+        ? base.filter((r) => r.tier.position > offered.position && r.tier.level === offered.level).map((r) => ({ ...r, dyn: 1 }))
+        : [];
       const second = base.map((r) => ({ ...r, dyn: 2 }));
       return sortStable([...first, ...second], (r) => r.dyn, L, P, OC, N);
     }
@@ -1032,7 +1065,13 @@ export class CallCenter {
   }
 
   /** agents_callback: may this agent be offered the member? 'stop' ends the agent loop. */
-  private agentsCallback(cbt: { tier: number; tierAgentAvailable: number; agentFound: boolean }, queue: Queue, m: MemberRow, agent: AgentRow, tier: TierRow): 'stop' | 'continue' {
+  private agentsCallback(
+    cbt: { tier: number; tierAgentAvailable: number; agentFound: boolean },
+    queue: Queue,
+    m: MemberRow,
+    agent: AgentRow,
+    tier: TierRow,
+  ): 'stop' | 'continue' {
     const now = this.now();
     const strategy = queue.strategy.toLowerCase();
     cbt.agentFound = true;
@@ -1130,7 +1169,9 @@ export class CallCenter {
     if (!memberRt || memberRt.ch.gone) {
       // the member is gone before we could process it
       const now = this.now();
-      for (const m of this.members) if (m.uuid === o.memberUuid && m.state !== 'Abandoned') Object.assign(m, { state: 'Abandoned', sessionUuid: '', abandonedEpoch: now });
+      for (const m of this.members)
+        if (m.uuid === o.memberUuid && m.state !== 'Abandoned')
+          Object.assign(m, { state: 'Abandoned', sessionUuid: '', abandonedEpoch: now });
       o.record.result = 'member-gone';
       this.done(o, 'Ready');
       return;
@@ -1169,7 +1210,10 @@ export class CallCenter {
         ['loopback_bowout_on_execute', 'false'],
         ['ignore_early_media', 'true'],
       ];
-      for (const name of (mv.get('cc_export_vars') ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+      for (const name of (mv.get('cc_export_vars') ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)) {
         const val = mv.get(name);
         if (val !== undefined) ovars.push([name, val]);
       }
@@ -1240,7 +1284,8 @@ export class CallCenter {
     o.cause = 'SUCCESS';
     if (o.strategy === 'ring-all' || o.strategy === 'ring-progressively') {
       for (const m of this.members)
-        if (m.uuid === o.memberUuid && m.state === 'Trying' && m.servingAgent === o.strategy) Object.assign(m, { servingAgent: o.agentName, servingSystem: SYSTEM, state: 'Trying' });
+        if (m.uuid === o.memberUuid && m.state === 'Trying' && m.servingAgent === o.strategy)
+          Object.assign(m, { servingAgent: o.agentName, servingSystem: SYSTEM, state: 'Trying' });
       const won = this.members.some((m) => m.uuid === o.memberUuid && m.servingAgent === o.agentName && m.servingSystem === SYSTEM);
       if (!won) {
         // another agent took the member: this answered leg is left as it is, connected to nobody (31)
@@ -1296,7 +1341,8 @@ export class CallCenter {
     const now = this.now();
     if (!memberUp) {
       leg.ch.vars.set('cc_agent_bridged', 'false');
-      for (const m of this.members) if (m.uuid === o.memberUuid) Object.assign(m, { state: 'Abandoned', sessionUuid: '', abandonedEpoch: now });
+      for (const m of this.members)
+        if (m.uuid === o.memberUuid) Object.assign(m, { state: 'Abandoned', sessionUuid: '', abandonedEpoch: now });
       if (ci(o.agentType, 'Callback') && agentUp) {
         leg.onHangup = undefined;
         this.host.life.hangupChannel(leg, 'ORIGINATOR_CANCEL', 'send_bye');
@@ -1329,7 +1375,8 @@ export class CallCenter {
     member.vars.set('cc_agent', o.agentName);
     member.vars.set('cc_queue_answered_epoch', String(now));
     const a = this.agents.get(o.agentName);
-    if (a && a.instanceId === o.agentSystem) Object.assign(a, { uuid: leg.ch.uuid, lastBridgeStart: now, callsAnswered: a.callsAnswered + 1, noAnswerCount: 0 });
+    if (a && a.instanceId === o.agentSystem)
+      Object.assign(a, { uuid: leg.ch.uuid, lastBridgeStart: now, callsAnswered: a.callsAnswered + 1, noAnswerCount: 0 });
     void this.tierUpdate('state', 'Active Inbound', o.queue, o.agentName);
     this.agentUpdate('state', 'In a queue call', o.agentName);
     this.clearConnecting(o);
@@ -1361,7 +1408,8 @@ export class CallCenter {
     if (up && o.record.talkMs === undefined) o.record.talkMs = Date.now() - o.record.bridgedAt!;
     if (first === 'member') {
       // FreeSWITCH BYEs the agent (its HANGUP_COMPLETE first), then the member's UNBRIDGE
-      if (ci(o.agentType, 'Callback') && !leg.ch.gone && !leg.ch.hangupCause) this.host.life.hangupChannel(leg, 'NORMAL_CLEARING', 'send_bye');
+      if (ci(o.agentType, 'Callback') && !leg.ch.gone && !leg.ch.hangupCause)
+        this.host.life.hangupChannel(leg, 'NORMAL_CLEARING', 'send_bye');
       if (memberRt && up) bridgeDown(this.host.events, memberRt.ch, leg.ch, 'NORMAL_CLEARING');
     } else if (memberRt && !memberRt.ch.gone) {
       // after the agent leg's HANGUP_COMPLETE: the member's UNBRIDGE, then FreeSWITCH BYEs the member

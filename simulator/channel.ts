@@ -157,7 +157,10 @@ export class Channel {
 
   markAnswerMedia(): void {
     const v = this.vars;
-    v.set('switch_r_sdp', `v=0\r\no=callee 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 16000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`);
+    v.set(
+      'switch_r_sdp',
+      `v=0\r\no=callee 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 16000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`,
+    );
     v.set('ep_codec_string', 'CORE_PCM_MODULE.PCMU@8000h@20i@64000b');
     v.set('rtp_use_codec_name', 'PCMU');
     v.set('rtp_use_codec_rate', '8000');
@@ -216,8 +219,11 @@ export class Channel {
     // switch_channel_set_timestamps: seconds are differences of whole epoch seconds.
     const secs = (a: number, b: number) => (a && b ? s(a) - s(b) : 0);
     const dur = { sec: s(end) - s(created), ms: Math.floor((end - created) / 1000), us: end - created };
-    const bill = this.answeredUs ? { sec: secs(end, this.answeredUs), ms: Math.floor((end - this.answeredUs) / 1000), us: end - this.answeredUs } : { sec: 0, ms: 0, us: 0 };
-    const diff = (t: number) => (t ? { sec: secs(t, created), ms: Math.floor((t - created) / 1000), us: t - created } : { sec: 0, ms: 0, us: 0 });
+    const bill = this.answeredUs
+      ? { sec: secs(end, this.answeredUs), ms: Math.floor((end - this.answeredUs) / 1000), us: end - this.answeredUs }
+      : { sec: 0, ms: 0, us: 0 };
+    const diff = (t: number) =>
+      t ? { sec: secs(t, created), ms: Math.floor((t - created) / 1000), us: t - created } : { sec: 0, ms: 0, us: 0 };
     const progress = diff(this.progressUs);
     const answer = diff(this.answeredUs);
     const pmedia = diff(this.progressMediaUs);
@@ -254,7 +260,7 @@ export class Channel {
       const st = disposition === 'send_cancel' ? 487 : sipStatus;
       if (st) {
         v.set('sip_invite_failure_status', String(st));
-        v.set('sip_invite_failure_phrase', phrase ?? (disposition === 'send_cancel' ? 'CANCEL' : SIP_PHRASES[st] ?? 'Error'));
+        v.set('sip_invite_failure_phrase', phrase ?? (disposition === 'send_cancel' ? 'CANCEL' : (SIP_PHRASES[st] ?? 'Error')));
       }
     }
     if (sipStatus && disposition !== 'send_cancel') {
@@ -291,10 +297,20 @@ export class Channel {
     }
     h.push(['Caller-Direction', 'outbound'], ['Caller-Logical-Direction', 'outbound']);
     if (this.cidFlipped) {
-      h.push(['Caller-Caller-ID-Name', 'Outbound Call'], ['Caller-Caller-ID-Number', this.number], ['Caller-Orig-Caller-ID-Number', this.cidNumber], ['Caller-Callee-ID-Number', this.cidNumber]);
+      h.push(
+        ['Caller-Caller-ID-Name', 'Outbound Call'],
+        ['Caller-Caller-ID-Number', this.number],
+        ['Caller-Orig-Caller-ID-Number', this.cidNumber],
+        ['Caller-Callee-ID-Number', this.cidNumber],
+      );
     } else {
       if (this.cidName) h.push(['Caller-Caller-ID-Name', this.cidName]);
-      h.push(['Caller-Caller-ID-Number', this.cidNumber], ['Caller-Orig-Caller-ID-Number', this.cidNumber], ['Caller-Callee-ID-Name', 'Outbound Call'], ['Caller-Callee-ID-Number', this.number]);
+      h.push(
+        ['Caller-Caller-ID-Number', this.cidNumber],
+        ['Caller-Orig-Caller-ID-Number', this.cidNumber],
+        ['Caller-Callee-ID-Name', 'Outbound Call'],
+        ['Caller-Callee-ID-Number', this.number],
+      );
     }
     if (this.networkKnown) h.push(['Caller-Network-Addr', '127.0.0.1']);
     h.push(
@@ -352,7 +368,28 @@ export class Channel {
       sent_callee_name: '',
       sent_callee_num: '',
     };
-    for (const k of ['uuid', 'direction', 'created', 'created_epoch', 'name', 'state', 'cid_name', 'cid_num', 'ip_addr', 'dest', 'presence_id', 'presence_data', 'accountcode', 'callstate', 'callee_name', 'callee_num', 'callee_direction', 'sent_callee_name', 'sent_callee_num']) row['b_' + k] = '';
+    for (const k of [
+      'uuid',
+      'direction',
+      'created',
+      'created_epoch',
+      'name',
+      'state',
+      'cid_name',
+      'cid_num',
+      'ip_addr',
+      'dest',
+      'presence_id',
+      'presence_data',
+      'accountcode',
+      'callstate',
+      'callee_name',
+      'callee_num',
+      'callee_direction',
+      'sent_callee_name',
+      'sent_callee_num',
+    ])
+      row['b_' + k] = '';
     row.call_created_epoch = '';
     return row;
   }

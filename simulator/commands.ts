@@ -130,7 +130,11 @@ export class Commands {
     if (words[1] === 'count') return `\n${live.length} total.\n`;
     if (words[1] === 'as' && words[2] === 'json') {
       if (!live.length) return '{"row_count": 0}\n';
-      const rows = live.map((rt) => (what === 'calls' ? rt.ch.callsRow(hostname) : rt.ch.channelsRow(hostname, rt.current?.name ?? (rt.parked ? 'park' : ''), rt.current?.args ?? '')));
+      const rows = live.map((rt) =>
+        what === 'calls'
+          ? rt.ch.callsRow(hostname)
+          : rt.ch.channelsRow(hostname, rt.current?.name ?? (rt.parked ? 'park' : ''), rt.current?.args ?? ''),
+      );
       return JSON.stringify({ row_count: rows.length, rows });
     }
     // default text table (csv-like, as FreeSWITCH prints it)
@@ -164,7 +168,8 @@ export class Commands {
       const bar = '='.repeat(97);
       let out = `${'Name'.padEnd(24)}\t${'Type'.padEnd(10)}\t${'Data'.padEnd(40)}\tState\n${bar}\n`;
       for (const p of this.host.rules.profiles) out += `${p.padEnd(24)}\tprofile   \tsip:mod_sofia@127.0.0.1:5080\tRUNNING (0)\n`;
-      for (const [n, g] of Object.entries(this.host.rules.gateways ?? {})) out += `${(g.profile + '::' + n).padEnd(24)}\tgateway   \tsip:${n}@${g.proxy ?? n}\t${g.status === 'UP' ? 'REGED' : 'FAIL_WAIT'}\n`;
+      for (const [n, g] of Object.entries(this.host.rules.gateways ?? {}))
+        out += `${(g.profile + '::' + n).padEnd(24)}\tgateway   \tsip:${n}@${g.proxy ?? n}\t${g.status === 'UP' ? 'REGED' : 'FAIL_WAIT'}\n`;
       return out + `${bar}\n`;
     }
     return '-ERR Usage: sofia status [gateway <name>]\n';

@@ -8,7 +8,16 @@ import type { Apps } from './apps.ts';
 import type { Commands } from './commands.ts';
 import type { EventBus } from './events.ts';
 import { Subscription } from './subscription.ts';
-import { apiResponse, AUTH_REQUEST, bgapiReply, CommandParser, commandReply, disconnectNotice, headerCI, type ClientCommand } from './wire.ts';
+import {
+  apiResponse,
+  AUTH_REQUEST,
+  bgapiReply,
+  CommandParser,
+  commandReply,
+  disconnectNotice,
+  headerCI,
+  type ClientCommand,
+} from './wire.ts';
 
 /** What a connection needs from the simulator. */
 export interface ConnHost {
@@ -46,7 +55,8 @@ export class Conn {
         this.destroy();
         return;
       }
-      for (const c of cmds) this.chain = this.chain.then(() => this.handle(c)).catch((e) => this.host.logLine(`conn ${this.id}: ${String(e)}`));
+      for (const c of cmds)
+        this.chain = this.chain.then(() => this.handle(c)).catch((e) => this.host.logLine(`conn ${this.id}: ${String(e)}`));
     });
     socket.on('error', () => this.destroy());
     socket.on('close', () => {
@@ -125,7 +135,9 @@ export class Conn {
     const arg = sp < 0 ? undefined : rest.slice(sp + 1);
     this.holding++;
     try {
-      await this.host.commands.runApi(name, arg, { via: 'api', conn: this }, (out) => this.writeNow(apiResponse(out === '' ? '-ERR no reply\n' : out)));
+      await this.host.commands.runApi(name, arg, { via: 'api', conn: this }, (out) =>
+        this.writeNow(apiResponse(out === '' ? '-ERR no reply\n' : out)),
+      );
     } finally {
       this.release();
     }

@@ -125,7 +125,12 @@ export class EventBus {
     return this.faults.eventLossRate > 0 && this.lossRng() < this.faults.eventLossRate;
   }
 
-  fireChannel(ch: Channel, name: string, extra: Array<[string, string]> = [], opt: { subclass?: string; leadingCause?: boolean } = {}): void {
+  fireChannel(
+    ch: Channel,
+    name: string,
+    extra: Array<[string, string]> = [],
+    opt: { subclass?: string; leadingCause?: boolean } = {},
+  ): void {
     const seq = ++this.seq;
     const us = nowUs();
     this.fire({

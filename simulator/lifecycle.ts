@@ -71,7 +71,10 @@ export class ChannelLifecycle {
   private setCallState(rt: ChannelRuntime, cs: Channel['callState']): void {
     const prev = rt.ch.callState;
     rt.ch.callState = cs;
-    this.events.fireChannel(rt.ch, 'CHANNEL_CALLSTATE', [['Original-Channel-Call-State', prev], ['Channel-Call-State-Number', String(['DOWN', 'DIALING', 'RINGING', 'EARLY', 'ACTIVE', 'HELD', 'RING_WAIT', 'HANGUP'].indexOf(cs))]]);
+    this.events.fireChannel(rt.ch, 'CHANNEL_CALLSTATE', [
+      ['Original-Channel-Call-State', prev],
+      ['Channel-Call-State-Number', String(['DOWN', 'DIALING', 'RINGING', 'EARLY', 'ACTIVE', 'HELD', 'RING_WAIT', 'HANGUP'].indexOf(cs))],
+    ]);
   }
 
   /** The originate stops waiting on this leg: it won, lost or failed. */
@@ -125,7 +128,18 @@ export class ChannelLifecycle {
       ch.after(r.beepMs ?? 100, () => {
         ch.vars.set('amd_result', r.amdResult ?? 'MACHINE');
         ch.vars.set('avmd_detect', 'TRUE');
-        this.events.fireChannel(ch, 'CUSTOM', [['Beep-Status', 'DETECTED'], ['Frequency', '1000.000000'], ['Frequency-Variance', '0.000000'], ['Amplitude', '0.100000'], ['Amplitude-Variance', '0.000000']], { subclass: 'avmd::beep' });
+        this.events.fireChannel(
+          ch,
+          'CUSTOM',
+          [
+            ['Beep-Status', 'DETECTED'],
+            ['Frequency', '1000.000000'],
+            ['Frequency-Variance', '0.000000'],
+            ['Amplitude', '0.100000'],
+            ['Amplitude-Variance', '0.000000'],
+          ],
+          { subclass: 'avmd::beep' },
+        );
       });
     }
     if (r.pressDigitsOnAnswer && r.digits) ch.after(r.digitDelayMs ?? 10, () => this.pressDigits(rt, r.digits!, () => undefined));
@@ -144,7 +158,11 @@ export class ChannelLifecycle {
       if (ch.gone) return;
       const d = digits[i++];
       if (d === undefined) return done();
-      this.events.fireChannel(ch, 'DTMF', [['DTMF-Digit', d], ['DTMF-Duration', '2000'], ['DTMF-Source', 'RTP']]);
+      this.events.fireChannel(ch, 'DTMF', [
+        ['DTMF-Digit', d],
+        ['DTMF-Duration', '2000'],
+        ['DTMF-Source', 'RTP'],
+      ]);
       (rt.dtmf ??= []).push(d);
       rt.onDtmf?.();
       ch.after(gap, one);

@@ -131,7 +131,8 @@ export class Originator {
       if (!rt || !rt.ch.pending) continue;
       const legTimeout = Number(rt.ch.vars.get('leg_timeout') ?? NaN);
       const origTimeout = parsed.timeoutSec ?? Number(rt.ch.vars.get('originate_timeout') ?? 60);
-      const sec = Number.isFinite(legTimeout) && legTimeout > 0 ? legTimeout : Number.isFinite(origTimeout) && origTimeout > 0 ? origTimeout : 60;
+      const sec =
+        Number.isFinite(legTimeout) && legTimeout > 0 ? legTimeout : Number.isFinite(origTimeout) && origTimeout > 0 ? origTimeout : 60;
       rt.ch.after(Math.max(0, Math.round(sec * 1000 * this.host.timeScale)), () => {
         if (rt.ch.pending) life.failLeg(rt, 'NO_ANSWER', 'send_cancel', undefined);
       });
@@ -246,7 +247,12 @@ export class Originator {
         else {
           const cause = r.cause ?? actionCause(r.action);
           const sip = r.sipStatus ?? fsSipStatus(cause);
-          life.failLeg(rt, r.sipStatus ? (fsCauseOfSip(r.sipStatus) && !r.cause ? fsCauseOfSip(r.sipStatus)! : cause) : cause, 'recv_refuse', sip);
+          life.failLeg(
+            rt,
+            r.sipStatus ? (fsCauseOfSip(r.sipStatus) && !r.cause ? fsCauseOfSip(r.sipStatus)! : cause) : cause,
+            'recv_refuse',
+            sip,
+          );
         }
       });
     }

@@ -34,7 +34,10 @@ export const calleeRuleSchema = z.object({
    * digitDelayMs; the first key stops the prompt, as on FreeSWITCH. With pressDigitsOnAnswer the keys
    * are pressed from the answer instead, and whatever application reads DTMF then takes them.
    */
-  digits: z.string().regex(/^[0-9*#A-D]*$/).optional(),
+  digits: z
+    .string()
+    .regex(/^[0-9*#A-D]*$/)
+    .optional(),
   /** Time before each key (default 10 ms): the first key comes digitDelayMs after the application starts. */
   digitDelayMs: ms.optional(),
   pressDigitsOnAnswer: z.boolean().optional(),

@@ -295,7 +295,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       delete numbers[n];
       sim.setRules({ ...sim.rules, numbers });
     },
-    setGateway: (name, cfg) => sim.setRules({ ...sim.rules, gateways: { ...(sim.rules.gateways ?? {}), [name]: { ...(sim.rules.gateways?.[name] ?? { status: 'UP', profile: 'external' }), ...cfg } } }),
+    setGateway: (name, cfg) =>
+      sim.setRules({
+        ...sim.rules,
+        gateways: {
+          ...(sim.rules.gateways ?? {}),
+          [name]: { ...(sim.rules.gateways?.[name] ?? { status: 'UP', profile: 'external' }), ...cfg },
+        },
+      }),
     setLimits: (l) => sim.setRules({ ...sim.rules, limits: { ...sim.rules.limits, ...l } }),
     setEventDelay: (ms) => {
       sim.events.faults.eventDelayMs = ms;
@@ -316,7 +323,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     stats: () => ({ ...sim.stats, liveChannels: sim.channels.size, connections: sim.conns.size, coreUuid: sim.coreUuid }),
     api: (command) => {
       const sp = command.indexOf(' ');
-      return sim.commands.executeApi(sp < 0 ? command : command.slice(0, sp), sp < 0 ? undefined : command.slice(sp + 1), { via: 'control' });
+      return sim.commands.executeApi(sp < 0 ? command : command.slice(0, sp), sp < 0 ? undefined : command.slice(sp + 1), {
+        via: 'control',
+      });
     },
     reseed: (s) => sim.reseed(s),
     callcenter: sim.callcenter.control((mutate) => {

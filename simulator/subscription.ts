@@ -72,7 +72,10 @@ export class Subscription {
 
   /** `event [plain|json|xml] <names…> [CUSTOM <subclasses…>]` */
   event(line: string): string {
-    const words = line.split(' ').slice(1).filter((w) => w !== '');
+    const words = line
+      .split(' ')
+      .slice(1)
+      .filter((w) => w !== '');
     let keys = 0;
     let custom = false;
     words.forEach((w, i) => {
@@ -99,7 +102,10 @@ export class Subscription {
 
   /** `nixevent <names…> [CUSTOM <subclasses…>]` */
   nixevent(line: string): string {
-    const words = line.split(' ').slice(1).filter((w) => w !== '');
+    const words = line
+      .split(' ')
+      .slice(1)
+      .filter((w) => w !== '');
     let keys = 0;
     let custom = false;
     for (const w of words) {
