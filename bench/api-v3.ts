@@ -99,7 +99,11 @@ async function main() {
   const scenarios: { name: string; path: () => string }[] = [
     { name: 'GET /v3/campaign/{uuid}', path: () => `/v3/campaign/${uuids[Math.floor(Math.random() * uuids.length)]}` },
     { name: 'GET /v3/campaign (first page)', path: () => '/v3/campaign' },
-    { name: 'GET /v3/campaign?type=…&limit=10&offset=0–990', path: () => `/v3/campaign?type=${CAMPAIGN_TYPES[Math.floor(Math.random() * 4)]}&limit=10&offset=${10 * Math.floor(Math.random() * 100)}` },
+    {
+      name: 'GET /v3/campaign?type=…&limit=10&offset=0–990',
+      path: () =>
+        `/v3/campaign?type=${CAMPAIGN_TYPES[Math.floor(Math.random() * 4)]}&limit=10&offset=${10 * Math.floor(Math.random() * 100)}`,
+    },
   ];
   const results: Row[] = [];
   for (const s of scenarios) {

@@ -39,7 +39,10 @@ const skip = new Set(opt.skip.split(',').filter(Boolean));
 const servers = await startBenchServers({ temporal: true, store: true, tmpPrefix: 'cr-bench-' });
 const sim = await startSimulator({
   port: 0,
-  rules: { default: { action: 'answer', ringMs: 20, talkMs: 50 }, limits: { maxSessions: 100_000, sessionsPerSecond: SPS > 0 ? SPS : 1_000_000 } },
+  rules: {
+    default: { action: 'answer', ringMs: 20, talkMs: 50 },
+    limits: { maxSessions: 100_000, sessionsPerSecond: SPS > 0 ? SPS : 1_000_000 },
+  },
 });
 const config = parseConfig({ ...process.env, ...benchEnv(servers, sim.port) });
 
@@ -62,7 +65,10 @@ if (!skip.has('bare')) {
     while (next < N) {
       const i = next++;
       const u = randomUUID();
-      await c.bgapi(`originate {origination_uuid=${u},campaign_uuid=bare,originate_timeout=30}sofia/gateway/gw/0986${String(i).padStart(6, '0')} &park()`, { jobUuid: u });
+      await c.bgapi(
+        `originate {origination_uuid=${u},campaign_uuid=bare,originate_timeout=30}sofia/gateway/gw/0986${String(i).padStart(6, '0')} &park()`,
+        { jobUuid: u },
+      );
     }
   };
   await Promise.all(Array.from({ length: CAP }, one));
@@ -75,7 +81,14 @@ if (!skip.has('bare')) {
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant } = await createTenant(mongo.db, { name: 'bench' });
-const carrier = await carriers(mongo.db).create(tenant.domain_uuid, { carrier_name: 'b', gateway: 'gw', caller_numbers: [], networks: [], cps: 0, description: '' });
+const carrier = await carriers(mongo.db).create(tenant.domain_uuid, {
+  carrier_name: 'b',
+  gateway: 'gw',
+  caller_numbers: [],
+  networks: [],
+  cps: 0,
+  description: '',
+});
 const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
   ...defaultSettings('autocall'),
   campaign_name: 'bench',
@@ -87,7 +100,13 @@ const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
   carrier_name: 'b',
 } as never);
 const docs = Array.from({ length: N }, (_, i) =>
-  buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid, phone_number: `0987${String(i).padStart(6, '0')}`, param: {}, source: 'v3_import' }),
+  buildLead({
+    domain_uuid: tenant.domain_uuid,
+    campaign_uuid: campaign.campaign_uuid,
+    phone_number: `0987${String(i).padStart(6, '0')}`,
+    param: {},
+    source: 'v3_import',
+  }),
 );
 for (let i = 0; i < docs.length; i += 500) await leadsOf(mongo.db).insertMany(docs.slice(i, i + 500));
 const workerRun = await startBenchWorker(config, mongo.db);
@@ -102,7 +121,11 @@ if (!skip.has('trivial')) {
   const one = async (): Promise<void> => {
     while (next < N) {
       const i = next++;
-      await client.workflow.execute('pingWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `bench-ping-${i}-${randomUUID()}`, args: ['x'] });
+      await client.workflow.execute('pingWorkflow', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: `bench-ping-${i}-${randomUUID()}`,
+        args: ['x'],
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(CAP, N) }, one));
@@ -133,19 +156,31 @@ for (;;) {
 const tDone = Date.now();
 if (process.env.BENCH_HISTORY) {
   // Where a lead's time goes: its workflow history, event times relative to its start.
-  const sample = await leadsOf(mongo.db).find({ campaign_uuid: campaign.campaign_uuid }).sort({ order: 1 }).skip(Math.floor(N / 2)).limit(1).toArray();
+  const sample = await leadsOf(mongo.db)
+    .find({ campaign_uuid: campaign.campaign_uuid })
+    .sort({ order: 1 })
+    .skip(Math.floor(N / 2))
+    .limit(1)
+    .toArray();
   const h = await client.workflow.getHandle(`lead:${sample[0]!._id}`).fetchHistory();
   const t = (e: { eventTime?: unknown }) => {
     const ts = e.eventTime as { seconds?: { toNumber(): number }; nanos?: number };
     return (ts.seconds?.toNumber() ?? 0) * 1000 + (ts.nanos ?? 0) / 1e6;
   };
   const start = t(h.events![0]!);
-  for (const e of h.events!) log(`  +${(t(e) - start).toFixed(0)} ms ${e.eventType} ${Object.keys(e).find((k) => k.endsWith('Attributes') && (e as never)[k]) ?? ''}`);
+  for (const e of h.events!)
+    log(
+      `  +${(t(e) - start).toFixed(0)} ms ${e.eventType} ${Object.keys(e).find((k) => k.endsWith('Attributes') && (e as never)[k]) ?? ''}`,
+    );
 }
 const s = stats(sim.callLog.entries(), t0);
 // Ready (the run granted the slot) → originate sent, from the call records.
-const recs = await callsOf(mongo.db).find({ campaign_uuid: campaign.campaign_uuid }, { projection: { slot_granted_at: 1, originate_sent_at: 1 } }).toArray();
-const lat = recs.flatMap((r) => (r.slot_granted_at && r.originate_sent_at ? [r.originate_sent_at.getTime() - r.slot_granted_at.getTime()] : []));
+const recs = await callsOf(mongo.db)
+  .find({ campaign_uuid: campaign.campaign_uuid }, { projection: { slot_granted_at: 1, originate_sent_at: 1 } })
+  .toArray();
+const lat = recs.flatMap((r) =>
+  r.slot_granted_at && r.originate_sent_at ? [r.originate_sent_at.getTime() - r.slot_granted_at.getTime()] : [],
+);
 log(
   `engine: ${JSON.stringify({
     ...s,

@@ -97,12 +97,12 @@ export interface BenchWorker {
  * worker's modules are loaded here, so a bench without a worker does not load them.
  */
 export async function startBenchWorker(config: Config, db: Db): Promise<BenchWorker> {
-  const [{ Client, Connection }, { NativeConnection }, { default: pino }, { createDialPool, createWorker, ensureNodeListeners, installRuntime }] = await Promise.all([
-    import('@temporalio/client'),
-    import('@temporalio/worker'),
-    import('pino'),
-    import('../worker/create.ts'),
-  ]);
+  const [
+    { Client, Connection },
+    { NativeConnection },
+    { default: pino },
+    { createDialPool, createWorker, ensureNodeListeners, installRuntime },
+  ] = await Promise.all([import('@temporalio/client'), import('@temporalio/worker'), import('pino'), import('../worker/create.ts')]);
   installRuntime();
   const conn = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: conn });

@@ -115,7 +115,8 @@ async function main() {
     if (t > nowS) t = nowS - Math.floor(rnd() * 3600);
     if (i >= N - PENDING) t = nowS - Math.floor(rnd() * 600); // just-ended calls: the live path
     const r = rnd();
-    const bucket: ReportBucket = r < 0.45 ? 'answered' : r < 0.6 ? 'busy' : r < 0.72 ? 'no_answer' : r < 0.84 ? 'not_available' : r < 0.9 ? 'cancel' : 'failed';
+    const bucket: ReportBucket =
+      r < 0.45 ? 'answered' : r < 0.6 ? 'busy' : r < 0.72 ? 'no_answer' : r < 0.84 ? 'not_available' : r < 0.9 ? 'cancel' : 'failed';
     const answered = bucket === 'answered';
     const waitsec = Math.floor(rnd() * 25);
     const billsec = answered ? 1 + Math.floor(rnd() * 180) : 0;
@@ -170,7 +171,7 @@ async function main() {
     // carried from pass to pass in memory.
     ds.sort((a, b) => a.t - b.t);
     const docs = new Map<string, ReturnType<typeof foldDeltas>[number]>();
-    for (let i = 0; i < ds.length; ) {
+    for (let i = 0; i < ds.length;) {
       let j = i;
       while (j < ds.length && ds[j]!.t < ds[i]!.t + PASS_SECONDS) j++;
       for (const d of foldDeltas(ds.slice(i, j), docs)) docs.set(d._id, d);
@@ -181,7 +182,11 @@ async function main() {
     rollupDocs += all.length;
     const ids = ds.map((d) => d._id);
     const at = new Date();
-    for (let i = 0; i < ids.length; i += 10_000) await countedOf(db).insertMany(ids.slice(i, i + 10_000).map((_id) => ({ _id, at })), { ordered: false });
+    for (let i = 0; i < ids.length; i += 10_000)
+      await countedOf(db).insertMany(
+        ids.slice(i, i + 10_000).map((_id) => ({ _id, at })),
+        { ordered: false },
+      );
     log(`  campaign ${c.slice(0, 8)}: ${ds.length.toLocaleString()} calls → ${all.length.toLocaleString()} rollup docs`);
   }
   const foldS = (performance.now() - t0) / 1000;
@@ -193,7 +198,9 @@ async function main() {
   const pass = await compactOnce(mongoReportStore(db), { batch: Math.floor(PENDING / 2) });
   const passMs = performance.now() - t0;
   const pendingLeft = await pendingOf(db).countDocuments();
-  log(`rollups: ${rollupDocs.toLocaleString()} docs in ${foldS.toFixed(0)} s; noteForReport ${noteMs.toFixed(1)} ms each; one pass of ${pass.counted} deltas ${passMs.toFixed(0)} ms; ${pendingLeft} pending left`);
+  log(
+    `rollups: ${rollupDocs.toLocaleString()} docs in ${foldS.toFixed(0)} s; noteForReport ${noteMs.toFixed(1)} ms each; one pass of ${pass.counted} deltas ${passMs.toFixed(0)} ms; ${pendingLeft} pending left`,
+  );
 
   // ---- 3. the report
   const app = createApp({ config, db, logger: pino({ level: 'silent' }) }, mountRoutes);
@@ -203,21 +210,42 @@ async function main() {
     { name: 'one local day', start: mid, end: mid.endOf('day').startOf('second') },
     { name: 'one week', start: mid.minus({ days: 6 }), end: mid.endOf('day').startOf('second') },
     { name: `${DAYS} days (everything)`, start: firstDay, end: today.endOf('day').startOf('second') },
-    { name: 'odd edges 10:17:23 → 16:42:09', start: mid.set({ hour: 10, minute: 17, second: 23 }), end: mid.set({ hour: 16, minute: 42, second: 9 }) },
-    { name: 'odd edges over 9 days', start: mid.minus({ days: 8 }).set({ hour: 10, minute: 17, second: 23 }), end: mid.set({ hour: 16, minute: 42, second: 9 }) },
+    {
+      name: 'odd edges 10:17:23 → 16:42:09',
+      start: mid.set({ hour: 10, minute: 17, second: 23 }),
+      end: mid.set({ hour: 16, minute: 42, second: 9 }),
+    },
+    {
+      name: 'odd edges over 9 days',
+      start: mid.minus({ days: 8 }).set({ hour: 10, minute: 17, second: 23 }),
+      end: mid.set({ hour: 16, minute: 42, second: 9 }),
+    },
     { name: 'today to now (meets pending)', start: today, end: DateTime.now().setZone(ZONE).plus({ minutes: 1 }).startOf('second') },
   ];
 
-  log('direct count: one scan of the campaign\'s call records…');
+  log("direct count: one scan of the campaign's call records…");
   t0 = performance.now();
   const direct = ranges.map(() => emptyTotals());
   const bounds = ranges.map((r) => [Math.floor(r.start.toSeconds()), Math.floor(r.end.toSeconds()) + 1] as const);
   let scanned = 0;
-  for await (const c of callsOf(db).find({ campaign_uuid: main }, { projection: { created_at: 1, report: 1, duration: 1, billsec: 1, waitsec: 1 } })) {
+  for await (const c of callsOf(db).find(
+    { campaign_uuid: main },
+    { projection: { created_at: 1, report: 1, duration: 1, billsec: 1, waitsec: 1 } },
+  )) {
     scanned++;
     const s = Math.floor(c.created_at.getTime() / 1000);
     bounds.forEach(([a, b], i) => {
-      if (s >= a && s < b) addInto(direct[i]!, { _id: '', campaign_uuid: main, domain_uuid: '', t: s, bucket: (REPORT_BUCKETS as readonly string[]).includes(c.report) ? (c.report as ReportBucket) : 'failed', duration: c.duration, billsec: c.billsec, waitsec: c.waitsec });
+      if (s >= a && s < b)
+        addInto(direct[i]!, {
+          _id: '',
+          campaign_uuid: main,
+          domain_uuid: '',
+          t: s,
+          bucket: (REPORT_BUCKETS as readonly string[]).includes(c.report) ? (c.report as ReportBucket) : 'failed',
+          duration: c.duration,
+          billsec: c.billsec,
+          waitsec: c.waitsec,
+        });
     });
   }
   const scanS = (performance.now() - t0) / 1000;

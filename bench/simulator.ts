@@ -40,7 +40,9 @@ writeFileSync(
 );
 
 // ------------------------------------------------------------------ simulator process
-const child = spawn('npx', ['tsx', 'simulator/cli.ts', '--port', '0', '--control-port=-1', '--rules', rulesFile, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn('npx', ['tsx', 'simulator/cli.ts', '--port', '0', '--control-port=-1', '--rules', rulesFile, '--quiet'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const port = await new Promise<number>((resolve, reject) => {
   let out = '';
   child.stdout!.on('data', (d) => {
@@ -111,7 +113,9 @@ class Conn {
   originate(number: string) {
     const job = randomUUID();
     this.jobs.set(job, performance.now());
-    this.sock.write(`bgapi originate {origination_uuid=${randomUUID()},originate_timeout=30,ignore_early_media=true,campaign_uuid=bench}sofia/gateway/gw1/${number} &park()\nJob-UUID: ${job}\n\n`);
+    this.sock.write(
+      `bgapi originate {origination_uuid=${randomUUID()},originate_timeout=30,ignore_early_media=true,campaign_uuid=bench}sofia/gateway/gw1/${number} &park()\nJob-UUID: ${job}\n\n`,
+    );
   }
 }
 

@@ -26,7 +26,11 @@ import { startSimulator } from '../simulator/server.ts';
 import { benchEnv, benchLog as log, startBenchServers, startBenchWorker, stopChild, waitUntil, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({
-  options: { customers: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' }, write: { type: 'boolean', default: false } },
+  options: {
+    customers: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '5' },
+    write: { type: 'boolean', default: false },
+  },
 });
 const N = Number(opt.customers);
 const RUNS = Number(opt.runs);
@@ -44,7 +48,14 @@ const config = parseConfig({ ...process.env, ...env });
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant, token } = await createTenant(mongo.db, { name: 'bench' });
-await carriers(mongo.db).create(tenant.domain_uuid, { carrier_name: 'b', gateway: 'gw', caller_numbers: ['02873001234'], networks: [], cps: 0, description: '' });
+await carriers(mongo.db).create(tenant.domain_uuid, {
+  carrier_name: 'b',
+  gateway: 'gw',
+  caller_numbers: ['02873001234'],
+  networks: [],
+  cps: 0,
+  description: '',
+});
 await templates(mongo.db).create(tenant.domain_uuid, {
   template_name: 'IVR-1',
   type_autocall: 'autocall_voice_tts',
@@ -94,12 +105,24 @@ function body(code: string, run: number): string {
     number_of_ovd_inst: 6,
     total_ovd_amount: 3211100,
   }));
-  return JSON.stringify({ queue_code: code, template: 'IVR-1', concurrent_call: 50, max_recall_count: 0, min_recall_duration: 3, customers });
+  return JSON.stringify({
+    queue_code: code,
+    template: 'IVR-1',
+    concurrent_call: 50,
+    max_recall_count: 0,
+    min_recall_duration: 3,
+    customers,
+  });
 }
 
-async function post(path: string, payload: string): Promise<{ status: number; json: any; ms: number }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function post(path: string, payload: string): Promise<{ status: number; json: any; ms: number }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const t = performance.now();
-  const res = await fetch(baseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: payload });
+  const res = await fetch(baseUrl + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: payload,
+  });
   const json = await res.json();
   return { status: res.status, json, ms: performance.now() - t };
 }
@@ -126,7 +149,9 @@ try {
     const q = await findQueue(mongo.db, tenant.domain_uuid, code);
     let first: number | null = null;
     if (q) {
-      await waitUntil(() => sim.callLog.byVariable('campaign_uuid', q.campaign_uuid).length > 0, 60_000, 'the first originate').catch(() => {});
+      await waitUntil(() => sim.callLog.byVariable('campaign_uuid', q.campaign_uuid).length > 0, 60_000, 'the first originate').catch(
+        () => {},
+      );
       const e = sim.callLog.byVariable('campaign_uuid', q.campaign_uuid)[0];
       first = e ? e.at - sentAt : null;
     }
@@ -147,7 +172,15 @@ try {
     await new Promise((res) => setTimeout(res, 2_000)); // let the stopped run settle
   }
   const dup = await post('/v2/autocall/queue', lastPayload);
-  const dupRow: Run = { run: `re-post of ${lastCode} (all duplicates)`, bytes: lastPayload.length, status: dup.status, success: dup.json?.data?.success?.length ?? 0, fail: dup.json?.data?.fail?.length ?? 0, post_ms: dup.ms, first_originate_ms: null };
+  const dupRow: Run = {
+    run: `re-post of ${lastCode} (all duplicates)`,
+    bytes: lastPayload.length,
+    status: dup.status,
+    success: dup.json?.data?.success?.length ?? 0,
+    fail: dup.json?.data?.fail?.length ?? 0,
+    post_ms: dup.ms,
+    first_originate_ms: null,
+  };
   rows.push(dupRow);
   log(JSON.stringify(dupRow));
 

@@ -8,10 +8,24 @@
   const TOKEN_KEY = 'campaign-runner.token';
   const LANG_KEY = 'campaign-runner.lang';
   const BUCKETS = ['answered', 'busy', 'not_available', 'no_answer', 'cancel', 'failed'];
-  const COLORS = { answered: '#2e7d32', busy: '#ef6c00', not_available: '#8e24aa', no_answer: '#f9a825', cancel: '#607d8b', failed: '#c62828' };
+  const COLORS = {
+    answered: '#2e7d32',
+    busy: '#ef6c00',
+    not_available: '#8e24aa',
+    no_answer: '#f9a825',
+    cancel: '#607d8b',
+    failed: '#c62828',
+  };
   const $ = (id) => document.getElementById(id);
   /** The disposition each report bucket usually has: shown only when the call's differs. */
-  const OBVIOUS = { answered: 'answered', busy: 'busy', no_answer: 'no-answered', not_available: 'not-available', cancel: 'cancel', failed: 'failed' };
+  const OBVIOUS = {
+    answered: 'answered',
+    busy: 'busy',
+    no_answer: 'no-answered',
+    not_available: 'not-available',
+    cancel: 'cancel',
+    failed: 'failed',
+  };
 
   let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || 'vi').toLowerCase().startsWith('vi') ? 'vi' : 'en');
   if (!window.I18N[lang]) lang = 'vi';
@@ -196,7 +210,10 @@
     $('l-cap').textContent = live.cap;
     $('l-bar').style.width = Math.min(100, Math.round((100 * live.live_calls) / Math.max(1, live.cap))) + '%';
     $('w-state').textContent = live.window.open ? t('open') : t('closed');
-    $('w-next').textContent = !live.window.open && live.window.next_opening ? '(' + t('nextOpening') + ' ' + fmtDateTime(Date.parse(live.window.next_opening)) + ')' : '';
+    $('w-next').textContent =
+      !live.window.open && live.window.next_opening
+        ? '(' + t('nextOpening') + ' ' + fmtDateTime(Date.parse(live.window.next_opening)) + ')'
+        : '';
 
     $('cb-pending').textContent = live.callbacks.pending;
     $('cb-failed').textContent = live.callbacks.failed;
@@ -214,7 +231,12 @@
       cell(tr, k.number);
       cell(tr, k.attempt);
       if (k.state === 'sending') cell(tr, t('calling'));
-      else cell(tr, t('bucket.' + k.report) + (k.disposition && k.disposition !== OBVIOUS[k.report] ? ' (' + k.disposition + ')' : ''), 'd-' + k.report);
+      else
+        cell(
+          tr,
+          t('bucket.' + k.report) + (k.disposition && k.disposition !== OBVIOUS[k.report] ? ' (' + k.disposition + ')' : ''),
+          'd-' + k.report,
+        );
       cell(tr, k.state === 'done' ? k.duration + ' s' : '');
       cell(tr, k.state === 'done' ? k.billsec + ' s' : '');
       cell(tr, k.digits);
@@ -267,7 +289,8 @@
     $('btn-retry').disabled = true;
     try {
       const r = await api('/campaigns/' + current.campaign.campaign_uuid + '/callbacks/retry', { method: 'POST', body: {} });
-      $('action-msg').textContent = t('retried') + ': ' + r.retried.length + (r.skipped.length ? ', ' + t('skipped') + ': ' + r.skipped.length : '');
+      $('action-msg').textContent =
+        t('retried') + ': ' + r.retried.length + (r.skipped.length ? ', ' + t('skipped') + ': ' + r.skipped.length : '');
     } catch (e) {
       $('action-msg').textContent = String(e.message || e);
     }

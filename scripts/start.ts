@@ -93,15 +93,22 @@ try {
   const tsx = ['--import', 'tsx'];
   watch(startProc('worker', process.execPath, [...tsx, 'worker/index.ts'], { logDir }));
   // The operator API (/admin) is on with the environment's ADMIN_TOKEN or the one kept in DATA_DIR.
-  const api = watch(startProc('api', process.execPath, [...tsx, 'api/server.ts'], { logDir, env: { ...process.env, ADMIN_TOKEN: dev.adminToken } }));
+  const api = watch(
+    startProc('api', process.execPath, [...tsx, 'api/server.ts'], { logDir, env: { ...process.env, ADMIN_TOKEN: dev.adminToken } }),
+  );
   const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
   // Ready once the API answers with its store and Temporal up; an ESL node that is down (a real
   // FreeSWITCH being restarted, say) is reported, not fatal: the worker reconnects to it.
   let health: Health | undefined;
-  await waitReady(api, 'API', async () => {
-    health = (await (await fetch(`${apiUrl}/healthz`)).json()) as Health;
-    return health.mongodb.up && health.temporal.up;
-  }, 60_000);
+  await waitReady(
+    api,
+    'API',
+    async () => {
+      health = (await (await fetch(`${apiUrl}/healthz`)).json()) as Health;
+      return health.mongodb.up && health.temporal.up;
+    },
+    60_000,
+  );
   const eslDown = health!.esl.filter((e) => !e.up);
 
   const lines = [
@@ -112,7 +119,9 @@ try {
     `  Health       ${apiUrl}/healthz`,
     `  Console      ${apiUrl}/console   (sign in with the token below)`,
     `  Metrics      ${apiUrl}/metrics${metricsLines(config)}`,
-    embedded.temporal ? `  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}` : `  Temporal     ${config.TEMPORAL_ADDRESS} (configured)`,
+    embedded.temporal
+      ? `  Temporal UI  http://127.0.0.1:${config.TEMPORAL_UI_PORT}`
+      : `  Temporal     ${config.TEMPORAL_ADDRESS} (configured)`,
     `  MongoDB      ${config.MONGODB_URI}${embedded.mongo ? '' : ' (configured)'}`,
     `  FreeSWITCH   ${config.eslNodes.map((n) => `${n.host}:${n.port}`).join(', ')}${embedded.simulator ? ` (simulator, rules ${config.SIM_RULES ?? DEV_SIM_RULES})` : ''}`,
     ...eslDown.map((e) => `  !! ESL node ${e.node} is down: ${e.error}`),
@@ -129,7 +138,17 @@ try {
 }
 
 async function startSimulator(config: Config): Promise<Proc> {
-  const args = ['--import', 'tsx', 'simulator/cli.ts', '--host', '127.0.0.1', '--port', String(config.ESL_PORT), '--password', config.ESL_PASSWORD];
+  const args = [
+    '--import',
+    'tsx',
+    'simulator/cli.ts',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(config.ESL_PORT),
+    '--password',
+    config.ESL_PASSWORD,
+  ];
   // A realistic mix of outcomes unless SIM_RULES names other rules (config/sim-rules.dev.json).
   args.push('--rules', config.SIM_RULES ?? DEV_SIM_RULES);
   const proc = startProc('simulator', process.execPath, args, { logDir });

@@ -52,9 +52,17 @@ export async function devSetup(config: Config, dataDir: string): Promise<DevSetu
     if (token && token !== kept) writeFileSync(file, `${token}\n`, { mode: 0o600 });
     const made = await ensureDialing(mongo.db, tenant.domain_uuid);
     const adminToken = config.ADMIN_TOKEN ?? keptAdminToken(dataDir);
-    const dialing = [`  Dialing      carrier "${DEV_CARRIER.carrier_name}", template "${DEV_TEMPLATE.template_name}"${made.length ? ` (${made.join(', ')} created now)` : ''}`];
+    const dialing = [
+      `  Dialing      carrier "${DEV_CARRIER.carrier_name}", template "${DEV_TEMPLATE.template_name}"${made.length ? ` (${made.join(', ')} created now)` : ''}`,
+    ];
     if (!token) {
-      return { adminToken, lines: [`  Dev tenant   "${tenant.name}" exists, its token is not kept here: npm run tenant:create -- ${tenant.name} --rotate`, ...dialing] };
+      return {
+        adminToken,
+        lines: [
+          `  Dev tenant   "${tenant.name}" exists, its token is not kept here: npm run tenant:create -- ${tenant.name} --rotate`,
+          ...dialing,
+        ],
+      };
     }
     return {
       adminToken,
@@ -73,12 +81,18 @@ export async function devSetup(config: Config, dataDir: string): Promise<DevSetu
 /** The dev tenant's carrier and sample template, created when missing (by name). */
 async function ensureDialing(db: Parameters<typeof carriers>[0], domain_uuid: string): Promise<string[]> {
   const made: string[] = [];
-  const hasCarrier = (await carriers(db).list(domain_uuid, { limit: 1, offset: 0, filter: { carrier_name: DEV_CARRIER.carrier_name } })).total > 0;
+  const hasCarrier =
+    (await carriers(db).list(domain_uuid, { limit: 1, offset: 0, filter: { carrier_name: DEV_CARRIER.carrier_name } })).total > 0;
   if (!hasCarrier) {
-    await carriers(db).create(domain_uuid, { ...DEV_CARRIER, caller_numbers: [...DEV_CARRIER.caller_numbers], networks: [...DEV_CARRIER.networks] });
+    await carriers(db).create(domain_uuid, {
+      ...DEV_CARRIER,
+      caller_numbers: [...DEV_CARRIER.caller_numbers],
+      networks: [...DEV_CARRIER.networks],
+    });
     made.push('carrier');
   }
-  const hasTemplate = (await templates(db).list(domain_uuid, { limit: 1, offset: 0, filter: { template_name: DEV_TEMPLATE.template_name } })).total > 0;
+  const hasTemplate =
+    (await templates(db).list(domain_uuid, { limit: 1, offset: 0, filter: { template_name: DEV_TEMPLATE.template_name } })).total > 0;
   if (!hasTemplate) {
     await templates(db).create(domain_uuid, DEV_TEMPLATE);
     made.push('template');

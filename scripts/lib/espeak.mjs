@@ -18,13 +18,23 @@ export function ensureEspeak(log = (line) => console.log(line), env = process.en
     log('campaign-runner: installing espeak-ng (text-to-speech) with apt-get…');
     const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const install = () =>
-      spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'espeak-ng'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv }).status === 0;
-    if (install() || (spawnSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv }).status === 0 && install())) {
+      spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'espeak-ng'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: aptEnv,
+      }).status === 0;
+    if (
+      install() ||
+      (spawnSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv }).status === 0 && install())
+    ) {
       if (has('espeak-ng', ['--version'])) return 'installed';
     }
-    log('campaign-runner: apt-get could not install espeak-ng; text-to-speech will fail until it is installed (apt-get install espeak-ng).');
+    log(
+      'campaign-runner: apt-get could not install espeak-ng; text-to-speech will fail until it is installed (apt-get install espeak-ng).',
+    );
     return 'missing';
   }
-  log('campaign-runner: espeak-ng is not installed; text-to-speech (autocall_voice_tts, autocall_voice_otp) needs it: apt-get install espeak-ng (Debian/Ubuntu package espeak-ng).');
+  log(
+    'campaign-runner: espeak-ng is not installed; text-to-speech (autocall_voice_tts, autocall_voice_otp) needs it: apt-get install espeak-ng (Debian/Ubuntu package espeak-ng).',
+  );
   return 'missing';
 }

@@ -20,7 +20,12 @@ export interface Proc {
   crash(): Promise<void>;
 }
 
-export function startProc(name: string, cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logDir: string; cwd?: string }): Proc {
+export function startProc(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; logDir: string; cwd?: string },
+): Proc {
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `${name}.log`);
   const out = createWriteStream(logFile, { flags: 'a' });

@@ -73,7 +73,9 @@ export async function startMongoStore(o: MongoOpts): Promise<{ proc: Proc; uri: 
     kind = 'mongod';
     const dbpath = join(o.dataDir, 'mongod');
     mkdirSync(dbpath, { recursive: true });
-    proc = startProc('mongod', 'mongod', ['--dbpath', dbpath, '--port', String(o.port), '--bind_ip', '127.0.0.1', '--quiet'], { logDir: o.logDir });
+    proc = startProc('mongod', 'mongod', ['--dbpath', dbpath, '--port', String(o.port), '--bind_ip', '127.0.0.1', '--quiet'], {
+      logDir: o.logDir,
+    });
   } else {
     kind = 'ferretdb';
     const bin = await ensureTool(o.cacheDir, 'ferretdb', o.log);

@@ -164,7 +164,12 @@ function goRunner(tool: string, log: (l: string) => void): Runner {
   };
 }
 
-function runCapture(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> }, onLine?: (l: string) => void): Promise<string> {
+function runCapture(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> },
+  onLine?: (l: string) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
