@@ -165,7 +165,11 @@ describe('directory', () => {
   });
 
   it('carriers and templates fill carrier_name / template_name, follow renames, and cannot be deleted while used', async () => {
-    const t = await h.call('POST', '/v3/template', { template_name: 'OTP', type_autocall: 'autocall_voice_otp', content: 'Mã OTP {{otp}}' });
+    const t = await h.call('POST', '/v3/template', {
+      template_name: 'OTP',
+      type_autocall: 'autocall_voice_otp',
+      content: 'Mã OTP {{otp}}',
+    });
     const cr = await h.call('POST', '/v3/carrier', {
       carrier_name: 'VNPT',
       gateway: 'vnpt-gw',
@@ -227,8 +231,15 @@ describe('directory', () => {
     expect(ok.body).toEqual({ campaign_uuid: c.body.campaign_uuid, users: [{ extension: '201', user_uuid: u.body.user_uuid }] });
     // the documented update body sends "users": null — that must not drop the assignment
     await h.call('PUT', `/v3/campaign/${c.body.campaign_uuid}`, {
-      campaign_name: 'assign', type: 'autodialer', active: false, ratio: 100, hopper: 20,
-      local_start_time: '08:00:00', local_end_time: '17:30:00', call_center_queue_strategy: 'ring-all', users: null,
+      campaign_name: 'assign',
+      type: 'autodialer',
+      active: false,
+      ratio: 100,
+      hopper: 20,
+      local_start_time: '08:00:00',
+      local_end_time: '17:30:00',
+      call_center_queue_strategy: 'ring-all',
+      users: null,
     });
     expect((await h.call('GET', `/v3/campaign/${c.body.campaign_uuid}`)).body.users).toEqual([u.body.user_uuid]);
     expect((await h.call('DELETE', `/v3/user/${u.body.user_uuid}`)).status).toBe(409);
@@ -243,8 +254,14 @@ describe('create also creates the queue and dialplan', () => {
     expect(q).toMatchObject({ campaign_uuid: c.body.campaign_uuid, strategy: 'round-robin', domain_uuid: h.tenant.domain_uuid });
     expect(d).toMatchObject({ campaign_uuid: c.body.campaign_uuid, domain_uuid: h.tenant.domain_uuid });
     await h.call('PUT', `/v3/campaign/${c.body.campaign_uuid}`, {
-      campaign_name: 'with-queue', type: 'autodialer', active: false, ratio: 100, hopper: 20,
-      local_start_time: '08:00:00', local_end_time: '17:30:00', call_center_queue_strategy: 'top-down',
+      campaign_name: 'with-queue',
+      type: 'autodialer',
+      active: false,
+      ratio: 100,
+      hopper: 20,
+      local_start_time: '08:00:00',
+      local_end_time: '17:30:00',
+      call_center_queue_strategy: 'top-down',
     });
     expect((await h.mongo.db.collection('call_center_queues').findOne({ _id: c.body.call_center_queue_uuid }))?.strategy).toBe('top-down');
   });
@@ -254,7 +271,15 @@ describe('OpenAPI', () => {
   it('documents every v3 path with the same schemas that validate', async () => {
     const doc = (await h.call('GET', '/openapi.json', undefined, { token: null })).body;
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/v3/campaign', '/v3/campaign/{uuid}', '/v3/campaign/{uuid}/assign_extension', '/v3/campaign/{uuid}/active', '/v3/template', '/v3/carrier', '/v3/user']) {
+    for (const p of [
+      '/v3/campaign',
+      '/v3/campaign/{uuid}',
+      '/v3/campaign/{uuid}/assign_extension',
+      '/v3/campaign/{uuid}/active',
+      '/v3/template',
+      '/v3/carrier',
+      '/v3/user',
+    ]) {
       expect(doc.paths[p], p).toBeDefined();
     }
     const upd = doc.components.schemas.CampaignUpdate;

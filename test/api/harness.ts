@@ -20,7 +20,12 @@ export interface Harness {
   tenant: Tenant;
   token: string;
   /** A request over HTTP with the tenant's token (unless `token` is given: null = none). */
-  call(method: string, path: string, body?: unknown, opts?: { token?: string | null; raw?: boolean; headers?: Record<string, string> }): Promise<Res>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null; raw?: boolean; headers?: Record<string, string> },
+  ): Promise<Res>;
   /** Another tenant of the same API. */
   newTenant(name: string, time_zone?: string): Promise<{ tenant: Tenant; token: string }>;
   close(): Promise<void>;

@@ -27,9 +27,22 @@ describe('the store down', () => {
   let app: App;
   let token: string;
   let campaign: string;
-  const start = async () => (store = (await startMongoStore({ port, dataDir: join(dir, 'data'), cacheDir: parseConfig(process.env).TOOLS_CACHE_DIR, logDir: join(dir, 'logs'), log: () => {} })).proc);
+  const start = async () =>
+    (store = (
+      await startMongoStore({
+        port,
+        dataDir: join(dir, 'data'),
+        cacheDir: parseConfig(process.env).TOOLS_CACHE_DIR,
+        logDir: join(dir, 'logs'),
+        log: () => {},
+      })
+    ).proc);
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as unknown };
   };
 
@@ -41,7 +54,15 @@ describe('the store down', () => {
     await ensureIndexes(mongo.db);
     ({ token } = await createTenant(mongo.db, { name: 'store-down' }).then((r) => ({ token: r.token, tenant: r.tenant })));
     const tenant = (await mongo.db.collection('tenants').findOne({}))!;
-    campaign = (await createCampaign(mongo.db, tenant._id as unknown as string, { ...defaultSettings('autocall'), campaign_name: 'sd', type: 'autocall', template_name: '', carrier_name: '' })).campaign_uuid;
+    campaign = (
+      await createCampaign(mongo.db, tenant._id as unknown as string, {
+        ...defaultSettings('autocall'),
+        campaign_name: 'sd',
+        type: 'autocall',
+        template_name: '',
+        carrier_name: '',
+      })
+    ).campaign_uuid;
     app = createApp({ config, db: mongo.db, logger: pino({ level: 'silent' }) }, mountRoutes);
   }, 180_000);
   afterAll(async () => {
@@ -66,7 +87,10 @@ describe('the store down', () => {
     expect(imported).toEqual({ status: 503, retryAfter: '5', body: { error: 'the store is not available; retry later' } });
     const v2 = await call('POST', '/v2/autocall/queue/stop', { queue_code: 'Q' });
     expect(v2).toEqual({ status: 503, retryAfter: '5', body: { code: 503, content: 'the store is not available; retry later' } });
-    const report = await call("GET", `/v1/autocall/report?campaign_uuid=${campaign}&start_date=2026-01-01%2000:00:00&end_date=2026-12-31%2000:00:00`);
+    const report = await call(
+      'GET',
+      `/v1/autocall/report?campaign_uuid=${campaign}&start_date=2026-01-01%2000:00:00&end_date=2026-12-31%2000:00:00`,
+    );
     expect(report.status).toBe(503);
     expect(report.retryAfter).toBe('5');
 

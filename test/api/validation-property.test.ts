@@ -55,7 +55,12 @@ const GOJSON = [
 ];
 const isGojson = (m: string) => GOJSON.some((r) => r.test(m));
 
-const fullDay = Object.fromEntries(WEEKDAYS.flatMap((d) => [[`${d}_start_time`, 28_800_000_000_000], [`${d}_end_time`, 75_600_000_000_000]]));
+const fullDay = Object.fromEntries(
+  WEEKDAYS.flatMap((d) => [
+    [`${d}_start_time`, 28_800_000_000_000],
+    [`${d}_end_time`, 75_600_000_000_000],
+  ]),
+);
 
 /** For each field, values that must be refused. */
 const BAD: Record<string, unknown[]> = {
@@ -106,7 +111,8 @@ function expectFieldReported(errors: Record<string, string>[], field: string, co
     expect(typeof key).toBe('string');
   }
   const keys = errors.map((e) => Object.keys(e)[0]!);
-  const mentions = keys.some((k) => k === field || k.startsWith(`${field}.`)) ||
+  const mentions =
+    keys.some((k) => k === field || k.startsWith(`${field}.`)) ||
     errors.some((e) => Object.keys(e)[0] === '(root)' && Object.values(e)[0]!.startsWith(`${field} `));
   expect(mentions, `${context}: ${JSON.stringify(errors)} does not name ${field}`).toBe(true);
 }
@@ -152,8 +158,14 @@ describe('every bad value of every field', () => {
 
 describe('type-dependent rules', () => {
   const autodialerPut = {
-    campaign_name: 'ad', type: 'autodialer', active: false, ratio: 100, hopper: 20,
-    local_start_time: '08:00:00', local_end_time: '17:30:00', call_center_queue_strategy: 'ring-all',
+    campaign_name: 'ad',
+    type: 'autodialer',
+    active: false,
+    ratio: 100,
+    hopper: 20,
+    local_start_time: '08:00:00',
+    local_end_time: '17:30:00',
+    call_center_queue_strategy: 'ring-all',
   };
   it('autodialer: ratio on create; ratio, hopper 10–100, window and strategy on update', async () => {
     expect((await req('POST', '/v3/campaign', JSON.stringify({ campaign_name: 'ad', type: 'autodialer' }))).body).toEqual({
@@ -199,12 +211,22 @@ describe('type-dependent rules', () => {
   });
 
   it('schedules: each day ends after it starts; mode_call accepts the documented "parralel"', async () => {
-    const c = await req('POST', '/v3/campaign', JSON.stringify({
-      campaign_name: 'sched', type: 'autocall', mode_call: 'parralel',
-      schedules: [{ ...fullDay, friday_start_time: 75_600_000_000_000, friday_end_time: 28_800_000_000_000 }],
-    }));
+    const c = await req(
+      'POST',
+      '/v3/campaign',
+      JSON.stringify({
+        campaign_name: 'sched',
+        type: 'autocall',
+        mode_call: 'parralel',
+        schedules: [{ ...fullDay, friday_start_time: 75_600_000_000_000, friday_end_time: 28_800_000_000_000 }],
+      }),
+    );
     expect(c.body).toEqual({ error: [{ 'schedules.0.friday_end_time': 'Must be greater than or equal to friday_start_time' }] });
-    const ok = await req('POST', '/v3/campaign', JSON.stringify({ campaign_name: 'sched', type: 'autocall', mode_call: 'parralel', schedules: [fullDay] }));
+    const ok = await req(
+      'POST',
+      '/v3/campaign',
+      JSON.stringify({ campaign_name: 'sched', type: 'autocall', mode_call: 'parralel', schedules: [fullDay] }),
+    );
     expect(ok.status).toBe(200);
   });
 });
@@ -221,7 +243,10 @@ describe('malformed requests', () => {
       if (k === 4) return r.pick([[], {}]);
       if (k === 5) return Array.from({ length: r.int(0, 3) }, () => randomJson(depth + 1));
       return Object.fromEntries(
-        Array.from({ length: r.int(0, 4) }, () => [r.pick(['campaign_name', 'type', 'active', 'ratio', 'network', 'extensions', '__proto__', 'constructor', 'x']), randomJson(depth + 1)]),
+        Array.from({ length: r.int(0, 4) }, () => [
+          r.pick(['campaign_name', 'type', 'active', 'ratio', 'network', 'extensions', '__proto__', 'constructor', 'x']),
+          randomJson(depth + 1),
+        ]),
       );
     };
     // prettier-ignore
@@ -229,7 +254,15 @@ describe('malformed requests', () => {
       '', ' ', '{', '}', '[', 'nul', 'undefined', '{"a":1,,}', '{"campaign_name": "x" "type": "autocall"}', "{'a': 1}",
       '{"campaign_name": "\\x"}', '\u0000', 'ÿþ', '{"a": 1} trailing', '{"a": NaN}', '1e999999',
     ];
-    const paths = ['/v3/campaign', `/v3/campaign/00000000-0000-4000-8000-000000000000`, '/v3/campaign/x/assign_extension', '/v3/campaign/x/active', '/v3/template', '/v3/carrier', '/v3/user'];
+    const paths = [
+      '/v3/campaign',
+      `/v3/campaign/00000000-0000-4000-8000-000000000000`,
+      '/v3/campaign/x/assign_extension',
+      '/v3/campaign/x/active',
+      '/v3/template',
+      '/v3/carrier',
+      '/v3/user',
+    ];
     // prettier-ignore
     const methods: Record<string, string> = {
       '/v3/campaign': 'POST', '/v3/template': 'POST', '/v3/carrier': 'POST', '/v3/user': 'POST',
@@ -240,7 +273,11 @@ describe('malformed requests', () => {
       const path = r.pick(paths);
       const method = methods[path] ?? 'PUT';
       const body = i < texts.length * 2 ? texts[i % texts.length]! : JSON.stringify(randomJson(0));
-      const res = await h.app.request(path, { method, headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, body });
+      const res = await h.app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+        body,
+      });
       const text = await res.text();
       const ctx = `${method} ${path} ${JSON.stringify(body).slice(0, 200)} → ${res.status} ${text.slice(0, 200)}`;
       expect(res.status, ctx).toBeLessThan(500);
@@ -270,7 +307,11 @@ describe('malformed requests', () => {
     const form = await req('POST', '/v3/campaign', 'campaign_name=x', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(form.status).toBe(415);
     expect(form.body.error).toMatch(/application\/json/);
-    const big = await req('POST', '/v3/campaign', JSON.stringify({ campaign_name: 'x', type: 'autocall', description: 'x'.repeat(h.config.API_BODY_LIMIT_BYTES) }));
+    const big = await req(
+      'POST',
+      '/v3/campaign',
+      JSON.stringify({ campaign_name: 'x', type: 'autocall', description: 'x'.repeat(h.config.API_BODY_LIMIT_BYTES) }),
+    );
     expect(big.status).toBe(413);
     expect(typeof big.body.error).toBe('string');
     const empty = await req('POST', '/v3/campaign', '');
@@ -300,14 +341,18 @@ describe('malformed requests', () => {
 describe('valid campaigns round-trip', () => {
   it('100 random valid campaigns: POST → GET returns what was sent', async () => {
     const r = rng(SEED + 2);
-    const hhmmss = () => `${String(r.int(0, 23)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`;
+    const hhmmss = () =>
+      `${String(r.int(0, 23)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`;
     for (let i = 0; i < 100; i++) {
       const type = r.pick(['autodialer', 'autocall', 'inbound', 'manual'] as const);
       const schedule = Object.fromEntries(
         WEEKDAYS.flatMap((d) => {
           const a = r.int(0, 24) * 3_600_000_000_000;
           const b = Math.min(NANOS_PER_DAY, a + r.int(0, 12) * 3_600_000_000_000);
-          return [[`${d}_start_time`, a], [`${d}_end_time`, b]];
+          return [
+            [`${d}_start_time`, a],
+            [`${d}_end_time`, b],
+          ];
         }),
       );
       const recall = r.pick(['', 'after', 'minute'] as const);

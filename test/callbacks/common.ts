@@ -8,7 +8,11 @@ import { callsOf, type CallDoc } from '../../storage/calls.ts';
 import { leadsOf } from '../../storage/leads.ts';
 import { waitFor, type Engine } from '../engine/harness.ts';
 
-export function apiOf(e: Engine): { app: App; get(path: string, token?: string): Promise<{ status: number; body: any }>; post(path: string, body: unknown): Promise<{ status: number; body: any }> } {
+export function apiOf(e: Engine): {
+  app: App;
+  get(path: string, token?: string): Promise<{ status: number; body: any }>;
+  post(path: string, body: unknown): Promise<{ status: number; body: any }>;
+} {
   const app = createApp({ config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }) }, mountRoutes);
   const req = async (method: string, path: string, body?: unknown, token = e.token) => {
     const res = await app.request(path, {

@@ -27,7 +27,12 @@ describe('callbacks', () => {
 
   beforeAll(async () => {
     e = await startEngine(RULES, {
-      env: { CALLBACK_ALLOW_PRIVATE: 'true', CALLBACK_TIMEOUT_MS: '400', CALLBACK_RETRY_INITIAL_MS: '100', CALLBACK_RETRY_MAX_INTERVAL_MS: '400' },
+      env: {
+        CALLBACK_ALLOW_PRIVATE: 'true',
+        CALLBACK_TIMEOUT_MS: '400',
+        CALLBACK_RETRY_INITIAL_MS: '100',
+        CALLBACK_RETRY_MAX_INTERVAL_MS: '400',
+      },
     });
     api = apiOf(e);
     secret = await tenantCallbackSecret(e.mongo.db, e.tenant.domain_uuid);
@@ -83,7 +88,9 @@ describe('callbacks', () => {
     }
 
     // The CDR bodies are the call records.
-    const cdrs = new Map(rcv.requests.filter((r) => r.kind === 'cdr').map((r) => [JSON.parse(r.body).call_id as string, JSON.parse(r.body)]));
+    const cdrs = new Map(
+      rcv.requests.filter((r) => r.kind === 'cdr').map((r) => [JSON.parse(r.body).call_id as string, JSON.parse(r.body)]),
+    );
     for (const c of calls) {
       const b = cdrs.get(c.call_id)!;
       expect(b).toMatchObject({
@@ -112,7 +119,9 @@ describe('callbacks', () => {
     expect(busy.map((b) => b.attempt).sort()).toEqual([1, 2]);
 
     // The report agrees with the callbacks received and the simulator's log.
-    const rep = await api.get(`/v1/autocall/report?campaign_uuid=${campaign}&start_date=2000-01-01%2000:00:00&end_date=2099-12-31%2023:59:59`);
+    const rep = await api.get(
+      `/v1/autocall/report?campaign_uuid=${campaign}&start_date=2000-01-01%2000:00:00&end_date=2099-12-31%2023:59:59`,
+    );
     expect(rep.status).toBe(200);
     const bodies = [...cdrs.values()];
     const buckets: Record<string, number> = { answered: 0, busy: 0, not_available: 0, no_answer: 0, cancel: 0, failed: 0 };
@@ -138,11 +147,16 @@ describe('callbacks', () => {
     expect(list.body.total).toBe(keys.size);
     expect(new Set(list.body.data.map((d: { idempotency_key: string }) => d.idempotency_key))).toEqual(keys);
     expect((await api.get(`/v3/campaign/${campaign}/callbacks?status=failed`)).body.total).toBe(0);
-    expect((await api.get(`/v3/campaign/${campaign}/callbacks?kind=answer&limit=1000`)).body.total).toBe(calls.filter((c) => c.answered).length);
+    expect((await api.get(`/v3/campaign/${campaign}/callbacks?kind=answer&limit=1000`)).body.total).toBe(
+      calls.filter((c) => c.answered).length,
+    );
     const answered = calls.find((c) => c.answered)!;
     const one = await api.get(`/v3/callbacks/${answered.call_id}`);
     expect(one.status).toBe(200);
-    expect(one.body.data.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`).sort()).toEqual(['answer:delivered', 'cdr:delivered']);
+    expect(one.body.data.map((d: { kind: string; status: string }) => `${d.kind}:${d.status}`).sort()).toEqual([
+      'answer:delivered',
+      'cdr:delivered',
+    ]);
     expect((await api.get(`/v3/campaign/${campaign}/callbacks?status=nope`)).status).toBe(400);
 
     // The OpenAPI document describes both endpoints.
@@ -166,10 +180,14 @@ describe('callbacks', () => {
     const calls = await campaignFinished(e, campaign);
     const keys = expectedKeys(calls, { answers: true });
     // Down: every delivery has been tried and failed at least twice.
-    await waitFor(async () => {
-      const d = await deliveriesOfCampaign(e, campaign);
-      return d.length === keys.size && d.every((x) => x.status === 'pending' && x.attempts >= 2 && x.last_error === 'connection failed');
-    }, 60_000, 'deliveries retried while the receiver is down');
+    await waitFor(
+      async () => {
+        const d = await deliveriesOfCampaign(e, campaign);
+        return d.length === keys.size && d.every((x) => x.status === 'pending' && x.attempts >= 2 && x.last_error === 'connection failed');
+      },
+      60_000,
+      'deliveries retried while the receiver is down',
+    );
     expect(rcv.requests.length).toBe(0);
     await rcv.listen();
     await allAccepted(rcv, keys);
@@ -217,10 +235,14 @@ describe('callbacks', () => {
     await e.startRun(campaign, RUN);
     const calls = await campaignFinished(e, campaign);
     const keys = expectedKeys(calls, { answers: false });
-    await waitFor(async () => {
-      const d = await deliveriesOfCampaign(e, campaign);
-      return d.length === keys.size && d.every((x) => x.attempts >= 2 && x.last_error === 'timed out' && x.last_status_code === null);
-    }, 60_000, 'attempts timed out while the receiver hangs');
+    await waitFor(
+      async () => {
+        const d = await deliveriesOfCampaign(e, campaign);
+        return d.length === keys.size && d.every((x) => x.attempts >= 2 && x.last_error === 'timed out' && x.last_status_code === null);
+      },
+      60_000,
+      'attempts timed out while the receiver hangs',
+    );
     rcv.mode = 'ok';
     await allAccepted(rcv, keys);
     for (const [k, list] of rcv.byKey()) {

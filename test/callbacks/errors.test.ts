@@ -51,7 +51,9 @@ beforeAll(async () => {
   servers.splice(servers.indexOf(probe), 1);
   // … one that never answers, one that answers 500 and one that answers 200.
   const hang = await listen(createTcpServer(() => {}));
-  const http500 = await listen(createHttpServer((req, res) => req.resume().on('end', () => res.writeHead(500).end('stack trace: /srv/internal/app.js:12'))));
+  const http500 = await listen(
+    createHttpServer((req, res) => req.resume().on('end', () => res.writeHead(500).end('stack trace: /srv/internal/app.js:12'))),
+  );
   const ok = await listen(
     createHttpServer((req, res) => {
       seenHeaders.push(req.headers);
@@ -65,10 +67,17 @@ afterAll(async () => {
   await mongo?.close();
 });
 
-async function attempt(call_id: string, url: string, allowPrivate = true): Promise<{ error?: { type?: string; nonRetryable?: boolean; message: string }; last_error: string }> {
+async function attempt(
+  call_id: string,
+  url: string,
+  allowPrivate = true,
+): Promise<{ error?: { type?: string; nonRetryable?: boolean; message: string }; last_error: string }> {
   const config = testConfig({ CALLBACK_ALLOW_PRIVATE: String(allowPrivate) });
   const acts = createCallbackActivities({ config, db: mongo.db, logger });
-  const env = new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: Date.now(), scheduleToCloseTimeoutMs: 60_000 }, { logger: new DefaultLogger('ERROR') });
+  const env = new MockActivityEnvironment(
+    { attempt: 1, scheduledTimestampMs: Date.now(), scheduleToCloseTimeoutMs: 60_000 },
+    { logger: new DefaultLogger('ERROR') },
+  );
   const input: CallbackDeliveryInput & { timeoutMs: number } = {
     call_id,
     kind: 'cdr',

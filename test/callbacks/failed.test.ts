@@ -45,10 +45,14 @@ describe('callbacks that fail', () => {
     const calls = await campaignFinished(e, campaign);
     const keys = expectedKeys(calls, { answers: true });
     expect(keys.size).toBe(4);
-    const ds = await waitFor(async () => {
-      const d = await deliveriesOfCampaign(e, campaign);
-      return d.length === keys.size && d.every((x) => x.status === 'failed') ? d : undefined;
-    }, 60_000, 'every delivery failed');
+    const ds = await waitFor(
+      async () => {
+        const d = await deliveriesOfCampaign(e, campaign);
+        return d.length === keys.size && d.every((x) => x.status === 'failed') ? d : undefined;
+      },
+      60_000,
+      'every delivery failed',
+    );
     for (const d of ds) {
       expect(d.attempts).toBeGreaterThanOrEqual(2);
       expect(d.last_status_code).toBe(500);

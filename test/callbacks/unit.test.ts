@@ -5,7 +5,14 @@ import { answerBody, callBody, cdrCallPayload } from '../../callbacks/payload.ts
 import { deliveryHeaders, signBody, verifySignature } from '../../callbacks/sign.ts';
 import { publicError, publicLastError } from '../../callbacks/public-error.ts';
 import { normalizeDelivery } from '../../callbacks/store.ts';
-import { callbackUrlProblem, CallbackRefusedError, nonPublicRange, parseCallbackUrl, redactUrl, resolveTarget } from '../../callbacks/url.ts';
+import {
+  callbackUrlProblem,
+  CallbackRefusedError,
+  nonPublicRange,
+  parseCallbackUrl,
+  redactUrl,
+  resolveTarget,
+} from '../../callbacks/url.ts';
 import { emptyCallRecord } from '../../storage/calls.ts';
 import { newCallbackSecret } from '../../storage/tenants.ts';
 import { verifyCallback } from './receiver.ts';
@@ -134,8 +141,25 @@ describe('URLs and addresses', () => {
   });
 
   // DECISION (callbacks/url.ts): NAT64 of a public IPv4 address (64:ff9b::/96) is allowed.
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '93.184.216.34', '11.0.0.1', '100.128.0.1', '192.0.1.1', '198.20.0.1', '223.255.255.255',
-    '2001:4860:4860::8888', '2606:4700:4700::1111', '2a00:1450:4001:81b::200e', '2400:cb00::1', '::ffff:8.8.8.8', '64:ff9b::808:808', '64:ff9b::8.8.8.8'])('%s is public', (addr) => {
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '172.15.255.255',
+    '93.184.216.34',
+    '11.0.0.1',
+    '100.128.0.1',
+    '192.0.1.1',
+    '198.20.0.1',
+    '223.255.255.255',
+    '2001:4860:4860::8888',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:81b::200e',
+    '2400:cb00::1',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '64:ff9b::8.8.8.8',
+  ])('%s is public', (addr) => {
     expect(nonPublicRange(addr)).toBeUndefined();
   });
 
@@ -149,7 +173,9 @@ describe('URLs and addresses', () => {
     expect(ok.addresses.every((a) => nonPublicRange(a.address)?.startsWith('loopback'))).toBe(true);
     // A public literal needs no DNS and is allowed.
     expect((await resolveTarget('https://93.184.216.34/hook', false)).addresses).toEqual([{ address: '93.184.216.34', family: 4 }]);
-    expect((await resolveTarget('https://[2001:4860:4860::8888]/hook', false)).addresses).toEqual([{ address: '2001:4860:4860::8888', family: 6 }]);
+    expect((await resolveTarget('https://[2001:4860:4860::8888]/hook', false)).addresses).toEqual([
+      { address: '2001:4860:4860::8888', family: 6 },
+    ]);
     expect((await resolveTarget('https://[64:ff9b::808:808]/hook', false)).addresses).toEqual([{ address: '64:ff9b::808:808', family: 6 }]);
   });
 
@@ -246,12 +272,24 @@ describe('what a tenant sees of a failed attempt', () => {
     ['receiver answered HTTP 500', 'HTTP 500'],
     ['no response within 10000 ms', 'timed out'],
     ['getaddrinfo ENOTFOUND db.internal', 'name not resolved'],
-    ['refused: localhost resolves to 127.0.0.1, a loopback address; callbacks to non-public addresses need CALLBACK_ALLOW_PRIVATE=true', 'address not allowed'],
+    [
+      'refused: localhost resolves to 127.0.0.1, a loopback address; callbacks to non-public addresses need CALLBACK_ALLOW_PRIVATE=true',
+      'address not allowed',
+    ],
     ['refused: scheme ftp: is not http or https', 'address not allowed: not an http or https URL'],
     ['self-signed certificate', 'TLS error'],
-    ['gave up after retrying for up to 24 h; last error: connect ECONNREFUSED 10.0.0.5:7233', 'gave up after retrying for up to 24 h; last error: connection failed'],
-    ['gave up after retrying for up to 3 s; last error: receiver answered HTTP 500', 'gave up after retrying for up to 3 s; last error: HTTP 500'],
-    ['gave up: not delivered within 24 h; last error: Parse Error: Expected HTTP/', 'gave up: not delivered within 24 h; last error: invalid response'],
+    [
+      'gave up after retrying for up to 24 h; last error: connect ECONNREFUSED 10.0.0.5:7233',
+      'gave up after retrying for up to 24 h; last error: connection failed',
+    ],
+    [
+      'gave up after retrying for up to 3 s; last error: receiver answered HTTP 500',
+      'gave up after retrying for up to 3 s; last error: HTTP 500',
+    ],
+    [
+      'gave up: not delivered within 24 h; last error: Parse Error: Expected HTTP/',
+      'gave up: not delivered within 24 h; last error: invalid response',
+    ],
     ['gave up: not delivered within 24 h', 'gave up: not delivered within 24 h'],
     ['gave up after retrying for up to 24 h; last error: HTTP 404', 'gave up after retrying for up to 24 h; last error: HTTP 404'],
     ['SSH-2.0-OpenSSH_9.6 something', 'connection failed'],
@@ -301,8 +339,27 @@ describe('payloads', () => {
     const vb = JSON.parse(callBody('voice_bot', call));
     expect(vb).toMatchObject({ phone: '0981000001', status: 200, time_call: 12, create_at: '2024-01-02 03:04:05' });
     expect(vb.event).toBeUndefined();
-    const a = JSON.parse(answerBody('cdr', { call_id: 'c1', lead_uuid: 'l1', campaign_uuid: 'k1', domain_uuid: 'd1', uuid: 'u1', phone_number: '098', answered_at: 0 }));
-    expect(a).toEqual({ event: 'call.answered', call_id: 'c1', lead_uuid: 'l1', campaign_uuid: 'k1', domain_uuid: 'd1', uuid: 'u1', phone_number: '098', answered_at: '1970-01-01T00:00:00.000Z' });
+    const a = JSON.parse(
+      answerBody('cdr', {
+        call_id: 'c1',
+        lead_uuid: 'l1',
+        campaign_uuid: 'k1',
+        domain_uuid: 'd1',
+        uuid: 'u1',
+        phone_number: '098',
+        answered_at: 0,
+      }),
+    );
+    expect(a).toEqual({
+      event: 'call.answered',
+      call_id: 'c1',
+      lead_uuid: 'l1',
+      campaign_uuid: 'k1',
+      domain_uuid: 'd1',
+      uuid: 'u1',
+      phone_number: '098',
+      answered_at: '1970-01-01T00:00:00.000Z',
+    });
   });
 
   it('ids: the delivery id is the idempotency key, the workflow id is derived from it', () => {

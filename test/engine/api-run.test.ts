@@ -36,9 +36,19 @@ describe('run and import endpoints', () => {
       status: 400,
       body: { error: [{ '(root)': 'campaign_uuid is required' }] },
     });
-    expect((await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, param: {} })).body).toEqual({ error: [{ '(root)': 'phone_number is required' }] });
-    expect((await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, phone_number: '0981000001' })).body).toEqual({ error: [{ '(root)': 'param is required' }] });
-    expect(await call('POST', '/v3/autocall/import', { campaign_uuid: '00000000-0000-0000-0000-000000000000', phone_number: '0981000001', param: {} })).toEqual({
+    expect((await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, param: {} })).body).toEqual({
+      error: [{ '(root)': 'phone_number is required' }],
+    });
+    expect((await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, phone_number: '0981000001' })).body).toEqual({
+      error: [{ '(root)': 'param is required' }],
+    });
+    expect(
+      await call('POST', '/v3/autocall/import', {
+        campaign_uuid: '00000000-0000-0000-0000-000000000000',
+        phone_number: '0981000001',
+        param: {},
+      }),
+    ).toEqual({
       status: 404,
       body: { error: 'Not Found' },
     });
@@ -57,7 +67,11 @@ describe('run and import endpoints', () => {
     const campaign = await e.campaign({ concurrent_call: 2 });
     const imported = [];
     for (let i = 0; i < 8; i++) {
-      const r = await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, phone_number: `09820000${String(i).padStart(2, '0')}`, param: {} });
+      const r = await call('POST', '/v3/autocall/import', {
+        campaign_uuid: campaign,
+        phone_number: `09820000${String(i).padStart(2, '0')}`,
+        param: {},
+      });
       expect(r.status).toBe(200);
       imported.push(r.body as { call_id: string; lead_uuid: string });
     }
@@ -83,7 +97,11 @@ describe('run and import endpoints', () => {
     expect(paused.calls).toBe(dialedAtPause);
 
     expect((await call('POST', `/v1/campaign/${campaign}/run/start`, {})).status).toBe(200);
-    await waitFor(async () => (await leadsOfCampaign(e, campaign)).every((l) => l.status === 'done' || l.status === 'invalid'), 60_000, 'all leads done');
+    await waitFor(
+      async () => (await leadsOfCampaign(e, campaign)).every((l) => l.status === 'done' || l.status === 'invalid'),
+      60_000,
+      'all leads done',
+    );
     const log = originatesOf(e, campaign);
     expect(log.length).toBe(8);
     expect(e.sim.callLog.peakConcurrency((x) => x.variables.campaign_uuid === campaign)).toBeLessThanOrEqual(2);
@@ -98,7 +116,11 @@ describe('run and import endpoints', () => {
   it('stop: no new calls, claimed leads back to new, the run ends', async () => {
     const campaign = await e.campaign({ concurrent_call: 1 });
     for (let i = 0; i < 6; i++) {
-      await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, phone_number: `09830000${String(i).padStart(2, '0')}`, param: {} });
+      await call('POST', '/v3/autocall/import', {
+        campaign_uuid: campaign,
+        phone_number: `09830000${String(i).padStart(2, '0')}`,
+        param: {},
+      });
     }
     expect((await call('POST', `/v1/campaign/${campaign}/run/start`, {})).status).toBe(200);
     await waitFor(() => originatesOf(e, campaign).length >= 1, 60_000, 'first call');

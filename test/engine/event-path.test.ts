@@ -10,7 +10,11 @@ import { leadWorkflowId } from '../../workflows/contract.ts';
 import { nodeListenerWorkflowId } from '../../workflows/node-listener.ts';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
 
-const RECALL_ALL = { recall_times: 2, schedule_recall: 'after', recall_status: ['busy', 'failed', 'no-answered', 'not-available', 'congestion'] };
+const RECALL_ALL = {
+  recall_times: 2,
+  schedule_recall: 'after',
+  recall_status: ['busy', 'failed', 'no-answered', 'not-available', 'congestion'],
+};
 const ENGINE = { reconcileAfterMs: 1_500, recallFloorMs: 300, pollLeadsMs: 300 };
 
 /** callEvent signals a lead workflow received (its history). */
@@ -39,7 +43,13 @@ describe('two workers', () => {
     const pool = createDialPool(e.config);
     pool.on('error', () => {});
     await pool.start();
-    const worker = await createWorker(native, { config: e.config, db: e.mongo.db, logger: pino({ level: 'silent' }), esl: pool, temporal: e.client });
+    const worker = await createWorker(native, {
+      config: e.config,
+      db: e.mongo.db,
+      logger: pino({ level: 'silent' }),
+      esl: pool,
+      temporal: e.client,
+    });
     const done = worker.run();
     second = {
       worker,
@@ -59,7 +69,10 @@ describe('two workers', () => {
 
   it('one listener per node: one callEvent signal per hangup', async () => {
     const campaign = await e.campaign({ concurrent_call: 4 });
-    const leads = await e.addLeads(campaign, Array.from({ length: 8 }, (_, i) => `09864000${String(i).padStart(2, '0')}`));
+    const leads = await e.addLeads(
+      campaign,
+      Array.from({ length: 8 }, (_, i) => `09864000${String(i).padStart(2, '0')}`),
+    );
     await e.startRun(campaign, ENGINE);
     await allDone(e, campaign, leads.length);
     for (const l of leads) expect(await callEventSignals(e, l.lead_uuid), l.lead_uuid).toBe(1);
@@ -87,7 +100,12 @@ describe('hangup events lost', () => {
     const calls = await callsOfCampaign(e, campaign);
     expect(calls).toHaveLength(numbers.length);
     for (const c of calls) {
-      expect(c, c.phone_number).toMatchObject({ answered: true, disposition: 'answered', hangup_cause: 'NORMAL_CLEARING', reconciled: false });
+      expect(c, c.phone_number).toMatchObject({
+        answered: true,
+        disposition: 'answered',
+        hangup_cause: 'NORMAL_CLEARING',
+        reconciled: false,
+      });
       expect(c.billsec).toBeGreaterThanOrEqual(1);
       expect(c.ended_at!.getTime()).toBeGreaterThanOrEqual(c.answered_at!.getTime());
     }
@@ -120,7 +138,11 @@ describe('FreeSWITCH dies with calls up', () => {
     const numbers = ['0986420001', '0986420002', '0986421001', '0986421002'];
     await e.addLeads(campaign, numbers);
     await e.startRun(campaign, ENGINE);
-    await waitFor(() => e.sim.control.channels().filter((c) => c.answerState === 'answered').length === 2 && e.sim.control.channels().length === 4, 30_000, 'two talking, two ringing');
+    await waitFor(
+      () => e.sim.control.channels().filter((c) => c.answerState === 'answered').length === 2 && e.sim.control.channels().length === 4,
+      30_000,
+      'two talking, two ringing',
+    );
     await new Promise((r) => setTimeout(r, 1_200)); // talk a little
     const crashAt = Date.now();
     await e.sim.restart({ downMs: 2_000 });

@@ -80,7 +80,9 @@ describe('a retried startLeads after its lead finished', () => {
     const zone = e.tenant.time_zone;
     const from = DateTime.now().setZone(zone).minus({ hours: 1 }).toFormat('yyyy-MM-dd HH:mm:ss');
     const to = DateTime.now().setZone(zone).plus({ minutes: 5 }).toFormat('yyyy-MM-dd HH:mm:ss');
-    const report = await api.get(`/v1/autocall/report?campaign_uuid=${campaign}&start_date=${encodeURIComponent(from)}&end_date=${encodeURIComponent(to)}`);
+    const report = await api.get(
+      `/v1/autocall/report?campaign_uuid=${campaign}&start_date=${encodeURIComponent(from)}&end_date=${encodeURIComponent(to)}`,
+    );
     expect(report.body.data.total_calls).toBe(leads.length);
     expect(report.body.data.status.answered).toBe(leads.length);
     const keys = expectedKeys(calls, { answers: false });
@@ -103,12 +105,22 @@ describe('a call already recorded when an attempt meets it', () => {
   });
 
   it('keeps the stored outcome: no second dial, no less-informed record, no recall', async () => {
-    const campaign = await e.campaign({ concurrent_call: 1, recall_times: 3, schedule_recall: 'after', recall_status: ['busy', 'failed'] } as never);
+    const campaign = await e.campaign({
+      concurrent_call: 1,
+      recall_times: 3,
+      schedule_recall: 'after',
+      recall_status: ['busy', 'failed'],
+    } as never);
     const [lead] = await e.addLeads(campaign, ['0986320001']);
     // What an earlier execution of this lead stored for its first call: answered, 42 s.
     const at = Math.floor(Date.now() / 1000) * 1000 - 60_000; // whole seconds, as FreeSWITCH's answer_epoch
     const stored = {
-      ...emptyCallRecord({ call_id: lead!.next_call_id, lead_uuid: lead!.lead_uuid, campaign_uuid: campaign, domain_uuid: e.tenant.domain_uuid }),
+      ...emptyCallRecord({
+        call_id: lead!.next_call_id,
+        lead_uuid: lead!.lead_uuid,
+        campaign_uuid: campaign,
+        domain_uuid: e.tenant.domain_uuid,
+      }),
       attempt: 1,
       phone_number: '0986320001',
       state: 'done' as const,
@@ -131,7 +143,13 @@ describe('a call already recorded when an attempt meets it', () => {
     expect(originatesOf(e, campaign)).toHaveLength(0);
     const calls = await callsOfCampaign(e, campaign);
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ answered: true, disposition: 'answered', billsec: 42, hangup_cause: 'NORMAL_CLEARING', reconciled: false });
+    expect(calls[0]).toMatchObject({
+      answered: true,
+      disposition: 'answered',
+      billsec: 42,
+      hangup_cause: 'NORMAL_CLEARING',
+      reconciled: false,
+    });
     expect(calls[0]!.answered_at).toEqual(stored.answered_at);
     expect((await leadsOfCampaign(e, campaign))[0]).toMatchObject({ attempts: 1, disposition: 'answered' });
   }, 60_000);
@@ -189,16 +207,26 @@ describe('a v2 import re-posted after the API died before starting the queue', (
   }
 
   it('answers every customer as a success and dials each once', async () => {
-    const customers = Array.from({ length: 40 }, (_, i) => ({ id: `K${i}`, mobiles: [`09863100${String(i).padStart(2, '0')}`], amount: i * 1000 }));
+    const customers = Array.from({ length: 40 }, (_, i) => ({
+      id: `K${i}`,
+      mobiles: [`09863100${String(i).padStart(2, '0')}`],
+      amount: i * 1000,
+    }));
     const body = JSON.stringify({ queue_code: 'Q-retry', template: 'IVR-R', concurrent_call: 5, customers });
     const post = (port: number) =>
-      fetch(`http://127.0.0.1:${port}/v2/autocall/queue`, { method: 'POST', headers: { authorization: `Bearer ${e.token}`, 'content-type': 'application/json' }, body });
+      fetch(`http://127.0.0.1:${port}/v2/autocall/queue`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${e.token}`, 'content-type': 'application/json' },
+        body,
+      });
 
     const port = await freePort();
     const dying = await startApi(port, { CR_FAILPOINTS: 'v2import.stored' });
     await expect(post(port)).rejects.toThrow(); // the connection drops: no answer
     await dying.exited;
-    const queue = await waitFor(() => e.mongo.db.collection('campaigns').findOne({ domain_uuid: e.tenant.domain_uuid, queue_code: 'Q-retry' }));
+    const queue = await waitFor(() =>
+      e.mongo.db.collection('campaigns').findOne({ domain_uuid: e.tenant.domain_uuid, queue_code: 'Q-retry' }),
+    );
     expect(await leadsOfCampaign(e, queue.campaign_uuid)).toHaveLength(customers.length); // stored…
     await new Promise((r) => setTimeout(r, 500));
     expect(originatesOf(e, queue.campaign_uuid)).toHaveLength(0); // …and not dialed: the queue was never started
@@ -207,7 +235,11 @@ describe('a v2 import re-posted after the API died before starting the queue', (
     const res = await post(port);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ code: 200, content: 'successfully', data: { fail: [], success: customers.map((c) => c.id) } });
-    await waitFor(async () => (await leadsOfCampaign(e, queue.campaign_uuid)).every((l) => l.status === 'done'), 60_000, 'every customer called');
+    await waitFor(
+      async () => (await leadsOfCampaign(e, queue.campaign_uuid)).every((l) => l.status === 'done'),
+      60_000,
+      'every customer called',
+    );
     expect(await leadsOfCampaign(e, queue.campaign_uuid)).toHaveLength(customers.length);
     for (const c of customers) expect(e.sim.callLog.byNumber(c.mobiles[0]!), c.id).toHaveLength(1);
   }, 120_000);

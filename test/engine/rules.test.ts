@@ -51,7 +51,10 @@ const allDone = (e: Engine, campaign: string) =>
 
 /** Highest number of simultaneously live legs of these originates, among the numbers `keep` accepts. */
 const peakLegs = (e: Engine, entries: CallLogEntry[], keep: (number: string) => boolean): number =>
-  e.sim.callLog.peakConcurrency((x) => entries.includes(x), (l) => keep(l.number));
+  e.sim.callLog.peakConcurrency(
+    (x) => entries.includes(x),
+    (l) => keep(l.number),
+  );
 
 describe('campaign rules', () => {
   let e: Engine;
@@ -182,7 +185,9 @@ describe('campaign rules', () => {
     // Other networks dialed while a viettel call was live.
     const viettelLegs = log.flatMap((x) => x.legs).filter((l) => l.channel && isViettel(l.number));
     const otherLegs = log.flatMap((x) => x.legs).filter((l) => l.channel && !isViettel(l.number));
-    const overlaps = otherLegs.some((o) => viettelLegs.some((v) => o.createdAt! < (v.hangupAt ?? Infinity) && v.createdAt! < (o.hangupAt ?? Infinity)));
+    const overlaps = otherLegs.some((o) =>
+      viettelLegs.some((v) => o.createdAt! < (v.hangupAt ?? Infinity) && v.createdAt! < (o.hangupAt ?? Infinity)),
+    );
     expect(overlaps).toBe(true);
   });
 

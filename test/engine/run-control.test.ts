@@ -50,7 +50,12 @@ describe('run control', () => {
       cps: 4,
       description: '',
     });
-    const campaign = await e.campaign({ concurrent_call: 10, recall_times: 0, carrier_uuid: slow.carrier_uuid, carrier_name: 'cps-4' } as never);
+    const campaign = await e.campaign({
+      concurrent_call: 10,
+      recall_times: 0,
+      carrier_uuid: slow.carrier_uuid,
+      carrier_name: 'cps-4',
+    } as never);
     await e.addLeads(campaign, numbers('09810000', 10));
     await e.startRun(campaign, opts);
     await allDone(e, campaign, 10);
@@ -91,7 +96,11 @@ describe('run control', () => {
     await e.addLeads(campaign, list);
     await e.startRun(campaign, opts);
     // Two calls at cap 1, then the change.
-    await waitFor(() => (originatesOf(e, campaign).filter((x) => x.outcome !== 'pending').length >= 2 ? true : undefined), 30_000, 'two calls');
+    await waitFor(
+      () => (originatesOf(e, campaign).filter((x) => x.outcome !== 'pending').length >= 2 ? true : undefined),
+      30_000,
+      'two calls',
+    );
     const before = originatesOf(e, campaign).length;
     const changedAt = Date.now();
     await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { concurrent_call: 3 } as never);
@@ -111,7 +120,14 @@ describe('run control', () => {
     const nums = ['0984000000', '0984000001', '0984000002', '0984000003', '0984000014'];
     await insertLead(
       e.mongo.db,
-      buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number: nums[0]!, more_numbers: nums.slice(1), param: {}, source: 'v3_import' }),
+      buildLead({
+        domain_uuid: e.tenant.domain_uuid,
+        campaign_uuid: campaign,
+        phone_number: nums[0]!,
+        more_numbers: nums.slice(1),
+        param: {},
+        source: 'v3_import',
+      }),
     );
     await e.startRun(campaign, opts);
     const [lead] = await allDone(e, campaign, 1);
@@ -123,9 +139,17 @@ describe('run control', () => {
   });
 
   it("a lead's own numberCall replaces the campaign's recall count", async () => {
-    const campaign = await e.campaign({ concurrent_call: 2, recall_times: 0, schedule_recall: 'after', schedule_recall_duration: 1 } as never);
+    const campaign = await e.campaign({
+      concurrent_call: 2,
+      recall_times: 0,
+      schedule_recall: 'after',
+      schedule_recall_duration: 1,
+    } as never);
     const add = (phone_number: string, param: Record<string, unknown>) =>
-      insertLead(e.mongo.db, buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number, param, source: 'voice_bot' }));
+      insertLead(
+        e.mongo.db,
+        buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number, param, source: 'voice_bot' }),
+      );
     await add('0985000001', { numberCall: 3 });
     await add('0985000002', {});
     await e.startRun(campaign, opts);

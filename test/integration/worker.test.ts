@@ -19,7 +19,11 @@ describe('worker', () => {
     try {
       const client = new Client({ connection: conn, namespace: config.TEMPORAL_NAMESPACE });
       const result = await worker.runUntil(
-        client.workflow.execute('pingWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `ping-${config.MONGODB_DB}`, args: ['hello'] }),
+        client.workflow.execute('pingWorkflow', {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: `ping-${config.MONGODB_DB}`,
+          args: ['hello'],
+        }),
       );
       expect(result).toBe('pong: hello');
     } finally {

@@ -54,7 +54,15 @@ describe('trimAudioCache', () => {
 
     const r = await trimAudioCache(dir, { maxAgeMs: 7 * D, maxBytes: 7000, now });
     expect((await readdir(dir)).sort()).toEqual(
-      ['.url-secret', 'notes.txt', `${hex('5')}.wav`, `${hex('6')}.wav`, `${hex('7')}.wav`, `${hex('9')}.wav.def456.tmp`, `${hex('a')}.url`].sort(),
+      [
+        '.url-secret',
+        'notes.txt',
+        `${hex('5')}.wav`,
+        `${hex('6')}.wav`,
+        `${hex('7')}.wav`,
+        `${hex('9')}.wav.def456.tmp`,
+        `${hex('a')}.url`,
+      ].sort(),
     );
     expect(r).toEqual({ removed: 7, removedBytes: 4000 + 10 + (await sizeOf('b')) + 1, keptBytes: 7000 });
 
@@ -74,7 +82,11 @@ describe('trimAudioCache', () => {
   });
 
   it('a missing directory is an empty cache', async () => {
-    expect(await trimAudioCache(join(root, 'none'), { maxAgeMs: D, maxBytes: 1, now })).toEqual({ removed: 0, removedBytes: 0, keptBytes: 0 });
+    expect(await trimAudioCache(join(root, 'none'), { maxAgeMs: D, maxBytes: 1, now })).toEqual({
+      removed: 0,
+      removedBytes: 0,
+      keptBytes: 0,
+    });
     expect(GRACE_MS).toBe(H);
   });
 
@@ -95,9 +107,14 @@ describe('trimAudioCache', () => {
 
   it('the settings have defaults (7 days, 2 GiB) and bounds', () => {
     const c = parseConfig({});
-    expect([c.AUDIO_CACHE_MAX_AGE_MS, c.AUDIO_CACHE_MAX_BYTES, c.TTS_TIMEOUT_MS, c.AUDIO_FILE_MAX_BYTES, c.AUDIO_FETCH_TIMEOUT_MS, c.AUDIO_FETCH_ALLOW_PRIVATE]).toEqual([
-      604_800_000, 2_147_483_648, 30_000, 33_554_432, 20_000, false,
-    ]);
+    expect([
+      c.AUDIO_CACHE_MAX_AGE_MS,
+      c.AUDIO_CACHE_MAX_BYTES,
+      c.TTS_TIMEOUT_MS,
+      c.AUDIO_FILE_MAX_BYTES,
+      c.AUDIO_FETCH_TIMEOUT_MS,
+      c.AUDIO_FETCH_ALLOW_PRIVATE,
+    ]).toEqual([604_800_000, 2_147_483_648, 30_000, 33_554_432, 20_000, false]);
     expect(() => parseConfig({ AUDIO_CACHE_MAX_AGE_MS: '1000' })).toThrow(/AUDIO_CACHE_MAX_AGE_MS/);
     expect(() => parseConfig({ AUDIO_CACHE_MAX_BYTES: 'lots' })).toThrow(/AUDIO_CACHE_MAX_BYTES/);
   });

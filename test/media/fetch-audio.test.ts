@@ -45,7 +45,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const send = (body: Buffer, type = 'audio/wav') => (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': type }).end(body);
+  const send =
+    (body: Buffer, type = 'audio/wav') =>
+    (res: import('node:http').ServerResponse) =>
+      res.writeHead(200, { 'content-type': type }).end(body);
   routes.set('/a.wav', send(wav({ ms: 1200 })));
   routes.set('/b.mp3', send(mp3(40, { id3: true }), 'audio/mpeg'));
   routes.set('/vbr.mp3', send(mp3(10, { xingFrames: 2000 }), 'audio/mpeg'));
@@ -111,7 +114,9 @@ describe('AudioFetcher', () => {
   it('refuses what is not audio, too long, too large, slow, redirected, missing', async () => {
     const f = fetcher();
     expect(await refusal(f, `${base}/page.html`)).toMatch(/is neither a WAV nor an MP3 file/);
-    expect(await refusal(new AudioFetcher({ ...config, AUDIO_FILE_MAX_BYTES: 4 * 1024 * 1024 }, { ca: TEST_TLS.cert }), `${base}/long.wav`)).toMatch(/is 5 min 1 s long; at most 5 min/);
+    expect(
+      await refusal(new AudioFetcher({ ...config, AUDIO_FILE_MAX_BYTES: 4 * 1024 * 1024 }, { ca: TEST_TLS.cert }), `${base}/long.wav`),
+    ).toMatch(/is 5 min 1 s long; at most 5 min/);
     expect(await refusal(f, `${base}/long.wav`)).toMatch(/larger than 1048576 bytes/);
     expect(await refusal(f, `${base}/big.wav`)).toMatch(/larger than 1048576 bytes/);
     expect(await refusal(f, `${base}/endless.wav`)).toMatch(/larger than 1048576 bytes/);
@@ -135,7 +140,9 @@ describe('AudioFetcher', () => {
     expect(await refusal(strict, `http://127.0.0.1:${new URL(base).port}/a.wav`)).toMatch(/^refused: .*must be an https:\/\/ URL/);
     expect(await refusal(strict, `https://user:pw@127.0.0.1:${new URL(base).port}/a.wav`)).toMatch(/^refused: .*user name or password/);
     // A name that resolves to a non-public address: refused when resolved, before connecting.
-    expect(await refusal(strict, `https://localtest.localhost.invalid.example.test:${new URL(base).port}/a.wav`)).toMatch(/ENOTFOUND|EAI_AGAIN|resolved/);
+    expect(await refusal(strict, `https://localtest.localhost.invalid.example.test:${new URL(base).port}/a.wav`)).toMatch(
+      /ENOTFOUND|EAI_AGAIN|resolved/,
+    );
     expect(hits.length).toBe(before);
   });
 
@@ -172,8 +179,15 @@ describe('AudioFetcher', () => {
 });
 
 describe('callApplication with an https:// audio_file', () => {
-  const tpl = (audio_file: string): TemplateContent => ({ type_autocall: 'autocall_audio', content: '', audio_file, otp_param: 'otp', otp_repeat: 1 });
-  const tts = () => new Tts({ name: 'none', defaultVoice: 'x', synthesizeWav: () => Promise.reject(new Error('not used')) }, join(dir, 'audio'));
+  const tpl = (audio_file: string): TemplateContent => ({
+    type_autocall: 'autocall_audio',
+    content: '',
+    audio_file,
+    otp_param: 'otp',
+    otp_repeat: 1,
+  });
+  const tts = () =>
+    new Tts({ name: 'none', defaultVoice: 'x', synthesizeWav: () => Promise.reject(new Error('not used')) }, join(dir, 'audio'));
 
   it("FreeSWITCH gets the product's own signed URL, never the tenant's", async () => {
     const app = await callApplication({ tts: tts(), config, audio: fetcher() }, '', tpl(`${base}/b.mp3`), {});
@@ -188,14 +202,25 @@ describe('callApplication with an https:// audio_file', () => {
     expect(err).toBeInstanceOf(ContentError);
     expect((err as ContentError).code).toBe('missing_audio');
     const strict = parseConfig({ DATA_DIR: dir });
-    const err2 = await callApplication({ tts: tts(), config: strict, audio: new AudioFetcher(strict) }, '', tpl('https://169.254.169.254/latest/meta-data'), {}).catch((e: unknown) => e);
+    const err2 = await callApplication(
+      { tts: tts(), config: strict, audio: new AudioFetcher(strict) },
+      '',
+      tpl('https://169.254.169.254/latest/meta-data'),
+      {},
+    ).catch((e: unknown) => e);
     expect((err2 as Error).message).toMatch(/^refused: .*link-local/);
   });
 });
 
 describe('parseMp3', () => {
   it('Layer III frames, after an ID3v2 tag or not; the duration from the bitrate or the Xing count', () => {
-    expect(parseMp3(mp3(100))).toMatchObject({ version: 1, sampleRate: 44100, bitrate: 128, channels: 2, durationMs: Math.round((100 * 417 * 8) / 128) });
+    expect(parseMp3(mp3(100))).toMatchObject({
+      version: 1,
+      sampleRate: 44100,
+      bitrate: 128,
+      channels: 2,
+      durationMs: Math.round((100 * 417 * 8) / 128),
+    });
     expect(parseMp3(mp3(3, { id3: true })).durationMs).toBe(Math.round((3 * 417 * 8) / 128)); // the tag is not audio
     expect(parseMp3(mp3(1, { xingFrames: 38_281 })).durationMs).toBe(Math.round((38_281 * 1152 * 1000) / 44_100)); // ~16.7 min: the fetcher refuses it (5 min)
     // Only the head of a large file is read: its size gives the duration.

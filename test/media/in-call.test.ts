@@ -51,16 +51,32 @@ describe('autocall content in the call', () => {
       description: '',
     } as never);
     const campaign = await e.campaign({ concurrent_call: 2, recall_times: 0, callback_url: rcv.url('/cdr') });
-    await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { template_uuid: t.template_uuid, type_autocall: 'autocall_voice_tts' } as never);
-    for (const [n, name] of [['0981300001', 'An'], ['0981300002', 'Bình']] as const) {
-      await insertLead(e.mongo.db, buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number: n, param: { customer_name: name }, source: 'v3_import' }));
+    await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, {
+      template_uuid: t.template_uuid,
+      type_autocall: 'autocall_voice_tts',
+    } as never);
+    for (const [n, name] of [
+      ['0981300001', 'An'],
+      ['0981300002', 'Bình'],
+    ] as const) {
+      await insertLead(
+        e.mongo.db,
+        buildLead({
+          domain_uuid: e.tenant.domain_uuid,
+          campaign_uuid: campaign,
+          phone_number: n,
+          param: { customer_name: name },
+          source: 'v3_import',
+        }),
+      );
     }
     await e.startRun(campaign, { reconcileAfterMs: 10_000, pollLeadsMs: 300 });
 
     const calls = await campaignFinished(e, campaign);
     expect(calls.length).toBe(2);
     // The originate asked for digits after the synthesised message (a cached WAV file).
-    for (const o of originatesOf(e, campaign)) expect(o.app).toMatch(/play_and_get_digits\(1 1 1 3000 # \/.*\/audio\/[0-9a-f]{64}\.wav .* cr_digits/);
+    for (const o of originatesOf(e, campaign))
+      expect(o.app).toMatch(/play_and_get_digits\(1 1 1 3000 # \/.*\/audio\/[0-9a-f]{64}\.wav .* cr_digits/);
     const byNumber = new Map(calls.map((c) => [c.phone_number, c]));
     expect(byNumber.get('0981300001')!.digits).toBe('1');
     expect(byNumber.get('0981300002')!.digits).toBe('2');
@@ -69,8 +85,15 @@ describe('autocall content in the call', () => {
       expect(c.action_log.find((a) => a.action === 'digits')?.detail).toBe(c.digits);
     }
     const got = await waitFor(() => (rcv.requests.length >= 2 ? rcv.requests : undefined), 30_000, 'two callbacks');
-    const bodies = got.map((r) => JSON.parse(r.body) as { phone_number: string; digits: string; action_log: Array<{ action: string; detail: string }> });
-    expect(new Map(bodies.map((b) => [b.phone_number, b.digits]))).toEqual(new Map([['0981300001', '1'], ['0981300002', '2']]));
+    const bodies = got.map(
+      (r) => JSON.parse(r.body) as { phone_number: string; digits: string; action_log: Array<{ action: string; detail: string }> },
+    );
+    expect(new Map(bodies.map((b) => [b.phone_number, b.digits]))).toEqual(
+      new Map([
+        ['0981300001', '1'],
+        ['0981300002', '2'],
+      ]),
+    );
     for (const b of bodies) expect(b.action_log.some((a) => a.action === 'digits')).toBe(true);
   });
 
@@ -97,11 +120,24 @@ describe('autocall content in the call', () => {
     const bad = [
       await mk({ audio_file: 'http_cache://http://169.254.169.254/latest/meta-data/x.wav' }),
       await mk({ audio_file: '/tmp/${cr_call_id}.wav' }),
-      await mk({ type_autocall: 'autocall_voice_tts', content: 'Bấm phím', digits: { min: 1, max: 1, tries: 1, timeout_ms: 3000, terminators: '#', regexp: '^${cr_app}[12]$', digit_timeout_ms: 2000 } }),
+      await mk({
+        type_autocall: 'autocall_voice_tts',
+        content: 'Bấm phím',
+        digits: { min: 1, max: 1, tries: 1, timeout_ms: 3000, terminators: '#', regexp: '^${cr_app}[12]$', digit_timeout_ms: 2000 },
+      }),
     ];
     let n = 0;
     for (const campaign of [good, ...bad]) {
-      await insertLead(e.mongo.db, buildLead({ domain_uuid: e.tenant.domain_uuid, campaign_uuid: campaign, phone_number: `09814000${String(++n).padStart(2, '0')}`, param: {}, source: 'v3_import' }));
+      await insertLead(
+        e.mongo.db,
+        buildLead({
+          domain_uuid: e.tenant.domain_uuid,
+          campaign_uuid: campaign,
+          phone_number: `09814000${String(++n).padStart(2, '0')}`,
+          param: {},
+          source: 'v3_import',
+        }),
+      );
       await e.startRun(campaign, { reconcileAfterMs: 10_000, pollLeadsMs: 300 });
     }
     const [played] = await campaignFinished(e, good);

@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/index.ts';
 import { TemplateBody } from '../../api/v3/schemas.ts';
 import { signHash } from '../../media/audio-url.ts';
-import { applicationString, callApplication, callContent, ContentError, type DigitsOptions, type TemplateContent } from '../../media/playback.ts';
+import {
+  applicationString,
+  callApplication,
+  callContent,
+  ContentError,
+  type DigitsOptions,
+  type TemplateContent,
+} from '../../media/playback.ts';
 import { Tts } from '../../media/tts.ts';
 
 const tts = (content: string, extra: Partial<TemplateContent> = {}): TemplateContent => ({
@@ -44,10 +51,13 @@ describe('callContent', () => {
   });
   it('autocall_audio: an uploaded audio id or an https:// URL (media/audio-rules.ts)', () => {
     const id = 'a'.repeat(64);
-    expect(callContent('autocall_audio', tts('', { type_autocall: 'autocall_audio', audio_file: ` ${id} ` }), {})).toEqual({ prompts: [{ kind: 'audio', source: { kind: 'upload', id } }], digits: null });
-    expect(callContent('', tts('', { type_autocall: 'autocall_audio', audio_file: 'https://cdn.example.vn/nhac-no.wav' }), {}).prompts).toEqual([
-      { kind: 'audio', source: { kind: 'url', url: 'https://cdn.example.vn/nhac-no.wav' } },
-    ]);
+    expect(callContent('autocall_audio', tts('', { type_autocall: 'autocall_audio', audio_file: ` ${id} ` }), {})).toEqual({
+      prompts: [{ kind: 'audio', source: { kind: 'upload', id } }],
+      digits: null,
+    });
+    expect(
+      callContent('', tts('', { type_autocall: 'autocall_audio', audio_file: 'https://cdn.example.vn/nhac-no.wav' }), {}).prompts,
+    ).toEqual([{ kind: 'audio', source: { kind: 'url', url: 'https://cdn.example.vn/nhac-no.wav' } }]);
   });
   it('autocall_voice_otp: the code digit by digit, twice with a pause, whatever its form', () => {
     const t = tts('Mã xác thực của bạn là {{otp}}', { type_autocall: 'autocall_voice_otp' });
@@ -59,7 +69,10 @@ describe('callContent', () => {
         { kind: 'tts', text: said },
       ]);
     }
-    expect(callContent('autocall_voice_otp', t, { otp: '0070' }).prompts[0]).toEqual({ kind: 'tts', text: 'Mã xác thực của bạn là không không bảy không' });
+    expect(callContent('autocall_voice_otp', t, { otp: '0070' }).prompts[0]).toEqual({
+      kind: 'tts',
+      text: 'Mã xác thực của bạn là không không bảy không',
+    });
     const three = callContent('autocall_voice_otp', { ...t, otp_repeat: 3, otp_param: 'code', content: '{{code}}' }, { code: '9' });
     expect(three.prompts.filter((p) => p.kind === 'tts')).toHaveLength(3);
     expect(callContent('autocall_voice_otp', { ...t, otp_repeat: 1 }, { otp: '1' }).prompts).toHaveLength(1);
@@ -75,9 +88,14 @@ describe('callContent', () => {
       throw new Error('no error');
     };
     const m = e(() => callContent('autocall_voice_tts', tts(DEBT), { customer_name: 'A', due_date: null }));
-    expect([m.code, m.params, m.message]).toEqual(['missing_params', ['due_amount', 'due_date'], 'missing template parameters: due_amount, due_date']);
+    expect([m.code, m.params, m.message]).toEqual([
+      'missing_params',
+      ['due_amount', 'due_date'],
+      'missing template parameters: due_amount, due_date',
+    ]);
     const otp = tts('Mã {{otp}}', { type_autocall: 'autocall_voice_otp' });
-    for (const v of [undefined, null, '', 'abc']) expect(e(() => callContent('autocall_voice_otp', otp, { otp: v })).code).toBe('missing_otp');
+    for (const v of [undefined, null, '', 'abc'])
+      expect(e(() => callContent('autocall_voice_otp', otp, { otp: v })).code).toBe('missing_otp');
     expect(e(() => callContent('autocall_audio', tts('', { type_autocall: 'autocall_audio' }), {})).code).toBe('missing_audio');
     expect(e(() => callContent('autocall_voice_tts', tts('{{x}}'), { x: '   ' })).code).toBe('empty_content');
   });
@@ -93,12 +111,18 @@ describe('applicationString', () => {
     const url = 'https://cdn.example.vn/a.wav';
     const own = 'http_cache://http://127.0.0.1:3000/audio/' + 'b'.repeat(64) + '-' + 'c'.repeat(32) + '.wav';
     const seen: unknown[] = [];
-    const app = applicationString({ prompts: [{ kind: 'audio', source: { kind: 'url', url } }], digits: null }, () => 'unused', (s) => (seen.push(s), own));
+    const app = applicationString(
+      { prompts: [{ kind: 'audio', source: { kind: 'url', url } }], digits: null },
+      () => 'unused',
+      (s) => (seen.push(s), own),
+    );
     expect(app).toBe(`&playback(${own})`);
     expect(seen).toEqual([{ kind: 'url', url }]);
     expect(app).not.toContain('cdn.example.vn');
     // Without a locator an audio prompt has no location.
-    expect(() => applicationString({ prompts: [{ kind: 'audio', source: { kind: 'url', url } }], digits: null }, () => '')).toThrow(ContentError);
+    expect(() => applicationString({ prompts: [{ kind: 'audio', source: { kind: 'url', url } }], digits: null }, () => '')).toThrow(
+      ContentError,
+    );
   });
   it('OTP: the same audio twice in one file_string with a pause', () => {
     const c = callContent('autocall_voice_otp', tts('Mã {{otp}}', { type_autocall: 'autocall_voice_otp' }), { otp: '42' });
@@ -109,17 +133,31 @@ describe('applicationString', () => {
   it('digits: play_and_get_digits with the options, into cr_digits, quoted for the originate', () => {
     const c = callContent('', tts('Bấm 1 để xác nhận, bấm 2 để gặp nhân viên', { digits: DIGITS }), {});
     expect(applicationString(c, loc([]))).toBe("'&play_and_get_digits(1 1 3 5000 # /a/0.wav silence_stream://250 cr_digits ^[12]$ 3000)'");
-    const otp = callContent('', tts('{{otp}}', { type_autocall: 'autocall_voice_otp', digits: { ...DIGITS, min: 4, max: 6, terminators: 'none', regexp: '\\d+' } }), { otp: '1' });
+    const otp = callContent(
+      '',
+      tts('{{otp}}', { type_autocall: 'autocall_voice_otp', digits: { ...DIGITS, min: 4, max: 6, terminators: 'none', regexp: '\\d+' } }),
+      { otp: '1' },
+    );
     expect(applicationString(otp, loc([]))).toBe(
       "'&play_and_get_digits(4 6 3 5000 none file_string:///a/0.wav!silence_stream://700!/a/0.wav silence_stream://250 cr_digits \\d+ 3000)'",
     );
     const audio = callContent('', tts('', { type_autocall: 'autocall_audio', audio_file: 'd'.repeat(64), digits: DIGITS }), {});
-    expect(applicationString(audio, loc([]), () => '/data/uploads/menu.wav')).toContain(' /data/uploads/menu.wav silence_stream://250 cr_digits ');
+    expect(applicationString(audio, loc([]), () => '/data/uploads/menu.wav')).toContain(
+      ' /data/uploads/menu.wav silence_stream://250 cr_digits ',
+    );
   });
   it('refuses a location that would break the originate or expand a variable', () => {
     for (const f of ['/my sounds/a.wav', "/a'b.wav", '/a(1).wav', '/a!b.wav', '/tmp/${cr_call_id}.wav', '$${sounds_dir}/a.wav']) {
       expect(() => applicationString({ prompts: [{ kind: 'tts', text: 'x' }], digits: null }, () => f), f).toThrow(ContentError);
-      expect(() => applicationString({ prompts: [{ kind: 'audio', source: { kind: 'upload', id: 'a'.repeat(64) } }], digits: null }, () => '', () => f), f).toThrow(ContentError);
+      expect(
+        () =>
+          applicationString(
+            { prompts: [{ kind: 'audio', source: { kind: 'upload', id: 'a'.repeat(64) } }], digits: null },
+            () => '',
+            () => f,
+          ),
+        f,
+      ).toThrow(ContentError);
     }
   });
 
@@ -128,7 +166,7 @@ describe('applicationString', () => {
     for (const bad of [
       { ...DIGITS, regexp: '^${cr_app}[12]$' },
       { ...DIGITS, regexp: '^[12]$ x' },
-      { ...DIGITS, regexp: "^(1|2)$" },
+      { ...DIGITS, regexp: '^(1|2)$' },
       { ...DIGITS, terminators: '${x}' },
       { ...DIGITS, min: '1 ${x}' as unknown as number },
       { ...DIGITS, timeout_ms: 5000.5 },
@@ -151,9 +189,17 @@ describe('template digits options (v3 directory)', () => {
   it('defaults, null, and refusals', () => {
     const base = { template_name: 't', type_autocall: 'autocall_voice_tts', content: 'x' };
     expect(TemplateBody.parse(base).digits).toBeNull();
-    expect(TemplateBody.parse({ ...base, digits: {} }).digits).toEqual({ min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '\\d+', digit_timeout_ms: 3000 });
+    expect(TemplateBody.parse({ ...base, digits: {} }).digits).toEqual({
+      min: 1,
+      max: 1,
+      tries: 3,
+      timeout_ms: 5000,
+      terminators: '#',
+      regexp: '\\d+',
+      digit_timeout_ms: 3000,
+    });
     expect(TemplateBody.safeParse({ ...base, digits: { min: 3, max: 2 } }).success).toBe(false);
-    expect(TemplateBody.safeParse({ ...base, digits: { regexp: "^(1|2)$" } }).success).toBe(false);
+    expect(TemplateBody.safeParse({ ...base, digits: { regexp: '^(1|2)$' } }).success).toBe(false);
     expect(TemplateBody.safeParse({ ...base, digits: { terminators: 'ab' } }).success).toBe(false);
   });
 });
@@ -164,9 +210,17 @@ describe('callApplication', () => {
     try {
       const config = parseConfig({ DATA_DIR: dir, AUDIO_URL_SECRET: 'x'.repeat(20), AUDIO_BASE_URL: 'http://api.local:3000/audio' });
       const t = new Tts(new (await import('../../media/tts.ts')).EspeakProvider('vi'), join(dir, 'audio'));
-      const app = await callApplication({ tts: t, config }, 'autocall_voice_otp', tts('Mã {{otp}}', { type_autocall: 'autocall_voice_otp' }), { otp: '19' });
+      const app = await callApplication(
+        { tts: t, config },
+        'autocall_voice_otp',
+        tts('Mã {{otp}}', { type_autocall: 'autocall_voice_otp' }),
+        { otp: '19' },
+      );
       expect(t.synthesized).toBe(1);
-      const m = /^&playback\(file_string:\/\/http_cache:\/\/http:\/\/api\.local:3000\/audio\/([0-9a-f]{64})-([0-9a-f]{32})\.wav!silence_stream:\/\/700!http_cache:\/\/\S+\)$/.exec(app);
+      const m =
+        /^&playback\(file_string:\/\/http_cache:\/\/http:\/\/api\.local:3000\/audio\/([0-9a-f]{64})-([0-9a-f]{32})\.wav!silence_stream:\/\/700!http_cache:\/\/\S+\)$/.exec(
+          app,
+        );
       expect(m).not.toBeNull();
       expect(m![2]).toBe(signHash(config, m![1]!));
     } finally {

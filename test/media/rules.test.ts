@@ -11,7 +11,14 @@ import { estimateSpeechMs, formatDuration, MAX_AUDIO_MS, MAX_SPOKEN_CHARS } from
 import { callContent, ContentError, type DigitsOptions, type TemplateContent } from '../../media/playback.ts';
 
 const ID = '3f'.repeat(32);
-const tpl = (t: Partial<TemplateContent>): TemplateContent => ({ type_autocall: 'autocall_voice_tts', content: '', audio_file: '', otp_param: 'otp', otp_repeat: 2, ...t });
+const tpl = (t: Partial<TemplateContent>): TemplateContent => ({
+  type_autocall: 'autocall_voice_tts',
+  content: '',
+  audio_file: '',
+  otp_param: 'otp',
+  otp_repeat: 2,
+  ...t,
+});
 const DIGITS: DigitsOptions = { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^[12]$', digit_timeout_ms: 3000 };
 const config = parseConfig({ DATA_DIR: '/nonexistent-cr-data' });
 
@@ -51,9 +58,12 @@ describe('audio_file: an uploaded id or an https:// URL of a public host, nothin
     expect(!r.ok && r.problem).toMatch(why);
     // …at template write (API), at import, and at call time (a template stored before the rules).
     expect(templateProblems(tpl({ type_autocall: 'autocall_audio', audio_file: v }))[0]!.audio_file).toMatch(why);
-    expect(audioFileProblem(config, 'autocall_audio', tpl({ type_autocall: 'autocall_audio', audio_file: v }))).toMatch(/audio_file|no audio_file/);
+    expect(audioFileProblem(config, 'autocall_audio', tpl({ type_autocall: 'autocall_audio', audio_file: v }))).toMatch(
+      /audio_file|no audio_file/,
+    );
     // At call time the form is checked again; a literal address with the configuration, when fetched (fetch-audio.test.ts).
-    if (parseAudioFile(v, { allowPrivate: true }).ok) expect(callContent('autocall_audio', tpl({ audio_file: v }), {}).prompts[0]!.kind).toBe('audio');
+    if (parseAudioFile(v, { allowPrivate: true }).ok)
+      expect(callContent('autocall_audio', tpl({ audio_file: v }), {}).prompts[0]!.kind).toBe('audio');
     else expect(() => callContent('autocall_audio', tpl({ audio_file: v }), {})).toThrow(ContentError);
   });
 
@@ -70,8 +80,16 @@ describe('audio_file: an uploaded id or an https:// URL of a public host, nothin
 
   it('a literal private host is allowed with AUDIO_FETCH_ALLOW_PRIVATE (names are checked when fetched)', () => {
     expect(parseAudioFile('https://10.0.0.8/a.wav', { allowPrivate: true }).ok).toBe(true);
-    expect(audioFileProblem(parseConfig({ DATA_DIR: '/x', AUDIO_FETCH_ALLOW_PRIVATE: 'true' }), '', tpl({ type_autocall: 'autocall_audio', audio_file: 'https://10.0.0.8/a.wav' }))).toBeNull();
-    expect(audioFileProblem(config, '', tpl({ type_autocall: 'autocall_audio', audio_file: 'https://10.0.0.8/a.wav' }))).toBe('audio_file must not point at a private address (10.0.0.8)');
+    expect(
+      audioFileProblem(
+        parseConfig({ DATA_DIR: '/x', AUDIO_FETCH_ALLOW_PRIVATE: 'true' }),
+        '',
+        tpl({ type_autocall: 'autocall_audio', audio_file: 'https://10.0.0.8/a.wav' }),
+      ),
+    ).toBeNull();
+    expect(audioFileProblem(config, '', tpl({ type_autocall: 'autocall_audio', audio_file: 'https://10.0.0.8/a.wav' }))).toBe(
+      'audio_file must not point at a private address (10.0.0.8)',
+    );
   });
 
   it("an uploaded id must be the tenant's (when the template carries its tenant)", () => {
@@ -81,9 +99,13 @@ describe('audio_file: an uploaded id or an https:// URL of a public host, nothin
   });
 
   it('a campaign of type autocall_audio plays the audio_file of any template: checked whenever set', () => {
-    expect(templateProblems(tpl({ content: 'Xin chào', audio_file: '/etc/passwd' }))).toEqual([{ audio_file: 'must be the id of an uploaded audio file or an https:// URL (paths are not played)' }]);
+    expect(templateProblems(tpl({ content: 'Xin chào', audio_file: '/etc/passwd' }))).toEqual([
+      { audio_file: 'must be the id of an uploaded audio file or an https:// URL (paths are not played)' },
+    ]);
     expect(templateProblems(tpl({ content: 'Xin chào' }))).toEqual([]);
-    expect(audioFileProblem(config, 'autocall_audio', tpl({ content: 'Xin chào', audio_file: '/etc/passwd' }))).toMatch(/paths are not played/);
+    expect(audioFileProblem(config, 'autocall_audio', tpl({ content: 'Xin chào', audio_file: '/etc/passwd' }))).toMatch(
+      /paths are not played/,
+    );
   });
 });
 
@@ -152,10 +174,14 @@ describe('what a call says is bounded (issue 20)', () => {
     expect(readValue('123456789012345')).toBe('một hai ba bốn năm sáu bảy tám chín không một hai ba bốn năm');
     expect(paramProblems('', tpl({ content: 'Số {{id}}' }), { id: '123456789012345' })).toEqual([]);
     const huge = '9'.repeat(500); // 500 digits, read one by one: ~2,400 characters
-    expect(paramProblems('', tpl({ content: 'Số {{id}} và {{b}}' }), { id: huge, b: 'x' })).toEqual([{ 'param.id': 'is read as more than 2000 characters; the message may be at most 2000' }]);
+    expect(paramProblems('', tpl({ content: 'Số {{id}} và {{b}}' }), { id: huge, b: 'x' })).toEqual([
+      { 'param.id': 'is read as more than 2000 characters; the message may be at most 2000' },
+    ]);
     // A 1 MB value is measured once, not rendered into every placeholder.
     const t0 = performance.now();
-    expect(paramProblems('', tpl({ content: '{{v}}'.repeat(1000) }), { v: 'x'.repeat(1_000_000) })).toEqual([{ 'param.v': expect.any(String) }]);
+    expect(paramProblems('', tpl({ content: '{{v}}'.repeat(1000) }), { v: 'x'.repeat(1_000_000) })).toEqual([
+      { 'param.v': expect.any(String) },
+    ]);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
@@ -171,7 +197,9 @@ describe('what a call says is bounded (issue 20)', () => {
   it('a text short enough but too long to say (pauses, OTP repeats) is refused by the speech estimate', () => {
     const semis = 'a; '.repeat(600); // 1,800 characters; espeak-ng says it in ~290 s, the estimate ~360 s
     expect(semis.trim().length).toBeLessThan(MAX_SPOKEN_CHARS);
-    expect(paramProblems('', tpl({ content: '{{t}}' }), { t: semis })).toEqual([{ param: expect.stringMatching(/^the message would take about 6 min( \d+ s)? to say; at most 5 min$/) }]);
+    expect(paramProblems('', tpl({ content: '{{t}}' }), { t: semis })).toEqual([
+      { param: expect.stringMatching(/^the message would take about 6 min( \d+ s)? to say; at most 5 min$/) },
+    ]);
     const otp = tpl({ type_autocall: 'autocall_voice_otp', content: `${'Mã xác thực của bạn là {{otp}}. '.repeat(20)}`, otp_repeat: 5 });
     expect(paramProblems('', otp, { otp: '123456' })).toEqual([{ param: expect.stringMatching(/to say \(5 times\); at most 5 min$/) }]);
     expect(paramProblems('', { ...otp, otp_repeat: 1 }, { otp: '123456' })).toEqual([]);

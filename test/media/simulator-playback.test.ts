@@ -42,9 +42,20 @@ const evs = (uuid: string): Frame[] => c.events().filter((f) => f.event!.h['Uniq
 const ev = (uuid: string, name: string) => evs(uuid).find((f) => f.event!.h['Event-Name'] === name)?.event?.h;
 const destroyed = (uuid: string) => c.until(() => evs(uuid).some((f) => f.event!.h['Event-Name'] === 'CHANNEL_DESTROY'), 5000);
 
-const config = parseConfig({ DATA_DIR: '/tmp/cr-sim-audio', AUDIO_URL_SECRET: 'k'.repeat(20), AUDIO_BASE_URL: 'http://10.0.0.5:3000/audio' });
+const config = parseConfig({
+  DATA_DIR: '/tmp/cr-sim-audio',
+  AUDIO_URL_SECRET: 'k'.repeat(20),
+  AUDIO_BASE_URL: 'http://10.0.0.5:3000/audio',
+});
 const locate = (text: string) => audioLocation(config, contentHash('espeak-ng', 'vi', text));
-const tpl = (t: Partial<TemplateContent>): TemplateContent => ({ type_autocall: 'autocall_voice_tts', content: '', audio_file: '', otp_param: 'otp', otp_repeat: 2, ...t });
+const tpl = (t: Partial<TemplateContent>): TemplateContent => ({
+  type_autocall: 'autocall_voice_tts',
+  content: '',
+  audio_file: '',
+  otp_param: 'otp',
+  otp_repeat: 2,
+  ...t,
+});
 
 describe('the simulator runs what the call plays', () => {
   it('TTS playback, then the call ends NORMAL_CLEARING', async () => {
@@ -59,10 +70,15 @@ describe('the simulator runs what the call plays', () => {
   });
 
   it('OTP twice in one file_string', async () => {
-    const app = applicationString(callContent('autocall_voice_otp', tpl({ type_autocall: 'autocall_voice_otp', content: 'Mã {{otp}}' }), { otp: '123' }), locate);
+    const app = applicationString(
+      callContent('autocall_voice_otp', tpl({ type_autocall: 'autocall_voice_otp', content: 'Mã {{otp}}' }), { otp: '123' }),
+      locate,
+    );
     await sim.control.api(`originate {origination_uuid=m-otp}sofia/gateway/gw1/0900000002 ${app}`);
     await destroyed('m-otp');
-    expect(ev('m-otp', 'CHANNEL_EXECUTE_COMPLETE')!['Application-Data']).toMatch(/^file_string:\/\/http_cache:\/\/\S+!silence_stream:\/\/700!http_cache:\/\/\S+$/);
+    expect(ev('m-otp', 'CHANNEL_EXECUTE_COMPLETE')!['Application-Data']).toMatch(
+      /^file_string:\/\/http_cache:\/\/\S+!silence_stream:\/\/700!http_cache:\/\/\S+$/,
+    );
   });
 
   it('play_and_get_digits: the callee presses 1 → variable_cr_digits 1; nothing pressed → timeout', async () => {
@@ -71,7 +87,11 @@ describe('the simulator runs what the call plays', () => {
     expect(app.startsWith("'&play_and_get_digits(")).toBe(true);
     expect(await sim.control.api(`originate {origination_uuid=m-dg}sofia/gateway/gw1/0900000001 ${app}`)).toBe('+OK m-dg\n');
     await destroyed('m-dg');
-    expect(evs('m-dg').filter((f) => f.event!.h['Event-Name'] === 'DTMF').map((f) => f.event!.h['DTMF-Digit'])).toEqual(['1']);
+    expect(
+      evs('m-dg')
+        .filter((f) => f.event!.h['Event-Name'] === 'DTMF')
+        .map((f) => f.event!.h['DTMF-Digit']),
+    ).toEqual(['1']);
     const end = ev('m-dg', 'CHANNEL_HANGUP_COMPLETE')!;
     expect(end['variable_cr_digits']).toBe('1');
     expect(end['variable_read_result']).toBe('success');
@@ -93,11 +113,15 @@ describe("the simulator reads originate arguments as FreeSWITCH's cleanup_separa
     expect(cleanupArgument('a\\sb')).toBe('a b');
     expect(cleanupArgument('a\\\\b')).toBe('a\\b');
     expect(cleanupArgument("it's")).toBe("it's"); // a lone quote stays
-    expect(parseOriginate("{origination_uuid=x}sofia/gateway/g/1 '&play_and_get_digits(1 2 3)'").app).toEqual({ name: 'play_and_get_digits', args: '1 2 3' });
+    expect(parseOriginate("{origination_uuid=x}sofia/gateway/g/1 '&play_and_get_digits(1 2 3)'").app).toEqual({
+      name: 'play_and_get_digits',
+      args: '1 2 3',
+    });
   });
   it('template digit regexps that the parser would rewrite are refused', async () => {
     const { TemplateBody } = await import('../../api/v3/schemas.ts');
-    const ok = (regexp: string) => TemplateBody.safeParse({ template_name: 't', type_autocall: 'autocall_voice_tts', content: 'x', digits: { regexp } }).success;
+    const ok = (regexp: string) =>
+      TemplateBody.safeParse({ template_name: 't', type_autocall: 'autocall_voice_tts', content: 'x', digits: { regexp } }).success;
     expect(ok('^[12]$')).toBe(true);
     expect(ok('\\d{4,6}')).toBe(true);
     expect(ok('^\\s*1$')).toBe(false);

@@ -137,8 +137,13 @@ describe('bounds (issue 20)', () => {
 
   it('more than 2,000 characters is refused; audio longer than 5 minutes from any provider is refused', async () => {
     const tts = new Tts(new EspeakProvider('vi'), join(dir, 'i'));
-    await expect(tts.synthesize('a'.repeat(MAX_SPOKEN_CHARS + 1))).rejects.toThrow('text-to-speech: the text is 2001 characters; at most 2000');
-    const six = new Tts({ name: 'six', defaultVoice: 'x', synthesizeWav: async () => wav({ ms: 301_000, rate: 8000, bits: 8, format: 7 }) }, join(dir, 'i'));
+    await expect(tts.synthesize('a'.repeat(MAX_SPOKEN_CHARS + 1))).rejects.toThrow(
+      'text-to-speech: the text is 2001 characters; at most 2000',
+    );
+    const six = new Tts(
+      { name: 'six', defaultVoice: 'x', synthesizeWav: async () => wav({ ms: 301_000, rate: 8000, bits: 8, format: 7 }) },
+      join(dir, 'i'),
+    );
     await expect(six.synthesize('x')).rejects.toThrow('text-to-speech: the audio is 5 min 1 s; at most 5 min');
     expect(await readdir(join(dir, 'i'))).toEqual([]);
   });

@@ -11,14 +11,28 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../config/index.ts';
 import { signHash, storedAudioLocation } from '../../media/audio-url.ts';
-import { audioToServe, hasUploadedAudio, removeUploadedAudio, storeUploadedWav, uploadedAudio, uploadedAudioFile, uploadKey, UploadError } from '../../media/upload.ts';
+import {
+  audioToServe,
+  hasUploadedAudio,
+  removeUploadedAudio,
+  storeUploadedWav,
+  uploadedAudio,
+  uploadedAudioFile,
+  uploadKey,
+  UploadError,
+} from '../../media/upload.ts';
 import { mp3, wav } from './fixtures/audio.ts';
 
 let dir: string;
 let config: Config;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cr-upload-'));
-  config = parseConfig({ DATA_DIR: dir, AUDIO_URL_SECRET: 'u'.repeat(20), AUDIO_FILE_MAX_BYTES: String(2 * 1024 * 1024), AUDIO_BASE_URL: 'http://api.local:3000/audio' });
+  config = parseConfig({
+    DATA_DIR: dir,
+    AUDIO_URL_SECRET: 'u'.repeat(20),
+    AUDIO_FILE_MAX_BYTES: String(2 * 1024 * 1024),
+    AUDIO_BASE_URL: 'http://api.local:3000/audio',
+  });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -47,7 +61,12 @@ describe('storeUploadedWav', () => {
     // Another tenant's id names nothing for this one.
     expect(hasUploadedAudio(config, 'tenant-b', a.audio_id)).toBe(false);
     expect(await uploadedAudio(config, 'tenant-b', a.audio_id)).toBeNull();
-    expect(await uploadedAudio(config, 'tenant-a', a.audio_id)).toEqual({ key: uploadKey('tenant-a', a.audio_id), file, bytes: bytes.length, duration_ms: 1500 });
+    expect(await uploadedAudio(config, 'tenant-a', a.audio_id)).toEqual({
+      key: uploadKey('tenant-a', a.audio_id),
+      file,
+      bytes: bytes.length,
+      duration_ms: 1500,
+    });
     // No temporary file is left.
     expect((await readdir(join(dir, 'uploads'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
@@ -57,16 +76,26 @@ describe('storeUploadedWav', () => {
     const chunks = [bytes.subarray(0, 5), bytes.subarray(5, 40), bytes.subarray(40)];
     const viaNode = await storeUploadedWav(config, 'tenant-s', Readable.from(chunks));
     const viaWeb = await storeUploadedWav(config, 'tenant-s', new Blob([new Uint8Array(bytes)]).stream());
-    const viaIter = await storeUploadedWav(config, 'tenant-s', (async function* () {
-      yield* chunks;
-    })());
+    const viaIter = await storeUploadedWav(
+      config,
+      'tenant-s',
+      (async function* () {
+        yield* chunks;
+      })(),
+    );
     expect(viaNode.audio_id).toBe(sha(bytes));
     expect(viaWeb).toMatchObject({ audio_id: sha(bytes), created: false, duration_ms: 700 });
     expect(viaIter.audio_id).toBe(sha(bytes));
   });
 
   it('formats FreeSWITCH plays: PCM 8–48 kHz mono or stereo, A-law, µ-law, float', async () => {
-    for (const spec of [{ rate: 48000, channels: 2 }, { rate: 8000, format: 6, bits: 8 }, { rate: 8000, format: 7, bits: 8 }, { rate: 22050, format: 3, bits: 32 }, { rate: 44100 }]) {
+    for (const spec of [
+      { rate: 48000, channels: 2 },
+      { rate: 8000, format: 6, bits: 8 },
+      { rate: 8000, format: 7, bits: 8 },
+      { rate: 22050, format: 3, bits: 32 },
+      { rate: 44100 },
+    ]) {
       expect((await storeUploadedWav(config, 'tenant-f', wav({ ms: 200, ...spec }))).duration_ms, JSON.stringify(spec)).toBe(200);
     }
   });
@@ -126,12 +155,25 @@ describe('audioToServe (the /audio route)', () => {
     await writeFile(join(dir, 'audio', `${fetched}.mp3`), mp3(5));
     const name = (key: string, ext = 'wav') => `${key}-${signHash(config, key)}.${ext}`;
 
-    expect(await audioToServe(config, name(speech))).toMatchObject({ file: join(dir, 'audio', `${speech}.wav`), contentType: 'audio/wav', etag: `"${speech}"` });
-    expect(await audioToServe(config, name(fetched, 'mp3'))).toMatchObject({ file: join(dir, 'audio', `${fetched}.mp3`), contentType: 'audio/mpeg' });
-    expect(await audioToServe(config, name(upKey))).toMatchObject({ file: join(dir, 'uploads', `${upKey}.wav`), contentType: 'audio/wav', etag: `"${upKey}"` });
+    expect(await audioToServe(config, name(speech))).toMatchObject({
+      file: join(dir, 'audio', `${speech}.wav`),
+      contentType: 'audio/wav',
+      etag: `"${speech}"`,
+    });
+    expect(await audioToServe(config, name(fetched, 'mp3'))).toMatchObject({
+      file: join(dir, 'audio', `${fetched}.mp3`),
+      contentType: 'audio/mpeg',
+    });
+    expect(await audioToServe(config, name(upKey))).toMatchObject({
+      file: join(dir, 'uploads', `${upKey}.wav`),
+      contentType: 'audio/wav',
+      etag: `"${upKey}"`,
+    });
     // The dial string points there (and with AUDIO_DELIVERY=path at the file itself).
     expect(storedAudioLocation(config, { key: upKey, store: 'uploads' })).toBe(`http_cache://http://api.local:3000/audio/${name(upKey)}`);
-    expect(storedAudioLocation(parseConfig({ DATA_DIR: dir, AUDIO_DELIVERY: 'path' }), { key: upKey, store: 'uploads' })).toBe(join(dir, 'uploads', `${upKey}.wav`));
+    expect(storedAudioLocation(parseConfig({ DATA_DIR: dir, AUDIO_DELIVERY: 'path' }), { key: upKey, store: 'uploads' })).toBe(
+      join(dir, 'uploads', `${upKey}.wav`),
+    );
 
     const other = parseConfig({ DATA_DIR: dir, AUDIO_URL_SECRET: 'another-secret-16+' });
     for (const bad of [

@@ -59,13 +59,27 @@ async function direct(campaign_uuid: string, from: number, to: number): Promise<
   for (const c of await callsOf(h.mongo.db).find({ campaign_uuid }).toArray()) {
     const s = Math.floor(c.created_at.getTime() / 1000);
     if (s < from || s >= to) continue;
-    addInto(t, { _id: c._id, campaign_uuid, domain_uuid: c.domain_uuid, t: s, bucket: (REPORT_BUCKETS as readonly string[]).includes(c.report) ? (c.report as ReportBucket) : 'failed', duration: c.duration, billsec: c.billsec, waitsec: c.waitsec });
+    addInto(t, {
+      _id: c._id,
+      campaign_uuid,
+      domain_uuid: c.domain_uuid,
+      t: s,
+      bucket: (REPORT_BUCKETS as readonly string[]).includes(c.report) ? (c.report as ReportBucket) : 'failed',
+      duration: c.duration,
+      billsec: c.billsec,
+      waitsec: c.waitsec,
+    });
   }
   return t;
 }
 
 const report = (campaign_uuid: string, start: string, end: string, token?: string) =>
-  h.call('GET', `/v1/autocall/report?campaign_uuid=${campaign_uuid}&start_date=${encodeURIComponent(start)}&end_date=${encodeURIComponent(end)}`, undefined, { token });
+  h.call(
+    'GET',
+    `/v1/autocall/report?campaign_uuid=${campaign_uuid}&start_date=${encodeURIComponent(start)}&end_date=${encodeURIComponent(end)}`,
+    undefined,
+    { token },
+  );
 
 const sumBuckets = (d: ReportTotals) => REPORT_BUCKETS.reduce((s, b) => s + d.status[b], 0);
 
@@ -77,7 +91,7 @@ describe('GET /v1/autocall/report', () => {
     // 1,200 calls over 40 days, clustered on some seconds, every bucket; a few for another campaign.
     const recs: CallDoc[] = [];
     for (let i = 0; i < 1200; i++) {
-      const t = BASE + Math.floor((i * 7919) % SPAN) - (i % 3 === 0 ? (i % 86_400) : 0);
+      const t = BASE + Math.floor((i * 7919) % SPAN) - (i % 3 === 0 ? i % 86_400 : 0);
       recs.push(record(campaign, h.tenant.domain_uuid, Math.max(BASE, t), REPORT_BUCKETS[(i * 5) % 6]!));
     }
     for (let i = 0; i < 50; i++) recs.push(record(other, h.tenant.domain_uuid, BASE + i * 3600, 'answered'));
@@ -121,7 +135,13 @@ describe('GET /v1/autocall/report', () => {
     const res = await report(empty, '2022-01-01 10:00:00', '2022-01-01 10:00:00');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      data: { status: { answered: 0, busy: 0, not_available: 0, no_answer: 0, cancel: 0, failed: 0 }, total_calls: 0, total_duration: 0, total_billsec: 0, total_waitsec: 0 },
+      data: {
+        status: { answered: 0, busy: 0, not_available: 0, no_answer: 0, cancel: 0, failed: 0 },
+        total_calls: 0,
+        total_duration: 0,
+        total_billsec: 0,
+        total_waitsec: 0,
+      },
     });
   });
 
@@ -163,7 +183,16 @@ describe('GET /v1/autocall/report', () => {
     const day = DateTime.fromSeconds(NOW - 3 * 86_400, { zone: 'Asia/Kolkata' }).startOf('day');
     const at = (hh: number, mm: number, ss: number) => day.set({ hour: hh, minute: mm, second: ss }).toSeconds();
     // Just inside and just outside the local day and the 10:17:23 → 16:42:09 window.
-    const times = [at(0, 0, 0), at(23, 59, 59), at(0, 0, 0) - 1, at(23, 59, 59) + 1, at(10, 17, 22), at(10, 17, 23), at(16, 42, 9), at(16, 42, 10)];
+    const times = [
+      at(0, 0, 0),
+      at(23, 59, 59),
+      at(0, 0, 0) - 1,
+      at(23, 59, 59) + 1,
+      at(10, 17, 22),
+      at(10, 17, 23),
+      at(16, 42, 9),
+      at(16, 42, 10),
+    ];
     await store(times.map((t) => record(c, ind.tenant.domain_uuid, t, 'busy')));
     await compactOnce(mongoReportStore(h.mongo.db));
     const whole = await report(c, day.toFormat('yyyy-MM-dd') + ' 00:00:00', day.toFormat('yyyy-MM-dd') + ' 23:59:59', ind.token);

@@ -22,7 +22,10 @@ const RULES = {
     '09830004*': { action: 'rejected' as const, ringMs: 10 },
     '09830005*': { action: 'congestion' as const, ringMs: 10 },
     // busy, then answered on the recall
-    '0983000601': [{ action: 'busy' as const, ringMs: 20 }, { ...ANSWER, talkMs: 2100 }],
+    '0983000601': [
+      { action: 'busy' as const, ringMs: 20 },
+      { ...ANSWER, talkMs: 2100 },
+    ],
   },
 };
 
@@ -71,7 +74,13 @@ describe('report equals the simulator call log', () => {
   });
 
   it('buckets and total billsec from the log; the same before and after compaction', async () => {
-    const campaign = await e.campaign({ concurrent_call: 4, recall_times: 1, schedule_recall: 'after', call_timeout: 30, recall_status: ['busy'] } as never);
+    const campaign = await e.campaign({
+      concurrent_call: 4,
+      recall_times: 1,
+      schedule_recall: 'after',
+      call_timeout: 30,
+      recall_status: ['busy'],
+    } as never);
     for (const n of [...NUMBERS, '12345']) {
       const r = await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, phone_number: n, param: {} });
       expect(r.status).toBe(200);
@@ -86,7 +95,11 @@ describe('report equals the simulator call log', () => {
       'every lead done',
     );
     const log = originatesOf(e, campaign);
-    await waitFor(async () => (await callsOfCampaign(e, campaign)).filter((c) => c.state === 'done' && c.dialed).length === log.length, 30_000, 'every call recorded');
+    await waitFor(
+      async () => (await callsOfCampaign(e, campaign)).filter((c) => c.state === 'done' && c.dialed).length === log.length,
+      30_000,
+      'every call recorded',
+    );
 
     // Expected, from the simulator's log (plus the one invalid number, never dialed: failed).
     const status = Object.fromEntries(REPORT_BUCKETS.map((b) => [b, 0])) as Record<ReportBucket, number>;

@@ -15,7 +15,12 @@ import { RawEsl, splitFrames, transcript, TRANSCRIPTS, type Frame } from './raw.
 
 const MOH = 'tone_stream://%(400,200,400,450);%(400,2000,400,450);loops=-1';
 const SUB = 'event plain CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB CUSTOM callcenter::info';
-const staticQueue = (strategy: string, extra: Record<string, string | number> = {}) => ({ strategy, 'moh-sound': MOH, 'time-base-score': 'system', ...extra });
+const staticQueue = (strategy: string, extra: Record<string, string | number> = {}) => ({
+  strategy,
+  'moh-sound': MOH,
+  'time-base-score': 'system',
+  ...extra,
+});
 /** callcenter.conf of the captures (build.sh): static queues in document order. */
 const STATIC_QUEUES = {
   q_ringall: staticQueue('ring-all'),
@@ -26,7 +31,11 @@ const STATIC_QUEUES = {
   q_lia: staticQueue('longest-idle-agent'),
   q_noanswer: staticQueue('longest-idle-agent'),
   q_wrap: staticQueue('longest-idle-agent'),
-  q_wait: staticQueue('longest-idle-agent', { 'max-wait-time': 8, 'max-wait-time-with-no-agent': 3, 'max-wait-time-with-no-agent-time-reached': 2 }),
+  q_wait: staticQueue('longest-idle-agent', {
+    'max-wait-time': 8,
+    'max-wait-time-with-no-agent': 3,
+    'max-wait-time-with-no-agent-time-reached': 2,
+  }),
 };
 
 const sims: Simulator[] = [];
@@ -79,7 +88,9 @@ function expectSameShapes(mine: Frame[], real: Frame[]): void {
 }
 
 /** A tiny configuration gateway, as the capture's (mod_xml_curl at http://…/fsxml). */
-async function xmlCurlServer(answer: (fields: Record<string, string>) => string | null): Promise<{ url: string; posts: Array<{ body: string; fields: Record<string, string>; ua?: string; type?: string }> }> {
+async function xmlCurlServer(
+  answer: (fields: Record<string, string>) => string | null,
+): Promise<{ url: string; posts: Array<{ body: string; fields: Record<string, string>; ua?: string; type?: string }> }> {
   const posts: Array<{ body: string; fields: Record<string, string>; ua?: string; type?: string }> = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -99,7 +110,9 @@ async function xmlCurlServer(answer: (fields: Record<string, string>) => string 
 }
 
 const queueDoc = (name: string, params: Record<string, string | number>) =>
-  `<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<document type="freeswitch/xml">\n  <section name="configuration">\n    <configuration name="callcenter.conf" description="CallCenter">\n      <queues>\n        <queue name="${name}">\n${Object.entries(params)
+  `<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<document type="freeswitch/xml">\n  <section name="configuration">\n    <configuration name="callcenter.conf" description="CallCenter">\n      <queues>\n        <queue name="${name}">\n${Object.entries(
+    params,
+  )
     .map(([k, v]) => `          <param name="${k}" value="${v}"/>`)
     .join('\n')}\n        </queue>\n      </queues>\n    </configuration>\n  </section>\n</document>\n`;
 
@@ -111,19 +124,45 @@ describe('capture 30: callcenter_config, json, callcenter_break, xml_curl — re
       if (f['CC-Queue'] === 'q_auto') return queueDoc('q_auto', { strategy: 'longest-idle-agent', 'moh-sound': MOH });
       return null;
     });
-    const sim = await startSimulator({ port: 0, hostname: 'vm', xmlCurlUrl: gw.url, rules: { profiles: ['external', 'internal', 'cr'], callcenter: { queues: STATIC_QUEUES } } });
+    const sim = await startSimulator({
+      port: 0,
+      hostname: 'vm',
+      xmlCurlUrl: gw.url,
+      rules: { profiles: ['external', 'internal', 'cr'], callcenter: { queues: STATIC_QUEUES } },
+    });
     sims.push(sim);
     const cc = sim.control.callcenter;
     // The state the capture starts from (left by captures 31-39): agents A, B, C; agentA's counters; the queues' counters.
-    for (const [n, p, lt] of [['agentA', 5601, 10], ['agentB', 5602, 10], ['agentC', 5603, 4]] as const) {
+    for (const [n, p, lt] of [
+      ['agentA', 5601, 10],
+      ['agentB', 5602, 10],
+      ['agentC', 5603, 4],
+    ] as const) {
       await cc.api('callcenter_config', `agent add ${n} Callback`);
       await cc.api('callcenter_config', `agent set contact ${n} [leg_timeout=${lt}]sofia/cr/${n}@127.0.0.1:${p}`);
     }
     await cc.api('callcenter_config', 'agent set status agentA Available');
     await cc.api('callcenter_config', 'agent set wrap_up_time agentA 5');
     await cc.api('callcenter_config', 'tier add q_wrap agentA 1 1');
-    cc.patchAgent('agentA', { uuid: '', lastBridgeStart: 1796151149, lastBridgeEnd: 1796151151, lastOfferedCall: 1796151148, lastStatusChange: 1796151137, callsAnswered: 2, talkTime: 6 });
-    for (const [q, answered, abandoned] of [['q_wrap', 2, 0], ['q_wait', 0, 3], ['q_fewest', 5, 0], ['q_rr', 4, 0], ['q_noanswer', 0, 1], ['q_ringall', 1, 0], ['q_topdown', 3, 0], ['q_random', 6, 0]] as const) {
+    cc.patchAgent('agentA', {
+      uuid: '',
+      lastBridgeStart: 1796151149,
+      lastBridgeEnd: 1796151151,
+      lastOfferedCall: 1796151148,
+      lastStatusChange: 1796151137,
+      callsAnswered: 2,
+      talkTime: 6,
+    });
+    for (const [q, answered, abandoned] of [
+      ['q_wrap', 2, 0],
+      ['q_wait', 0, 3],
+      ['q_fewest', 5, 0],
+      ['q_rr', 4, 0],
+      ['q_noanswer', 0, 1],
+      ['q_ringall', 1, 0],
+      ['q_topdown', 3, 0],
+      ['q_random', 6, 0],
+    ] as const) {
       expect(cc.patchQueue(q, { callsAnswered: answered, callsAbandoned: abandoned })).toBe(true);
     }
     gw.posts.length = 0;
@@ -138,7 +177,13 @@ describe('capture 30: callcenter_config, json, callcenter_break, xml_curl — re
       if (kind === 'LOCAL') {
         if (what!.includes('q_file.xml')) {
           // the file is written; FreeSWITCH sees it at the next reloadxml
-          sim.control.setRules({ ...sim.control.getRules(), callcenter: { ...sim.control.getRules().callcenter, queues: { ...STATIC_QUEUES, q_file: { strategy: 'top-down', 'moh-sound': MOH } } } });
+          sim.control.setRules({
+            ...sim.control.getRules(),
+            callcenter: {
+              ...sim.control.getRules().callcenter,
+              queues: { ...STATIC_QUEUES, q_file: { strategy: 'top-down', 'moh-sound': MOH } },
+            },
+          });
         } else if (what!.includes('q_dyn with strategy top-down')) qDyn = { strategy: 'top-down', 'moh-sound': MOH, 'max-wait-time': 45 };
         continue;
       }
@@ -164,23 +209,65 @@ describe('capture 30: callcenter_config, json, callcenter_break, xml_curl — re
     );
     for (const [i, f] of ccEvents(mine).entries()) {
       const r = ccEvents(real)[i]!;
-      for (const h of ['Event-Calling-File', 'Event-Calling-Function', 'Event-Calling-Line-Number', 'CC-Agent-Status', 'CC-Agent-State', 'CC-Agent-Contact', 'CC-Agent-Type']) expect(f.event!.h[h], h).toBe(r.event!.h[h]);
+      for (const h of [
+        'Event-Calling-File',
+        'Event-Calling-Function',
+        'Event-Calling-Line-Number',
+        'CC-Agent-Status',
+        'CC-Agent-State',
+        'CC-Agent-Contact',
+        'CC-Agent-Type',
+      ])
+        expect(f.event!.h[h], h).toBe(r.event!.h[h]);
       // plain: the subclass is URL-encoded, as captured
       expect(f.body.startsWith('Event-Subclass: callcenter%3A%3Ainfo\nEvent-Name: CUSTOM\n')).toBe(true);
     }
 
     // the POSTs mod_xml_curl made (capture 30's notes): basic fields, then the REQUEST_PARAMS event with CC-Queue
     const byQueue = gw.posts.map((p) => p.fields['CC-Queue'] ?? '(none)');
-    expect(byQueue).toEqual(['nosuchqueue', 'nosuchqueue', 'q_ringall', 'q_ringall', 'q_dyn', 'q_auto', 'q_file', 'q_file', 'q_dyn', '(none)', '(none)']);
+    expect(byQueue).toEqual([
+      'nosuchqueue',
+      'nosuchqueue',
+      'q_ringall',
+      'q_ringall',
+      'q_dyn',
+      'q_auto',
+      'q_file',
+      'q_file',
+      'q_dyn',
+      '(none)',
+      '(none)',
+    ]);
     const load = gw.posts.find((p) => p.fields['CC-Queue'] === 'q_dyn')!;
     expect(load.type).toBe('application/x-www-form-urlencoded');
     expect(load.ua).toBe('freeswitch-xml/1.0');
     expect(Object.keys(load.fields)).toEqual([
-      'hostname', 'section', 'tag_name', 'key_name', 'key_value', 'Event-Name', 'Core-UUID', 'FreeSWITCH-Hostname', 'FreeSWITCH-Switchname', 'FreeSWITCH-IPv4',
-      'FreeSWITCH-IPv6', 'Event-Date-Local', 'Event-Date-GMT', 'Event-Date-Timestamp', 'Event-Calling-File', 'Event-Calling-Function', 'Event-Calling-Line-Number', 'Event-Sequence', 'CC-Queue',
+      'hostname',
+      'section',
+      'tag_name',
+      'key_name',
+      'key_value',
+      'Event-Name',
+      'Core-UUID',
+      'FreeSWITCH-Hostname',
+      'FreeSWITCH-Switchname',
+      'FreeSWITCH-IPv4',
+      'FreeSWITCH-IPv6',
+      'Event-Date-Local',
+      'Event-Date-GMT',
+      'Event-Date-Timestamp',
+      'Event-Calling-File',
+      'Event-Calling-Function',
+      'Event-Calling-Line-Number',
+      'Event-Sequence',
+      'CC-Queue',
     ]);
-    expect(load.body).toMatch(/^hostname=vm&section=configuration&tag_name=configuration&key_name=name&key_value=callcenter\.conf&Event-Name=REQUEST_PARAMS&Core-UUID=[0-9a-f-]+&FreeSWITCH-Hostname=vm&/);
-    expect(load.body).toContain('&Event-Calling-File=mod_callcenter.c&Event-Calling-Function=load_queue&Event-Calling-Line-Number=724&Event-Sequence=');
+    expect(load.body).toMatch(
+      /^hostname=vm&section=configuration&tag_name=configuration&key_name=name&key_value=callcenter\.conf&Event-Name=REQUEST_PARAMS&Core-UUID=[0-9a-f-]+&FreeSWITCH-Hostname=vm&/,
+    );
+    expect(load.body).toContain(
+      '&Event-Calling-File=mod_callcenter.c&Event-Calling-Function=load_queue&Event-Calling-Line-Number=724&Event-Sequence=',
+    );
     expect(load.body).toMatch(/&Event-Date-Local=\d{4}-\d\d-\d\d%20\d\d%3A\d\d%3A\d\d&/);
     expect(load.body.endsWith('&CC-Queue=q_dyn')).toBe(true);
     expect(gw.posts.at(-1)!.body).toBe('hostname=vm&section=configuration&tag_name=configuration&key_name=name&key_value=callcenter.conf');
@@ -212,7 +299,11 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     });
     sims.push(sim);
     const api = (a: string) => sim.control.callcenter.api('callcenter_config', a);
-    for (const [n, p, lt] of [['agentA', 5601, 10], ['agentB', 5602, 10], ['agentC', 5603, 4]] as const) {
+    for (const [n, p, lt] of [
+      ['agentA', 5601, 10],
+      ['agentB', 5602, 10],
+      ['agentC', 5603, 4],
+    ] as const) {
       await api(`agent add ${n} Callback`);
       await api(`agent set contact ${n} [leg_timeout=${lt}]sofia/cr/${n}@127.0.0.1:${p}`);
     }
@@ -232,7 +323,10 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     for (const n of ['agentA', 'agentB', 'agentC']) await api(`agent set status ${n} Available`);
     const uuid = 'd90ca720-bf2c-49e2-928c-e41fe79f3e94';
     c.send(MEMBER(uuid, '0901000001', 'q_ringall'));
-    await c.until((f) => ccEvents(f).filter((x) => action(x) === 'agent-state-change' && x.event!.h['CC-Agent-State'] === 'Waiting').length >= 3, 10000);
+    await c.until(
+      (f) => ccEvents(f).filter((x) => action(x) === 'agent-state-change' && x.event!.h['CC-Agent-State'] === 'Waiting').length >= 3,
+      10000,
+    );
     const real = splitFrames(transcript('31-cc-ring-all-answer')).frames;
     expectSameShapes(c.frames(), real);
     const acts = ccEvents(c.frames()).map(action);
@@ -267,22 +361,41 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     expect(names(bridge)).toEqual(names(realBridge));
     await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && x.event.h['Unique-ID'] === uuid), 5000);
     const hc = c.events().find((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Unique-ID'] === uuid)!.event!.h;
-    for (const v of ['cc_side', 'cc_member_uuid', 'cc_queue_joined_epoch', 'cc_queue', 'cc_agent_uuid', 'cc_cause', 'cc_agent_bridged', 'cc_agent', 'cc_queue_answered_epoch']) expect(hc[`variable_${v}`], v).toBeDefined();
+    for (const v of [
+      'cc_side',
+      'cc_member_uuid',
+      'cc_queue_joined_epoch',
+      'cc_queue',
+      'cc_agent_uuid',
+      'cc_cause',
+      'cc_agent_bridged',
+      'cc_agent',
+      'cc_queue_answered_epoch',
+    ])
+      expect(hc[`variable_${v}`], v).toBeDefined();
     expect(hc['variable_cc_queue_terminated_epoch']).toBeUndefined();
     expect(hc['variable_cc_cause']).toBe('answered');
     expect(Number(hc['variable_bridge_epoch'])).toBeGreaterThan(0);
-    expect(Number(hc['variable_waitmsec'])).toBe(Math.floor((Number(hc['variable_bridge_uepoch']) - Number(hc['variable_start_uepoch'])) / 1000));
+    expect(Number(hc['variable_waitmsec'])).toBe(
+      Math.floor((Number(hc['variable_bridge_uepoch']) - Number(hc['variable_start_uepoch'])) / 1000),
+    );
     expect(hc['variable_hangup_cause']).toBe('NORMAL_CLEARING');
     expect(['recv_bye', 'send_bye']).toContain(hc['variable_sip_hangup_disposition']);
     const end = ev('member-queue-end');
     expect(end['variable_cc_queue_terminated_epoch']).toBeDefined();
     // the bridged agent leg carries the member's call uuid until the bridge is over
     const agentUuid = ev('bridge-agent-start')['CC-Agent-UUID']!;
-    const agentHc = c.events().find((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Unique-ID'] === agentUuid)!.event!.h;
+    const agentHc = c.events().find((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Unique-ID'] === agentUuid)!
+      .event!.h;
     expect([agentHc['Channel-Call-UUID'], agentHc['variable_call_uuid']]).toEqual([uuid, uuid]);
     const agentEnd = ev('bridge-agent-end');
     expect([agentEnd['Channel-Call-UUID'], agentEnd['variable_call_uuid']]).toEqual([agentUuid, agentUuid]);
-    expect(agentEnd['variable_call_uuid']).toBe(ccEvents(c.frames()).find((f) => action(f) === 'bridge-agent-end')!.event!.headers.filter(([k]) => k.startsWith('variable_')).at(-1)![1]);
+    expect(agentEnd['variable_call_uuid']).toBe(
+      ccEvents(c.frames())
+        .find((f) => action(f) === 'bridge-agent-end')!
+        .event!.headers.filter(([k]) => k.startsWith('variable_'))
+        .at(-1)![1],
+    );
   });
 
   it('NO_AGENT_TIMEOUT (36): agents Logged Out; 3 + 2 s; then FreeSWITCH hangs up', async () => {
@@ -295,7 +408,10 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'), 5000);
     const real = splitFrames(transcript('36-cc-no-agent-timeout')).frames;
     expectSameShapes(c.frames(), real);
-    const order = (fr: Frame[]) => fr.filter((f) => f.event && f.event.h['Event-Name'] !== 'BACKGROUND_JOB').map((f) => f.event!.h['CC-Action'] ?? f.event!.h['Event-Name']);
+    const order = (fr: Frame[]) =>
+      fr
+        .filter((f) => f.event && f.event.h['Event-Name'] !== 'BACKGROUND_JOB')
+        .map((f) => f.event!.h['CC-Action'] ?? f.event!.h['Event-Name']);
     expect(order(c.frames())).toEqual(order(real));
     const end = ccEvents(c.frames()).find((f) => action(f) === 'member-queue-end')!.event!.h;
     expect(end['CC-Cancel-Reason']).toBe('NO_AGENT_TIMEOUT');
@@ -320,7 +436,10 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'), 5000);
     const real = splitFrames(transcript('37-cc-member-hangs-up-waiting')).frames;
     expectSameShapes(c.frames(), real);
-    const order = (fr: Frame[]) => fr.filter((f) => f.event && f.event.h['Event-Name'] !== 'BACKGROUND_JOB').map((f) => f.event!.h['CC-Action'] ?? f.event!.h['Event-Name']);
+    const order = (fr: Frame[]) =>
+      fr
+        .filter((f) => f.event && f.event.h['Event-Name'] !== 'BACKGROUND_JOB')
+        .map((f) => f.event!.h['CC-Action'] ?? f.event!.h['Event-Name']);
     expect(order(c.frames())).toEqual(order(real));
     const end = ccEvents(c.frames()).find((f) => action(f) === 'member-queue-end')!.event!.h;
     expect(end['CC-Cancel-Reason']).toBe('BREAK_OUT');
@@ -335,10 +454,20 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     await api('agent set no_answer_delay_time agentC 1');
     await api('agent set status agentC Available');
     c.send(MEMBER('7b13aa20-647c-48cf-8759-accb70587930', '0901000001', 'q_noanswer'));
-    await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && x.event.h['Unique-ID'] === '7b13aa20-647c-48cf-8759-accb70587930'), 5000);
+    await c.until(
+      (f) =>
+        f.some(
+          (x) =>
+            x.event?.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && x.event.h['Unique-ID'] === '7b13aa20-647c-48cf-8759-accb70587930',
+        ),
+      5000,
+    );
     const real = splitFrames(transcript('38-cc-agent-no-answer')).frames;
     expectSameShapes(c.frames(), real);
-    const order = (fr: Frame[]) => fr.filter((f) => f.event && f.event.h['Event-Name'] !== 'BACKGROUND_JOB').map((f) => f.event!.h['CC-Action'] ?? `${f.event!.h['Event-Name']}/${f.event!.h['Hangup-Cause'] ?? ''}`);
+    const order = (fr: Frame[]) =>
+      fr
+        .filter((f) => f.event && f.event.h['Event-Name'] !== 'BACKGROUND_JOB')
+        .map((f) => f.event!.h['CC-Action'] ?? `${f.event!.h['Event-Name']}/${f.event!.h['Hangup-Cause'] ?? ''}`);
     expect(order(c.frames())).toEqual(order(real));
     const max = ccEvents(c.frames()).find((f) => action(f) === 'agent-max-no-answer')!.event!.h;
     expect([max['CC-Agent-No-Answer-Count'], max['CC-Agent-No-Answer-Status'], max['CC-Queue']]).toEqual(['2', 'On Break', undefined]);
@@ -346,7 +475,9 @@ describe('callcenter::info header names and order (31, 36, 37, 38)', () => {
     expect(fails.map((f) => f.event!.h['CC-Hangup-Cause'])).toEqual(['ALLOTTED_TIMEOUT', 'ALLOTTED_TIMEOUT']);
     // leg_timeout=4: the leg goes when more than 4 whole seconds have passed (4.x-5 s)
     const offers = ccEvents(c.frames()).filter((f) => action(f) === 'agent-offering');
-    const hcs = c.events().filter((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Hangup-Cause'] === 'ALLOTTED_TIMEOUT');
+    const hcs = c
+      .events()
+      .filter((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Hangup-Cause'] === 'ALLOTTED_TIMEOUT');
     expect(Number(fails[0]!.event!.h['CC-Agent-Aborted-Time']) - Number(fails[0]!.event!.h['CC-Agent-Called-Time'])).toBe(5);
     expect(hcs[0]!.event!.h['variable_sip_hangup_disposition']).toBe('send_cancel');
     expect(offers).toHaveLength(2);

@@ -16,7 +16,12 @@ const K = 0.05;
 const ms = (sec: number) => Math.round(sec * 1000 * K);
 const sleep = (sec: number) => new Promise((r) => setTimeout(r, ms(sec)));
 const MOH = 'tone_stream://%(400,200,400,450);%(400,2000,400,450);loops=-1';
-const q = (strategy: string, extra: Record<string, string | number> = {}) => ({ strategy, 'moh-sound': MOH, 'time-base-score': 'system', ...extra });
+const q = (strategy: string, extra: Record<string, string | number> = {}) => ({
+  strategy,
+  'moh-sound': MOH,
+  'time-base-score': 'system',
+  ...extra,
+});
 
 const sims: Simulator[] = [];
 const closers: Array<() => unknown> = [];
@@ -30,7 +35,14 @@ afterEach(async () => {
  * and stays 8 s, agentC rings forever (leg_timeout 4); customers answer after 0.5 s and hang up
  * 3 s (0901…, gw_answer), 8 s (0902…, gw_long) or 14.5 s (0903…, gw_dtmf) later.
  */
-async function world(opts: { queues?: Record<string, Record<string, string | number>>; tiers?: string[]; rules?: Partial<RulesInput>; sim?: Partial<SimulatorOptions> } = {}) {
+async function world(
+  opts: {
+    queues?: Record<string, Record<string, string | number>>;
+    tiers?: string[];
+    rules?: Partial<RulesInput>;
+    sim?: Partial<SimulatorOptions>;
+  } = {},
+) {
   const sim = await startSimulator({
     port: 0,
     timeScale: K,
@@ -56,7 +68,11 @@ async function world(opts: { queues?: Record<string, Record<string, string | num
   });
   sims.push(sim);
   const api = (a: string) => sim.control.callcenter.api('callcenter_config', a);
-  for (const [n, p, lt] of [['agentA', 5601, 10], ['agentB', 5602, 10], ['agentC', 5603, 4]] as const) {
+  for (const [n, p, lt] of [
+    ['agentA', 5601, 10],
+    ['agentB', 5602, 10],
+    ['agentC', 5603, 4],
+  ] as const) {
     await api(`agent add ${n} Callback`);
     await api(`agent set contact ${n} [leg_timeout=${lt}]sofia/cr/${n}@127.0.0.1:${p}`);
   }
@@ -76,7 +92,13 @@ async function world(opts: { queues?: Record<string, Record<string, string | num
     for (;;) {
       const list = log.members();
       const offersDone = log.offers().every((o) => o.result !== undefined && (o.result !== 'bridged' || o.endedAt !== undefined));
-      if (list.length >= members && offersDone && list.every((m) => m.result === 'cancel' || m.endedAt !== undefined) && !sim.control.channels().some((c) => c.variables.cc_side === 'member')) return;
+      if (
+        list.length >= members &&
+        offersDone &&
+        list.every((m) => m.result === 'cancel' || m.endedAt !== undefined) &&
+        !sim.control.channels().some((c) => c.variables.cc_side === 'member')
+      )
+        return;
       if (Date.now() > t) throw new Error(`not settled: ${JSON.stringify(list)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -92,11 +114,17 @@ async function esl_(sim: Simulator, sub: string): Promise<RawEsl> {
   await c.until((f) => f.length >= 3);
   return c;
 }
-const cc = (fr: Frame[], action?: string) => fr.filter((f) => f.event?.h['Event-Subclass'] === 'callcenter::info' && (!action || f.event.h['CC-Action'] === action)).map((f) => f.event!.h);
+const cc = (fr: Frame[], action?: string) =>
+  fr
+    .filter((f) => f.event?.h['Event-Subclass'] === 'callcenter::info' && (!action || f.event.h['CC-Action'] === action))
+    .map((f) => f.event!.h);
 
 describe('strategies: who gets which call (tiers level 1, positions A=1 B=2 C=3)', () => {
   it('top-down (32): A, B (A busy), C (no answer, 4 s), then A again; the member keeps the last tier position', async () => {
-    const w = await world({ queues: { q_topdown: q('top-down') }, tiers: ['q_topdown agentA 1 1', 'q_topdown agentB 1 2', 'q_topdown agentC 1 3'] });
+    const w = await world({
+      queues: { q_topdown: q('top-down') },
+      tiers: ['q_topdown agentA 1 1', 'q_topdown agentB 1 2', 'q_topdown agentC 1 3'],
+    });
     const c = await esl_(w.sim, 'event json CHANNEL_HANGUP_COMPLETE CUSTOM callcenter::info');
     for (const a of ['agentA', 'agentB', 'agentC']) await w.api(`agent set status ${a} Available`);
     w.call('0902000001', 'q_topdown');
@@ -109,10 +137,13 @@ describe('strategies: who gets which call (tiers level 1, positions A=1 B=2 C=3)
     expect(w.log.offers().map((o) => o.result)).toEqual(['bridged', 'bridged', 'failed', 'bridged']);
     expect(w.log.offers()[2]!.cause).toBe('ALLOTTED_TIMEOUT');
     expect(w.log.bySession(third)!.agent).toBe('agentA');
-    const hc = c.events().find((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Unique-ID'] === third)!.event!.h;
+    const hc = c.events().find((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && f.event!.h['Unique-ID'] === third)!.event!
+      .h;
     expect([hc['variable_cc_last_agent_tier_position'], hc['variable_cc_last_agent_tier_level']]).toEqual(['1', '1']);
     // waitsec/waitmsec = bridge - creation; billsec counts the queue wait
-    expect(Number(hc['variable_waitmsec'])).toBe(Math.floor((Number(hc['variable_bridge_uepoch']) - Number(hc['variable_start_uepoch'])) / 1000));
+    expect(Number(hc['variable_waitmsec'])).toBe(
+      Math.floor((Number(hc['variable_bridge_uepoch']) - Number(hc['variable_start_uepoch'])) / 1000),
+    );
     expect(Number(hc['variable_billmsec'])).toBeGreaterThan(Number(hc['variable_waitmsec']) - 100);
     const list = (await w.api('queue list agents q_topdown')).split('\n');
     expect(list[3]!.split('|').slice(16, 18)).toEqual(['1', '0']); // agentC: no_answer_count 1, calls_answered 0
@@ -133,7 +164,10 @@ describe('strategies: who gets which call (tiers level 1, positions A=1 B=2 C=3)
   });
 
   it('agent-with-fewest-calls (34): A, A; B set Available (counters reset): B, B, then A on the 2:2 tie (position)', async () => {
-    const w = await world({ queues: { q_fewest: q('agent-with-fewest-calls') }, tiers: ['q_fewest agentA 1 1', 'q_fewest agentB 1 2', 'q_fewest agentC 1 3'] });
+    const w = await world({
+      queues: { q_fewest: q('agent-with-fewest-calls') },
+      tiers: ['q_fewest agentA 1 1', 'q_fewest agentB 1 2', 'q_fewest agentC 1 3'],
+    });
     await w.api('agent set status agentA Available');
     await w.api("agent set status agentB 'On Break'");
     await w.api("agent set status agentC 'On Break'");
@@ -148,13 +182,19 @@ describe('strategies: who gets which call (tiers level 1, positions A=1 B=2 C=3)
     }
     await w.settled(5);
     expect(w.log.offerSequence()).toEqual(['agentA', 'agentA', 'agentB', 'agentB', 'agentA']);
-    const rows = (await w.api('agent list')).split('\n').slice(1, 3).map((r) => r.split('|')[17]);
+    const rows = (await w.api('agent list'))
+      .split('\n')
+      .slice(1, 3)
+      .map((r) => r.split('|')[17]);
     expect(rows).toEqual(['3', '2']); // calls_answered
   });
 
   it('random (35): only the Available agents, and a seed gives the same choices', async () => {
     const run = async () => {
-      const w = await world({ queues: { q_random: q('random') }, tiers: ['q_random agentA 1 1', 'q_random agentB 1 2', 'q_random agentC 1 3'] });
+      const w = await world({
+        queues: { q_random: q('random') },
+        tiers: ['q_random agentA 1 1', 'q_random agentB 1 2', 'q_random agentC 1 3'],
+      });
       await w.api('agent set status agentA Available');
       await w.api('agent set status agentB Available');
       await w.api("agent set status agentC 'On Break'");
@@ -172,9 +212,14 @@ describe('strategies: who gets which call (tiers level 1, positions A=1 B=2 C=3)
   });
 
   it('longest-idle-agent (43, queue only on the xml_curl gateway, event json): A, B, then C twice while A and B idle', async () => {
-    const gw = await gateway((f) => (f['CC-Queue'] === 'q_dyn_lia' ? queueDoc('q_dyn_lia', { strategy: 'longest-idle-agent', 'moh-sound': MOH }) : null));
+    const gw = await gateway((f) =>
+      f['CC-Queue'] === 'q_dyn_lia' ? queueDoc('q_dyn_lia', { strategy: 'longest-idle-agent', 'moh-sound': MOH }) : null,
+    );
     const w = await world({ sim: { xmlCurlUrl: gw.url } });
-    const c = await esl_(w.sim, 'event json CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB CUSTOM callcenter::info');
+    const c = await esl_(
+      w.sim,
+      'event json CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB CUSTOM callcenter::info',
+    );
     expect(await w.api('tier add q_dyn_lia agentA 1 1')).toBe('+OK\n'); // loads the queue through xml_curl
     expect(await w.api('tier add q_dyn_lia agentB 1 2')).toBe('+OK\n');
     expect(await w.api('tier add q_dyn_lia agentC 1 3')).toBe('+OK\n');
@@ -188,10 +233,20 @@ describe('strategies: who gets which call (tiers level 1, positions A=1 B=2 C=3)
     await w.settled(3);
     expect(w.log.offerSequence()).toEqual(['agentA', 'agentB', 'agentC', 'agentC']);
     expect(w.log.bySession(third)).toMatchObject({ result: 'cancel', cancelReason: 'BREAK_OUT' });
-    expect(w.log.offers().slice(2).map((o) => o.cause)).toEqual(['ALLOTTED_TIMEOUT', 'ORIGINATOR_CANCEL']);
+    expect(
+      w.log
+        .offers()
+        .slice(2)
+        .map((o) => o.cause),
+    ).toEqual(['ALLOTTED_TIMEOUT', 'ORIGINATOR_CANCEL']);
     const end = cc(c.frames(), 'member-queue-end').at(-1)!;
     expect(end['CC-Cancel-Reason']).toBe('BREAK_OUT');
-    expect(c.frames().filter((f) => f.event).every((f) => f.h['Content-Type'] === 'text/event-json')).toBe(true);
+    expect(
+      c
+        .frames()
+        .filter((f) => f.event)
+        .every((f) => f.h['Content-Type'] === 'text/event-json'),
+    ).toBe(true);
     // unloading a queue that still has Abandoned rows: the dispatcher loads it again (one more POST)
     expect(await w.api('queue count members q_dyn_lia')).toBe('1\n');
     expect(await w.api('queue unload q_dyn_lia')).toBe('+OK\n');
@@ -223,7 +278,13 @@ describe('waiting: wrap-up, limits, hanging up', () => {
 
   it('all agents On Break (42): max-wait-time ends the wait (TIMEOUT after 8 whole seconds), never the no-agent limit', async () => {
     const w = await world({
-      queues: { q_wait: q('longest-idle-agent', { 'max-wait-time': 8, 'max-wait-time-with-no-agent': 3, 'max-wait-time-with-no-agent-time-reached': 2 }) },
+      queues: {
+        q_wait: q('longest-idle-agent', {
+          'max-wait-time': 8,
+          'max-wait-time-with-no-agent': 3,
+          'max-wait-time-with-no-agent-time-reached': 2,
+        }),
+      },
       tiers: ['q_wait agentA 1 1', 'q_wait agentB 1 2'],
     });
     const c = await esl_(w.sim, 'event plain CHANNEL_HANGUP_COMPLETE CUSTOM callcenter::info');
@@ -237,11 +298,20 @@ describe('waiting: wrap-up, limits, hanging up', () => {
     await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'));
     const hc = c.events().find((f) => f.event!.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE')!.event!.h;
     expect(hc['variable_sip_hangup_disposition']).toBe('send_bye');
-    expect(cc(c.frames()).map((h) => h['CC-Action'])).toEqual(['agent-status-change', 'agent-status-change', 'member-queue-start', 'members-count', 'member-queue-end', 'members-count']);
+    expect(cc(c.frames()).map((h) => h['CC-Action'])).toEqual([
+      'agent-status-change',
+      'agent-status-change',
+      'member-queue-start',
+      'members-count',
+      'member-queue-end',
+      'members-count',
+    ]);
     expect(cc(c.frames(), 'members-count').map((h) => h['CC-Count'])).toEqual(['1', '0']);
     // the Abandoned row stays: counted by `queue count members`, not by members-count
     expect(await w.api('queue count members q_wait')).toBe('1\n');
-    expect((await w.api('queue list members q_wait')).split('\n')[1]).toMatch(/^q_wait\|single_box\|[0-9a-f-]{36}\|\|0903000001\|Outbound Call\|\d+\|\d+\|0\|0\|\d+\|\d+\|0\|\|\|Abandoned\|\d+$/);
+    expect((await w.api('queue list members q_wait')).split('\n')[1]).toMatch(
+      /^q_wait\|single_box\|[0-9a-f-]{36}\|\|0903000001\|Outbound Call\|\d+\|\d+\|0\|0\|\d+\|\d+\|0\|\|\|Abandoned\|\d+$/,
+    );
   });
 
   it('abandoned rows go after discard-abandoned-after', async () => {
@@ -272,7 +342,10 @@ describe('waiting: wrap-up, limits, hanging up', () => {
       tiers: ['q_lia agentA 1 1'],
       rules: {},
     });
-    w.sim.control.callcenter.setEndpointRule('agentA', [{ action: 'busy', ringMs: ms(0.2) }, { action: 'answer', ringMs: ms(0.2), talkMs: ms(1) }]);
+    w.sim.control.callcenter.setEndpointRule('agentA', [
+      { action: 'busy', ringMs: ms(0.2) },
+      { action: 'answer', ringMs: ms(0.2), talkMs: ms(1) },
+    ]);
     await w.api('agent set busy_delay_time agentA 3');
     await w.api('agent set status agentA Available');
     const uuid = w.call('0902000001', 'q_lia');
@@ -298,7 +371,10 @@ describe('waiting: wrap-up, limits, hanging up', () => {
     const cc = w.sim.control.callcenter;
     await w.api('agent set contact agentA {cc_note=x}[leg_timeout=10]user/1001@pbx.example');
     cc.setEndpointRule('1001', [{ action: 'noanswer' }, { action: 'answer', ringMs: ms(0.5), talkMs: ms(1) }]);
-    w.sim.control.setRules({ ...w.sim.control.getRules(), callcenter: { ...w.sim.control.getRules().callcenter, agentOriginateTimeout: 2 } });
+    w.sim.control.setRules({
+      ...w.sim.control.getRules(),
+      callcenter: { ...w.sim.control.getRules().callcenter, agentOriginateTimeout: 2 },
+    });
     await w.api('agent set status agentA Available');
     const uuid = w.call('0902000001', 'q_lia');
     await w.settled(1);
@@ -338,7 +414,11 @@ describe('waiting: wrap-up, limits, hanging up', () => {
     expect(await w.sim.control.callcenter.api('callcenter_break', `agent ${o.legUuid}`)).toBe('');
     await c.until((f) => cc(f, 'member-queue-end').length === 1);
     expect(w.sim.control.channels().map((x) => x.uuid)).toContain(o.legUuid);
-    expect(cc(c.frames()).map((h) => h['CC-Action']).slice(-3)).toEqual(['bridge-agent-end', 'member-queue-end', 'agent-state-change']);
+    expect(
+      cc(c.frames())
+        .map((h) => h['CC-Action'])
+        .slice(-3),
+    ).toEqual(['bridge-agent-end', 'member-queue-end', 'agent-state-change']);
     expect(await w.sim.control.callcenter.api('callcenter_break', 'agent nope')).toBe('-ERR Session not found for uuid nope\n');
   });
 });
@@ -382,7 +462,10 @@ describe('configuration: xml_curl and static', () => {
   it('a queue the gateway serves, a static one on "not found", none when the gateway answers without it; gateway down → static', async () => {
     let mode: 'serve' | 'empty' = 'serve';
     const gw = await gateway((f) => {
-      if (f['CC-Queue'] === 'q_gw') return mode === 'serve' ? queueDoc('q_gw', { strategy: 'top-down', 'max-wait-time': 45, 'agent-no-answer-status': 'Bogus' }) : queueDoc('q_other', {});
+      if (f['CC-Queue'] === 'q_gw')
+        return mode === 'serve'
+          ? queueDoc('q_gw', { strategy: 'top-down', 'max-wait-time': 45, 'agent-no-answer-status': 'Bogus' })
+          : queueDoc('q_other', {});
       return null;
     });
     const w = await world({ queues: { q_static: q('ring-all') }, tiers: [], sim: { xmlCurlUrl: gw.url } });
@@ -407,7 +490,15 @@ describe('configuration: xml_curl and static', () => {
     await w.settled(1);
     expect(w.log.bySession(uuid)!.agent).toBe('agentA');
     expect(gw.posts.at(-1)!.fields['CC-Queue']).toBe('q_gw');
-    expect(w.sim.control.callcenter.xmlCurlRequests().map((r) => r.outcome)).toEqual(['used', 'not found', 'not found', 'used', 'used', 'unreachable', 'used']);
+    expect(w.sim.control.callcenter.xmlCurlRequests().map((r) => r.outcome)).toEqual([
+      'used',
+      'not found',
+      'not found',
+      'used',
+      'used',
+      'unreachable',
+      'used',
+    ]);
   });
 
   it('static agents and tiers load at start; reloadxml picks up a new static queue; json queue list', async () => {
@@ -416,16 +507,23 @@ describe('configuration: xml_curl and static', () => {
       rules: {
         callcenter: {
           queues: { q1: { strategy: 'ring-all' } },
-          agents: { a1: { type: 'Callback', contact: 'user/1001@example.com', status: 'Available', 'max-no-answer': 3, 'wrap-up-time': 10 } },
+          agents: {
+            a1: { type: 'Callback', contact: 'user/1001@example.com', status: 'Available', 'max-no-answer': 3, 'wrap-up-time': 10 },
+          },
           tiers: [{ queue: 'q1', agent: 'a1', level: 2, position: 4 }],
         },
       },
     });
     sims.push(sim);
     const api = (a: string) => sim.control.callcenter.api('callcenter_config', a);
-    expect((await api('agent list a1')).split('\n')[1]).toMatch(/^a1\|single_box\|\|Callback\|user\/1001@example\.com\|Available\|Waiting\|3\|10\|0\|0\|0\|0\|0\|0\|\d+\|0\|0\|0\|0\|0$/);
+    expect((await api('agent list a1')).split('\n')[1]).toMatch(
+      /^a1\|single_box\|\|Callback\|user\/1001@example\.com\|Available\|Waiting\|3\|10\|0\|0\|0\|0\|0\|0\|\d+\|0\|0\|0\|0\|0$/,
+    );
     expect(await api('tier list')).toBe('queue|agent|state|level|position\nq1|a1|Ready|2|4\n+OK\n');
-    sim.control.setRules({ ...sim.control.getRules(), callcenter: { ...sim.control.getRules().callcenter, queues: { q1: { strategy: 'ring-all' }, q2: {} } } });
+    sim.control.setRules({
+      ...sim.control.getRules(),
+      callcenter: { ...sim.control.getRules().callcenter, queues: { q1: { strategy: 'ring-all' }, q2: {} } },
+    });
     expect(await api('queue load q2')).toBe('-ERR Invalid Queue not found!\n');
     expect(await sim.control.api('reloadxml')).toBe('+OK [Success]\n');
     expect(await api('queue load q2')).toBe('+OK\n');
@@ -436,7 +534,9 @@ describe('configuration: xml_curl and static', () => {
       ['q1', 'ring-all'],
     ]);
     expect(Object.keys(json.response[0])).not.toContain('moh_sound'); // NULL params are left out
-    expect(await sim.control.api('json {"command":"nope","data":{}}')).toBe('{"command":"nope","data":{},"status":"error","message":"Invalid request or non-existant command","response":null}\n');
+    expect(await sim.control.api('json {"command":"nope","data":{}}')).toBe(
+      '{"command":"nope","data":{},"status":"error","message":"Invalid request or non-existant command","response":null}\n',
+    );
   });
 });
 
@@ -447,7 +547,11 @@ describe('control API', () => {
     closers.push(() => ctl.close());
     const base = `http://127.0.0.1:${ctl.port}`;
     const put = (p: string, body: unknown) => fetch(base + p, { method: 'PUT', body: JSON.stringify(body) }).then((r) => r.json());
-    expect(await put('/callcenter/endpoints/agentA', { action: 'answer', ringMs: ms(0.3), talkMs: ms(1) })).toEqual({ action: 'answer', ringMs: ms(0.3), talkMs: ms(1) });
+    expect(await put('/callcenter/endpoints/agentA', { action: 'answer', ringMs: ms(0.3), talkMs: ms(1) })).toEqual({
+      action: 'answer',
+      ringMs: ms(0.3),
+      talkMs: ms(1),
+    });
     await w.api('agent set status agentA Available');
     w.call('0902000001', 'q_lia');
     await w.settled(1);
@@ -463,7 +567,9 @@ describe('control API', () => {
     ]);
     await put('/callcenter/queues/q_new', { strategy: 'random' });
     expect(await w.api('queue load q_new')).toBe('+OK\n');
-    const clock = await fetch(base + '/callcenter/clock', { method: 'POST', body: JSON.stringify({ epochMs: 1_800_000_000_000 }) }).then((r) => r.json());
+    const clock = await fetch(base + '/callcenter/clock', { method: 'POST', body: JSON.stringify({ epochMs: 1_800_000_000_000 }) }).then(
+      (r) => r.json(),
+    );
     expect(clock.epoch).toBe(1_800_000_000);
   });
 });
@@ -479,11 +585,22 @@ describe('end to end through modesl (as the product will use it)', () => {
     conn.on('error', () => undefined);
     closers.push(() => conn.disconnect());
     const got: Array<Record<string, string>> = [];
-    conn.on('esl::event::CUSTOM::*', (e: { headers: Array<{ name: string; value: string }> }) => got.push(Object.fromEntries(e.headers.map((h) => [h.name, h.value]))));
-    await new Promise<void>((r) => conn.events('plain', 'CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB CUSTOM callcenter::info', () => r()));
+    conn.on('esl::event::CUSTOM::*', (e: { headers: Array<{ name: string; value: string }> }) =>
+      got.push(Object.fromEntries(e.headers.map((h) => [h.name, h.value]))),
+    );
+    await new Promise<void>((r) =>
+      conn.events(
+        'plain',
+        'CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB CUSTOM callcenter::info',
+        () => r(),
+      ),
+    );
     const uuid = '5f0a4a36-5c4b-4f7e-9d0e-3f61d51d7c01';
     const job = await new Promise<string>((r) =>
-      conn.bgapi(`originate {origination_uuid=${uuid},origination_caller_id_number=0280000000,campaign_uuid=c-e2e,lead_uuid=l-e2e}sofia/gateway/gw/0901000001 &callcenter(q_sales)`, (e: { getBody(): string }) => r(e.getBody())),
+      conn.bgapi(
+        `originate {origination_uuid=${uuid},origination_caller_id_number=0280000000,campaign_uuid=c-e2e,lead_uuid=l-e2e}sofia/gateway/gw/0901000001 &callcenter(q_sales)`,
+        (e: { getBody(): string }) => r(e.getBody()),
+      ),
     );
     expect(job).toBe(`+OK ${uuid}\n`);
     const t = Date.now() + 4000;
@@ -503,7 +620,13 @@ describe('end to end through modesl (as the product will use it)', () => {
       'agent-state-change',
     ]);
     const start = got[0]!;
-    expect([start['Event-Subclass'], start['CC-Queue'], start['CC-Member-Session-UUID'], start['variable_lead_uuid'], start['CC-Member-CID-Name']]).toEqual(['callcenter::info', 'q_sales', uuid, 'l-e2e', 'Outbound Call']);
+    expect([
+      start['Event-Subclass'],
+      start['CC-Queue'],
+      start['CC-Member-Session-UUID'],
+      start['variable_lead_uuid'],
+      start['CC-Member-CID-Name'],
+    ]).toEqual(['callcenter::info', 'q_sales', uuid, 'l-e2e', 'Outbound Call']);
     const bridge = got.find((h) => h['CC-Action'] === 'bridge-agent-start')!;
     expect(bridge['CC-Agent']).toBe('agentA');
     expect(got.find((h) => h['CC-Action'] === 'member-queue-end')!['CC-Cause']).toBe('Terminated');
@@ -513,11 +636,15 @@ describe('end to end through modesl (as the product will use it)', () => {
 // ------------------------------------------------------------------------------------ helpers
 
 const queueDoc = (name: string, params: Record<string, string | number>) =>
-  `<document type="freeswitch/xml"><section name="configuration"><configuration name="callcenter.conf"><queues><queue name="${name}">${Object.entries(params)
+  `<document type="freeswitch/xml"><section name="configuration"><configuration name="callcenter.conf"><queues><queue name="${name}">${Object.entries(
+    params,
+  )
     .map(([k, v]) => `<param name="${k}" value="${v}"/>`)
     .join('')}</queue></queues></configuration></section></document>`;
 
-async function gateway(answer: (fields: Record<string, string>) => string | null): Promise<{ url: string; posts: Array<{ fields: Record<string, string> }> }> {
+async function gateway(
+  answer: (fields: Record<string, string>) => string | null,
+): Promise<{ url: string; posts: Array<{ fields: Record<string, string> }> }> {
   const posts: Array<{ fields: Record<string, string> }> = [];
   const server = http.createServer((req, res) => {
     let body = '';

@@ -53,16 +53,24 @@ const originate = (dial: string, app = '&park()') => sim.control.api(`originate 
 
 describe('outcomes per called number', () => {
   it('answer, talk, callee hangs up: NORMAL_CLEARING with timing variables', async () => {
-    expect(await originate('{origination_uuid=t-ans,originate_timeout=10,campaign_uuid=c9,lead_uuid=l9}sofia/gateway/gw1/0900000001')).toBe('+OK t-ans\n');
+    expect(await originate('{origination_uuid=t-ans,originate_timeout=10,campaign_uuid=c9,lead_uuid=l9}sofia/gateway/gw1/0900000001')).toBe(
+      '+OK t-ans\n',
+    );
     await destroyed('t-ans');
-    expect(evNames('t-ans').filter((n) => n.startsWith('CHANNEL_') && !['CHANNEL_STATE', 'CHANNEL_CALLSTATE', 'CHANNEL_OUTGOING', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PARK'].includes(n))).toEqual([
-      'CHANNEL_CREATE',
-      'CHANNEL_PROGRESS',
-      'CHANNEL_ANSWER',
-      'CHANNEL_HANGUP',
-      'CHANNEL_HANGUP_COMPLETE',
-      'CHANNEL_DESTROY',
-    ]);
+    expect(
+      evNames('t-ans').filter(
+        (n) =>
+          n.startsWith('CHANNEL_') &&
+          ![
+            'CHANNEL_STATE',
+            'CHANNEL_CALLSTATE',
+            'CHANNEL_OUTGOING',
+            'CHANNEL_EXECUTE',
+            'CHANNEL_EXECUTE_COMPLETE',
+            'CHANNEL_PARK',
+          ].includes(n),
+      ),
+    ).toEqual(['CHANNEL_CREATE', 'CHANNEL_PROGRESS', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY']);
     const hc = ev('t-ans', 'CHANNEL_HANGUP_COMPLETE')!;
     expect(hc['Hangup-Cause']).toBe('NORMAL_CLEARING');
     expect(hc['variable_sip_hangup_disposition']).toBe('recv_bye');
@@ -103,7 +111,9 @@ describe('outcomes per called number', () => {
   });
 
   it('early media: ignore_early_media=true still ends NO_ANSWER; false succeeds on 183', async () => {
-    expect(await originate('{origination_uuid=t-em1,originate_timeout=2,ignore_early_media=true}sofia/gateway/gw1/early')).toBe('-ERR NO_ANSWER\n');
+    expect(await originate('{origination_uuid=t-em1,originate_timeout=2,ignore_early_media=true}sofia/gateway/gw1/early')).toBe(
+      '-ERR NO_ANSWER\n',
+    );
     await destroyed('t-em1');
     expect(evNames('t-em1')).toContain('CHANNEL_PROGRESS_MEDIA');
     expect(await originate('{origination_uuid=t-em2,originate_timeout=2}sofia/gateway/gw1/early')).toBe('+OK t-em2\n');
@@ -128,7 +138,9 @@ describe('outcomes per called number', () => {
   it('answering machine: amd_result, avmd events', async () => {
     await originate('{origination_uuid=t-am}sofia/gateway/gw1/0900000008');
     await destroyed('t-am');
-    const subs = evs('t-am').filter((f) => f.event!.h['Event-Name'] === 'CUSTOM').map((f) => f.event!.h['Event-Subclass']);
+    const subs = evs('t-am')
+      .filter((f) => f.event!.h['Event-Name'] === 'CUSTOM')
+      .map((f) => f.event!.h['Event-Subclass']);
     expect(subs).toEqual(['avmd::start', 'avmd::beep']);
     expect(ev('t-am', 'CHANNEL_HANGUP_COMPLETE')!['variable_amd_result']).toBe('MACHINE');
   });
@@ -165,7 +177,9 @@ describe('dial strings and applications', () => {
   });
 
   it('`|` tries one after another', async () => {
-    const r = await originate('{originate_timeout=10}[origination_uuid=t-s1]sofia/gateway/gw1/0900000002|[origination_uuid=t-s2]sofia/gateway/gw1/hold');
+    const r = await originate(
+      '{originate_timeout=10}[origination_uuid=t-s1]sofia/gateway/gw1/0900000002|[origination_uuid=t-s2]sofia/gateway/gw1/hold',
+    );
     expect(r).toBe('+OK t-s2\n');
     const create2 = c.events().findIndex((f) => f.event!.h['Unique-ID'] === 't-s2' && f.event!.h['Event-Name'] === 'CHANNEL_CREATE');
     const hang1 = c.events().findIndex((f) => f.event!.h['Unique-ID'] === 't-s1' && f.event!.h['Event-Name'] === 'CHANNEL_HANGUP');
@@ -192,9 +206,16 @@ describe('dial strings and applications', () => {
     expect(ev('t-pb', 'CHANNEL_EXECUTE_COMPLETE')!['Application-Response']).toBe('FILE PLAYED');
     expect(ev('t-pb', 'CHANNEL_HANGUP_COMPLETE')!['variable_last_app']).toBe('playback');
 
-    await originate('{origination_uuid=t-dg}sofia/gateway/gw1/0900000009', "&play_and_get_digits(1 2 1 3000 # /tmp/ask.wav /tmp/bad.wav choice \\d+)");
+    await originate(
+      '{origination_uuid=t-dg}sofia/gateway/gw1/0900000009',
+      '&play_and_get_digits(1 2 1 3000 # /tmp/ask.wav /tmp/bad.wav choice \\d+)',
+    );
     await c.until(() => evs('t-dg').some((f) => f.event!.h['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE'));
-    expect(evs('t-dg').filter((f) => f.event!.h['Event-Name'] === 'DTMF').map((f) => f.event!.h['DTMF-Digit'])).toEqual(['4', '2']);
+    expect(
+      evs('t-dg')
+        .filter((f) => f.event!.h['Event-Name'] === 'DTMF')
+        .map((f) => f.event!.h['DTMF-Digit']),
+    ).toEqual(['4', '2']);
     await destroyed('t-dg');
     expect(ev('t-dg', 'CHANNEL_HANGUP_COMPLETE')!['variable_choice']).toBe('42');
   });
@@ -202,10 +223,14 @@ describe('dial strings and applications', () => {
   it('uuid_broadcast on a parked call runs the app and returns to park; speak; hangup::', async () => {
     await originate('{origination_uuid=t-bc}sofia/gateway/gw1/hold');
     expect(await sim.control.api('uuid_broadcast t-bc /tmp/hello.wav aleg')).toBe('+OK Message sent\n');
-    await c.until(() => evs('t-bc').some((f) => f.event!.h['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && f.event!.h['Application'] === 'playback'));
+    await c.until(() =>
+      evs('t-bc').some((f) => f.event!.h['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && f.event!.h['Application'] === 'playback'),
+    );
     expect(await sim.control.api('uuid_exists t-bc')).toBe('true');
     await sim.control.api('uuid_broadcast t-bc speak::flite|kal|Xin chao');
-    await c.until(() => evs('t-bc').some((f) => f.event!.h['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && f.event!.h['Application'] === 'speak'));
+    await c.until(() =>
+      evs('t-bc').some((f) => f.event!.h['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && f.event!.h['Application'] === 'speak'),
+    );
     await sim.control.api('uuid_broadcast t-bc hangup::USER_BUSY');
     await destroyed('t-bc');
     expect(ev('t-bc', 'CHANNEL_HANGUP')!['Hangup-Cause']).toBe('USER_BUSY');
@@ -287,18 +312,32 @@ describe('call log', () => {
     expect(e!.variables).toMatchObject({ origination_uuid: 't-log', campaign_uuid: 'camp-log' });
     expect(e!.outcome).toBe('failed');
     expect(e!.result).toBe('-ERR USER_BUSY\n');
-    expect(e!.legs[0]).toMatchObject({ number: '0900000002', gateway: 'gw1', uuid: 't-log', cause: 'USER_BUSY', channel: true, action: 'busy' });
+    expect(e!.legs[0]).toMatchObject({
+      number: '0900000002',
+      gateway: 'gw1',
+      uuid: 't-log',
+      cause: 'USER_BUSY',
+      channel: true,
+      action: 'busy',
+    });
     expect(sim.callLog.byNumber('0900000002').length).toBeGreaterThanOrEqual(2);
     expect(sim.callLog.dialedNumbers()).toContain('0900000002');
   });
 
   it('seeded mix: same seed, same outcomes', async () => {
-    const mixRules = { mix: { weights: { answer: 1, busy: 1, noanswer: 1, rejected: 1 }, ringMs: [1, 3] as [number, number], talkMs: [1, 3] as [number, number] } };
+    const mixRules = {
+      mix: {
+        weights: { answer: 1, busy: 1, noanswer: 1, rejected: 1 },
+        ringMs: [1, 3] as [number, number],
+        talkMs: [1, 3] as [number, number],
+      },
+    };
     const run = async (seed: number) => {
       // A 50 ms no-answer timeout: a 1–3 ms ring always wins it, so only the seed decides outcomes.
       const s = await startSimulator({ port: 0, seed, rules: mixRules, timeScale: 0.05 });
       const out: string[] = [];
-      for (let i = 0; i < 12; i++) out.push((await s.control.api(`originate {originate_timeout=1}sofia/gateway/gw/09${i} &park()`)).replace(/ [0-9a-f-]{36}/, ''));
+      for (let i = 0; i < 12; i++)
+        out.push((await s.control.api(`originate {originate_timeout=1}sofia/gateway/gw/09${i} &park()`)).replace(/ [0-9a-f-]{36}/, ''));
       await s.close();
       return out;
     };
@@ -372,7 +411,10 @@ describe('HTTP control API', () => {
   it('sets a number rule, originates, reads the call log, injects a fault', async () => {
     const put = await fetch(url('/rules/numbers/0977000001'), { method: 'PUT', body: JSON.stringify({ action: 'rejected' }) });
     expect(put.status).toBe(200);
-    const r = await fetch(url('/api'), { method: 'POST', body: JSON.stringify({ command: 'originate {origination_uuid=t-http}sofia/gateway/gw1/0977000001 &park()' }) });
+    const r = await fetch(url('/api'), {
+      method: 'POST',
+      body: JSON.stringify({ command: 'originate {origination_uuid=t-http}sofia/gateway/gw1/0977000001 &park()' }),
+    });
     expect(await r.json()).toEqual({ result: '-ERR CALL_REJECTED\n' });
     const calls = (await (await fetch(url('/calls?number=0977000001'))).json()) as Array<{ outcome: string }>;
     expect(calls).toHaveLength(1);

@@ -84,7 +84,10 @@ afterAll(async () => {
 });
 
 const ev = (f: Frame) => f.event!.h;
-const evName = (f: Frame) => (f.event ? `${ev(f)['Event-Name']}${ev(f)['Event-Subclass'] ? ' ' + ev(f)['Event-Subclass'] : ''}` : `${f.h['Content-Type']}|${f.h['Reply-Text'] ?? ''}`);
+const evName = (f: Frame) =>
+  f.event
+    ? `${ev(f)['Event-Name']}${ev(f)['Event-Subclass'] ? ' ' + ev(f)['Event-Subclass'] : ''}`
+    : `${f.h['Content-Type']}|${f.h['Reply-Text'] ?? ''}`;
 const names = (f: Frame) => f.event!.headers.map(([k]) => k);
 const nonVariables = (f: Frame) => names(f).filter((k) => !k.startsWith('variable_'));
 const variables = (f: Frame) => names(f).filter((k) => k.startsWith('variable_'));
@@ -104,7 +107,10 @@ async function subscribed(events: string): Promise<RawEsl> {
 /** EXECUTE → EXECUTE_COMPLETE of the originate's application, and the call's end. */
 async function playOnce(c: RawEsl, uuid: string, app: string): Promise<{ exec: Frame; done: Frame; end: Frame }> {
   await sim.control.api(`originate {origination_uuid=${uuid}}sofia/gateway/gw1/hold ${app}`);
-  const fr = await c.until((f) => f.some((x) => x.event && ev(x)['Unique-ID'] === uuid && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'), 5000);
+  const fr = await c.until(
+    (f) => f.some((x) => x.event && ev(x)['Unique-ID'] === uuid && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'),
+    5000,
+  );
   const mine = fr.filter((x) => x.event && ev(x)['Unique-ID'] === uuid);
   const find = (n: string) => mine.find((x) => ev(x)['Event-Name'] === n)!;
   return { exec: find('CHANNEL_EXECUTE'), done: find('CHANNEL_EXECUTE_COMPLETE'), end: find('CHANNEL_HANGUP_COMPLETE') };
@@ -233,7 +239,11 @@ describe('audio it cannot get is FILE NOT FOUND, as captured (40)', () => {
     // switch_ivr_read: play_file → NOTFOUND → `goto end` (read_result stays unset); the loop plays
     // the invalid file and tries again; the application sets no response.
     const c = await subscribed('CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP_COMPLETE');
-    const { exec, done, end } = await playOnce(c, 'm-pagd-nf', `'&play_and_get_digits(1 1 2 2000 # http_cache://${refusedUrl} silence_stream://150 choice \\d 1000)'`);
+    const { exec, done, end } = await playOnce(
+      c,
+      'm-pagd-nf',
+      `'&play_and_get_digits(1 1 2 2000 # http_cache://${refusedUrl} silence_stream://150 choice \\d 1000)'`,
+    );
     const ms = (usOf(done) - usOf(exec)) / 1000;
     expect(ms).toBeGreaterThanOrEqual(295); // two tries × the 150 ms invalid file; no timeout waited
     expect(ms).toBeLessThan(700);
@@ -260,7 +270,9 @@ describe('keys stop the prompt (play_and_get_digits)', () => {
       // billsec counts whole seconds (end_epoch - answer_epoch): answer early in a second
       while (Date.now() % 1000 > 100) await new Promise((r) => setTimeout(r, 10));
       const t0 = Date.now();
-      await real.control.api(`originate {origination_uuid=m-press}sofia/gateway/gw1/press '&play_and_get_digits(1 1 1 5000 # ${file('nine.wav', 9000)} silence_stream://250 choice \\d)'`);
+      await real.control.api(
+        `originate {origination_uuid=m-press}sofia/gateway/gw1/press '&play_and_get_digits(1 1 1 5000 # ${file('nine.wav', 9000)} silence_stream://250 choice \\d)'`,
+      );
       const fr = await c.until((f) => f.some((x) => x.event && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'), 8000);
       expect(Date.now() - t0).toBeLessThan(4000); // not the 9 s prompt
       const end = ev(fr.find((x) => x.event && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE')!);
@@ -308,7 +320,8 @@ describe('keys stop the prompt (play_and_get_digits)', () => {
 });
 
 describe('mod_avmd, as captured (41)', () => {
-  const EVENTS = 'CHANNEL_ANSWER CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB CUSTOM avmd::start avmd::beep avmd::stop';
+  const EVENTS =
+    'CHANNEL_ANSWER CHANNEL_EXECUTE CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB CUSTOM avmd::start avmd::beep avmd::stop';
   const sendmsg = (c: RawEsl, uuid: string, app: string) => c.send(`sendmsg ${uuid}\ncall-command: execute\nexecute-app-name: ${app}`);
   const isSub = (f: Frame, sub: string) => !!f.event && ev(f)['Event-Subclass'] === sub;
   /** The module's own headers: everything before the channel's data. */
@@ -327,7 +340,20 @@ describe('mod_avmd, as captured (41)', () => {
       expect(own(full), sub).toEqual(own(realFull));
       expect(nonVariables(full), sub).toEqual(nonVariables(realFull));
       expect(ev(full)['Event-Sequence']).toBe(ev(bare)['Event-Sequence']);
-      for (const k of ['Event-Calling-File', 'Event-Calling-Function', 'Event-Calling-Line-Number', 'Call-command', 'Beep-Status', 'Frequency', 'Frequency-variance', 'Amplitude', 'Amplitude-variance', 'Detector-resolution', 'Detector-offset', 'Detector-index']) {
+      for (const k of [
+        'Event-Calling-File',
+        'Event-Calling-Function',
+        'Event-Calling-Line-Number',
+        'Call-command',
+        'Beep-Status',
+        'Frequency',
+        'Frequency-variance',
+        'Amplitude',
+        'Amplitude-variance',
+        'Detector-resolution',
+        'Detector-offset',
+        'Detector-index',
+      ]) {
         expect(ev(bare)[k], `${sub} ${k}`).toBe(ev(realBare)[k]);
       }
     }
@@ -337,7 +363,9 @@ describe('mod_avmd, as captured (41)', () => {
     const real = captured('41-avmd-start-beep');
     const uuid = 'b4d6f1e4-b3d4-443a-8307-5506a214f4cb';
     const c = await subscribed(EVENTS);
-    c.send(`bgapi originate {origination_uuid=${uuid},origination_caller_id_number=0280000000,originate_timeout=20,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l41}sofia/gateway/gw1/beep &park()`);
+    c.send(
+      `bgapi originate {origination_uuid=${uuid},origination_caller_id_number=0280000000,originate_timeout=20,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l41}sofia/gateway/gw1/beep &park()`,
+    );
     await c.until((f) => f.some((x) => x.event && ev(x)['Event-Name'] === 'CHANNEL_EXECUTE'));
     sendmsg(c, uuid, 'avmd_start');
     await c.until((f) => f.filter((x) => isSub(x, 'avmd::beep')).length === 2, 3000);
@@ -346,8 +374,10 @@ describe('mod_avmd, as captured (41)', () => {
     expect(fr.map(evName).slice(4)).toEqual(real.map(evName).slice(4));
     compareAvmd(fr, real);
     // the variables: loops while sendmsg's application runs, avmd_* once the beep is heard
-    const execs = (f: Frame[]) => f.filter((x) => x.event && ev(x)['Event-Name']!.startsWith('CHANNEL_EXECUTE') && ev(x)['Application'] === 'avmd_start');
-    for (const [m, r] of execs(fr).map((x, i) => [x, execs(real)[i]!] as const)) expect(variables(m).slice(-3)).toEqual(variables(r).slice(-3));
+    const execs = (f: Frame[]) =>
+      f.filter((x) => x.event && ev(x)['Event-Name']!.startsWith('CHANNEL_EXECUTE') && ev(x)['Application'] === 'avmd_start');
+    for (const [m, r] of execs(fr).map((x, i) => [x, execs(real)[i]!] as const))
+      expect(variables(m).slice(-3)).toEqual(variables(r).slice(-3));
     const fullBeep = fr.filter((x) => isSub(x, 'avmd::beep'))[1]!;
     const realFullBeep = real.filter((x) => isSub(x, 'avmd::beep'))[1]!;
     expect(variables(fullBeep).slice(-2)).toEqual(variables(realFullBeep).slice(-2));
@@ -369,7 +399,9 @@ describe('mod_avmd, as captured (41)', () => {
     const real = captured('41-avmd-start-no-beep');
     const uuid = '877fb81b-f948-4f23-ae6b-681c117dba1b';
     const c = await subscribed(EVENTS);
-    c.send(`bgapi originate {origination_uuid=${uuid},origination_caller_id_number=0280000000,originate_timeout=20,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l41}sofia/gateway/gw_long/human &park()`);
+    c.send(
+      `bgapi originate {origination_uuid=${uuid},origination_caller_id_number=0280000000,originate_timeout=20,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l41}sofia/gateway/gw_long/human &park()`,
+    );
     await c.until((f) => f.some((x) => x.event && ev(x)['Event-Name'] === 'CHANNEL_EXECUTE'));
     sendmsg(c, uuid, 'avmd_start');
     const fr = await c.until((f) => f.some((x) => x.event && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'), 3000);
@@ -402,11 +434,22 @@ describe('mod_avmd, as captured (41)', () => {
   it('started by the originate: execute_on_answer=avmd_start, or the avmd_start application', async () => {
     const c = await subscribed(EVENTS);
     await sim.control.api('originate {origination_uuid=m-avmd-ooa,execute_on_answer=avmd_start}sofia/gateway/gw1/onanswer &park()');
-    const fr = await c.until((f) => f.some((x) => x.event && ev(x)['Unique-ID'] === 'm-avmd-ooa' && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'), 3000);
+    const fr = await c.until(
+      (f) => f.some((x) => x.event && ev(x)['Unique-ID'] === 'm-avmd-ooa' && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'),
+      3000,
+    );
     const mine = fr.filter((x) => x.event && ev(x)['Unique-ID'] === 'm-avmd-ooa');
-    expect(mine.filter((x) => ev(x)['Event-Name'] === 'CUSTOM').map((x) => ev(x)['Event-Subclass'])).toEqual(['avmd::start', 'avmd::start', 'avmd::beep', 'avmd::beep']);
+    expect(mine.filter((x) => ev(x)['Event-Name'] === 'CUSTOM').map((x) => ev(x)['Event-Subclass'])).toEqual([
+      'avmd::start',
+      'avmd::start',
+      'avmd::beep',
+      'avmd::beep',
+    ]);
     await sim.control.api('originate {origination_uuid=m-avmd-app}sofia/gateway/gw1/onanswer &avmd_start()');
-    const fr2 = await c.until((f) => f.some((x) => x.event && ev(x)['Unique-ID'] === 'm-avmd-app' && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'), 3000);
+    const fr2 = await c.until(
+      (f) => f.some((x) => x.event && ev(x)['Unique-ID'] === 'm-avmd-app' && ev(x)['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE'),
+      3000,
+    );
     // the originate's only application returns at once, then the call hangs up: no time to hear a beep
     expect(fr2.filter((x) => x.event && ev(x)['Unique-ID'] === 'm-avmd-app').map(evName)).toEqual([
       'CHANNEL_ANSWER',

@@ -107,9 +107,17 @@ export class RawEsl {
     for (;;) {
       const f = this.frames();
       if (pred(f)) return f;
-      if (this.closed) throw new Error('socket closed before condition; got ' + f.map((x) => x.h['Content-Type'] + ':' + (x.event?.h['Event-Name'] ?? x.h['Reply-Text'] ?? '')).join(', '));
+      if (this.closed)
+        throw new Error(
+          'socket closed before condition; got ' +
+            f.map((x) => x.h['Content-Type'] + ':' + (x.event?.h['Event-Name'] ?? x.h['Reply-Text'] ?? '')).join(', '),
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error('timeout; frames: ' + f.map((x) => x.h['Content-Type'] + ':' + (x.event?.h['Event-Name'] ?? x.h['Reply-Text'] ?? x.body)).join(', '));
+      if (left <= 0)
+        throw new Error(
+          'timeout; frames: ' +
+            f.map((x) => x.h['Content-Type'] + ':' + (x.event?.h['Event-Name'] ?? x.h['Reply-Text'] ?? x.body)).join(', '),
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
         this.waiters.push(() => {
@@ -120,10 +128,12 @@ export class RawEsl {
     }
   }
   untilClosed(timeoutMs = 3000): Promise<void> {
-    return this.until(() => this.closed, timeoutMs).then(() => undefined).catch((e) => {
-      if (this.closed) return;
-      throw e;
-    });
+    return this.until(() => this.closed, timeoutMs)
+      .then(() => undefined)
+      .catch((e) => {
+        if (this.closed) return;
+        throw e;
+      });
   }
   /** Wait for n more frames than `from`. */
   async next(from: number, n = 1): Promise<Frame[]> {
@@ -140,4 +150,5 @@ export class RawEsl {
   }
 }
 
-export const EIGHT = 'CHANNEL_CREATE CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY BACKGROUND_JOB';
+export const EIGHT =
+  'CHANNEL_CREATE CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY BACKGROUND_JOB';

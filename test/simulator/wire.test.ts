@@ -127,7 +127,13 @@ describe('originate lifecycle in plain, against the captures', () => {
     // same Caller-* block as the capture
     const callerNames = (f: Frame) => headerNames(f).filter((k) => k.startsWith('Caller-'));
     expect(callerNames(created)).toEqual(callerNames(real));
-    for (const v of ['variable_origination_uuid', 'variable_originate_timeout', 'variable_ignore_early_media', 'variable_campaign_uuid', 'variable_lead_uuid']) {
+    for (const v of [
+      'variable_origination_uuid',
+      'variable_originate_timeout',
+      'variable_ignore_early_media',
+      'variable_campaign_uuid',
+      'variable_lead_uuid',
+    ]) {
       expect(created.event!.h[v]).toBe(real.event!.h[v]);
     }
     // BACKGROUND_JOB: same header names, same encoded Job-Command-Arg, inner Content-Length + body
@@ -146,7 +152,17 @@ describe('originate lifecycle in plain, against the captures', () => {
     const hn = headerNames(hc);
     expect(hn[13]).toBe('Hangup-Cause');
     expect(hn.filter((k) => k === 'Hangup-Cause')).toHaveLength(2);
-    for (const v of ['variable_hangup_cause', 'variable_hangup_cause_q850', 'variable_billsec', 'variable_duration', 'variable_answersec', 'variable_progresssec', 'variable_progress_mediasec', 'variable_waitsec', 'variable_sip_term_status']) {
+    for (const v of [
+      'variable_hangup_cause',
+      'variable_hangup_cause_q850',
+      'variable_billsec',
+      'variable_duration',
+      'variable_answersec',
+      'variable_progresssec',
+      'variable_progress_mediasec',
+      'variable_waitsec',
+      'variable_sip_term_status',
+    ]) {
       expect(hc.event!.h[v], v).toBeDefined();
     }
     expect(hc.event!.h['variable_hangup_cause_q850']).toBe('16');
@@ -190,7 +206,9 @@ describe('originate lifecycle in plain, against the captures', () => {
     const c = await conn();
     await c.login();
     c.send(`event plain ${EIGHT}`);
-    c.send('bgapi originate {origination_uuid=0ac26cae-a203-4abd-8378-29169b349526,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/ring@127.0.0.1:5092 &park()');
+    c.send(
+      'bgapi originate {origination_uuid=0ac26cae-a203-4abd-8378-29169b349526,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/ring@127.0.0.1:5092 &park()',
+    );
     const fr = await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'CHANNEL_DESTROY'));
     const want = captured('06-plain-originate-noanswer-park');
     expect(names(fr).slice(4)).toEqual(names(want).slice(4));
@@ -208,7 +226,9 @@ describe('originate lifecycle in plain, against the captures', () => {
     const c = await conn();
     await c.login();
     c.send(`event plain ${EIGHT}`);
-    c.send('bgapi originate {origination_uuid=c4c07bf2-f10c-4db9-b3e9-67386c507a78,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/hold@127.0.0.1:5094 &park()');
+    c.send(
+      'bgapi originate {origination_uuid=c4c07bf2-f10c-4db9-b3e9-67386c507a78,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/hold@127.0.0.1:5094 &park()',
+    );
     let fr = await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'BACKGROUND_JOB'));
     const u = 'c4c07bf2-f10c-4db9-b3e9-67386c507a78';
     const n0 = fr.length;
@@ -237,8 +257,15 @@ describe('originate lifecycle in plain, against the captures', () => {
     c.send('api nosuchcommand foo');
     c.send('exit');
     await c.untilClosed();
-    const tail = c.frames().slice(n1).map((f) => f.raw).join('');
-    const realTail = captured('08-plain-api-commands').slice(16).map((f) => f.raw).join('');
+    const tail = c
+      .frames()
+      .slice(n1)
+      .map((f) => f.raw)
+      .join('');
+    const realTail = captured('08-plain-api-commands')
+      .slice(16)
+      .map((f) => f.raw)
+      .join('');
     expect(tail).toBe(realTail);
   });
 
@@ -264,7 +291,9 @@ describe('json events (21)', () => {
     const c = await conn();
     await c.login();
     c.send(`event json ${EIGHT}`);
-    c.send('bgapi originate {origination_uuid=f2d26aba-a758-46cc-a930-86436dd66350,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/answer@127.0.0.1:5090 &park()');
+    c.send(
+      'bgapi originate {origination_uuid=f2d26aba-a758-46cc-a930-86436dd66350,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/answer@127.0.0.1:5090 &park()',
+    );
     const fr = await c.until((f) => f.some((x) => x.event?.h['Event-Name'] === 'CHANNEL_DESTROY'));
     const want = captured('21-json-originate-answer-park');
     expect(names(fr).slice(4)).toEqual(names(want).slice(4));
@@ -276,7 +305,9 @@ describe('json events (21)', () => {
     const bg = fr.find((f) => f.event?.h['Event-Name'] === 'BACKGROUND_JOB')!;
     const realBg = want.find((f) => f.event?.h['Event-Name'] === 'BACKGROUND_JOB')!;
     expect(Object.keys(JSON.parse(bg.body))).toEqual(Object.keys(JSON.parse(realBg.body)));
-    expect(bg.body).toContain('"Job-Command-Arg":"{origination_uuid=f2d26aba-a758-46cc-a930-86436dd66350,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/answer@127.0.0.1:5090 &park()"');
+    expect(bg.body).toContain(
+      '"Job-Command-Arg":"{origination_uuid=f2d26aba-a758-46cc-a930-86436dd66350,originate_timeout=10,ignore_early_media=true,campaign_uuid=c1,lead_uuid=l1}sofia/external/answer@127.0.0.1:5090 &park()"',
+    );
     expect(bg.body).toMatch(/"Content-Length":"41","_body":"\+OK f2d26aba-a758-46cc-a930-86436dd66350\\n"}$/);
     const hc = fr.find((f) => f.event?.h['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE')!;
     expect(hc.body.match(/"Hangup-Cause":"NORMAL_CLEARING"/g)).toHaveLength(2);
@@ -298,7 +329,9 @@ describe('subscriptions, filters, CUSTOM, blocking api', () => {
     c.send('filter delete variable_campaign_uuid c1');
     await c.until((f) => f.some((x) => x.h['Reply-Text']?.startsWith('+OK filter deleted')));
     const fr = c.frames();
-    expect(fr.find((x) => x.h['Reply-Text']?.startsWith('+OK filter deleted'))!.h['Reply-Text']).toBe('+OK filter deleted. [variable_campaign_uuid][c1]');
+    expect(fr.find((x) => x.h['Reply-Text']?.startsWith('+OK filter deleted'))!.h['Reply-Text']).toBe(
+      '+OK filter deleted. [variable_campaign_uuid][c1]',
+    );
     const creates = c.events().filter((f) => f.event!.h['Event-Name'] === 'CHANNEL_CREATE');
     expect(creates.map((f) => f.event!.h['Unique-ID'])).toEqual(['flt-1']);
     // no filter left: everything flows again
@@ -369,7 +402,14 @@ describe('wire helpers', () => {
   });
 
   it('plain and json serialisation of a body event', () => {
-    const ev = { headers: [['Event-Name', 'X'], ['Empty', ''], ['K', 'a b']] as Array<[string, string]>, body: 'hé\n' };
+    const ev = {
+      headers: [
+        ['Event-Name', 'X'],
+        ['Empty', ''],
+        ['K', 'a b'],
+      ] as Array<[string, string]>,
+      body: 'hé\n',
+    };
     expect(serializePlain(ev)).toBe('Event-Name: X\nEmpty: _undef_\nK: a%20b\nContent-Length: 4\n\nhé\n');
     expect(serializeJson(ev)).toBe('{"Event-Name":"X","Empty":"","K":"a b","Content-Length":"4","_body":"hé\\n"}');
     expect(serializePlain({ headers: [['A', '1']] })).toBe('A: 1\n\n');

@@ -9,11 +9,25 @@ import { EslPool } from '../../telephony/esl/pool.ts';
 import { EslAuthError, EslConnectionClosedError, EslNotConnectedError, EslTimeoutError } from '../../telephony/esl/errors.ts';
 import { lenientDecode } from '../../telephony/esl/modesl-patch.ts';
 
-const CHANNEL_EVENTS = ['CHANNEL_CREATE', 'CHANNEL_PROGRESS', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY'];
+const CHANNEL_EVENTS = [
+  'CHANNEL_CREATE',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_ANSWER',
+  'CHANNEL_HANGUP',
+  'CHANNEL_HANGUP_COMPLETE',
+  'CHANNEL_DESTROY',
+];
 let sim: Simulator;
 const clients: EslClient[] = [];
 function client(opts: Partial<ConstructorParameters<typeof EslClient>[0]> = {}, s: { port: number } = sim): EslClient {
-  const c = new EslClient({ host: '127.0.0.1', port: s.port, password: 'ClueCon', events: CHANNEL_EVENTS, reconnect: { initialDelayMs: 10, maxDelayMs: 50 }, ...opts });
+  const c = new EslClient({
+    host: '127.0.0.1',
+    port: s.port,
+    password: 'ClueCon',
+    events: CHANNEL_EVENTS,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+    ...opts,
+  });
   clients.push(c);
   return c;
 }
@@ -36,7 +50,11 @@ beforeAll(async () => {
     port: 0,
     rules: {
       limits: { maxSessions: 1000, sessionsPerSecond: 100000 },
-      numbers: { busy: { action: 'busy' }, hold: { action: 'answer', ringMs: 2, talkMs: null }, talk: { action: 'answer', ringMs: 2, talkMs: 10 } },
+      numbers: {
+        busy: { action: 'busy' },
+        hold: { action: 'answer', ringMs: 2, talkMs: null },
+        talk: { action: 'answer', ringMs: 2, talkMs: 10 },
+      },
     },
   });
 });
@@ -57,7 +75,9 @@ describe('modesl itself against the simulator', () => {
     const answers: string[] = [];
     conn.on('esl::event::CHANNEL_ANSWER::*', (e: InstanceType<typeof esl.Event>) => answers.push(e.getHeader('Unique-ID')!));
     await new Promise((r) => conn.events('json', ['CHANNEL_ANSWER'], r));
-    const job = await new Promise<InstanceType<typeof esl.Event>>((r) => conn.bgapi('originate', '{origination_uuid=m-1}sofia/gateway/gw1/talk &park()', 'job-m-1', r));
+    const job = await new Promise<InstanceType<typeof esl.Event>>((r) =>
+      conn.bgapi('originate', '{origination_uuid=m-1}sofia/gateway/gw1/talk &park()', 'job-m-1', r),
+    );
     expect(job.getHeader('Job-UUID')).toBe('job-m-1');
     expect(job.getBody()).toBe('+OK m-1\n');
     await until(() => answers.includes('m-1'));
@@ -172,7 +192,9 @@ describe('EslClient against the simulator', () => {
 // ---------------------------------------------------------------- misbehaving servers
 
 /** A scripted ESL server: greets, accepts auth and event/filter, then does what `onCommand` says. */
-async function fakeServer(onCommand: (line: string, sock: net.Socket) => void): Promise<{ port: number; close(): Promise<void>; sockets: net.Socket[] }> {
+async function fakeServer(
+  onCommand: (line: string, sock: net.Socket) => void,
+): Promise<{ port: number; close(): Promise<void>; sockets: net.Socket[] }> {
   const sockets: net.Socket[] = [];
   const srv = net.createServer((s) => {
     sockets.push(s);

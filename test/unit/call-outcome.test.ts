@@ -19,10 +19,22 @@ const plan: AttemptPlan = {
   network: 'viettel',
   masked: '098****001',
   phone_number: '0981000001',
-  recall: { recall_times: 2, recall_status: ['busy'], schedule_recall: 'after', schedule_recall_duration: 60, limit_recall_duration: 0 } as AttemptPlan['recall'],
+  recall: {
+    recall_times: 2,
+    recall_status: ['busy'],
+    schedule_recall: 'after',
+    schedule_recall_duration: 60,
+    limit_recall_duration: 0,
+  } as AttemptPlan['recall'],
 };
 const input = { lead_uuid: 'l', campaign_uuid: 'c', domain_uuid: 'd', slotGranted: true };
-const hangup = (o: Partial<CallEventPayload>): CallEventPayload => ({ event: 'CHANNEL_HANGUP_COMPLETE', call_id: 'call-1', uuid: 'call-1', at: 50_000, ...o });
+const hangup = (o: Partial<CallEventPayload>): CallEventPayload => ({
+  event: 'CHANNEL_HANGUP_COMPLETE',
+  call_id: 'call-1',
+  uuid: 'call-1',
+  at: 50_000,
+  ...o,
+});
 const seen = (result: Partial<OriginateResult>, o: Partial<AttemptSeen> = {}): AttemptSeen => ({
   input,
   plan,
@@ -36,8 +48,38 @@ const seen = (result: Partial<OriginateResult>, o: Partial<AttemptSeen> = {}): A
 
 describe('settleAttempt', () => {
   it('an answered call: the hangup gives cause, billsec, answer time and the end', () => {
-    const { record, decision } = settleAttempt(seen({}, { hangup: hangup({ hangup_cause: 'NORMAL_CLEARING', billsec: 12, duration: 15, answer_epoch: 38, digits: '1', read_result: 'success' }) }));
-    expect(record).toMatchObject({ answered: true, disposition: 'answered', report: 'answered', hangup_cause: 'NORMAL_CLEARING', q850: 16, billsec: 12, duration: 15, answered_at: 38_000, ended_at: 50_000, phone_number: '0981000001', dialed: true, reconciled: false, lead_status: 'done', next_attempt_at: null, digits: '1' });
+    const { record, decision } = settleAttempt(
+      seen(
+        {},
+        {
+          hangup: hangup({
+            hangup_cause: 'NORMAL_CLEARING',
+            billsec: 12,
+            duration: 15,
+            answer_epoch: 38,
+            digits: '1',
+            read_result: 'success',
+          }),
+        },
+      ),
+    );
+    expect(record).toMatchObject({
+      answered: true,
+      disposition: 'answered',
+      report: 'answered',
+      hangup_cause: 'NORMAL_CLEARING',
+      q850: 16,
+      billsec: 12,
+      duration: 15,
+      answered_at: 38_000,
+      ended_at: 50_000,
+      phone_number: '0981000001',
+      dialed: true,
+      reconciled: false,
+      lead_status: 'done',
+      next_attempt_at: null,
+      digits: '1',
+    });
     expect(record.action_log).toEqual([
       { at: 50_000, action: 'digits', detail: '1' },
       { at: 50_000, action: 'read_result', detail: 'success' },
@@ -47,8 +89,16 @@ describe('settleAttempt', () => {
   });
 
   it('a busy second leg: its number on the record, recalled after the delay', () => {
-    const { record, decision } = settleAttempt(seen({ outcome: 'failed', cause: 'USER_BUSY' }, { hangup: hangup({ uuid: 'leg-2', hangup_cause: 'USER_BUSY', billsec: 0 }) }));
-    expect(record).toMatchObject({ answered: false, disposition: 'busy', phone_number: '0981000002', answered_uuid: 'leg-2', lead_status: 'waiting_recall' });
+    const { record, decision } = settleAttempt(
+      seen({ outcome: 'failed', cause: 'USER_BUSY' }, { hangup: hangup({ uuid: 'leg-2', hangup_cause: 'USER_BUSY', billsec: 0 }) }),
+    );
+    expect(record).toMatchObject({
+      answered: false,
+      disposition: 'busy',
+      phone_number: '0981000002',
+      answered_uuid: 'leg-2',
+      lead_status: 'waiting_recall',
+    });
     expect(decision).toMatchObject({ recall: true });
     expect(record.next_attempt_at).toBe(decision.recall ? decision.atMs : -1);
     expect(record.release?.final).toBe(false);
@@ -56,7 +106,13 @@ describe('settleAttempt', () => {
 
   it('a failed originate without an event: the originate cause; duration from the send', () => {
     const { record } = settleAttempt(seen({ outcome: 'failed', cause: 'NO_ANSWER', answered_uuid: undefined }, { now: 40_400 }));
-    expect(record).toMatchObject({ answered: false, hangup_cause: 'NO_ANSWER', disposition: 'no-answered', duration: 30, ended_at: 40_400 });
+    expect(record).toMatchObject({
+      answered: false,
+      hangup_cause: 'NO_ANSWER',
+      disposition: 'no-answered',
+      duration: 30,
+      ended_at: 40_400,
+    });
   });
 
   it('an answered call whose channels vanished without an event: unknown, marked reconciled', () => {
@@ -70,9 +126,37 @@ describe('settleAttempt', () => {
   });
 
   it('a recorded outcome read back as its hangup gives the same record fields', () => {
-    const h = hangupFromRecord('call-1', { answered: true, hangup_cause: 'NORMAL_CLEARING', billsec: 42, duration: 45, waitsec: 0, answered_uuid: '', answered_at: 38_000, ended_at: 80_000, digits: '', reconciled: false });
-    expect(h).toEqual({ event: 'CHANNEL_HANGUP_COMPLETE', call_id: 'call-1', uuid: 'call-1', at: 80_000, hangup_cause: 'NORMAL_CLEARING', billsec: 42, duration: 45, waitsec: 0, answer_epoch: 38 });
+    const h = hangupFromRecord('call-1', {
+      answered: true,
+      hangup_cause: 'NORMAL_CLEARING',
+      billsec: 42,
+      duration: 45,
+      waitsec: 0,
+      answered_uuid: '',
+      answered_at: 38_000,
+      ended_at: 80_000,
+      digits: '',
+      reconciled: false,
+    });
+    expect(h).toEqual({
+      event: 'CHANNEL_HANGUP_COMPLETE',
+      call_id: 'call-1',
+      uuid: 'call-1',
+      at: 80_000,
+      hangup_cause: 'NORMAL_CLEARING',
+      billsec: 42,
+      duration: 45,
+      waitsec: 0,
+      answer_epoch: 38,
+    });
     const { record } = settleAttempt(seen({ outcome: 'recorded' }, { hangup: h }));
-    expect(record).toMatchObject({ answered: true, billsec: 42, duration: 45, answered_at: 38_000, ended_at: 80_000, disposition: 'answered' });
+    expect(record).toMatchObject({
+      answered: true,
+      billsec: 42,
+      duration: 45,
+      answered_at: 38_000,
+      ended_at: 80_000,
+      disposition: 'answered',
+    });
   });
 });

@@ -13,7 +13,16 @@ const s = compose.services;
 
 describe('docker-compose.yml', () => {
   it('has every service of the production-like stack', () => {
-    expect(Object.keys(s).sort()).toEqual(['api', 'freeswitch', 'mongodb', 'postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(Object.keys(s).sort()).toEqual([
+      'api',
+      'freeswitch',
+      'mongodb',
+      'postgresql',
+      'temporal',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
     expect(s.mongodb!.image).toMatch(/^mongo:7/);
     expect(s.freeswitch!.image).toMatch(/freeswitch/);
     expect(s.api!.build).toBe('.');

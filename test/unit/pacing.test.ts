@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { capOf, grantSlots, type SlotCandidate, type SlotLimits } from '../../domain/pacing.ts';
 
-const lead = (id: string, o: Partial<SlotCandidate> = {}): SlotCandidate => ({ lead_uuid: id, network: 'viettel', carrier_uuid: 'c1', readyAt: 0, ...o });
+const lead = (id: string, o: Partial<SlotCandidate> = {}): SlotCandidate => ({
+  lead_uuid: id,
+  network: 'viettel',
+  carrier_uuid: 'c1',
+  readyAt: 0,
+  ...o,
+});
 const limits = (o: Partial<SlotLimits> = {}): SlotLimits => ({ cap: 10, networkCaps: {}, carrierCps: {}, ...o });
 const ids = (xs: SlotCandidate[]) => xs.map((x) => x.lead_uuid);
 const grant = (o: Partial<Parameters<typeof grantSlots>[0]>) =>
@@ -42,7 +48,11 @@ describe('grantSlots', () => {
   });
 
   it('keeps arrival order among recalls when they go first (no sort)', () => {
-    const r = grant({ limits: limits({ cap: 2 }), recalls: [lead('late', { readyAt: 900 }), lead('early', { readyAt: 1 })], recallFirst: true });
+    const r = grant({
+      limits: limits({ cap: 2 }),
+      recalls: [lead('late', { readyAt: 900 }), lead('early', { readyAt: 1 })],
+      recallFirst: true,
+    });
     expect(ids(r.recalls)).toEqual(['late', 'early']);
   });
 

@@ -53,9 +53,11 @@ describe('normalisation to national and E.164', () => {
 
 describe('network by prefix', () => {
   const cases: Array<[string, Network, string]> = [
-    ...['086', '096', '097', '098', '032', '033', '034', '035', '036', '037', '038', '039'].map(
-      (p): [string, Network, string] => [p, 'viettel', 'viettel'],
-    ),
+    ...['086', '096', '097', '098', '032', '033', '034', '035', '036', '037', '038', '039'].map((p): [string, Network, string] => [
+      p,
+      'viettel',
+      'viettel',
+    ]),
     ...['089', '090', '093', '070', '076', '077', '078', '079'].map((p): [string, Network, string] => [p, 'mobi', 'mobifone']),
     ...['088', '091', '094', '081', '082', '083', '084', '085'].map((p): [string, Network, string] => [p, 'vina', 'vinaphone']),
     ['092', 'offnet', 'vietnamobile'],
@@ -73,7 +75,10 @@ describe('network by prefix', () => {
   });
 
   it('table covers exactly the three big networks as documented', () => {
-    const by = (op: string) => Object.keys(MOBILE_PREFIXES).filter((p) => MOBILE_PREFIXES[p] === op).sort();
+    const by = (op: string) =>
+      Object.keys(MOBILE_PREFIXES)
+        .filter((p) => MOBILE_PREFIXES[p] === op)
+        .sort();
     expect(by('viettel')).toEqual(['032', '033', '034', '035', '036', '037', '038', '039', '086', '096', '097', '098']);
     expect(by('mobifone')).toEqual(['070', '076', '077', '078', '079', '089', '090', '093']);
     expect(by('vinaphone')).toEqual(['081', '082', '083', '084', '085', '088', '091', '094']);

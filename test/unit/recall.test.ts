@@ -177,7 +177,9 @@ describe('timing', () => {
   });
 
   it('the floor is configurable', () => {
-    expect(decideRecall({ settings: base, lastCall: BUSY, attempts: 1, firstAttemptAtMs: T0, nowMs: END }, { afterFloorMs: 0 })).toMatchObject({
+    expect(
+      decideRecall({ settings: base, lastCall: BUSY, attempts: 1, firstAttemptAtMs: T0, nowMs: END }, { afterFloorMs: 0 }),
+    ).toMatchObject({
       atMs: END,
     });
   });

@@ -146,7 +146,9 @@ function delta(campaign: string, t: number, i = seq++): ReportDelta {
 /** A spread of calls: same second, same minute, across hours and days, two campaigns. */
 function someDeltas(n: number, start = T0): ReportDelta[] {
   const offsets = [0, 0, 1, 59, 60, 61, 3599, 3600, 86_399, 86_400, 90_061, 2 * 86_400 + 7];
-  return Array.from({ length: n }, (_, i) => delta(i % 4 === 3 ? C2 : C1, start + offsets[i % offsets.length]! + Math.floor(i / offsets.length) * 17));
+  return Array.from({ length: n }, (_, i) =>
+    delta(i % 4 === 3 ? C2 : C1, start + offsets[i % offsets.length]! + Math.floor(i / offsets.length) * 17),
+  );
 }
 
 function truth(deltas: readonly ReportDelta[], campaign: string, from: number, to: number): ReportTotals {
@@ -177,7 +179,14 @@ describe('foldDeltas (pure)', () => {
     const ds = [delta(C1, T0, 0), delta(C1, T0, 1), delta(C1, T0 + 61, 2)];
     const out = foldDeltas(ds, new Map());
     expect(out.map((d) => d._id).sort()).toEqual(
-      [`${C1}|day|${T0 - 36_000}`, `${C1}|hour|${T0}`, `${C1}|minute|${T0}`, `${C1}|minute|${T0 + 60}`, `${C1}|second|${T0}`, `${C1}|second|${T0 + 61}`].sort(),
+      [
+        `${C1}|day|${T0 - 36_000}`,
+        `${C1}|hour|${T0}`,
+        `${C1}|minute|${T0}`,
+        `${C1}|minute|${T0 + 60}`,
+        `${C1}|second|${T0}`,
+        `${C1}|second|${T0 + 61}`,
+      ].sort(),
     );
     const day = out.find((d) => d.level === 'day')!;
     expect(day.total_calls).toBe(3);
@@ -312,23 +321,35 @@ describe('readReport', () => {
     type Script = (d: Data) => Promise<void>;
     const scripts: Array<[string, Script]> = [
       ['full pass', async (d) => void (await compactOnce(memStore(d), { batch: 1000 }))],
-      ['two passes (second rewrites absorbed)', async (d) => {
-        await compactOnce(memStore(d), { batch: 5 });
-        await compactOnce(memStore(d), { batch: 5 });
-      }],
-      ['pass, then the call noted again, then a pass', async (d) => {
-        await compactOnce(memStore(d), { batch: 1000 });
-        d.pending.set(fresh[0]!._id, fresh[0]!);
-        d.pending.set(old[0]!._id, old[0]!);
-        await compactOnce(memStore(d), { batch: 3 });
-      }],
+      [
+        'two passes (second rewrites absorbed)',
+        async (d) => {
+          await compactOnce(memStore(d), { batch: 5 });
+          await compactOnce(memStore(d), { batch: 5 });
+        },
+      ],
+      [
+        'pass, then the call noted again, then a pass',
+        async (d) => {
+          await compactOnce(memStore(d), { batch: 1000 });
+          d.pending.set(fresh[0]!._id, fresh[0]!);
+          d.pending.set(old[0]!._id, old[0]!);
+          await compactOnce(memStore(d), { batch: 3 });
+        },
+      ],
     ];
     for (let k = 1; k < passWrites; k += 2) {
-      scripts.push([`pass crashing at write ${k}`, async (d) => void (await compactOnce(memStore(d, { crashAt: k }), { batch: 1000 }).catch(() => {}))]);
-      scripts.push([`pass crashing at write ${k}, then a repair pass`, async (d) => {
-        await compactOnce(memStore(d, { crashAt: k }), { batch: 6 }).catch(() => {});
-        await compactOnce(memStore(d), { batch: 6 });
-      }]);
+      scripts.push([
+        `pass crashing at write ${k}`,
+        async (d) => void (await compactOnce(memStore(d, { crashAt: k }), { batch: 1000 }).catch(() => {})),
+      ]);
+      scripts.push([
+        `pass crashing at write ${k}, then a repair pass`,
+        async (d) => {
+          await compactOnce(memStore(d, { crashAt: k }), { batch: 6 }).catch(() => {});
+          await compactOnce(memStore(d), { batch: 6 });
+        },
+      ]);
     }
 
     let checks = 0;

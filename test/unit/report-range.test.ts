@@ -1,7 +1,16 @@
 // The report's time arithmetic: range decomposition into rollup buckets and the report dates.
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, decomposeRange, LEVEL_SECONDS, LEVELS, parseReportDate, ReportDateError, reportRange, type Bucket } from '../../domain/report-range.ts';
+import {
+  bucketOf,
+  decomposeRange,
+  LEVEL_SECONDS,
+  LEVELS,
+  parseReportDate,
+  ReportDateError,
+  reportRange,
+  type Bucket,
+} from '../../domain/report-range.ts';
 
 const DAY = 86_400;
 const utc = (iso: string) => Math.floor(DateTime.fromISO(iso, { zone: 'UTC' }).toSeconds());
@@ -112,7 +121,15 @@ describe('report dates', () => {
   });
 
   it('rejects other formats and dates that do not exist', () => {
-    for (const bad of ['2022-01-01', '2022-01-01T10:00:00', '2022-1-01 10:00:00', ' 2022-01-01 10:00:00', '2022-01-01 10:00', 'yesterday', '']) {
+    for (const bad of [
+      '2022-01-01',
+      '2022-01-01T10:00:00',
+      '2022-1-01 10:00:00',
+      ' 2022-01-01 10:00:00',
+      '2022-01-01 10:00',
+      'yesterday',
+      '',
+    ]) {
       expect(() => parseReportDate(bad, 'UTC'), bad).toThrow("Does not match format 'YYYY-MM-DD HH:mm:ss'");
     }
     for (const bad of ['2022-02-30 10:00:00', '2022-13-01 10:00:00', '2022-01-01 24:00:00', '2022-01-01 10:60:00', '2022-01-01 10:00:60']) {
@@ -122,7 +139,10 @@ describe('report dates', () => {
   });
 
   it('the range is inclusive to the second; end before start names end_date', () => {
-    expect(reportRange('2022-01-01 10:00:00', '2022-01-01 10:59:59', 'UTC')).toEqual({ from: utc('2022-01-01T10:00:00'), to: utc('2022-01-01T11:00:00') });
+    expect(reportRange('2022-01-01 10:00:00', '2022-01-01 10:59:59', 'UTC')).toEqual({
+      from: utc('2022-01-01T10:00:00'),
+      to: utc('2022-01-01T11:00:00'),
+    });
     const one = reportRange('2022-01-01 10:00:00', '2022-01-01 10:00:00', 'UTC');
     expect(one.to - one.from).toBe(1);
     try {

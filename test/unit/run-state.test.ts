@@ -33,7 +33,15 @@ describe('CampaignRun', () => {
     expect(run.grant(cfg(), 0).fresh).toEqual([]); // cap 2 held
     run.releaseSlot({ lead_uuid: 'a', disposition: 'answered', final: true, called: true });
     run.releaseSlot({ lead_uuid: 'a', disposition: 'answered', final: true, called: true }); // a retried activity's second signal
-    expect(run.snapshot()).toMatchObject({ dialing: 1, calls: 1, done: 1, started: 2, max_dialing: 2, by_disposition: { answered: 1 }, hopper: 1 });
+    expect(run.snapshot()).toMatchObject({
+      dialing: 1,
+      calls: 1,
+      done: 1,
+      started: 2,
+      max_dialing: 2,
+      by_disposition: { answered: 1 },
+      hopper: 1,
+    });
     expect(run.grant(cfg(), 0).fresh.map((l) => l.lead_uuid)).toEqual(['c']);
   });
 

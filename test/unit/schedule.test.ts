@@ -27,7 +27,12 @@ const t = (iso: string, zone = VN) => {
 const iso = (ms: number | null, zone = VN) => (ms === null ? null : DateTime.fromMillis(ms, { zone }).toISO());
 
 const everyDay = (start: number, end: number): WeeklySchedule =>
-  Object.fromEntries(WEEKDAYS.flatMap((d) => [[`${d}_start_time`, start], [`${d}_end_time`, end]]));
+  Object.fromEntries(
+    WEEKDAYS.flatMap((d) => [
+      [`${d}_start_time`, start],
+      [`${d}_end_time`, end],
+    ]),
+  );
 
 // The seed's schedule: 08:00–21:00 every day.
 const SEED: CampaignWindowFields = { schedules: [everyDay(28800000000000, 75600000000000)] };
@@ -388,31 +393,35 @@ describe('consistency over a grid of instants', () => {
     ['seed Sydney', SEED, 'Australia/Sydney'],
   ];
   const starts = [Date.UTC(2024, 2, 5), Date.UTC(2024, 9, 29), Date.UTC(2024, 2, 26)];
-  it.each(windows)('%s', (_n, f, tz) => {
-    let checked = 0;
-    for (const s of starts) {
-      for (let now = s; now < s + 14 * 86_400_000; now += 73 * 60_000 + 13_000) {
-        const open = isOpen(f, now, tz);
-        const next = nextOpening(f, now, tz)!;
-        const close = currentClosing(f, now, tz);
-        if (open) {
-          expect(next).toBe(now);
-          expect(close).not.toBeNull();
-          expect(close!).toBeGreaterThan(now);
-          expect(isOpen(f, close! - 1, tz)).toBe(true);
-          expect(isOpen(f, close!, tz)).toBe(false);
-        } else {
-          expect(close).toBeNull();
-          expect(next).toBeGreaterThan(now);
-          expect(next - now).toBeLessThanOrEqual(7 * 86_400_000 + 3_600_000);
-          expect(isOpen(f, next, tz)).toBe(true);
-          expect(isOpen(f, next - 1, tz)).toBe(false);
+  it.each(windows)(
+    '%s',
+    (_n, f, tz) => {
+      let checked = 0;
+      for (const s of starts) {
+        for (let now = s; now < s + 14 * 86_400_000; now += 73 * 60_000 + 13_000) {
+          const open = isOpen(f, now, tz);
+          const next = nextOpening(f, now, tz)!;
+          const close = currentClosing(f, now, tz);
+          if (open) {
+            expect(next).toBe(now);
+            expect(close).not.toBeNull();
+            expect(close!).toBeGreaterThan(now);
+            expect(isOpen(f, close! - 1, tz)).toBe(true);
+            expect(isOpen(f, close!, tz)).toBe(false);
+          } else {
+            expect(close).toBeNull();
+            expect(next).toBeGreaterThan(now);
+            expect(next - now).toBeLessThanOrEqual(7 * 86_400_000 + 3_600_000);
+            expect(isOpen(f, next, tz)).toBe(true);
+            expect(isOpen(f, next - 1, tz)).toBe(false);
+          }
+          checked++;
         }
-        checked++;
       }
-    }
-    expect(checked).toBeGreaterThan(800);
-  }, 30_000);
+      expect(checked).toBeGreaterThan(800);
+    },
+    30_000,
+  );
 });
 
 describe('determinism', () => {

@@ -121,10 +121,7 @@ describe('readNumber edge cases', () => {
     [25000000000, 'hai mươi lăm tỷ'],
     [100000000000, 'một trăm tỷ'],
     [100000000005, 'một trăm tỷ không trăm linh năm'],
-    [
-      999999999999,
-      'chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín',
-    ],
+    [999999999999, 'chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín'],
     // beyond: nghìn tỷ, triệu tỷ, tỷ tỷ
     [1000000000000, 'một nghìn tỷ'],
     [1001000000000, 'một nghìn không trăm linh một tỷ'],
@@ -132,7 +129,10 @@ describe('readNumber edge cases', () => {
     [1000005000000, 'một nghìn tỷ không trăm linh năm triệu'],
     [12345000000000, 'mười hai nghìn ba trăm bốn mươi lăm tỷ'],
     [1000000000000000, 'một triệu tỷ'],
-    [9007199254740991, 'chín triệu không trăm linh bảy nghìn một trăm chín mươi chín tỷ hai trăm năm mươi tư triệu bảy trăm bốn mươi nghìn chín trăm chín mươi mốt'],
+    [
+      9007199254740991,
+      'chín triệu không trăm linh bảy nghìn một trăm chín mươi chín tỷ hai trăm năm mươi tư triệu bảy trăm bốn mươi nghìn chín trăm chín mươi mốt',
+    ],
   ] as const)('%d → %s', (n, w) => {
     expect(readNumber(n)).toBe(w);
     // A value of more than 12 digits is read digit by digit unless `#` forces the number.
@@ -175,7 +175,19 @@ describe('readNumber edge cases', () => {
 // An independent words → number parser, to round-trip thousands of generated numbers.
 function parseWords(s: string): bigint {
   const D: Record<string, bigint> = {
-    không: 0n, một: 1n, mốt: 1n, hai: 2n, ba: 3n, bốn: 4n, tư: 4n, năm: 5n, lăm: 5n, sáu: 6n, bảy: 7n, tám: 8n, chín: 9n,
+    không: 0n,
+    một: 1n,
+    mốt: 1n,
+    hai: 2n,
+    ba: 3n,
+    bốn: 4n,
+    tư: 4n,
+    năm: 5n,
+    lăm: 5n,
+    sáu: 6n,
+    bảy: 7n,
+    tám: 8n,
+    chín: 9n,
   };
   let total = 0n;
   let mid = 0n;
@@ -183,13 +195,13 @@ function parseWords(s: string): bigint {
   let pending = 0n;
   for (const w of s.split(' ')) {
     if (w in D) pending = D[w]!;
-    else if (w === 'trăm') (chunk += pending * 100n), (pending = 0n);
-    else if (w === 'mươi') (chunk += pending * 10n), (pending = 0n);
+    else if (w === 'trăm') ((chunk += pending * 100n), (pending = 0n));
+    else if (w === 'mươi') ((chunk += pending * 10n), (pending = 0n));
     else if (w === 'mười') chunk += 10n;
     else if (w === 'linh') continue;
-    else if (w === 'nghìn') (mid += (chunk + pending) * 1000n), (chunk = 0n), (pending = 0n);
-    else if (w === 'triệu') (mid += (chunk + pending) * 1000000n), (chunk = 0n), (pending = 0n);
-    else if (w === 'tỷ') (total = (total + mid + chunk + pending) * 1000000000n), (mid = chunk = pending = 0n);
+    else if (w === 'nghìn') ((mid += (chunk + pending) * 1000n), (chunk = 0n), (pending = 0n));
+    else if (w === 'triệu') ((mid += (chunk + pending) * 1000000n), (chunk = 0n), (pending = 0n));
+    else if (w === 'tỷ') ((total = (total + mid + chunk + pending) * 1000000000n), (mid = chunk = pending = 0n));
     else throw new Error(`unexpected word ${w} in ${s}`);
   }
   return total + mid + chunk + pending;
@@ -260,15 +272,35 @@ describe('readValue rules', () => {
     ['098 259 6021', 'digits', 'không chín tám hai năm chín sáu không hai một'],
     ['1  2', 'digits', 'một hai'],
     // long digit strings (issue 20): an id, digit by digit, and a short reading
-    ['999999999999', 'amount', 'chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín'],
+    [
+      '999999999999',
+      'amount',
+      'chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín',
+    ],
     ['1000000000000', 'digits', 'một không không không không không không không không không không không không'],
     ['123456789012345', 'digits', 'một hai ba bốn năm sáu bảy tám chín không một hai ba bốn năm'],
     ['4111111111111111', 'digits', 'bốn một một một một một một một một một một một một một một một'],
     ['#1000000000000', 'number', 'một nghìn tỷ'],
-    ['#999999999999999999', 'number', 'chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín'],
-    ['#0000999999999999999999', 'number', 'chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín'],
-    ['#009999999999999999999', 'digits', 'không không chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín'],
-    ['#1000000000000000000', 'digits', 'một không không không không không không không không không không không không không không không không không không'],
+    [
+      '#999999999999999999',
+      'number',
+      'chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín',
+    ],
+    [
+      '#0000999999999999999999',
+      'number',
+      'chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín tỷ chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín',
+    ],
+    [
+      '#009999999999999999999',
+      'digits',
+      'không không chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín chín',
+    ],
+    [
+      '#1000000000000000000',
+      'digits',
+      'một không không không không không không không không không không không không không không không không không không',
+    ],
     ['#000000000000000000000000015', 'number', 'mười lăm'],
     // #number
     ['#15', 'number', 'mười lăm'],
@@ -331,7 +363,9 @@ describe('readValue rules', () => {
     }
     // A JavaScript number of 16 digits too.
     expect(readValueDetailed(9007199254740991).kind).toBe('digits');
-    expect(readValue(123456789012)).toBe('một trăm hai mươi ba tỷ bốn trăm năm mươi sáu triệu bảy trăm tám mươi chín nghìn không trăm mười hai');
+    expect(readValue(123456789012)).toBe(
+      'một trăm hai mươi ba tỷ bốn trăm năm mươi sáu triệu bảy trăm tám mươi chín nghìn không trăm mười hai',
+    );
   });
 
   it('non-string values', () => {
@@ -373,9 +407,9 @@ describe('renderTemplate', () => {
   it('reproduces the documented sentence exactly', () => {
     const r = renderTemplate(TEMPLATE, { customer_name: 'Nguyễn Văn A', due_amount: '10410000', due_date: '30/01/2021' });
     expect(r).toEqual({ text: DOCUMENTED, missing: [] });
-    expect(
-      renderTemplateStrict(TEMPLATE, { customer_name: 'Nguyễn Văn A', due_amount: '10410000', due_date: '2021-01-30' }),
-    ).toBe(DOCUMENTED);
+    expect(renderTemplateStrict(TEMPLATE, { customer_name: 'Nguyễn Văn A', due_amount: '10410000', due_date: '2021-01-30' })).toBe(
+      DOCUMENTED,
+    );
   });
 
   it('reports missing placeholders', () => {

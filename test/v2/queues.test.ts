@@ -56,14 +56,19 @@ describe('v2 queues', () => {
     const res = await app.request(path, { method: 'POST', headers, body: opts.raw ? String(body) : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
-  const queueOf = async (code: string) => (await campaignsOf(e.mongo.db).findOne({ domain_uuid: e.tenant.domain_uuid, queue_code: code } as never)) as QueueDoc | null;
-  const leadOf = (q: QueueDoc, id: string) => leadsOf(e.mongo.db).findOne({ _id: customerLeadId(q.campaign_uuid, id) }) as Promise<(LeadDoc & { customer_id: string }) | null>;
+  const queueOf = async (code: string) =>
+    (await campaignsOf(e.mongo.db).findOne({ domain_uuid: e.tenant.domain_uuid, queue_code: code } as never)) as QueueDoc | null;
+  const leadOf = (q: QueueDoc, id: string) =>
+    leadsOf(e.mongo.db).findOne({ _id: customerLeadId(q.campaign_uuid, id) }) as Promise<(LeadDoc & { customer_id: string }) | null>;
   const dialsTo = (number: string) => e.sim.callLog.byNumber(number).length;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   beforeAll(async () => {
     e = await startEngine(RULES);
-    app = createApp({ config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }), engineOptions: ENGINE }, mountRoutes);
+    app = createApp(
+      { config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }), engineOptions: ENGINE },
+      mountRoutes,
+    );
     await templates(e.mongo.db).create(e.tenant.domain_uuid, {
       template_name: 'IVR-1',
       type_autocall: 'autocall_voice_tts',
@@ -99,24 +104,50 @@ describe('v2 queues', () => {
         },
       ],
     };
-    expect(await post('/v2/autocall/queue', documented)).toEqual({ status: 200, body: { code: 200, content: 'successfully', data: { fail: [], success: ['TEL4VN_Test'] } } });
+    expect(await post('/v2/autocall/queue', documented)).toEqual({
+      status: 200,
+      body: { code: 200, content: 'successfully', data: { fail: [], success: ['TEL4VN_Test'] } },
+    });
     // The queue is a campaign with the v2 settings; the customer a lead with the other fields as params.
     const q = (await queueOf('Autocall-Q1'))!;
-    expect(q).toMatchObject({ campaign_name: 'Autocall-Q1', type: 'autocall', mode_call: 'serial', concurrent_call: 5, max_recall_count: 3, recall_times: 3, min_recall_duration: 3, template_name: 'IVR-1' });
+    expect(q).toMatchObject({
+      campaign_name: 'Autocall-Q1',
+      type: 'autocall',
+      mode_call: 'serial',
+      concurrent_call: 5,
+      max_recall_count: 3,
+      recall_times: 3,
+      min_recall_duration: 3,
+      template_name: 'IVR-1',
+    });
     const lead = (await leadOf(q, 'TEL4VN_Test'))!;
     expect(lead).toMatchObject({ source: 'v2_queue', customer_id: 'TEL4VN_Test', phones: ['0982596021'] });
-    expect(lead.param).toEqual({ contract_number: 'HD123456', upcoming_due_date: '2021-07-13', upcoming_amount: 5000000, due_date: '2021-07-13', dpd: 5, number_of_ovd_inst: 6, total_ovd_amount: 3211100 });
+    expect(lead.param).toEqual({
+      contract_number: 'HD123456',
+      upcoming_due_date: '2021-07-13',
+      upcoming_amount: 5000000,
+      due_date: '2021-07-13',
+      dpd: 5,
+      number_of_ovd_inst: 6,
+      total_ovd_amount: 3211100,
+    });
     // Import = dial: the queue's run starts at once.
     await waitFor(() => dialsTo('0982596021') >= 1, 30_000, 'the documented customer dialed');
 
     // Nothing importable: the documented error body.
     expect(await post('/v2/autocall/queue', { ...documented, template: 'no-such-template' })).toEqual({ status: 400, body: IMPORT_FAIL });
-    expect(await post('/v2/autocall/queue', '{"queue_code": "Q", "customers": [', { raw: true })).toEqual({ status: 400, body: IMPORT_FAIL });
+    expect(await post('/v2/autocall/queue', '{"queue_code": "Q", "customers": [', { raw: true })).toEqual({
+      status: 400,
+      body: IMPORT_FAIL,
+    });
     expect(await post('/v2/autocall/queue', { ...documented, customers: 'TEL4VN_Test' })).toEqual({ status: 400, body: IMPORT_FAIL });
     expect(await post('/v2/autocall/queue', { ...documented, concurrent_call: '5' })).toEqual({ status: 400, body: IMPORT_FAIL });
     expect(await post('/v2/autocall/queue', { template: 'IVR-1', customers: [] })).toEqual({ status: 400, body: IMPORT_FAIL });
     expect(await post('/v2/autocall/queue', [1, 2])).toEqual({ status: 400, body: IMPORT_FAIL });
-    expect(await post('/v2/autocall/queue', { ...documented, queue_code: 'Q-empty', customers: [] })).toEqual({ status: 400, body: IMPORT_FAIL });
+    expect(await post('/v2/autocall/queue', { ...documented, queue_code: 'Q-empty', customers: [] })).toEqual({
+      status: 400,
+      body: IMPORT_FAIL,
+    });
     // Every customer failed: "import fail", with the ids listed; no queue created.
     expect(await post('/v2/autocall/queue', { ...documented, queue_code: 'Q-none', customers: [{ id: 'X1', mobiles: ['abc'] }] })).toEqual({
       status: 400,
@@ -128,9 +159,16 @@ describe('v2 queues', () => {
     for (const action of ['stop', 'start', 'delete']) {
       expect(await post(`/v2/autocall/queue/${action}`, { queue_code: 'Autocall-Q404' })).toEqual({ status: 404, body: NOT_FOUND });
     }
-    expect(await post('/v2/autocall/queue/dnc', { queue_code: 'Autocall-Q404', customers: [{ id: 'KH_01' }, { id: 'KH_02' }, { id: 'KH_03' }] })).toEqual({ status: 404, body: NOT_FOUND });
-    expect(await post('/v2/autocall/queue/dnc', { queue_code: 'Autocall-Q1', customers: [{ id: 'KH_01' }, { id: 'KH_02' }, { id: 'KH_03' }] })).toEqual({ status: 200, body: OK });
-    expect(await post('/v2/autocall/queue/delete', { queue_code: 'Autocall-Q1' })).toEqual({ status: 409, body: { code: 409, content: 'queue is running, stop it first' } });
+    expect(
+      await post('/v2/autocall/queue/dnc', { queue_code: 'Autocall-Q404', customers: [{ id: 'KH_01' }, { id: 'KH_02' }, { id: 'KH_03' }] }),
+    ).toEqual({ status: 404, body: NOT_FOUND });
+    expect(
+      await post('/v2/autocall/queue/dnc', { queue_code: 'Autocall-Q1', customers: [{ id: 'KH_01' }, { id: 'KH_02' }, { id: 'KH_03' }] }),
+    ).toEqual({ status: 200, body: OK });
+    expect(await post('/v2/autocall/queue/delete', { queue_code: 'Autocall-Q1' })).toEqual({
+      status: 409,
+      body: { code: 409, content: 'queue is running, stop it first' },
+    });
     expect(await post('/v2/autocall/queue/stop', { queue_code: 'Autocall-Q1' })).toEqual({ status: 200, body: OK });
     expect(await post('/v2/autocall/queue/start', { queue_code: 'Autocall-Q1' })).toEqual({ status: 200, body: OK });
     expect(await post('/v2/autocall/queue/stop', { queue_code: 'Autocall-Q1' })).toEqual({ status: 200, body: OK });
@@ -174,7 +212,11 @@ describe('v2 queues', () => {
     };
     expect(await post('/v2/autocall/queue', body)).toEqual({
       status: 200,
-      body: { code: 200, content: 'successfully', data: { fail: ['E', 'A', 'H', 'customers[8]', 'J', 'K'], success: ['A', 'B', 'C', 'D', 'G'] } },
+      body: {
+        code: 200,
+        content: 'successfully',
+        data: { fail: ['E', 'A', 'H', 'customers[8]', 'J', 'K'], success: ['A', 'B', 'C', 'D', 'G'] },
+      },
     });
     const q = (await queueOf('Q-mixed'))!;
     const final = await waitFor(
@@ -186,7 +228,12 @@ describe('v2 queues', () => {
       'every customer done',
     );
     const by = Object.fromEntries(final.map((l) => [(l as LeadDoc & { customer_id: string }).customer_id, l]));
-    expect(by.A).toMatchObject({ attempts: 1, disposition: 'answered', phones: ['0986100001', '0986100002'], param: { contract_number: 'HD-A', dpd: 5 } });
+    expect(by.A).toMatchObject({
+      attempts: 1,
+      disposition: 'answered',
+      phones: ['0986100001', '0986100002'],
+      param: { contract_number: 'HD-A', dpd: 5 },
+    });
     expect(by.B).toMatchObject({ attempts: 3, disposition: 'busy' }); // 1 call + max_recall_count 2, for the customer
     expect(by.C).toMatchObject({ attempts: 3, disposition: 'answered' }); // answered < 2 s: recalled until the budget ends
     expect(by.D).toMatchObject({ attempts: 2, disposition: 'answered' });
@@ -214,7 +261,15 @@ describe('v2 queues', () => {
     expect(calls.find((c) => c.lead_uuid === by.A!.lead_uuid)).toMatchObject({ phone_number: '0986100002', disposition: 'answered' });
 
     // Re-posting: a customer already in the queue is not added again; a new one is.
-    expect(await post('/v2/autocall/queue', { ...body, customers: [{ id: 'A', mobiles: ['0986100002'] }, { id: 'N', mobiles: ['0986100020'] }] })).toEqual({
+    expect(
+      await post('/v2/autocall/queue', {
+        ...body,
+        customers: [
+          { id: 'A', mobiles: ['0986100002'] },
+          { id: 'N', mobiles: ['0986100020'] },
+        ],
+      }),
+    ).toEqual({
       status: 200,
       body: { code: 200, content: 'successfully', data: { fail: ['A'], success: ['N'] } },
     });
@@ -230,7 +285,10 @@ describe('v2 queues', () => {
 
   it('two posts creating the same queue at once: one queue, both imported', async () => {
     const mk = (id: string, n: string) => ({ queue_code: 'Q-race', template: 'IVR-1', customers: [{ id, mobiles: [n] }] });
-    const [a, b] = await Promise.all([post('/v2/autocall/queue', mk('R1', '0988900001')), post('/v2/autocall/queue', mk('R2', '0988900002'))]);
+    const [a, b] = await Promise.all([
+      post('/v2/autocall/queue', mk('R1', '0988900001')),
+      post('/v2/autocall/queue', mk('R2', '0988900002')),
+    ]);
     expect(a.body.data.success).toEqual(['R1']);
     expect(b.body.data.success).toEqual(['R2']);
     expect(await campaignsOf(e.mongo.db).countDocuments({ domain_uuid: e.tenant.domain_uuid, campaign_name: 'Q-race' })).toBe(1);
@@ -245,23 +303,47 @@ describe('v2 queues', () => {
       { id: 'BEFORE', mobiles: ['0987100002', '0987100003'] }, // queued behind it
       { id: 'LATER', mobiles: ['0987100004'] }, // not in the queue yet when marked
     ];
-    expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', concurrent_call: 1, max_recall_count: 2, customers: customers.slice(0, 2) })).status).toBe(200);
+    expect(
+      (
+        await post('/v2/autocall/queue', {
+          queue_code: code,
+          template: 'IVR-1',
+          concurrent_call: 1,
+          max_recall_count: 2,
+          customers: customers.slice(0, 2),
+        })
+      ).status,
+    ).toBe(200);
     const q = (await queueOf(code))!;
     await waitFor(() => dialsTo('0987100001') === 1, 30_000, 'HOLD dialed');
-    expect(await post('/v2/autocall/queue/dnc', { queue_code: code, customers: [{ id: 'BEFORE' }, { id: 'LATER' }, { id: 'BEFORE' }] })).toEqual({ status: 200, body: OK });
+    expect(
+      await post('/v2/autocall/queue/dnc', { queue_code: code, customers: [{ id: 'BEFORE' }, { id: 'LATER' }, { id: 'BEFORE' }] }),
+    ).toEqual({ status: 200, body: OK });
     // A repeated DNC is fine too (marks are insert-only).
     expect(await post('/v2/autocall/queue/dnc', { queue_code: code, customers: [{ id: 'BEFORE' }] })).toEqual({ status: 200, body: OK });
     expect(await dncOf(e.mongo.db).countDocuments({ campaign_uuid: q.campaign_uuid })).toBe(2);
     // Customers marked before being posted are imported but never dialed.
-    expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: customers.slice(2) })).body.data.success).toEqual(['LATER']);
+    expect(
+      (await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: customers.slice(2) })).body.data.success,
+    ).toEqual(['LATER']);
 
     // During a call: the DNC arrives while DURING is talking.
-    expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'DURING', mobiles: ['0987200001'] }] })).status).toBe(200);
-    const during = await waitFor(() => e.sim.callLog.byNumber('0987200001').find((x) => x.legs.some((l) => l.answeredAt !== undefined)), 30_000, 'DURING answered');
+    expect(
+      (await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'DURING', mobiles: ['0987200001'] }] }))
+        .status,
+    ).toBe(200);
+    const during = await waitFor(
+      () => e.sim.callLog.byNumber('0987200001').find((x) => x.legs.some((l) => l.answeredAt !== undefined)),
+      30_000,
+      'DURING answered',
+    );
     expect(await post('/v2/autocall/queue/dnc', { queue_code: code, customers: [{ id: 'DURING' }] })).toEqual({ status: 200, body: OK });
 
     // During a recall wait: RECALL is busy, then marked while it waits for its recall.
-    expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'RECALL', mobiles: ['0987300001'] }] })).status).toBe(200);
+    expect(
+      (await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'RECALL', mobiles: ['0987300001'] }] }))
+        .status,
+    ).toBe(200);
     await waitFor(async () => (await leadOf(q, 'RECALL'))?.status === 'waiting_recall', 30_000, 'RECALL waiting for its recall');
     expect(await post('/v2/autocall/queue/dnc', { queue_code: code, customers: [{ id: 'RECALL' }] })).toEqual({ status: 200, body: OK });
 
@@ -282,7 +364,9 @@ describe('v2 queues', () => {
     expect(leg.hangupAt! - leg.answeredAt!).toBeGreaterThanOrEqual(2_400);
     const calls = await callsOfCampaign(e, q.campaign_uuid);
     const duringLead = (await leadOf(q, 'DURING'))!;
-    expect(calls.filter((c) => c.lead_uuid === duringLead.lead_uuid)).toMatchObject([{ state: 'done', disposition: 'answered', dialed: true }]);
+    expect(calls.filter((c) => c.lead_uuid === duringLead.lead_uuid)).toMatchObject([
+      { state: 'done', disposition: 'answered', dialed: true },
+    ]);
     // During the recall wait: the one busy call, then no recall.
     expect(dialsTo('0987300001')).toBe(1);
     expect(calls.filter((c) => c.phone_number === '0987300001')).toMatchObject([{ disposition: 'busy' }]);
@@ -294,7 +378,10 @@ describe('v2 queues', () => {
     expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', concurrent_call: 1, customers })).status).toBe(200);
     const q = (await queueOf(code))!;
     await waitFor(() => originatesOf(e, q.campaign_uuid).length >= 1, 30_000, 'first call');
-    expect(await post('/v2/autocall/queue/delete', { queue_code: code })).toEqual({ status: 409, body: { code: 409, content: 'queue is running, stop it first' } });
+    expect(await post('/v2/autocall/queue/delete', { queue_code: code })).toEqual({
+      status: 409,
+      body: { code: 409, content: 'queue is running, stop it first' },
+    });
 
     expect(await post('/v2/autocall/queue/stop', { queue_code: code })).toEqual({ status: 200, body: OK });
     expect((await campaignsOf(e.mongo.db).findOne({ _id: q.campaign_uuid }))?.status).toBe('pause');
@@ -305,7 +392,10 @@ describe('v2 queues', () => {
     const atStop = originatesOf(e, q.campaign_uuid).length;
     expect(atStop).toBeLessThan(8);
     // Customers posted to a stopped queue are stored, not dialed.
-    expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'S8', mobiles: ['0988100008'] }] })).body.data.success).toEqual(['S8']);
+    expect(
+      (await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'S8', mobiles: ['0988100008'] }] })).body
+        .data.success,
+    ).toEqual(['S8']);
     await sleep(1_000);
     expect(originatesOf(e, q.campaign_uuid).length).toBe(atStop);
 
@@ -320,14 +410,17 @@ describe('v2 queues', () => {
     await sleep(1_000);
     expect(originatesOf(e, q.campaign_uuid).length).toBe(atDelete);
     expect(atDelete).toBeLessThan(9);
-    for (const action of ['stop', 'start', 'delete']) expect(await post(`/v2/autocall/queue/${action}`, { queue_code: code })).toEqual({ status: 404, body: NOT_FOUND });
+    for (const action of ['stop', 'start', 'delete'])
+      expect(await post(`/v2/autocall/queue/${action}`, { queue_code: code })).toEqual({ status: 404, body: NOT_FOUND });
     expect(await post('/v2/autocall/queue/dnc', { queue_code: code, customers: [{ id: 'S1' }] })).toEqual({ status: 404, body: NOT_FOUND });
     const kept = await campaignsOf(e.mongo.db).findOne({ _id: q.campaign_uuid });
     expect(kept).toMatchObject({ active: false, status: 'stop', queue_code: '', deleted_queue_code: code });
     expect((await leadsOfCampaign(e, q.campaign_uuid)).length).toBe(9);
     expect((await callsOfCampaign(e, q.campaign_uuid)).length).toBe(atDelete);
     // The code is free again: a new queue, new leads for the same customer ids.
-    expect(await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'S0', mobiles: ['0988100000'] }] })).toEqual({
+    expect(
+      await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'S0', mobiles: ['0988100000'] }] }),
+    ).toEqual({
       status: 200,
       body: { code: 200, content: 'successfully', data: { fail: [], success: ['S0'] } },
     });
@@ -337,8 +430,16 @@ describe('v2 queues', () => {
   // Last: thousands of leads make every later claim scan (FerretDB) slower.
   it('large lists: batches of 1,000, duplicates across batch boundaries, a stopped queue keeps them undialed', async () => {
     const code = 'Q-big';
-    const list = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => ({ id: `B${from + k}`, mobiles: [`09890${String(from + k).padStart(5, '0')}`], n: from + k }));
-    expect((await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'first', mobiles: ['0989999999'] }] })).status).toBe(200);
+    const list = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k) => ({
+        id: `B${from + k}`,
+        mobiles: [`09890${String(from + k).padStart(5, '0')}`],
+        n: from + k,
+      }));
+    expect(
+      (await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: [{ id: 'first', mobiles: ['0989999999'] }] }))
+        .status,
+    ).toBe(200);
     expect(await post('/v2/autocall/queue/stop', { queue_code: code })).toEqual({ status: 200, body: OK });
     const q = (await queueOf(code))!;
     const a = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: list(0, 2_500) });
@@ -347,7 +448,11 @@ describe('v2 queues', () => {
     // Ids the queue has, posted with other fields: not added (fail); new ids: added.
     const changed = list(1_250, 3_750).map((x) => (x.n < 2_500 ? { ...x, n: x.n + 1_000_000 } : x));
     const b = await post('/v2/autocall/queue', { queue_code: code, template: 'IVR-1', customers: changed });
-    expect(b.body).toEqual({ code: 200, content: 'successfully', data: { fail: list(1_250, 2_500).map((x) => x.id), success: list(2_500, 3_750).map((x) => x.id) } });
+    expect(b.body).toEqual({
+      code: 200,
+      content: 'successfully',
+      data: { fail: list(1_250, 2_500).map((x) => x.id), success: list(2_500, 3_750).map((x) => x.id) },
+    });
     expect(await leadsOf(e.mongo.db).countDocuments({ campaign_uuid: q.campaign_uuid })).toBe(1 + 3_750);
     expect((await leadOf(q, 'B1300'))!.param).toEqual({ n: 1_300 }); // the first post's fields, not the re-post's
     // The same post again (a client's retry): every customer is queued, so every one is a success.

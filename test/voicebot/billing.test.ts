@@ -20,7 +20,12 @@ describe('voice-bot: prepaid balance and plan', () => {
 
   beforeAll(async () => {
     e = await startEngine(RULES, {
-      env: { CALLBACK_ALLOW_PRIVATE: 'true', CALLBACK_TIMEOUT_MS: '400', CALLBACK_RETRY_INITIAL_MS: '100', CALLBACK_RETRY_MAX_INTERVAL_MS: '400' },
+      env: {
+        CALLBACK_ALLOW_PRIVATE: 'true',
+        CALLBACK_TIMEOUT_MS: '400',
+        CALLBACK_RETRY_INITIAL_MS: '100',
+        CALLBACK_RETRY_MAX_INTERVAL_MS: '400',
+      },
     });
     rcv = await startReceiver();
     api = apiOf(e);
@@ -33,11 +38,21 @@ describe('voice-bot: prepaid balance and plan', () => {
   async function run(name: string, phones: string[]) {
     const template = await e.campaign({ concurrent_call: 1, recall_times: 0, callback_url: rcv.url(`/${name}`) });
     const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, template))!;
-    const res = await api.post('/api/campaign/create', { vbotId: 'v', groupCode: 'g', campaignId: t.campaign_id, name, phones: phones.map((p) => ({ fields: [{ key: 'phone', value: p }] })) });
+    const res = await api.post('/api/campaign/create', {
+      vbotId: 'v',
+      groupCode: 'g',
+      campaignId: t.campaign_id,
+      name,
+      phones: phones.map((p) => ({ fields: [{ key: 'phone', value: p }] })),
+    });
     expect(res.body.status).toBe(1);
     const c = (await campaignByIntegerId(e.mongo.db, e.tenant.domain_uuid, res.body.data))!;
     const calls = (await campaignFinished(e, c.campaign_uuid)).sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
-    await waitFor(() => calls.every((x) => rcv.accepted().has(`${x.call_id}:cdr`) && rcv.accepted().has(`${x.call_id}:history`)), 60_000, 'webhooks');
+    await waitFor(
+      () => calls.every((x) => rcv.accepted().has(`${x.call_id}:cdr`) && rcv.accepted().has(`${x.call_id}:history`)),
+      60_000,
+      'webhooks',
+    );
     const auto = (id: string) => JSON.parse(rcv.accepted().get(`${id}:cdr`)![0]!.body);
     const hist = (id: string) => JSON.parse(rcv.accepted().get(`${id}:history`)![0]!.body);
     return { c, calls, auto, hist };
@@ -75,7 +90,10 @@ describe('voice-bot: prepaid balance and plan', () => {
   });
 
   it('105 while the plan has expired (a top-up alone does not help)', async () => {
-    await tenantsOf(e.mongo.db).updateOne({ _id: e.tenant.domain_uuid }, { $set: { balance: 1_000_000, plan_expires_at: new Date(Date.now() - 60_000) } });
+    await tenantsOf(e.mongo.db).updateOne(
+      { _id: e.tenant.domain_uuid },
+      { $set: { balance: 1_000_000, plan_expires_at: new Date(Date.now() - 60_000) } },
+    );
     await sleep(BILLING_TTL_MS + 100);
     const { c, calls, auto } = await run('vb-plan', ['0981500001', '0981500002']);
     expect(calls.map((x) => auto(x.call_id).status)).toEqual([105, 105]);

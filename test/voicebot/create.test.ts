@@ -21,7 +21,14 @@ const DOCUMENTED = {
   groupCode: 'PR20230307144xxxxx',
   campaignId: 2932,
   name: 'campaign_name_new',
-  phones: [{ fields: [{ key: 'phone', value: '0366255xxx' }, { key: 'name', value: 'Nguyễn Văn x' }] }],
+  phones: [
+    {
+      fields: [
+        { key: 'phone', value: '0366255xxx' },
+        { key: 'name', value: 'Nguyễn Văn x' },
+      ],
+    },
+  ],
 };
 const invalid = (msg: string) => ({ status: 0, error: 201, msg, data: '-1' });
 
@@ -32,14 +39,24 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const tok = opts.token === undefined ? e.token : opts.token;
     if (tok !== null) headers.authorization = `Bearer ${tok}`;
-    const res = await app.request('/api/campaign/create', { method: 'POST', headers, body: opts.raw ? String(body) : JSON.stringify(body) });
+    const res = await app.request('/api/campaign/create', {
+      method: 'POST',
+      headers,
+      body: opts.raw ? String(body) : JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   };
 
   beforeAll(async () => {
     e = await startEngine({ default: { action: 'answer', ringMs: 20, talkMs: 100 } });
     app = createApp(
-      { config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }), engineOptions: { recallFloorMs: 300, reconcileAfterMs: 5_000, pollLeadsMs: 300 } },
+      {
+        config: e.config,
+        db: e.mongo.db,
+        temporal: e.client,
+        logger: pino({ level: 'silent' }),
+        engineOptions: { recallFloorMs: 300, reconcileAfterMs: 5_000, pollLeadsMs: 300 },
+      },
       mountRoutes,
     );
   });
@@ -50,7 +67,9 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
   it('integer ids: unique and dense under concurrent creates, per tenant, stable', async () => {
     const { tenant } = await createTenant(e.mongo.db, { name: 'ids' });
     const base = { ...defaultSettings('autocall'), type: 'autocall' as const, template_name: '', carrier_name: '' };
-    const docs = await Promise.all(Array.from({ length: 12 }, (_, i) => createCampaign(e.mongo.db, tenant.domain_uuid, { ...base, campaign_name: `c${i}` })));
+    const docs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => createCampaign(e.mongo.db, tenant.domain_uuid, { ...base, campaign_name: `c${i}` })),
+    );
     const ids = docs.map((d) => d.campaign_id!);
     expect(new Set(ids).size).toBe(12);
     expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
@@ -63,9 +82,11 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     const other = await createTenant(e.mongo.db, { name: 'ids-other' });
     const o = await createCampaign(e.mongo.db, other.tenant.domain_uuid, { ...base, campaign_name: 'c0' });
     expect(o.campaign_id).toBe(1);
-    expect((await campaignByIntegerId(e.mongo.db, other.tenant.domain_uuid, 2))).toBeNull();
+    expect(await campaignByIntegerId(e.mongo.db, other.tenant.domain_uuid, 2)).toBeNull();
     // Concurrent assignment for one campaign agrees on one id.
-    const same = await Promise.all(Array.from({ length: 5 }, () => allocateCampaignId(e.mongo.db, tenant.domain_uuid, docs[0]!.campaign_uuid)));
+    const same = await Promise.all(
+      Array.from({ length: 5 }, () => allocateCampaignId(e.mongo.db, tenant.domain_uuid, docs[0]!.campaign_uuid)),
+    );
     expect(new Set(same)).toEqual(new Set([docs[0]!.campaign_id]));
   });
 
@@ -74,7 +95,13 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     const base = { ...defaultSettings('autocall'), type: 'autocall' as const, template_name: '', carrier_name: '' };
     const first = await createCampaign(e.mongo.db, tenant.domain_uuid, { ...base, campaign_name: 'new-one' });
     expect(first.campaign_id).toBe(1);
-    const old = { ...first, _id: 'old-uuid-1', campaign_uuid: 'old-uuid-1', campaign_name: 'old', created_at: new Date(Date.now() - 86_400_000) };
+    const old = {
+      ...first,
+      _id: 'old-uuid-1',
+      campaign_uuid: 'old-uuid-1',
+      campaign_name: 'old',
+      created_at: new Date(Date.now() - 86_400_000),
+    };
     delete (old as { campaign_id?: number }).campaign_id;
     await campaignsOf(e.mongo.db).insertOne(old);
     await bumpVersion(e.mongo.db, tenant.domain_uuid);
@@ -85,9 +112,31 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
   });
 
   it('the documented request: clones the template, imports the phones, starts dialing, answers the documented body', async () => {
-    const template = await e.campaign({ concurrent_call: 2, recall_times: 2, schedule_recall: 'after', callback_url: 'https://hooks.example.com/vbot', call_timeout: 25, description: 'tpl' });
+    const template = await e.campaign({
+      concurrent_call: 2,
+      recall_times: 2,
+      schedule_recall: 'after',
+      callback_url: 'https://hooks.example.com/vbot',
+      call_timeout: 25,
+      description: 'tpl',
+    });
     const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, template))!;
-    const body = { ...DOCUMENTED, campaignId: t.campaign_id, phones: [{ fields: [{ key: 'phone', value: '0366255001' }, { key: 'name', value: 'Nguyễn Văn x' }, { key: 'description', value: 'hạn 10/3' }, { key: 'numberCall', value: '2' }, { key: 'contract', value: 'HD1' }] }, { fields: [{ key: 'phone', value: '0981255002' }] }] };
+    const body = {
+      ...DOCUMENTED,
+      campaignId: t.campaign_id,
+      phones: [
+        {
+          fields: [
+            { key: 'phone', value: '0366255001' },
+            { key: 'name', value: 'Nguyễn Văn x' },
+            { key: 'description', value: 'hạn 10/3' },
+            { key: 'numberCall', value: '2' },
+            { key: 'contract', value: 'HD1' },
+          ],
+        },
+        { fields: [{ key: 'phone', value: '0981255002' }] },
+      ],
+    };
     const res = await post(body);
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(['status', 'error', 'msg', 'data']);
@@ -114,7 +163,10 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     });
     expect(c.campaign_uuid).not.toBe(template);
     const leads = await leadsOf(e.mongo.db).find({ campaign_uuid: c.campaign_uuid }).sort({ order: 1 }).toArray();
-    expect(leads.map((l) => [l.phone_number, l.source])).toEqual([['0366255001', 'voice_bot'], ['0981255002', 'voice_bot']]);
+    expect(leads.map((l) => [l.phone_number, l.source])).toEqual([
+      ['0366255001', 'voice_bot'],
+      ['0981255002', 'voice_bot'],
+    ]);
     expect(leads[0]!.param).toEqual({ phone: '0366255001', name: 'Nguyễn Văn x', description: 'hạn 10/3', numberCall: 2, contract: 'HD1' });
     // It dials.
     await waitFor(() => originatesOf(e, c.campaign_uuid).length >= 2, 30_000, 'both phones dialed');
@@ -154,8 +206,24 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
       [{ ...ok, phones: [] }, 'phones must not be empty'],
       [{ ...ok, phones: [{}] }, 'phones[0].fields is required (a list of {key, value})'],
       [{ ...ok, phones: [{ fields: [{ key: 'name', value: 'A' }] }] }, 'phones[0] has no phone field'],
-      [{ ...ok, phones: [{ fields: [{ key: 'phone', value: '0981000001' }] }, { fields: [{ key: 'phone', value: '12345' }] }] }, 'phones[1]: "12345" is not a valid phone number'],
-      [{ ...ok, phones: [{ fields: [{ key: 'phone', value: '0981000001' }, { key: 'numberCall', value: 'two' }] }] }, 'phones[0]: numberCall must be an integer from 1 to 100'],
+      [
+        { ...ok, phones: [{ fields: [{ key: 'phone', value: '0981000001' }] }, { fields: [{ key: 'phone', value: '12345' }] }] },
+        'phones[1]: "12345" is not a valid phone number',
+      ],
+      [
+        {
+          ...ok,
+          phones: [
+            {
+              fields: [
+                { key: 'phone', value: '0981000001' },
+                { key: 'numberCall', value: 'two' },
+              ],
+            },
+          ],
+        },
+        'phones[0]: numberCall must be an integer from 1 to 100',
+      ],
       [{ ...ok, phones: [{ fields: [{ key: 'phone' }] }] }, 'phones[0].fields[0].value is required'],
       [{ ...ok, campaignId: 999_999 }, 'campaignId 999999 is not a campaign of this account'],
       ['{"vbotId": "1",', 'malformed JSON body: ', true],
@@ -172,7 +240,13 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     }
     // Another tenant's template is unknown here.
     const other = await createTenant(e.mongo.db, { name: 'vb-other' });
-    const theirs = await createCampaign(e.mongo.db, other.tenant.domain_uuid, { ...defaultSettings('autocall'), type: 'autocall', campaign_name: 'theirs', template_name: '', carrier_name: '' });
+    const theirs = await createCampaign(e.mongo.db, other.tenant.domain_uuid, {
+      ...defaultSettings('autocall'),
+      type: 'autocall',
+      campaign_name: 'theirs',
+      template_name: '',
+      carrier_name: '',
+    });
     expect((await post({ ...ok, campaignId: theirs.campaign_id === t.campaign_id ? 999_998 : 999_997 })).body.error).toBe(201);
     // A name already taken is an invalid parameter; nothing was created by any failure.
     expect((await post({ ...ok, name: t.campaign_name })).body).toEqual(invalid(`name "${t.campaign_name}" is already taken`));
@@ -182,7 +256,12 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     const ib = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, inbound))!;
     expect(await post({ ...ok, campaignId: ib.campaign_id })).toEqual({
       status: 200,
-      body: { status: 0, error: 400, msg: `campaign ${ib.campaign_id} is inbound: only autocall/autodialer campaigns can be cloned and run`, data: '-1' },
+      body: {
+        status: 0,
+        error: 400,
+        msg: `campaign ${ib.campaign_id} is inbound: only autocall/autodialer campaigns can be cloned and run`,
+        data: '-1',
+      },
     });
     // No token: the shared 401.
     expect((await post(ok, { token: null })).status).toBe(401);
@@ -201,11 +280,25 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
     const uuid = await e.campaign({ template_uuid: script.template_uuid, type_autocall: 'autocall_voice_tts' } as never);
     const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, uuid))!;
     const phones = [
-      { fields: [{ key: 'phone', value: '0366255010' }, { key: 'name', value: 'An' }, { key: 'due_amount', value: '10410000' }] },
-      { fields: [{ key: 'phone', value: '0366255011' }, { key: 'name', value: 'Bình' }] },
+      {
+        fields: [
+          { key: 'phone', value: '0366255010' },
+          { key: 'name', value: 'An' },
+          { key: 'due_amount', value: '10410000' },
+        ],
+      },
+      {
+        fields: [
+          { key: 'phone', value: '0366255011' },
+          { key: 'name', value: 'Bình' },
+        ],
+      },
     ];
     const before = await campaignsOf(e.mongo.db).countDocuments({ domain_uuid: e.tenant.domain_uuid });
-    expect(await post({ ...DOCUMENTED, campaignId: t.campaign_id, name: 'vb-missing', phones })).toEqual({ status: 200, body: invalid('phones[1]: due_amount is required') });
+    expect(await post({ ...DOCUMENTED, campaignId: t.campaign_id, name: 'vb-missing', phones })).toEqual({
+      status: 200,
+      body: invalid('phones[1]: due_amount is required'),
+    });
     expect(await campaignsOf(e.mongo.db).countDocuments({ domain_uuid: e.tenant.domain_uuid })).toBe(before);
     const res = await post({ ...DOCUMENTED, campaignId: t.campaign_id, name: 'vb-complete', phones: [phones[0]] });
     expect(res.body).toMatchObject({ status: 1, error: 0, msg: 'success' });

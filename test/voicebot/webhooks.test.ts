@@ -41,7 +41,12 @@ describe('voice-bot webhooks', () => {
 
   beforeAll(async () => {
     e = await startEngine(RULES, {
-      env: { CALLBACK_ALLOW_PRIVATE: 'true', CALLBACK_TIMEOUT_MS: '400', CALLBACK_RETRY_INITIAL_MS: '100', CALLBACK_RETRY_MAX_INTERVAL_MS: '400' },
+      env: {
+        CALLBACK_ALLOW_PRIVATE: 'true',
+        CALLBACK_TIMEOUT_MS: '400',
+        CALLBACK_RETRY_INITIAL_MS: '100',
+        CALLBACK_RETRY_MAX_INTERVAL_MS: '400',
+      },
     });
     rcv = await startReceiver();
     secret = await tenantCallbackSecret(e.mongo.db, e.tenant.domain_uuid);
@@ -55,16 +60,34 @@ describe('voice-bot webhooks', () => {
 
   it('both shapes, signed, with the documented status codes', async () => {
     // The template: no carrier of its own (the tenant's carriers by network), the webhook URL.
-    const template = await e.campaign({ carrier_uuid: '', carrier_name: '', concurrent_call: 6, recall_times: 0, call_timeout: 3, callback_url: rcv.url('/vbot') } as never);
+    const template = await e.campaign({
+      carrier_uuid: '',
+      carrier_name: '',
+      concurrent_call: 6,
+      recall_times: 0,
+      call_timeout: 3,
+      callback_url: rcv.url('/vbot'),
+    } as never);
     const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, template))!;
     const api = apiOf(e);
     const phones = Object.keys(EXPECTED).map((phone, i) => ({
       fields: [
         { key: 'phone', value: phone },
-        ...(i === 0 ? [{ key: 'name', value: 'Nguyễn Văn A' }, { key: 'description', value: 'nhắc hạn' }] : []),
+        ...(i === 0
+          ? [
+              { key: 'name', value: 'Nguyễn Văn A' },
+              { key: 'description', value: 'nhắc hạn' },
+            ]
+          : []),
       ],
     }));
-    const res = await api.post('/api/campaign/create', { vbotId: 'vb1', groupCode: 'G1', campaignId: t.campaign_id, name: 'vb-run', phones });
+    const res = await api.post('/api/campaign/create', {
+      vbotId: 'vb1',
+      groupCode: 'G1',
+      campaignId: t.campaign_id,
+      name: 'vb-run',
+      phones,
+    });
     expect(res).toEqual({ status: 200, body: { status: 1, error: 0, msg: 'success', data: res.body.data } });
     const c = (await campaignByIntegerId(e.mongo.db, e.tenant.domain_uuid, res.body.data))!;
 
