@@ -26,12 +26,10 @@ const ts = z
 export const CallbackDelivery = z
   .object({
     call_id: z.string(),
-    kind: z
-      .enum(KINDS)
-      .openapi({
-        description:
-          '`cdr`: the call record POSTed to callback_url when the call ended; `answer`: POSTed to answer_callback_url when it was answered; `history`: voice-bot campaigns only, the "call history" body POSTed to callback_url beside the `cdr` one',
-      }),
+    kind: z.enum(KINDS).openapi({
+      description:
+        '`cdr`: the call record POSTed to callback_url when the call ended; `answer`: POSTed to answer_callback_url when it was answered; `history`: voice-bot campaigns only, the "call history" body POSTed to callback_url beside the `cdr` one',
+    }),
     idempotency_key: z.string().openapi({ description: 'the Idempotency-Key header of every attempt: `<call_id>:<kind>`' }),
     url: z.string(),
     status: z

@@ -46,12 +46,10 @@ const CreateBody = z
     groupCode: z.string().openapi({ description: 'group (project) code (stored on the campaign)', example: 'PR20230307144xxxxx' }),
     campaignId: z.union([z.int(), z.string()]).openapi({ description: 'integer id of the template campaign', example: 2932 }),
     name: z.string().openapi({ description: 'name of the new campaign (unique per tenant)', example: 'campaign_name_new' }),
-    phones: z
-      .array(z.object({ fields: z.array(Field) }))
-      .openapi({
-        description:
-          'one entry per lead; field keys: `phone` (required), `description`, `numberCall` (number of call attempts for this lead), any template field',
-      }),
+    phones: z.array(z.object({ fields: z.array(Field) })).openapi({
+      description:
+        'one entry per lead; field keys: `phone` (required), `description`, `numberCall` (number of call attempts for this lead), any template field',
+    }),
   })
   .openapi('VoiceBotCreate', {
     example: {
