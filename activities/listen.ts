@@ -32,7 +32,13 @@ export function createListenActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const n = deps.config.eslNodes.find((x) => x.name === input.node);
       if (!n) throw new Error(`ESL node ${input.node} is not configured on this worker`);
-      const client = new EslClient({ ...n, events: LISTEN_EVENTS, filters: [LISTEN_FILTER], logger: deps.logger, reconnect: { initialDelayMs: 200, maxDelayMs: 2_000 } });
+      const client = new EslClient({
+        ...n,
+        events: LISTEN_EVENTS,
+        filters: [LISTEN_FILTER],
+        logger: deps.logger,
+        reconnect: { initialDelayMs: 200, maxDelayMs: 2_000 },
+      });
       const stats: ListenStats = { connected: false, signalled: 0, failed: 0, answers: 0 };
       const log = deps.logger.child({ node: input.node });
       let closing = false;
@@ -77,8 +83,8 @@ function route(deps: ActivityDeps, e: EslEvent, stats: ListenStats): void {
     const a = toAnswer(e);
     if (!a) return;
     stats.answers++;
-    scheduleAnswerDelivery({ db: deps.db, config: deps.config, logger: deps.logger, temporal: temporalClient(deps) }, a).catch((err: Error) =>
-      deps.logger.warn({ call_id: a.call_id, err: err.message }, 'node listener: answer callback not scheduled'),
+    scheduleAnswerDelivery({ db: deps.db, config: deps.config, logger: deps.logger, temporal: temporalClient(deps) }, a).catch(
+      (err: Error) => deps.logger.warn({ call_id: a.call_id, err: err.message }, 'node listener: answer callback not scheduled'),
     );
     return;
   }
@@ -91,7 +97,10 @@ function route(deps: ActivityDeps, e: EslEvent, stats: ListenStats): void {
       () => stats.signalled++,
       (err: Error) => {
         stats.failed++;
-        deps.logger.warn({ workflowId: ev.workflowId, call_id: ev.payload.call_id, err: err.message }, 'node listener: signal not delivered');
+        deps.logger.warn(
+          { workflowId: ev.workflowId, call_id: ev.payload.call_id, err: err.message },
+          'node listener: signal not delivered',
+        );
       },
     );
 }

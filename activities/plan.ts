@@ -18,7 +18,19 @@ export const DEFAULT_CALL_TIMEOUT = 30;
 /** A tenant's carriers, read at most once a second per worker (a change is seen within a second). */
 const cachedCarriers = ttlCache(1_000, tenantCarriers);
 
-type PlannedLead = Pick<LeadDoc, '_id' | 'campaign_uuid' | 'domain_uuid' | 'phone_number' | 'phones' | 'network' | 'masked' | 'next_call_id' | 'attempts' | 'first_attempt_at'> & {
+type PlannedLead = Pick<
+  LeadDoc,
+  | '_id'
+  | 'campaign_uuid'
+  | 'domain_uuid'
+  | 'phone_number'
+  | 'phones'
+  | 'network'
+  | 'masked'
+  | 'next_call_id'
+  | 'attempts'
+  | 'first_attempt_at'
+> & {
   max_attempts?: number;
 };
 
@@ -43,11 +55,19 @@ export async function planAttempt(deps: ActivityDeps, input: PlaceCallInput): Pr
 async function leadOf(deps: ActivityDeps, input: PlaceCallInput): Promise<PlannedLead | { skip: true; reason: string }> {
   if (input.lead) {
     const l = input.lead;
-    return { ...l, _id: input.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid, network: l.network as LeadDoc['network'], first_attempt_at: l.first_attempt_at === null ? null : new Date(l.first_attempt_at) };
+    return {
+      ...l,
+      _id: input.lead_uuid,
+      campaign_uuid: input.campaign_uuid,
+      domain_uuid: input.domain_uuid,
+      network: l.network as LeadDoc['network'],
+      first_attempt_at: l.first_attempt_at === null ? null : new Date(l.first_attempt_at),
+    };
   }
   const doc = await leadsOf(deps.db).findOne({ _id: input.lead_uuid });
   if (!doc) return { skip: true, reason: 'lead_gone' };
-  if (doc.status !== 'queued' && doc.status !== 'waiting_recall' && doc.status !== 'dialing') return { skip: true, reason: `lead_${doc.status}` };
+  if (doc.status !== 'queued' && doc.status !== 'waiting_recall' && doc.status !== 'dialing')
+    return { skip: true, reason: `lead_${doc.status}` };
   const max_attempts = leadMaxAttempts(doc.param);
   return { ...doc, ...(max_attempts ? { max_attempts } : {}) };
 }
@@ -83,7 +103,11 @@ function recallOf(campaign: CampaignDoc, max_attempts: number | undefined): Atte
   const c = campaign as CampaignDoc & { max_recall_count?: number; min_recall_duration?: number };
   return {
     recall_times: max_attempts ? max_attempts - 1 : campaign.recall_times,
-    ...(max_attempts ? { max_recall_count: max_attempts - 1 } : c.max_recall_count !== undefined ? { max_recall_count: c.max_recall_count } : {}),
+    ...(max_attempts
+      ? { max_recall_count: max_attempts - 1 }
+      : c.max_recall_count !== undefined
+        ? { max_recall_count: c.max_recall_count }
+        : {}),
     recall_status: campaign.recall_status,
     schedule_recall: campaign.schedule_recall,
     schedule_recall_duration: campaign.schedule_recall_duration,

@@ -16,9 +16,33 @@ import { callRecorded } from '../config/metrics.ts';
  *  workflow-safe) and what becomes of the lead. */
 export type RecordCallInput = Pick<
   CallDoc,
-  | 'call_id' | 'lead_uuid' | 'campaign_uuid' | 'domain_uuid' | 'attempt' | 'phone_number' | 'dialed' | 'answered'
-  | 'hangup_cause' | 'q850' | 'disposition' | 'report' | 'voice_bot_status' | 'billsec' | 'duration' | 'waitsec' | 'reconciled'
-  | 'answered_uuid' | 'network' | 'carrier_uuid' | 'caller_number' | 'gateway' | 'digits' | 'delivery_error' | 'leg_uuids' | 'node' | 'dial_string'
+  | 'call_id'
+  | 'lead_uuid'
+  | 'campaign_uuid'
+  | 'domain_uuid'
+  | 'attempt'
+  | 'phone_number'
+  | 'dialed'
+  | 'answered'
+  | 'hangup_cause'
+  | 'q850'
+  | 'disposition'
+  | 'report'
+  | 'voice_bot_status'
+  | 'billsec'
+  | 'duration'
+  | 'waitsec'
+  | 'reconciled'
+  | 'answered_uuid'
+  | 'network'
+  | 'carrier_uuid'
+  | 'caller_number'
+  | 'gateway'
+  | 'digits'
+  | 'delivery_error'
+  | 'leg_uuids'
+  | 'node'
+  | 'dial_string'
 > & {
   run_id?: string;
   granted_at?: number;
@@ -42,7 +66,19 @@ export function createRecordActivities(deps: ActivityDeps) {
       bindCall(input); // every log line of this call carries its ids (config/call-context.ts)
       // The whole record from what the workflow knows: no read, and a retry writes the same. The
       // picked CallDoc fields pass through; times come as epoch ms.
-      const { run_id, granted_at, sent_at, answered_at, ended_at, action_log, first_attempt_at, lead_status, next_attempt_at, release, ...fields } = input;
+      const {
+        run_id,
+        granted_at,
+        sent_at,
+        answered_at,
+        ended_at,
+        action_log,
+        first_attempt_at,
+        lead_status,
+        next_attempt_at,
+        release,
+        ...fields
+      } = input;
       const record: CallDoc = callRecordOf({
         ...emptyCallRecord(input),
         ...fields,
@@ -55,7 +91,11 @@ export function createRecordActivities(deps: ActivityDeps) {
         ended_at: new Date(ended_at),
         action_log: (action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
       });
-      if (record.delivery_error) deps.logger.warn({ call_id: record.call_id, campaign_uuid: record.campaign_uuid, error: record.delivery_error }, 'call answered but its content was not played');
+      if (record.delivery_error)
+        deps.logger.warn(
+          { call_id: record.call_id, campaign_uuid: record.campaign_uuid, error: record.delivery_error },
+          'call answered but its content was not played',
+        );
       await callsOf(db).replaceOne({ _id: input.call_id }, record, { upsert: true });
       await leadsOf(db).updateOne(
         { _id: input.lead_uuid },

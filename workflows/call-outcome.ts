@@ -46,9 +46,12 @@ export function callTimes(a: AttemptSeen, answered: boolean): { sent: number; an
 
 export function settleAttempt(a: AttemptSeen): AttemptOutcome {
   const { input, plan, result, hangup, reconciled } = a;
-  const answered = hangup ? wasAnswered({ billsec: hangup.billsec, answerEpoch: hangup.answer_epoch }) : result.outcome === 'answered' || result.outcome === 'live';
+  const answered = hangup
+    ? wasAnswered({ billsec: hangup.billsec, answerEpoch: hangup.answer_epoch })
+    : result.outcome === 'answered' || result.outcome === 'live';
   const cause =
-    hangup?.hangup_cause ?? (result.outcome === 'failed' ? result.cause : a.lost_at !== undefined ? 'NODE_LOST' : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
+    hangup?.hangup_cause ??
+    (result.outcome === 'failed' ? result.cause : a.lost_at !== undefined ? 'NODE_LOST' : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
   const d = classifyCall({ hangupCause: cause, answered, amdResult: hangup?.amd_result, notDelivered: !!hangup?.content_error });
   const { sent, answeredAt, ended: endedAt } = callTimes(a, d.answered);
   // Without the event, the talk time is what the product saw: answer to the end it knows.

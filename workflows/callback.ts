@@ -4,12 +4,7 @@
 // http(s), non-public address) is not retried. Timings come from the input (config, or tests).
 import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import {
-  CALLBACK_REFUSED,
-  DEFAULT_TIMING,
-  type CallbackDeliveryInput,
-  type CallbackDeliveryResult,
-} from '../callbacks/contract.ts';
+import { CALLBACK_REFUSED, DEFAULT_TIMING, type CallbackDeliveryInput, type CallbackDeliveryResult } from '../callbacks/contract.ts';
 
 const { markCallbackFailed } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

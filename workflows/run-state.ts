@@ -100,7 +100,14 @@ export class CampaignRun {
   }
 
   carried(): CarriedState {
-    return { status: this.status, active: this.active, waiting: this.waiting, hopper: this.hopper, progress: this.snapshot(), lastGrantAt: this.lastGrantAt };
+    return {
+      status: this.status,
+      active: this.active,
+      waiting: this.waiting,
+      hopper: this.hopper,
+      progress: this.snapshot(),
+      lastGrantAt: this.lastGrantAt,
+    };
   }
 
   // ---- the loop's decisions ---------------------------------------------------------------------
