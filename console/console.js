@@ -182,7 +182,9 @@
   function setButtons(status, runOpen) {
     const running = status === 'start';
     $('btn-start').hidden = status === 'pause' || running;
+    $('btn-start').disabled = false;
     $('btn-resume').hidden = status !== 'pause';
+    $('btn-resume').disabled = false;
     $('btn-pause').disabled = !running;
     $('btn-stop').disabled = status === 'stop' && !runOpen;
   }

@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureEspeak } from './lib/espeak.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [mode, ...rest] = process.argv.slice(2);
@@ -29,6 +30,8 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 
 // The default text-to-speech engine is an OS package (scripts/lib/espeak.mjs).
 ensureEspeak();
+// The console's browser tests drive Debian's chromium (scripts/lib/chromium.mjs).
+if (mode !== 'start') ensureChromium();
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const cmd =
