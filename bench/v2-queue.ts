@@ -115,8 +115,8 @@ function body(code: string, run: number): string {
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function post(path: string, payload: string): Promise<{ status: number; json: any; ms: number }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const t = performance.now();
   const res = await fetch(baseUrl + path, {
     method: 'POST',

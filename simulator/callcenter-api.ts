@@ -132,6 +132,7 @@ function cjson(v: unknown): string {
   if (typeof v === 'string') {
     return (
       '"' +
+      // eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
       v.replace(/["\\\u0000-\u001f]/g, (c) => {
         const m: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
         return m[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');

@@ -176,8 +176,7 @@ export function parseXml(text: string): XmlNode | null {
     const node: XmlNode = { name: m[1]!, attrs: {}, children: [] };
     let j = lt + m[0].length;
     const attrRe = /\s*([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')|\s*(\/?)>/y;
-    let closed = false;
-    let selfClosing = false;
+    let selfClosing: boolean;
     for (;;) {
       attrRe.lastIndex = j;
       const a = attrRe.exec(text);
@@ -185,12 +184,10 @@ export function parseXml(text: string): XmlNode | null {
       j = attrRe.lastIndex;
       if (a[1] !== undefined) node.attrs[a[1]] = decodeEntities(a[3] ?? a[4] ?? '');
       else {
-        closed = true;
         selfClosing = a[5] === '/';
         break;
       }
     }
-    if (!closed) return null;
     stack.at(-1)!.children.push(node);
     if (!selfClosing) stack.push(node);
     i = j;

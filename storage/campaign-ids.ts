@@ -88,7 +88,7 @@ export async function allocateCampaignId(db: Db, domain_uuid: string, campaign_u
     // Another caller assigned this campaign first: its id stands, ours is given back.
     await campaignIdsOf(db).deleteOne({ _id: numberKey(domain_uuid, n) });
     const won = await campaignIdsOf(db).findOne({ _id: uuidKey(domain_uuid, campaign_uuid) });
-    if (!won) throw new Error(`campaign id of ${campaign_uuid} vanished`);
+    if (!won) throw new Error(`campaign id of ${campaign_uuid} vanished`, { cause: err });
     return won.campaign_id;
   }
 }

@@ -116,6 +116,7 @@ export interface CreateRequest {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+// eslint-disable-next-line no-control-regex -- a NUL in a key is what it refuses
 const BAD_KEY = /^\$|\.|\u0000/;
 /** A string of digits as its number; anything else unchanged (checked by the caller). */
 const digitsAsNumber = (v: unknown): unknown => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v);

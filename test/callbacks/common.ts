@@ -10,8 +10,8 @@ import { waitFor, type Engine } from '../engine/harness.ts';
 
 export function apiOf(e: Engine): {
   app: App;
-  get(path: string, token?: string): Promise<{ status: number; body: any }>;
-  post(path: string, body: unknown): Promise<{ status: number; body: any }>;
+  get(path: string, token?: string): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  post(path: string, body: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
 } {
   const app = createApp({ config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }) }, mountRoutes);
   const req = async (method: string, path: string, body?: unknown, token = e.token) => {

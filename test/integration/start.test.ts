@@ -34,8 +34,14 @@ beforeAll(async () => {
   child.stderr!.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
     const t = setInterval(() => {
-      if (output.includes('campaign-runner is up')) (clearInterval(t), resolve());
-      if (child.exitCode !== null) (clearInterval(t), reject(new Error(`npm start exited:\n${output}`)));
+      if (output.includes('campaign-runner is up')) {
+        clearInterval(t);
+        resolve();
+      }
+      if (child.exitCode !== null) {
+        clearInterval(t);
+        reject(new Error(`npm start exited:\n${output}`));
+      }
     }, 200);
   });
 }, 180_000);

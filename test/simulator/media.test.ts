@@ -91,8 +91,6 @@ const evName = (f: Frame) =>
 const names = (f: Frame) => f.event!.headers.map(([k]) => k);
 const nonVariables = (f: Frame) => names(f).filter((k) => !k.startsWith('variable_'));
 const variables = (f: Frame) => names(f).filter((k) => k.startsWith('variable_'));
-/** The frames of one channel (and its job), from the moment the originate was sent. */
-const frames = (c: RawEsl, from: number) => c.frames().slice(from);
 const captured = (name: string) => splitFrames(transcript(name)).frames;
 const usOf = (f: Frame) => Number(ev(f)['Event-Date-Timestamp']);
 

@@ -195,13 +195,13 @@ function parseWords(s: string): bigint {
   let pending = 0n;
   for (const w of s.split(' ')) {
     if (w in D) pending = D[w]!;
-    else if (w === 'trăm') ((chunk += pending * 100n), (pending = 0n));
-    else if (w === 'mươi') ((chunk += pending * 10n), (pending = 0n));
+    else if (w === 'trăm') [chunk, pending] = [chunk + pending * 100n, 0n];
+    else if (w === 'mươi') [chunk, pending] = [chunk + pending * 10n, 0n];
     else if (w === 'mười') chunk += 10n;
     else if (w === 'linh') continue;
-    else if (w === 'nghìn') ((mid += (chunk + pending) * 1000n), (chunk = 0n), (pending = 0n));
-    else if (w === 'triệu') ((mid += (chunk + pending) * 1000000n), (chunk = 0n), (pending = 0n));
-    else if (w === 'tỷ') ((total = (total + mid + chunk + pending) * 1000000000n), (mid = chunk = pending = 0n));
+    else if (w === 'nghìn') [mid, chunk, pending] = [mid + (chunk + pending) * 1000n, 0n, 0n];
+    else if (w === 'triệu') [mid, chunk, pending] = [mid + (chunk + pending) * 1000000n, 0n, 0n];
+    else if (w === 'tỷ') [total, mid, chunk, pending] = [(total + mid + chunk + pending) * 1000000000n, 0n, 0n, 0n];
     else throw new Error(`unexpected word ${w} in ${s}`);
   }
   return total + mid + chunk + pending;
