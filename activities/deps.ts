@@ -25,3 +25,21 @@ export interface ActivityDeps {
 export function temporalClient(deps: ActivityDeps): Client {
   return deps.temporal ?? Context.current().client;
 }
+
+/** How often a long activity tells Temporal it is alive; its heartbeat timeout is a few times this. */
+export const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * Run `fn` while heartbeating, so a worker that dies holding the activity is noticed within the
+ * activity's heartbeat timeout (seconds) instead of its start-to-close timeout (a minute).
+ */
+export async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}

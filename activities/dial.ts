@@ -4,22 +4,26 @@
 // never dials twice.
 import { billingRefusal } from '../storage/billing.ts';
 import type { PlaceCallInput, PlaceCallResult } from '../workflows/contract.ts';
-import type { ActivityDeps } from './deps.ts';
+import { withHeartbeat, type ActivityDeps } from './deps.ts';
 import { originate } from './originate.ts';
 import { planAttempt } from './plan.ts';
 
 export function createDialActivities(deps: ActivityDeps) {
   return {
-    async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
-      const planned = await planAttempt(deps, input);
-      if (planned.skip) return { plan: planned };
-      // Prepaid tenants (storage/billing.ts): no money or no plan → recorded, never dialed (voice-bot 103/105).
-      const refused = await billingRefusal(deps.db, input.domain_uuid);
-      if (refused) return { plan: { ...planned, gateway: '' }, result: { outcome: 'failed', cause: refused, node: '', sent_at: Date.now() } };
-      if (!planned.gateway || planned.numbers.length === 0) {
-        return { plan: planned, result: { outcome: 'failed', cause: 'INVALID_GATEWAY', node: '', sent_at: Date.now() } };
-      }
-      return { plan: planned, result: await originate(deps, { ...input, plan: planned }) };
-    },
+    // Heartbeats for the whole attempt (synthesis, the originate's ring): a dead worker shows
+    // within the heartbeat timeout.
+    placeCall: (input: PlaceCallInput): Promise<PlaceCallResult> => withHeartbeat(() => placeCall(deps, input)),
   };
+}
+
+async function placeCall(deps: ActivityDeps, input: PlaceCallInput): Promise<PlaceCallResult> {
+  const planned = await planAttempt(deps, input);
+  if (planned.skip) return { plan: planned };
+  // Prepaid tenants (storage/billing.ts): no money or no plan → recorded, never dialed (voice-bot 103/105).
+  const refused = await billingRefusal(deps.db, input.domain_uuid);
+  if (refused) return { plan: { ...planned, gateway: '' }, result: { outcome: 'failed', cause: refused, node: '', sent_at: Date.now() } };
+  if (!planned.gateway || planned.numbers.length === 0) {
+    return { plan: planned, result: { outcome: 'failed', cause: 'INVALID_GATEWAY', node: '', sent_at: Date.now() } };
+  }
+  return { plan: planned, result: await originate(deps, { ...input, plan: planned }) };
 }

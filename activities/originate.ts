@@ -16,7 +16,7 @@ import { isDuplicateKey } from '../storage/mongo.ts';
 import { buildDialString } from '../telephony/dial-string.ts';
 import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type OriginateInput, type OriginateResult, type RecordedOutcome } from '../workflows/contract.ts';
 import type { ActivityDeps } from './deps.ts';
-import { callFate } from './reconcile.ts';
+import { callFate, CDR_GRACE_MS } from './reconcile.ts';
 import { bindCall } from '../config/call-context.ts';
 import { callOriginated } from '../config/metrics.ts';
 
@@ -47,7 +47,6 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
 
   const sentAt = Date.now();
   callOriginated(input);
-  const timer = setInterval(() => Context.current().heartbeat(), 2_000);
   try {
     const res = await esl.bgapi(node, `originate ${dial} ${app}`, { jobUuid: p.call_id, timeoutMs: (p.call_timeout + 60) * 1000 });
     const body = res.body.trim();
@@ -59,8 +58,6 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
   } catch (err) {
     deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: no result, reconciling');
     return reconcileSent(deps, doc);
-  } finally {
-    clearInterval(timer);
   }
 }
 
@@ -121,7 +118,10 @@ async function reconcileSent(deps: ActivityDeps, rec: CallDoc): Promise<Originat
   const sent = (rec.originate_sent_at ?? rec.created_at).getTime();
   const base = { node: rec.node, sent_at: sent };
   if (rec.state === 'done') return { ...base, outcome: 'recorded', recorded: recordedOutcome(rec) };
-  const fate = await callFate(deps, { node: rec.node, leg_uuids: rec.leg_uuids, sent_at: sent }, 0);
+  // With CDRs posted, every channel FreeSWITCH created leaves one: none after the grace wait means
+  // the originate never reached it (the worker died before sending) — nobody was called.
+  const cdrs = !!deps.config.FREESWITCH_CDR_PASSWORD;
+  const fate = await callFate(deps, { node: rec.node, leg_uuids: rec.leg_uuids, sent_at: sent }, cdrs ? CDR_GRACE_MS : 0);
   switch (fate.state) {
     case 'up':
       return { ...base, outcome: 'live', answered_uuid: fate.uuid };
@@ -130,7 +130,10 @@ async function reconcileSent(deps: ActivityDeps, rec: CallDoc): Promise<Originat
     case 'lost':
       return { ...base, outcome: 'lost', lost_at: fate.at };
     case 'gone':
-      return { ...base, outcome: 'gone' };
+      if (!cdrs) return { ...base, outcome: 'gone' };
+      // Not sent: the mark goes, so the next try (same call id) may send it.
+      await callsOf(deps.db).deleteOne({ _id: rec._id });
+      return { ...base, outcome: 'not_sent' };
     case 'unreachable':
       throw new Error(`ESL node ${rec.node} does not answer: the call's fate is not known yet`);
   }

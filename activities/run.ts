@@ -11,12 +11,9 @@ import { campaignsOf } from '../storage/campaigns.ts';
 import { tenantCarriers } from '../storage/directory.ts';
 import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim, type LeadDoc } from '../storage/leads.ts';
 import { tenantsOf } from '../storage/tenants.ts';
-import { leadWorkflowId, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
-import { temporalClient, type ActivityDeps } from './deps.ts';
+import { leadWorkflowId, WORKFLOW_TASK_TIMEOUT, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
+import { temporalClient, withHeartbeat, type ActivityDeps } from './deps.ts';
 import { leadsClaimed } from '../config/metrics.ts';
-
-/** How long a lead's workflow task may take before another worker is given it. */
-export const LEAD_WORKFLOW_TASK_TIMEOUT = '5 seconds';
 
 /** Default hopper when the campaign has none (autocall campaigns usually leave it 0). */
 export const DEFAULT_HOPPER = 100;
@@ -47,12 +44,14 @@ export function createRunActivities(deps: ActivityDeps) {
 
     /** Claim up to `limit` new leads in dial order (new → queued). */
     async claimLeads(input: { campaign_uuid: string; domain_uuid: string; limit: number; descending: boolean; token?: string }): Promise<LeadRef[]> {
-      const campaign = await campaignsOf(db).findOne({ _id: input.campaign_uuid }, { projection: { carrier_uuid: 1 } });
-      const carriers = await tenantCarriers(db, input.domain_uuid);
-      const leads = await claim(db, input.campaign_uuid, input.limit, input.descending, input.token);
-      leadsClaimed(input.campaign_uuid, leads.length);
-      const now = Date.now();
-      return leads.map((l) => leadRefOf(l, chooseCarrier(carriers, campaign?.carrier_uuid ?? '', l.network)?.carrier_uuid ?? '', now, input.token));
+      return withHeartbeat(async () => {
+        const campaign = await campaignsOf(db).findOne({ _id: input.campaign_uuid }, { projection: { carrier_uuid: 1 } });
+        const carriers = await tenantCarriers(db, input.domain_uuid);
+        const leads = await claim(db, input.campaign_uuid, input.limit, input.descending, input.token);
+        leadsClaimed(input.campaign_uuid, leads.length);
+        const now = Date.now();
+        return leads.map((l) => leadRefOf(l, chooseCarrier(carriers, campaign?.carrier_uuid ?? '', l.network)?.carrier_uuid ?? '', now, input.token));
+      });
     },
 
     /** Give claimed, never-started leads back (queued → new). */
@@ -77,7 +76,7 @@ export function createRunActivities(deps: ActivityDeps) {
     async startLeads(input: StartLeadsInput): Promise<number> {
       const client = temporalClient(deps);
       const { taskQueue, attempt } = Context.current().info;
-      await Promise.all(input.leads.map((l) => startLeadWorkflow(client, taskQueue, attempt, l, input)));
+      await withHeartbeat(() => Promise.all(input.leads.map((l) => startLeadWorkflow(client, taskQueue, attempt, l, input))));
       return input.leads.length;
     },
   };
@@ -117,9 +116,7 @@ async function startLeadWorkflow(client: Client, taskQueue: string, attempt: num
       args,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // A lead's workflow task takes milliseconds; a worker that died holding one delays the
-      // call by this much, not by the default 10 s.
-      workflowTaskTimeout: LEAD_WORKFLOW_TASK_TIMEOUT,
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
       searchAttributes: { CampaignUuid: [input.campaign_uuid], TenantUuid: [input.domain_uuid], LeadStatus: ['dialing'] },
       memo: { campaign_name: input.campaign_name, number: l.masked ?? '', ...(l.claim ? { claim: l.claim } : {}) },
     });

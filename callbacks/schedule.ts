@@ -3,7 +3,8 @@
 // hooks below may run again for the same call (activity retries, event duplicates).
 // - scheduleCallDeliveries: the call record is final (activities/record.ts recordCall, and the
 //   API's invalid-number record) → POST to the campaign's callback_url.
-// - scheduleAnswerDelivery: CHANNEL_ANSWER seen by the ESL bridge → POST to answer_callback_url.
+// - scheduleAnswerDelivery: CHANNEL_ANSWER seen by the node listener → POST to answer_callback_url
+//   (and, as a backstop, again when an answered call is recorded: a no-op if it was started).
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
@@ -88,7 +89,14 @@ function deliveryInput(
 /** Called once a call record is final (may be called again for the same record: idempotent). */
 export async function scheduleCallDeliveries(deps: ScheduleDeps, call: CallDoc): Promise<void> {
   const s = await campaignCallbackSettings(deps.db, call.campaign_uuid);
-  if (!s?.callback_url) return;
+  if (!s) return;
+  // The answer callback as well: the answer event may never have been seen (the node's listener was
+  // moving to another worker); if it was, this start is a no-op (one delivery per call and kind).
+  if (call.answered && s.answer_callback_url) {
+    const at = (call.answered_at ?? call.created_at).getTime();
+    await scheduleAnswerDelivery(deps, { call_id: call.call_id, campaign_uuid: call.campaign_uuid, lead_uuid: call.lead_uuid, uuid: call.answered_uuid || call.call_id, phone_number: call.phone_number, answered_at: at });
+  }
+  if (!s.callback_url) return;
   if (s.callback_format === 'voice_bot') {
     // Both voice-bot shapes, to the same URL (callbacks/voicebot.ts).
     const ctx = await voiceBotContext(deps.db, call, s.campaign_id);

@@ -10,6 +10,7 @@ import type { CampaignDoc } from '../domain/campaign.ts';
 import { updateCampaign } from '../storage/campaigns.ts';
 import {
   campaignRunWorkflowId,
+  WORKFLOW_TASK_TIMEOUT,
   configChangedSignal,
   leadsAddedSignal,
   pauseSignal,
@@ -59,6 +60,7 @@ export async function startCampaignRun(deps: ControlDeps, domain_uuid: string, d
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
       workflowId: campaignRunWorkflowId(uuid),
       args: [input],
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
       searchAttributes: { CampaignUuid: [uuid], TenantUuid: [domain_uuid], CampaignStatus: ['start'] },
       memo: { campaign_name: doc.campaign_name },
     });

@@ -2,9 +2,12 @@
 // the benchmarks run the very same thing: the Temporal worker (workflows bundle + activities), the
 // ESL pool it dials through, and the singletons every worker ensures at start (one listener per
 // FreeSWITCH node, the report compactor).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import type { Config } from '../config/index.ts';
@@ -40,7 +43,7 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    workflowsPath,
+    workflowBundle: await workflowBundle(deps.config.DATA_DIR),
     activities: createActivities(deps),
     // An originate activity waits for its call to be answered or to fail: many run at once, all
     // asynchronous I/O, so the limit is high.
@@ -48,6 +51,33 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
     // A workflow cached on a worker that died goes back to the shared queue after this (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
   });
+}
+
+/** Folders whose sources may end up in the workflow bundle (and the lockfile: the SDK's version). */
+const BUNDLE_SOURCES = ['workflows', 'domain', 'callbacks', 'activities', 'storage', 'media', 'telephony', 'config', 'control'];
+
+/**
+ * The workflow bundle, built once per version of the sources and kept under DATA_DIR: webpack
+ * takes seconds, and a worker that restarts after a crash must be polling again within seconds.
+ */
+export async function workflowBundle(dataDir: string): Promise<{ code: string }> {
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  const hash = createHash('sha256');
+  const files = BUNDLE_SOURCES.flatMap((d) => listTs(join(root, d))).sort();
+  for (const f of [...files, join(root, 'package-lock.json')]) hash.update(f).update(existsSync(f) ? readFileSync(f) : '');
+  const file = join(resolve(dataDir), 'workflow-bundles', `${hash.digest('hex').slice(0, 16)}.js`);
+  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, file); // atomic: workers starting together never read half a file
+  return { code };
+}
+
+function listTs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 }
 
 /** The connections this worker originates through (one per node). It subscribes to no channel

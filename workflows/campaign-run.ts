@@ -36,14 +36,12 @@ import {
 } from './contract.ts';
 import { CampaignRun } from './run-state.ts';
 
+// The run's activities heartbeat (activities/deps.ts withHeartbeat): a worker that died holding one
+// delays the run by the heartbeat timeout, not a minute. A retried startLeads starts each lead once
+// per claim (activities/run.ts).
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '60 seconds',
-  retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
-});
-// Starting a batch of lead workflows takes well under a second: a worker that died holding it
-// delays the run by at most this much (a retry starts each lead once per claim, activities/run.ts).
-const starter = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
 });
 
@@ -105,7 +103,7 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
     if (fresh.length || recalls.length) {
       await Promise.all([
         fresh.length
-          ? starter.startLeads({ ...ids, leads: fresh, campaign_name: cfg.campaign_name, run_id: workflowInfo().firstExecutionRunId, granted_at: Date.now(), options: opts })
+          ? act.startLeads({ ...ids, leads: fresh, campaign_name: cfg.campaign_name, run_id: workflowInfo().firstExecutionRunId, granted_at: Date.now(), options: opts })
           : Promise.resolve(0),
         ...recalls.map((l) =>
           getExternalWorkflowHandle(leadWorkflowId(l.lead_uuid))

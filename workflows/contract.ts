@@ -9,6 +9,9 @@ import type { RecallSettings } from '../domain/recall.ts';
 
 export const TASK_QUEUE_NOTE = 'the worker task queue (TEMPORAL_TASK_QUEUE)';
 export const campaignRunWorkflowId = (campaign_uuid: string): string => `campaign-run:${campaign_uuid}`;
+/** Workflow task timeout of the run and lead workflows (start option): their tasks take
+ *  milliseconds, and a worker that died holding one delays the workflow by this much, not 10 s. */
+export const WORKFLOW_TASK_TIMEOUT = '5 seconds';
 export const leadWorkflowId = (lead_uuid: string): string => `lead:${lead_uuid}`;
 /** Channel variable carrying the lead workflow id on every call we place (the bridge reads it). */
 export const LEAD_WF_VAR = 'cr_lead_wf';
@@ -246,9 +249,10 @@ export interface OriginateInput {
 export interface OriginateResult {
   /** answered: +OK (wait for hangup of answered_uuid); failed: -ERR cause; live: a channel exists
    *  after a retry (wait); after a retry found no channel: ended (its CDR gives the outcome), lost
-   *  (its FreeSWITCH died meanwhile), gone (outcome unknown); recorded: the call was already
-   *  recorded as done (a second execution met it): its stored outcome stands. */
-  outcome: 'answered' | 'failed' | 'live' | 'gone' | 'ended' | 'lost' | 'recorded';
+   *  (its FreeSWITCH died meanwhile), gone (outcome unknown), not_sent (no channel and no CDR:
+   *  it never reached FreeSWITCH; not an attempt); recorded: the call was already recorded as
+   *  done (a second execution met it): its stored outcome stands. */
+  outcome: 'answered' | 'failed' | 'live' | 'gone' | 'ended' | 'lost' | 'recorded' | 'not_sent';
   cause?: string;
   answered_uuid?: string;
   node: string;

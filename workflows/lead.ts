@@ -50,7 +50,7 @@ const local = proxyLocalActivities<Activities>({
 // most 600 s); a dead worker shows in the missing heartbeats.
 const dial = proxyActivities<Activities>({
   startToCloseTimeout: '12 minutes',
-  heartbeatTimeout: '10 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '500 ms', maximumInterval: '5 seconds' },
 });
 const reconcile = proxyActivities<Activities>({
@@ -115,6 +115,7 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       return state;
     }
     const { plan, result } = placed;
+    if (result.outcome === 'not_sent') continue; // never reached FreeSWITCH: place it again, same slot
     ref.network = (plan.network || 'offnet') as NetworkName;
     ref.carrier_uuid = plan.carrier_uuid;
     state.attempts = plan.attempt;

@@ -183,30 +183,33 @@ export const callsOfCampaign = (e: Engine, campaign_uuid: string) => callsOf(e.m
 /** Every originate of a campaign in the simulator's log. */
 export const originatesOf = (e: Engine, campaign_uuid: string) => e.sim.callLog.byVariable('campaign_uuid', campaign_uuid);
 
-/** The worker as a child process on the engine's servers (SIGKILL tests); `env` adds variables
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** The last of what it printed (for failure messages). */
+  output: () => string;
+  exited: () => Promise<void>;
+}
+
+/** The worker as a child process with this configuration (SIGKILL tests); `env` adds variables
  *  (e.g. CR_FAILPOINTS). Its output is kept for failure messages. */
-export function spawnWorker(e: Engine, env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: () => Promise<void> } {
+export function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): WorkerProcess {
   let out = '';
+  // The configuration as the environment it came from (scalar settings only).
+  const fromConfig = Object.fromEntries(
+    Object.entries(config).flatMap(([k, v]) => (/^[A-Z0-9_]+$/.test(k) && ['string', 'number', 'boolean'].includes(typeof v) ? [[k, String(v)]] : [])),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    env: {
-      ...process.env,
-      MONGODB_URI: e.config.MONGODB_URI,
-      MONGODB_DB: e.config.MONGODB_DB,
-      TEMPORAL_ADDRESS: e.config.TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: e.config.TEMPORAL_NAMESPACE,
-      TEMPORAL_TASK_QUEUE: e.config.TEMPORAL_TASK_QUEUE,
-      ESL_HOST: '127.0.0.1',
-      ESL_PORT: String(e.sim.port),
-      ESL_PASSWORD: e.sim.password,
-      ESL_NODES: '',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
+    env: { ...process.env, ...fromConfig, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   return { child, output: () => out.slice(-3000), exited };
+}
+
+/** The worker as a child process on the engine's servers. */
+export function spawnWorker(e: Engine, env: Record<string, string> = {}): WorkerProcess {
+  return spawnWorkerProcess(e.config, env);
 }
