@@ -91,9 +91,11 @@ const secondsBetween = (from: Date | null | undefined, to: Date | null | undefin
 /**
  * A call's final record was written (activities/record.ts): its disposition, talk time and the
  * slot → originate latency; for a lead's first call, import → originate (one `_id` read of the
- * lead, in the background: a metric never delays or fails the record).
+ * lead, in the background: a metric never delays or fails the record). Once per call id and
+ * process: a retried recordCall is not counted again.
  */
 export function callRecorded(db: Db, call: RecordedCall): void {
+  if (!firstTime(call.call_id)) return; // a retried recordCall writes the same record: counted once
   const l = { campaign_uuid: call.campaign_uuid, carrier_uuid: call.carrier_uuid || '' };
   recorded.inc({ ...l, disposition: call.disposition || 'unknown', report: call.report || 'unknown' });
   if (call.answered) {
@@ -113,6 +115,16 @@ export function callRecorded(db: Db, call: RecordedCall): void {
       })
       .catch(() => {});
   }
+}
+
+/** Call ids recorded lately in this process (a bounded memory: the oldest half is forgotten). */
+let seen = new Set<string>();
+let older = new Set<string>();
+function firstTime(call_id: string): boolean {
+  if (seen.has(call_id) || older.has(call_id)) return false;
+  seen.add(call_id);
+  if (seen.size >= 50_000) (older = seen), (seen = new Set());
+  return true;
 }
 
 /** Autodialer: an answered call that no agent took (for the autodialer to call). */
