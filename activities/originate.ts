@@ -14,7 +14,15 @@ import { audioDir, providerFromConfig, Tts, TtsError } from '../media/tts.ts';
 import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { isDuplicateKey } from '../storage/mongo.ts';
 import { buildDialString } from '../telephony/dial-string.ts';
-import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, LEAD_WF_VAR, type OriginateInput, type OriginateResult, type RecordedOutcome } from '../workflows/contract.ts';
+import {
+  APP_VAR,
+  APP_VAR_VALUE,
+  CALL_ID_VAR,
+  LEAD_WF_VAR,
+  type OriginateInput,
+  type OriginateResult,
+  type RecordedOutcome,
+} from '../workflows/contract.ts';
 import type { ActivityDeps } from './deps.ts';
 import { callFate, CDR_GRACE_MS } from './reconcile.ts';
 import { bindCall } from '../config/call-context.ts';
@@ -53,7 +61,14 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
     // No write here: the activity's result is in the workflow's history; only a try that never
     // returned is retried, and a retry never sends again (reconcileSent).
     return res.ok
-      ? { outcome: 'answered', answered_uuid: body.replace(/^\+OK\s*/, '').trim() || p.call_id, node, sent_at: sentAt, answered_at: Date.now(), dial_string: dial }
+      ? {
+          outcome: 'answered',
+          answered_uuid: body.replace(/^\+OK\s*/, '').trim() || p.call_id,
+          node,
+          sent_at: sentAt,
+          answered_at: Date.now(),
+          dial_string: dial,
+        }
       : { outcome: 'failed', cause: res.error ?? body.replace(/^-ERR\s*/, ''), node, sent_at: sentAt, dial_string: dial };
   } catch (err) {
     deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: no result, reconciling');
@@ -81,7 +96,12 @@ function callVariables(input: OriginateInput): Record<string, string> {
 function sendingRecord(input: OriginateInput, node: string, dial: string): CallDoc {
   const p = input.plan;
   return {
-    ...emptyCallRecord({ call_id: p.call_id, lead_uuid: input.lead_uuid, campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid }),
+    ...emptyCallRecord({
+      call_id: p.call_id,
+      lead_uuid: input.lead_uuid,
+      campaign_uuid: input.campaign_uuid,
+      domain_uuid: input.domain_uuid,
+    }),
     run_id: input.run_id ?? '',
     slot_granted_at: input.granted_at ? new Date(input.granted_at) : null,
     attempt: p.attempt,
@@ -153,7 +173,6 @@ function recordedOutcome(rec: CallDoc): RecordedOutcome {
     reconciled: rec.reconciled,
   };
 }
-
 
 /** The worker's text-to-speech (one per process: its in-flight map shares syntheses). */
 const ttsByDeps = new WeakMap<ActivityDeps, Tts>();

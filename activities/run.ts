@@ -11,7 +11,15 @@ import { campaignsOf } from '../storage/campaigns.ts';
 import { tenantCarriers } from '../storage/directory.ts';
 import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim, type LeadDoc } from '../storage/leads.ts';
 import { tenantsOf } from '../storage/tenants.ts';
-import { leadWorkflowId, WORKFLOW_TASK_TIMEOUT, type EngineOptions, type LeadInput, type LeadRef, type NetworkName, type RunConfig } from '../workflows/contract.ts';
+import {
+  leadWorkflowId,
+  WORKFLOW_TASK_TIMEOUT,
+  type EngineOptions,
+  type LeadInput,
+  type LeadRef,
+  type NetworkName,
+  type RunConfig,
+} from '../workflows/contract.ts';
 import { temporalClient, withHeartbeat, type ActivityDeps } from './deps.ts';
 import { leadsClaimed } from '../config/metrics.ts';
 
@@ -43,14 +51,22 @@ export function createRunActivities(deps: ActivityDeps) {
     },
 
     /** Claim up to `limit` new leads in dial order (new → queued). */
-    async claimLeads(input: { campaign_uuid: string; domain_uuid: string; limit: number; descending: boolean; token?: string }): Promise<LeadRef[]> {
+    async claimLeads(input: {
+      campaign_uuid: string;
+      domain_uuid: string;
+      limit: number;
+      descending: boolean;
+      token?: string;
+    }): Promise<LeadRef[]> {
       return withHeartbeat(async () => {
         const campaign = await campaignsOf(db).findOne({ _id: input.campaign_uuid }, { projection: { carrier_uuid: 1 } });
         const carriers = await tenantCarriers(db, input.domain_uuid);
         const leads = await claim(db, input.campaign_uuid, input.limit, input.descending, input.token);
         leadsClaimed(input.campaign_uuid, leads.length);
         const now = Date.now();
-        return leads.map((l) => leadRefOf(l, chooseCarrier(carriers, campaign?.carrier_uuid ?? '', l.network)?.carrier_uuid ?? '', now, input.token));
+        return leads.map((l) =>
+          leadRefOf(l, chooseCarrier(carriers, campaign?.carrier_uuid ?? '', l.network)?.carrier_uuid ?? '', now, input.token),
+        );
       });
     },
 

@@ -33,10 +33,25 @@ type CallbackSettings = Pick<CampaignDoc, 'domain_uuid' | 'callback_url' | 'answ
  * throughput must not pay a read per call. A changed URL applies within this time.
  */
 export const SETTINGS_TTL_MS = 2_000;
-export const campaignCallbackSettings: (db: Db, campaign_uuid: string) => Promise<CallbackSettings | null> = ttlCache(SETTINGS_TTL_MS, (db, campaign_uuid) =>
-  campaignsOf(db)
-    .findOne({ _id: campaign_uuid }, { projection: { domain_uuid: 1, callback_url: 1, answer_callback_url: 1, callback_format: 1, campaign_id: 1 } })
-    .then((d) => (d ? { domain_uuid: d.domain_uuid, callback_url: d.callback_url ?? '', answer_callback_url: d.answer_callback_url ?? '', callback_format: d.callback_format, campaign_id: d.campaign_id } : null)),
+export const campaignCallbackSettings: (db: Db, campaign_uuid: string) => Promise<CallbackSettings | null> = ttlCache(
+  SETTINGS_TTL_MS,
+  (db, campaign_uuid) =>
+    campaignsOf(db)
+      .findOne(
+        { _id: campaign_uuid },
+        { projection: { domain_uuid: 1, callback_url: 1, answer_callback_url: 1, callback_format: 1, campaign_id: 1 } },
+      )
+      .then((d) =>
+        d
+          ? {
+              domain_uuid: d.domain_uuid,
+              callback_url: d.callback_url ?? '',
+              answer_callback_url: d.answer_callback_url ?? '',
+              callback_format: d.callback_format,
+              campaign_id: d.campaign_id,
+            }
+          : null,
+      ),
 );
 
 export const timingFromConfig = (c: Config): DeliveryTiming => ({
@@ -94,7 +109,14 @@ export async function scheduleCallDeliveries(deps: ScheduleDeps, call: CallDoc):
   // moving to another worker); if it was, this start is a no-op (one delivery per call and kind).
   if (call.answered && s.answer_callback_url) {
     const at = (call.answered_at ?? call.created_at).getTime();
-    await scheduleAnswerDelivery(deps, { call_id: call.call_id, campaign_uuid: call.campaign_uuid, lead_uuid: call.lead_uuid, uuid: call.answered_uuid || call.call_id, phone_number: call.phone_number, answered_at: at });
+    await scheduleAnswerDelivery(deps, {
+      call_id: call.call_id,
+      campaign_uuid: call.campaign_uuid,
+      lead_uuid: call.lead_uuid,
+      uuid: call.answered_uuid || call.call_id,
+      phone_number: call.phone_number,
+      answered_at: at,
+    });
   }
   if (!s.callback_url) return;
   if (s.callback_format === 'voice_bot') {

@@ -52,7 +52,11 @@ export function target(config: Config, url?: string): Target {
     url: base,
     token: () => {
       const t = config.CTL_TOKEN ?? fromFile('dev-token');
-      if (!t) throw new CtlError(`no token: set CTL_TOKEN (a tenant's API token)${config.CTL_API_URL ? '' : `, or run npm start once (it keeps the dev token in ${join(config.DATA_DIR, 'dev-token')})`}`, EXIT.unauthorized);
+      if (!t)
+        throw new CtlError(
+          `no token: set CTL_TOKEN (a tenant's API token)${config.CTL_API_URL ? '' : `, or run npm start once (it keeps the dev token in ${join(config.DATA_DIR, 'dev-token')})`}`,
+          EXIT.unauthorized,
+        );
       return t;
     },
     adminToken: () => {
@@ -78,7 +82,12 @@ export async function request<T>(t: Target, path: string, opts: RequestOpts = {}
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(t.url + path, { method: opts.method ?? 'GET', headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}), signal: AbortSignal.timeout(30_000) });
+    res = await fetch(t.url + path, {
+      method: opts.method ?? 'GET',
+      headers,
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new CtlError(`cannot reach the API at ${t.url} (${cause}); is it running? (npm start, or set CTL_API_URL)`, EXIT.unavailable);
@@ -103,6 +112,13 @@ export function errorText(body: unknown): string {
   if (!body || typeof body !== 'object') return typeof body === 'string' ? body.slice(0, 300) : '';
   const e = (body as { error?: unknown }).error;
   if (typeof e === 'string') return e;
-  if (Array.isArray(e)) return e.map((x) => Object.entries(x as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join(', ')).join('; ');
+  if (Array.isArray(e))
+    return e
+      .map((x) =>
+        Object.entries(x as Record<string, string>)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', '),
+      )
+      .join('; ');
   return JSON.stringify(body).slice(0, 300);
 }

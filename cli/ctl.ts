@@ -73,8 +73,19 @@ const BUCKETS = ['answered', 'busy', 'not_available', 'no_answer', 'cancel', 'fa
 
 function table(rows: Array<Record<string, string | number>>, columns: string[]): void {
   const w = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  out(columns.map((c, i) => c.toUpperCase().padEnd(w[i]!)).join('  ').trimEnd());
-  for (const r of rows) out(columns.map((c, i) => String(r[c] ?? '').padEnd(w[i]!)).join('  ').trimEnd());
+  out(
+    columns
+      .map((c, i) => c.toUpperCase().padEnd(w[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  for (const r of rows)
+    out(
+      columns
+        .map((c, i) => String(r[c] ?? '').padEnd(w[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 function bar(done: number, total: number, width = 24): string {
@@ -115,7 +126,10 @@ async function directoryRef(t: Target, kind: 'template' | 'carrier', ref: string
 
 const live = (t: Target, uuid: string) => request<Live>(t, `/console/api/campaigns/${uuid}`).then((r) => r.body);
 const report = (t: Target, uuid: string, from = '2000-01-01 00:00:00', to = '2099-12-31 23:59:59') =>
-  request<Report>(t, `/v1/autocall/report?campaign_uuid=${uuid}&start_date=${encodeURIComponent(from)}&end_date=${encodeURIComponent(to)}`).then((r) => r.body.data);
+  request<Report>(
+    t,
+    `/v1/autocall/report?campaign_uuid=${uuid}&start_date=${encodeURIComponent(from)}&end_date=${encodeURIComponent(to)}`,
+  ).then((r) => r.body.data);
 
 // ---------------------------------------------------------------- progress
 
@@ -146,7 +160,14 @@ async function progress(t: Target, ref: string, o: { watch?: boolean; interval: 
   const every = Math.max(0.5, Number(o.interval) || 2) * 1000;
   const tty = Boolean(process.stdout.isTTY) && !o.json;
   const b = tty
-    ? new cliProgress.SingleBar({ format: '{name} |{bar}| {value}/{total} leads | live {live}/{cap} | recall {recall} | {outcomes}', hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        {
+          format: '{name} |{bar}| {value}/{total} leads | live {live}/{cap} | recall {recall} | {outcomes}',
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        cliProgress.Presets.shades_classic,
+      )
     : null;
   let started = false;
   let last = '';
@@ -154,14 +175,28 @@ async function progress(t: Target, ref: string, o: { watch?: boolean; interval: 
   process.once('SIGINT', () => (stopping = true));
   for (;;) {
     const [l, rep] = await Promise.all([live(t, c.campaign_uuid), report(t, c.campaign_uuid)]);
-    const payload = { name: l.campaign.campaign_name, live: l.live_calls, cap: l.cap, recall: l.campaign.leads.waiting_recall, outcomes: outcomeText(rep.status) };
+    const payload = {
+      name: l.campaign.campaign_name,
+      live: l.live_calls,
+      cap: l.cap,
+      recall: l.campaign.leads.waiting_recall,
+      outcomes: outcomeText(rep.status),
+    };
     if (b) {
       if (!started) b.start(l.campaign.leads.total, l.campaign.leads.finished, payload);
-      else b.setTotal(l.campaign.leads.total), b.update(l.campaign.leads.finished, payload);
+      else (b.setTotal(l.campaign.leads.total), b.update(l.campaign.leads.finished, payload));
       started = true;
     } else {
       const line = o.json
-        ? JSON.stringify({ at: new Date().toISOString(), finished: l.campaign.leads.finished, total: l.campaign.leads.total, live_calls: l.live_calls, cap: l.cap, waiting_recall: l.campaign.leads.waiting_recall, report: rep.status })
+        ? JSON.stringify({
+            at: new Date().toISOString(),
+            finished: l.campaign.leads.finished,
+            total: l.campaign.leads.total,
+            live_calls: l.live_calls,
+            cap: l.cap,
+            waiting_recall: l.campaign.leads.waiting_recall,
+            report: rep.status,
+          })
         : `${new Date().toISOString().slice(11, 19)} ${bar(l.campaign.leads.finished, l.campaign.leads.total)} ${l.campaign.leads.finished}/${l.campaign.leads.total} leads, live ${l.live_calls}/${l.cap}, recall ${l.campaign.leads.waiting_recall}, ${outcomeText(rep.status)}`;
       const key = line.replace(/^\S+ /, '').replace(/"at":"[^"]+",/, '');
       if (key !== last) out(line);
@@ -182,7 +217,17 @@ async function importLeads(
   t: Target,
   ref: string,
   file: string,
-  o: { phone?: string; map: string[]; onlyMapped?: boolean; sheet?: string; errors?: string; skipBad?: boolean; keepInvalid?: boolean; concurrency: string; json?: boolean },
+  o: {
+    phone?: string;
+    map: string[];
+    onlyMapped?: boolean;
+    sheet?: string;
+    errors?: string;
+    skipBad?: boolean;
+    keepInvalid?: boolean;
+    concurrency: string;
+    json?: boolean;
+  },
 ): Promise<number> {
   const c = await campaignOf(t, ref);
   let rows;
@@ -197,14 +242,24 @@ async function importLeads(
   }
   // The template's placeholders: every row needs a value for each (checked before anything is sent).
   const campaign = (await request<{ template_uuid: string }>(t, `/v3/campaign/${c.campaign_uuid}`)).body;
-  const required = campaign.template_uuid ? ((await request<{ params?: string[] }>(t, `/v3/template/${campaign.template_uuid}`)).body.params ?? []) : [];
-  const { leads, errors } = toLeads(rows.rows, { phone, maps, onlyMapped: Boolean(o.onlyMapped), required, keepInvalid: Boolean(o.keepInvalid) });
+  const required = campaign.template_uuid
+    ? ((await request<{ params?: string[] }>(t, `/v3/template/${campaign.template_uuid}`)).body.params ?? [])
+    : [];
+  const { leads, errors } = toLeads(rows.rows, {
+    phone,
+    maps,
+    onlyMapped: Boolean(o.onlyMapped),
+    required,
+    keepInvalid: Boolean(o.keepInvalid),
+  });
   const errorsFile = o.errors ?? `${file}.errors.csv`;
   const say = (s: string) => (o.json ? process.stderr.write(`${s}\n`) : out(s));
 
   if (errors.length && !o.skipBad) {
     writeFileSync(errorsFile, errorsCsv(errors));
-    process.stderr.write(`${errors.length} of ${rows.rows.length} rows cannot be imported (first: row ${errors[0]!.line}: ${errors[0]!.error}); nothing was imported.\nThe rows and why: ${errorsFile}. Fix them, or import the others with --skip-bad.\n`);
+    process.stderr.write(
+      `${errors.length} of ${rows.rows.length} rows cannot be imported (first: row ${errors[0]!.line}: ${errors[0]!.error}); nothing was imported.\nThe rows and why: ${errorsFile}. Fix them, or import the others with --skip-bad.\n`,
+    );
     if (o.json) json({ imported: 0, rejected: errors.length, errors_file: errorsFile });
     return EXIT.partial;
   }
@@ -216,7 +271,12 @@ async function importLeads(
   let done = 0;
   let stoppedBy: CtlError | undefined;
   const tty = Boolean(process.stdout.isTTY) && !o.json;
-  const b = tty ? new cliProgress.SingleBar({ format: 'import |{bar}| {value}/{total} rows | {failed} refused', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const b = tty
+    ? new cliProgress.SingleBar(
+        { format: 'import |{bar}| {value}/{total} rows | {failed} refused', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   b?.start(leads.length, 0, { failed: failed.length });
   let nextReport = 0.1;
   const queue = [...leads];
@@ -264,12 +324,17 @@ async function importLeads(
   const imported = done - (failed.length - errors.length);
   if (failed.length) writeFileSync(errorsFile, errorsCsv(failed));
   if (stoppedBy) {
-    process.stderr.write(`import stopped after ${done} of ${leads.length} rows: ${stoppedBy.message}\nRun the same command again to import the rest: rows already imported are not added twice.\n`);
+    process.stderr.write(
+      `import stopped after ${done} of ${leads.length} rows: ${stoppedBy.message}\nRun the same command again to import the rest: rows already imported are not added twice.\n`,
+    );
     if (o.json) json({ imported, rejected: failed.length, stopped: true, errors_file: failed.length ? errorsFile : null });
     return stoppedBy.code;
   }
   if (o.json) json({ imported, rejected: failed.length, errors_file: failed.length ? errorsFile : null });
-  else say(`imported ${imported} of ${rows.rows.length} rows into ${c.campaign_name}${failed.length ? `; ${failed.length} not imported, see ${errorsFile}` : ''}`);
+  else
+    say(
+      `imported ${imported} of ${rows.rows.length} rows into ${c.campaign_name}${failed.length ? `; ${failed.length} not imported, see ${errorsFile}` : ''}`,
+    );
   return failed.length ? EXIT.partial : EXIT.ok;
 }
 
@@ -293,8 +358,10 @@ const CALL_COLUMNS = ['time', 'number', 'try', 'outcome', 'cause', 'duration', '
 
 async function calls(t: Target, ref: string, o: { tail?: boolean; limit: string; json?: boolean }): Promise<number> {
   const c = await campaignOf(t, ref);
-  const first = (await request<{ data: CallRow[] }>(t, `/console/api/campaigns/${c.campaign_uuid}/calls?limit=${Number(o.limit) || 20}`)).body.data.reverse();
-  if (o.json && !o.tail) return json(first), EXIT.ok;
+  const first = (
+    await request<{ data: CallRow[] }>(t, `/console/api/campaigns/${c.campaign_uuid}/calls?limit=${Number(o.limit) || 20}`)
+  ).body.data.reverse();
+  if (o.json && !o.tail) return (json(first), EXIT.ok);
   const print = (k: CallRow) => (o.json ? out(JSON.stringify(k)) : out(Object.values(callLine(k)).join('\t')));
   if (!o.json) out(CALL_COLUMNS.join('\t'));
   first.forEach(print);
@@ -304,7 +371,12 @@ async function calls(t: Target, ref: string, o: { tail?: boolean; limit: string;
   process.once('SIGINT', () => (stopping = true));
   while (!stopping) {
     await new Promise((r) => setTimeout(r, 1000));
-    const more = (await request<{ data: CallRow[] }>(t, `/console/api/campaigns/${c.campaign_uuid}/calls?limit=500&ended_after=${encodeURIComponent(since)}`)).body.data;
+    const more = (
+      await request<{ data: CallRow[] }>(
+        t,
+        `/console/api/campaigns/${c.campaign_uuid}/calls?limit=500&ended_after=${encodeURIComponent(since)}`,
+      )
+    ).body.data;
     for (const k of more) {
       print(k);
       if (k.ended_at && k.ended_at > since) since = k.ended_at;
@@ -313,13 +385,29 @@ async function calls(t: Target, ref: string, o: { tail?: boolean; limit: string;
   return EXIT.ok;
 }
 
-async function callbacks(t: Target, ref: string, o: { failed?: boolean; pending?: boolean; limit: string; json?: boolean }): Promise<number> {
+async function callbacks(
+  t: Target,
+  ref: string,
+  o: { failed?: boolean; pending?: boolean; limit: string; json?: boolean },
+): Promise<number> {
   const c = await campaignOf(t, ref);
   const status = o.failed ? '&status=failed' : o.pending ? '&status=pending' : '';
-  const r = (await request<{ data: Array<Record<string, unknown>>; total: number }>(t, `/v3/campaign/${c.campaign_uuid}/callbacks?limit=${Number(o.limit) || 50}${status}`)).body;
-  if (o.json) return json(r), EXIT.ok;
+  const r = (
+    await request<{ data: Array<Record<string, unknown>>; total: number }>(
+      t,
+      `/v3/campaign/${c.campaign_uuid}/callbacks?limit=${Number(o.limit) || 50}${status}`,
+    )
+  ).body;
+  if (o.json) return (json(r), EXIT.ok);
   table(
-    r.data.map((d) => ({ call_id: String(d.call_id), kind: String(d.kind), status: String(d.status), attempts: Number(d.attempts), last_error: String(d.last_error), updated: String(d.updated_at ?? '') })),
+    r.data.map((d) => ({
+      call_id: String(d.call_id),
+      kind: String(d.kind),
+      status: String(d.status),
+      attempts: Number(d.attempts),
+      last_error: String(d.last_error),
+      updated: String(d.updated_at ?? ''),
+    })),
     ['call_id', 'kind', 'status', 'attempts', 'last_error', 'updated'],
   );
   out(`${r.total} in all`);
@@ -343,7 +431,11 @@ function tenantLines(x: Record<string, any>): string[] {
     `  tokens      ${x.tokens}`,
     `  billing     ${b.prepaid ? `prepaid: ${b.remaining} left (opening ${b.opening_balance} + top-ups ${b.topped_up} − charges ${b.charged})` : 'not prepaid'}`,
     `  plan        ${b.plan_expires_at === undefined ? 'no plan check' : b.plan_expires_at === null ? 'no plan (calls refused)' : `expires ${b.plan_expires_at}`}`,
-    `  postage     ${Object.entries(b.postage ?? {}).map(([k, v]) => `${k} ${v}/min`).join(', ') || 'none'}`,
+    `  postage     ${
+      Object.entries(b.postage ?? {})
+        .map(([k, v]) => `${k} ${v}/min`)
+        .join(', ') || 'none'
+    }`,
     ...(x.callback_secret_rotation ? [`  callbacks   a rotated secret signs from ${x.callback_secret_rotation.active_from}`] : []),
   ];
 }
@@ -360,7 +452,16 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
       run(async () => {
         const { data } = (await request<{ data: Array<Record<string, any>> }>(t(), '/admin/tenants', A)).body;
         if (o.json) return json(data);
-        table(data.map((x) => ({ name: x.name, domain_uuid: x.domain_uuid, time_zone: x.time_zone, tokens: x.tokens, remaining: x.billing.remaining ?? '—' })), ['name', 'domain_uuid', 'time_zone', 'tokens', 'remaining']);
+        table(
+          data.map((x) => ({
+            name: x.name,
+            domain_uuid: x.domain_uuid,
+            time_zone: x.time_zone,
+            tokens: x.tokens,
+            remaining: x.billing.remaining ?? '—',
+          })),
+          ['name', 'domain_uuid', 'time_zone', 'tokens', 'remaining'],
+        );
       }),
     );
   admin
@@ -381,7 +482,13 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
     .option('--json', 'machine-readable output')
     .action((name, o) =>
       run(async () => {
-        const r = (await request<Record<string, any>>(t(), '/admin/tenants', { ...A, method: 'POST', body: { name, ...(o.timeZone ? { time_zone: o.timeZone } : {}) } })).body;
+        const r = (
+          await request<Record<string, any>>(t(), '/admin/tenants', {
+            ...A,
+            method: 'POST',
+            body: { name, ...(o.timeZone ? { time_zone: o.timeZone } : {}) },
+          })
+        ).body;
         if (o.json) return json(r);
         out(`tenant ${r.tenant.name} (${r.tenant.domain_uuid}) created`);
         out(`token            ${r.token}`);
@@ -395,7 +502,13 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
     .option('--revoke-others', 'end every other token of the tenant (within 10 s)')
     .action((ref, o) =>
       run(async () => {
-        const r = (await request<{ token: string }>(t(), `${tenantPath(ref)}/tokens`, { ...A, method: 'POST', body: { revoke_others: Boolean(o.revokeOthers) } })).body;
+        const r = (
+          await request<{ token: string }>(t(), `${tenantPath(ref)}/tokens`, {
+            ...A,
+            method: 'POST',
+            body: { revoke_others: Boolean(o.revokeOthers) },
+          })
+        ).body;
         out(r.token);
       }),
     );
@@ -417,7 +530,8 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
               .split(',')
               .map((kv) => {
                 const [k, v] = kv.split('=');
-                if (!k || v === undefined || !Number.isFinite(Number(v))) throw new CtlError(`--postage "${kv}": write network=price`, EXIT.usage);
+                if (!k || v === undefined || !Number.isFinite(Number(v)))
+                  throw new CtlError(`--postage "${kv}": write network=price`, EXIT.usage);
                 return [k.trim(), Number(v)];
               }),
           );
@@ -434,7 +548,13 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
     .option('--overlap <duration>', 'how long the current secret still signs (e.g. 24h, 0 = switch now)', '24h')
     .action((ref, o) =>
       run(async () => {
-        const r = (await request<{ callback_secret: string; active_from: string }>(t(), `${tenantPath(ref)}/callback-secret`, { ...A, method: 'POST', body: { overlap_seconds: seconds(o.overlap) } })).body;
+        const r = (
+          await request<{ callback_secret: string; active_from: string }>(t(), `${tenantPath(ref)}/callback-secret`, {
+            ...A,
+            method: 'POST',
+            body: { overlap_seconds: seconds(o.overlap) },
+          })
+        ).body;
         out(`callback secret  ${r.callback_secret}`);
         out(`signs from       ${r.active_from} (until then the current one; receivers should accept both meanwhile)`);
       }),
@@ -447,9 +567,15 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
     .option('--json', 'machine-readable output')
     .action((ref, amount, o) =>
       run(async () => {
-        if (!Number.isFinite(Number(amount)) || Number(amount) <= 0) throw new CtlError(`amount "${amount}" must be a positive number`, EXIT.usage);
+        if (!Number.isFinite(Number(amount)) || Number(amount) <= 0)
+          throw new CtlError(`amount "${amount}" must be a positive number`, EXIT.usage);
         const r = (
-          await request<Record<string, any>>(t(), `${tenantPath(ref)}/credits`, { ...A, method: 'POST', body: { amount: Number(amount), note: o.note }, ...(o.key ? { headers: { 'idempotency-key': o.key } } : {}) })
+          await request<Record<string, any>>(t(), `${tenantPath(ref)}/credits`, {
+            ...A,
+            method: 'POST',
+            body: { amount: Number(amount), note: o.note },
+            ...(o.key ? { headers: { 'idempotency-key': o.key } } : {}),
+          })
         ).body;
         if (o.json) return json(r);
         out(`${r.created ? 'added' : 'already added (same key)'} ${r.credit.amount}; remaining ${r.billing.remaining}`);
@@ -461,7 +587,10 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
     .action((ref) =>
       run(async () => {
         const { data } = (await request<{ data: Array<Record<string, any>> }>(t(), `${tenantPath(ref)}/credits`, A)).body;
-        table(data.map((x) => ({ at: x.created_at, amount: x.amount, note: x.note, id: x.id })), ['at', 'amount', 'note', 'id']);
+        table(
+          data.map((x) => ({ at: x.created_at, amount: x.amount, note: x.note, id: x.id })),
+          ['at', 'amount', 'note', 'id'],
+        );
       }),
     );
   admin
@@ -470,7 +599,16 @@ function adminCommands(program: Command, t: () => Target, run: (fn: () => Promis
     .action((ref) =>
       run(async () => {
         const { data } = (await request<{ data: Array<Record<string, any>> }>(t(), `${tenantPath(ref)}/campaigns`, A)).body;
-        table(data.map((x) => ({ id: x.campaign_id, name: x.campaign_name, type: x.type, status: STATUS[x.status] ?? x.status, campaign_uuid: x.campaign_uuid })), ['id', 'name', 'type', 'status', 'campaign_uuid']);
+        table(
+          data.map((x) => ({
+            id: x.campaign_id,
+            name: x.campaign_name,
+            type: x.type,
+            status: STATUS[x.status] ?? x.status,
+            campaign_uuid: x.campaign_uuid,
+          })),
+          ['id', 'name', 'type', 'status', 'campaign_uuid'],
+        );
       }),
     );
 }
@@ -513,7 +651,15 @@ export function buildProgram(exit: (code: number) => void): Command {
         const all = await campaigns(t());
         if (o.json) return json(all);
         table(
-          all.map((c) => ({ name: c.campaign_name, id: c.campaign_id, type: c.type, status: STATUS[c.status] ?? c.status, progress: `${c.leads.finished}/${c.leads.total}`, recall: c.leads.waiting_recall, campaign_uuid: c.campaign_uuid })),
+          all.map((c) => ({
+            name: c.campaign_name,
+            id: c.campaign_id,
+            type: c.type,
+            status: STATUS[c.status] ?? c.status,
+            progress: `${c.leads.finished}/${c.leads.total}`,
+            recall: c.leads.waiting_recall,
+            campaign_uuid: c.campaign_uuid,
+          })),
           ['name', 'id', 'type', 'status', 'progress', 'recall', 'campaign_uuid'],
         );
       }),
@@ -534,10 +680,20 @@ export function buildProgram(exit: (code: number) => void): Command {
         if (o.carrier) carrier_uuid = await directoryRef(target_, 'carrier', o.carrier);
         else {
           const list = (await request<{ data: Array<{ carrier_uuid: string }> }>(target_, '/v3/carrier?limit=2')).body.data;
-          if (list.length !== 1) throw new CtlError(list.length ? 'several carriers: choose one with --carrier' : 'no carrier: create one first (POST /v3/carrier)', EXIT.usage);
+          if (list.length !== 1)
+            throw new CtlError(
+              list.length ? 'several carriers: choose one with --carrier' : 'no carrier: create one first (POST /v3/carrier)',
+              EXIT.usage,
+            );
           carrier_uuid = list[0]!.carrier_uuid;
         }
-        const body: Record<string, unknown> = { campaign_name: name, type: 'autocall', active: true, carrier_uuid, concurrent_call: Number(o.concurrent) };
+        const body: Record<string, unknown> = {
+          campaign_name: name,
+          type: 'autocall',
+          active: true,
+          carrier_uuid,
+          concurrent_call: Number(o.concurrent),
+        };
         if (o.template) body.template_uuid = await directoryRef(target_, 'template', o.template);
         if (o.callbackUrl) body.callback_url = o.callbackUrl;
         const r = (await request<{ campaign_uuid: string }>(target_, '/v3/campaign', { method: 'POST', body })).body;
@@ -549,11 +705,20 @@ export function buildProgram(exit: (code: number) => void): Command {
   for (const action of ['start', 'pause', 'resume', 'stop'] as const) {
     program
       .command(`${action} <campaign>`)
-      .description({ start: 'start dialing (or resume)', pause: 'pause: no new calls, calls up finish', resume: 'resume a paused campaign', stop: 'stop the run: calls up finish, claimed leads go back' }[action])
+      .description(
+        {
+          start: 'start dialing (or resume)',
+          pause: 'pause: no new calls, calls up finish',
+          resume: 'resume a paused campaign',
+          stop: 'stop the run: calls up finish, claimed leads go back',
+        }[action],
+      )
       .action((ref) =>
         run(async () => {
           const c = await campaignOf(t(), ref);
-          const r = (await request<{ status: string }>(t(), `/console/api/campaigns/${c.campaign_uuid}/${action}`, { method: 'POST', body: {} })).body;
+          const r = (
+            await request<{ status: string }>(t(), `/console/api/campaigns/${c.campaign_uuid}/${action}`, { method: 'POST', body: {} })
+          ).body;
           out(`${c.campaign_name}: ${STATUS[r.status] ?? r.status}`);
         }),
       );
@@ -569,9 +734,13 @@ export function buildProgram(exit: (code: number) => void): Command {
 
   program
     .command('import <campaign> <file>')
-    .description('import leads from a .csv or .xlsx file: one column is the phone number, the others become the lead\'s param')
+    .description("import leads from a .csv or .xlsx file: one column is the phone number, the others become the lead's param")
     .option('--phone <column>', 'the phone number column (default: phone_number, phone, sdt, …)')
-    .addOption(new Option('--map <column=param>', 'name a column\'s param (repeat); e.g. --map "Họ tên=ten"').argParser((v: string, prev: string[] = []) => [...prev, v]).default([]))
+    .addOption(
+      new Option('--map <column=param>', 'name a column\'s param (repeat); e.g. --map "Họ tên=ten"')
+        .argParser((v: string, prev: string[] = []) => [...prev, v])
+        .default([]),
+    )
     .option('--only-mapped', 'send only the --map columns as params')
     .option('--sheet <name>', 'xlsx: the sheet (default the first)')
     .option('--errors <file>', 'where the rows not imported and why are written (default <file>.errors.csv)')
@@ -606,7 +775,13 @@ export function buildProgram(exit: (code: number) => void): Command {
     .action((ref, o) =>
       run(async () => {
         const c = await campaignOf(t(), ref);
-        const r = (await request<{ retried: string[]; skipped: Array<{ id: string; reason: string }> }>(t(), `/console/api/campaigns/${c.campaign_uuid}/callbacks/retry`, { method: 'POST', body: o.call ? { call_ids: o.call } : {} })).body;
+        const r = (
+          await request<{ retried: string[]; skipped: Array<{ id: string; reason: string }> }>(
+            t(),
+            `/console/api/campaigns/${c.campaign_uuid}/callbacks/retry`,
+            { method: 'POST', body: o.call ? { call_ids: o.call } : {} },
+          )
+        ).body;
         if (o.json) return json(r);
         out(`retried ${r.retried.length}${r.skipped.length ? `, skipped ${r.skipped.length}` : ''}`);
         for (const s of r.skipped) out(`  ${s.id}: ${s.reason}`);

@@ -9,7 +9,28 @@ import { buildProgram } from './ctl.ts';
 const N = Math.max(1, Math.min(5000, Number(process.env.DEMO_LEADS ?? 300) || 300));
 const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Vũ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương', 'Lý'];
 const MIDDLE = ['Văn', 'Thị', 'Minh', 'Thu', 'Quốc', 'Thanh', 'Hoàng', 'Ngọc'];
-const GIVEN = ['An', 'Bình', 'Cường', 'Dung', 'Đức', 'Hà', 'Huy', 'Lan', 'Long', 'Mai', 'Nam', 'Ngọc', 'Phúc', 'Quỳnh', 'Sơn', 'Thảo', 'Tuấn', 'Uyên', 'Vinh', 'Yến'];
+const GIVEN = [
+  'An',
+  'Bình',
+  'Cường',
+  'Dung',
+  'Đức',
+  'Hà',
+  'Huy',
+  'Lan',
+  'Long',
+  'Mai',
+  'Nam',
+  'Ngọc',
+  'Phúc',
+  'Quỳnh',
+  'Sơn',
+  'Thảo',
+  'Tuấn',
+  'Uyên',
+  'Vinh',
+  'Yến',
+];
 const PREFIXES = ['090', '091', '093', '094', '096', '097', '098', '032', '033', '035', '070', '077', '081', '083', '085', '088'];
 const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)]!;
 
@@ -21,7 +42,9 @@ while (rows.length <= N) {
   const n = pick(PREFIXES) + String(Math.floor(Math.random() * 1e7)).padStart(7, '0');
   if (seen.has(n)) continue;
   seen.add(n);
-  rows.push(`${n},${pick(FAMILY)} ${pick(MIDDLE)} ${pick(GIVEN)},${(1 + Math.floor(Math.random() * 50)) * 100000},${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}/07/2026`);
+  rows.push(
+    `${n},${pick(FAMILY)} ${pick(MIDDLE)} ${pick(GIVEN)},${(1 + Math.floor(Math.random() * 50)) * 100000},${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}/07/2026`,
+  );
 }
 writeFileSync(file, rows.join('\n') + '\n');
 

@@ -78,7 +78,13 @@ async function readXlsx(file: string, sheet?: string): Promise<{ headers: string
   return { headers, rows };
 }
 
-const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().replace(/[^a-z0-9]/g, '');
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/gi, 'd')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 
 /** Headers taken as the phone number when --phone is not given. */
 const PHONE_HEADERS = ['phone_number', 'phone', 'phonenumber', 'sdt', 'sodienthoai', 'dienthoai', 'mobile', 'msisdn', 'number'];
@@ -93,7 +99,9 @@ export function phoneColumn(headers: string[], given?: string): string {
     const h = headers.find((x) => fold(x) === want);
     if (h) return h;
   }
-  throw new Error(`which column is the phone number? none is named phone_number, phone or sdt: use --phone <column> (columns: ${headers.join(', ')})`);
+  throw new Error(
+    `which column is the phone number? none is named phone_number, phone or sdt: use --phone <column> (columns: ${headers.join(', ')})`,
+  );
 }
 
 /** `--map "Họ tên=ten"`: column → param name; unmapped columns keep their header as their name. */
@@ -115,7 +123,10 @@ export function parseMaps(maps: string[], headers: string[]): Map<string, string
  * (unless keepInvalid: the API stores it as an invalid lead, never dialed), a placeholder of the
  * template without a value.
  */
-export function toLeads(rows: Row[], o: { phone: string; maps: Map<string, string>; onlyMapped: boolean; required: string[]; keepInvalid: boolean }): { leads: LeadRow[]; errors: RowError[] } {
+export function toLeads(
+  rows: Row[],
+  o: { phone: string; maps: Map<string, string>; onlyMapped: boolean; required: string[]; keepInvalid: boolean },
+): { leads: LeadRow[]; errors: RowError[] } {
   const leads: LeadRow[] = [];
   const errors: RowError[] = [];
   for (const r of rows) {
@@ -137,7 +148,11 @@ export function toLeads(rows: Row[], o: { phone: string; maps: Map<string, strin
     }
     const missing = o.required.filter((k) => param[k] === undefined || param[k] === '');
     if (missing.length) {
-      errors.push({ line: r.line, phone_number, error: `no value for ${missing.map((m) => `{{${m}}}`).join(', ')} (the template needs it)` });
+      errors.push({
+        line: r.line,
+        phone_number,
+        error: `no value for ${missing.map((m) => `{{${m}}}`).join(', ')} (the template needs it)`,
+      });
       continue;
     }
     leads.push({ line: r.line, phone_number, param });
@@ -148,5 +163,12 @@ export function toLeads(rows: Row[], o: { phone: string; maps: Map<string, strin
 /** The errors file: CSV with the row number, the phone number and why (UTF-8 with BOM for Excel). */
 export function errorsCsv(errors: RowError[]): string {
   const q = (s: string | number) => `"${String(s).replace(/"/g, '""')}"`;
-  return '\uFEFF' + ['row,phone_number,error', ...errors.sort((a, b) => a.line - b.line).map((e) => [e.line, q(e.phone_number), q(e.error)].join(','))].join('\n') + '\n';
+  return (
+    '\uFEFF' +
+    [
+      'row,phone_number,error',
+      ...errors.sort((a, b) => a.line - b.line).map((e) => [e.line, q(e.phone_number), q(e.error)].join(',')),
+    ].join('\n') +
+    '\n'
+  );
 }

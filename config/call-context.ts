@@ -40,7 +40,12 @@ export function currentCall(): CallIds | undefined {
  */
 export function bindCall(input: { campaign_uuid: string; lead_uuid: string; call_id?: string; plan?: { call_id: string } }): void {
   const ctx = activityContext();
-  if (ctx) byActivity.set(ctx, { campaign_uuid: input.campaign_uuid, lead_uuid: input.lead_uuid, call_id: input.call_id ?? input.plan?.call_id ?? '' });
+  if (ctx)
+    byActivity.set(ctx, {
+      campaign_uuid: input.campaign_uuid,
+      lead_uuid: input.lead_uuid,
+      call_id: input.call_id ?? input.plan?.call_id ?? '',
+    });
 }
 
 /** Run `fn` with the call bound (code outside an activity, e.g. an event handler). */

@@ -37,7 +37,11 @@ export function requireTemporal(deps: Pick<ControlDeps, 'temporal'>): Client {
 }
 
 /** Signal the campaign's run if one is open (no run: nothing to tell). */
-export async function notifyRun(client: Client | undefined, campaign_uuid: string, signal: 'configChanged' | 'leadsAdded' | 'pause' | 'stop'): Promise<void> {
+export async function notifyRun(
+  client: Client | undefined,
+  campaign_uuid: string,
+  signal: 'configChanged' | 'leadsAdded' | 'pause' | 'stop',
+): Promise<void> {
   if (!client) return;
   try {
     await client.workflow.getHandle(campaignRunWorkflowId(campaign_uuid)).signal(signal);
@@ -50,7 +54,11 @@ export async function notifyRun(client: Client | undefined, campaign_uuid: strin
  * Start the campaign's run, or resume the open one; writes `status: start` (and `run_id` of a new
  * run). Shared by run/start and the v2 queue endpoints.
  */
-export async function startCampaignRun(deps: ControlDeps, domain_uuid: string, doc: Pick<CampaignDoc, 'campaign_uuid' | 'campaign_name' | 'run_id'>): Promise<void> {
+export async function startCampaignRun(
+  deps: ControlDeps,
+  domain_uuid: string,
+  doc: Pick<CampaignDoc, 'campaign_uuid' | 'campaign_name' | 'run_id'>,
+): Promise<void> {
   const uuid = doc.campaign_uuid;
   const client = requireTemporal(deps);
   let run_id = doc.run_id;
@@ -75,7 +83,12 @@ export async function startCampaignRun(deps: ControlDeps, domain_uuid: string, d
 }
 
 /** Pause or stop the campaign's run (no run open: only the status is written); null = not the tenant's. */
-export async function setCampaignRunStatus(deps: ControlDeps, domain_uuid: string, uuid: string, action: 'pause' | 'stop'): Promise<CampaignDoc | null> {
+export async function setCampaignRunStatus(
+  deps: ControlDeps,
+  domain_uuid: string,
+  uuid: string,
+  action: 'pause' | 'stop',
+): Promise<CampaignDoc | null> {
   const doc = await updateCampaign(deps.db, domain_uuid, uuid, { status: action });
   if (!doc) return null;
   if (deps.temporal) {

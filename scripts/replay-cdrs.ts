@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/index.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { url: { type: 'string' }, delete: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { url: { type: 'string' }, delete: { type: 'boolean', default: false } },
+});
 const dir = positionals[0];
 if (!dir) {
   console.error('usage: npm run cdr:replay -- <err-log-dir> [--url http://host:port] [--delete]');

@@ -103,7 +103,14 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
     if (fresh.length || recalls.length) {
       await Promise.all([
         fresh.length
-          ? act.startLeads({ ...ids, leads: fresh, campaign_name: cfg.campaign_name, run_id: workflowInfo().firstExecutionRunId, granted_at: Date.now(), options: opts })
+          ? act.startLeads({
+              ...ids,
+              leads: fresh,
+              campaign_name: cfg.campaign_name,
+              run_id: workflowInfo().firstExecutionRunId,
+              granted_at: Date.now(),
+              options: opts,
+            })
           : Promise.resolve(0),
         ...recalls.map((l) =>
           getExternalWorkflowHandle(leadWorkflowId(l.lead_uuid))

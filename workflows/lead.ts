@@ -66,7 +66,14 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
   let grantedAt = input.granted_at ?? Date.now();
   let stopped = false;
   const hangups = new Map<string, CallEventPayload>(); // by channel uuid
-  const state: LeadState = { lead_uuid: input.lead_uuid, status: granted ? 'dialing' : 'waiting_slot', attempts: 0, call_id: '', disposition: '', next_attempt_at: null };
+  const state: LeadState = {
+    lead_uuid: input.lead_uuid,
+    status: granted ? 'dialing' : 'waiting_slot',
+    attempts: 0,
+    call_id: '',
+    disposition: '',
+    next_attempt_at: null,
+  };
   // What a recall's slot request says of the lead (from its last attempt).
   const ref = { network: 'offnet' as NetworkName, carrier_uuid: '' };
   // The lead as claimed, kept current here (attempts) so an attempt needs no read of the lead.
@@ -178,8 +185,14 @@ async function releaseUncalled(run: ReturnType<typeof getExternalWorkflowHandle>
  * again), ended (its CDR), lost with its node, or gone without a trace (unknown). A failed call: its
  * legs' hangups may be here. A call already recorded by an earlier execution: its outcome stands.
  */
-async function awaitHangup(hangups: Map<string, CallEventPayload>, plan: AttemptPlan, result: OriginateResult, reconcileAfterMs: number): Promise<HangupSeen> {
-  if (result.outcome === 'recorded' && result.recorded) return { hangup: hangupFromRecord(plan.call_id, result.recorded), reconciled: result.recorded.reconciled };
+async function awaitHangup(
+  hangups: Map<string, CallEventPayload>,
+  plan: AttemptPlan,
+  result: OriginateResult,
+  reconcileAfterMs: number,
+): Promise<HangupSeen> {
+  if (result.outcome === 'recorded' && result.recorded)
+    return { hangup: hangupFromRecord(plan.call_id, result.recorded), reconciled: result.recorded.reconciled };
   if (result.outcome === 'ended' && result.hangup) return { hangup: result.hangup, reconciled: false };
   if (result.outcome === 'lost') return { reconciled: true, lost_at: result.lost_at ?? Date.now() };
   if (result.outcome !== 'answered' && result.outcome !== 'live') {

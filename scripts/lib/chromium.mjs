@@ -22,6 +22,8 @@ export function ensureChromium(log = (line) => console.log(line)) {
     log('campaign-runner: apt-get could not install chromium; the console browser tests will be skipped (apt-get install chromium).');
     return 'missing';
   }
-  log('campaign-runner: chromium is not installed; the console browser tests will be skipped: apt-get install chromium (Debian package chromium).');
+  log(
+    'campaign-runner: chromium is not installed; the console browser tests will be skipped: apt-get install chromium (Debian package chromium).',
+  );
   return 'missing';
 }

@@ -47,7 +47,11 @@ describe('parseJsonCdr (real FreeSWITCH records)', () => {
 
   it('a message that could not be played: the content error, decoded', () => {
     const cdr = parseJsonCdr(JSON.parse(bodyOf('cdr-playback-missing.http')))!;
-    expect(cdr.payload).toMatchObject({ hangup_cause: 'NORMAL_CLEARING', billsec: 0, content_error: 'playback: FILE NOT FOUND (/nonexistent.wav)' });
+    expect(cdr.payload).toMatchObject({
+      hangup_cause: 'NORMAL_CLEARING',
+      billsec: 0,
+      content_error: 'playback: FILE NOT FOUND (/nonexistent.wav)',
+    });
   });
 
   it('two legs of a serial originate: one record each, the same call id', () => {
@@ -77,7 +81,10 @@ describe('POST /freeswitch/cdr', () => {
     const config = testConfig({ FREESWITCH_CDR_PASSWORD: PASSWORD });
     mongo = await connectMongo(config);
     app = createApp({ config, db: mongo.db, logger: pino({ level: 'silent' }) }, mountRoutes);
-    closed = createApp({ config: testConfig({ MONGODB_DB: config.MONGODB_DB }), db: mongo.db, logger: pino({ level: 'silent' }) }, mountRoutes);
+    closed = createApp(
+      { config: testConfig({ MONGODB_DB: config.MONGODB_DB }), db: mongo.db, logger: pino({ level: 'silent' }) },
+      mountRoutes,
+    );
   });
   afterAll(async () => {
     await mongo?.db.dropDatabase();

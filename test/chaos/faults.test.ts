@@ -11,11 +11,19 @@ import type { CampaignSettings } from '../../domain/campaign.ts';
 const RULES = {
   default: { action: 'answer' as const, ringMs: 50, talkMs: 1_200 },
   numbers: {
-    '0986500*': [{ action: 'busy' as const, ringMs: 30 }, { action: 'answer' as const, ringMs: 50, talkMs: 600 }], // busy, then answers the recall
+    '0986500*': [
+      { action: 'busy' as const, ringMs: 30 },
+      { action: 'answer' as const, ringMs: 50, talkMs: 600 },
+    ], // busy, then answers the recall
   },
 };
 const CAP = 5;
-const SETTINGS: Partial<CampaignSettings> = { concurrent_call: CAP, recall_times: 1, schedule_recall: 'after', recall_status: ['busy', 'failed', 'no-answered', 'not-available'] };
+const SETTINGS: Partial<CampaignSettings> = {
+  concurrent_call: CAP,
+  recall_times: 1,
+  schedule_recall: 'after',
+  recall_status: ['busy', 'failed', 'no-answered', 'not-available'],
+};
 const OPTIONS = { reconcileAfterMs: 2_000, recallFloorMs: 500, pollLeadsMs: 300 };
 const numbers = (n: number) => [
   ...Array.from({ length: 4 }, (_, i) => `09865000${String(i).padStart(2, '0')}`),
@@ -32,7 +40,11 @@ describe('faults', () => {
     s = undefined;
   });
 
-  async function run(fault: (s: ChaosStack, campaign: string) => Promise<number | void>, opts: Parameters<typeof chaosStack>[1] = {}, workers = 1) {
+  async function run(
+    fault: (s: ChaosStack, campaign: string) => Promise<number | void>,
+    opts: Parameters<typeof chaosStack>[1] = {},
+    workers = 1,
+  ) {
     s = await chaosStack(RULES, opts);
     for (let i = 0; i < workers; i++) s.startWorker();
     const list = numbers(24);

@@ -59,11 +59,16 @@ export async function chaosStack(rules: RulesInput, opts: { ownTemporal?: boolea
   const base = { cacheDir: parseConfig(process.env).TOOLS_CACHE_DIR, logDir: join(dir, 'logs'), log: () => {} };
   const temporalPort = opts.ownTemporal ? await freePort() : 0;
   const storePort = opts.ownStore ? await freePort() : 0;
-  let temporalProc = opts.ownTemporal ? await startTemporal({ ...base, port: temporalPort, namespace: 'default', dbFile: join(dir, 'temporal.db') }) : undefined;
+  let temporalProc = opts.ownTemporal
+    ? await startTemporal({ ...base, port: temporalPort, namespace: 'default', dbFile: join(dir, 'temporal.db') })
+    : undefined;
   let storeProc = opts.ownStore ? (await startMongoStore({ ...base, port: storePort, dataDir: join(dir, 'data') })).proc : undefined;
   const apiPort = await freePort();
   const cdr = { url: `http://127.0.0.1:${apiPort}/freeswitch/cdr`, cred: `freeswitch:${CDR_PASSWORD}`, retries: 3, delayMs: 500 };
-  const sims = [await startSimulator({ port: 0, rules, timeScale: 0.05, cdr, hostname: 'fs1' }), await startSimulator({ port: 0, rules, timeScale: 0.05, cdr, hostname: 'fs2' })];
+  const sims = [
+    await startSimulator({ port: 0, rules, timeScale: 0.05, cdr, hostname: 'fs1' }),
+    await startSimulator({ port: 0, rules, timeScale: 0.05, cdr, hostname: 'fs2' }),
+  ];
   const config = testConfig({
     ...(opts.ownTemporal ? { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, TEMPORAL_NAMESPACE: 'default' } : {}),
     ...(opts.ownStore ? { MONGODB_URI: `mongodb://127.0.0.1:${storePort}/` } : {}),
@@ -76,10 +81,21 @@ export async function chaosStack(rules: RulesInput, opts: { ownTemporal?: boolea
   const mongo = await connectMongo(config);
   await ensureIndexes(mongo.db);
   const { tenant, token } = await createTenant(mongo.db, { name: 'chaos' });
-  const carrier = await carriers(mongo.db).create(tenant.domain_uuid, { carrier_name: 'c', gateway: 'gw', caller_numbers: ['02873001234'], networks: [], cps: 0, description: '' });
+  const carrier = await carriers(mongo.db).create(tenant.domain_uuid, {
+    carrier_name: 'c',
+    gateway: 'gw',
+    caller_numbers: ['02873001234'],
+    networks: [],
+    cps: 0,
+    description: '',
+  });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const api = serve({ fetch: createApp({ config, db: mongo.db, temporal: client, logger: pino({ level: 'silent' }) }, mountRoutes).fetch, hostname: '127.0.0.1', port: apiPort });
+  const api = serve({
+    fetch: createApp({ config, db: mongo.db, temporal: client, logger: pino({ level: 'silent' }) }, mountRoutes).fetch,
+    hostname: '127.0.0.1',
+    port: apiPort,
+  });
   const receiver = await startReceiver();
   const workers: WorkerProcess[] = [];
 
@@ -122,7 +138,11 @@ export async function chaosStack(rules: RulesInput, opts: { ownTemporal?: boolea
         answer_callback_url: receiver.url('/answer'),
         ...settings,
       });
-      for (const n of numbers) await insertLead(mongo.db, buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: doc.campaign_uuid, phone_number: n, param: {}, source: 'v3_import' }));
+      for (const n of numbers)
+        await insertLead(
+          mongo.db,
+          buildLead({ domain_uuid: tenant.domain_uuid, campaign_uuid: doc.campaign_uuid, phone_number: n, param: {}, source: 'v3_import' }),
+        );
       await client.workflow.start('campaignRunWorkflow', {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: campaignRunWorkflowId(doc.campaign_uuid),
@@ -134,7 +154,13 @@ export async function chaosStack(rules: RulesInput, opts: { ownTemporal?: boolea
     async close() {
       for (const w of workers) w.child.kill('SIGKILL');
       await Promise.allSettled(workers.map((w) => w.exited()));
-      await Promise.allSettled([connection.close(), mongo.close(), receiver.close(), ...sims.map((s) => s.close()), new Promise((r) => api.close(r))]);
+      await Promise.allSettled([
+        connection.close(),
+        mongo.close(),
+        receiver.close(),
+        ...sims.map((s) => s.close()),
+        new Promise((r) => api.close(r)),
+      ]);
       await Promise.allSettled([temporalProc?.stop(), storeProc?.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -157,7 +183,8 @@ export async function settled(s: ChaosStack, campaign: string, n: number, timeou
 }
 
 /** The first originate of the campaign at or after `t` (ms), or undefined. */
-export const firstOriginateAfter = (s: ChaosStack, campaign: string, t: number): number | undefined => s.originates(campaign).find((x) => x.at >= t)?.at;
+export const firstOriginateAfter = (s: ChaosStack, campaign: string, t: number): number | undefined =>
+  s.originates(campaign).find((x) => x.at >= t)?.at;
 
 /**
  * The invariants after a fault: no lead lost, no call id dialed twice, no answered customer dialed
@@ -189,7 +216,10 @@ export async function checkInvariants(s: ChaosStack, campaign: string, cap: numb
   const calls = await callsOf(s.mongo.db).find({ campaign_uuid: campaign }).toArray();
   const logged = new Set(ids);
   const extra = calls.filter((c) => !logged.has(c.call_id) && c.dialed);
-  expect(extra.map((c) => ({ n: c.phone_number, cause: c.hangup_cause, dialed: c.dialed, reconciled: c.reconciled, attempt: c.attempt })), 'records without an originate').toEqual([]);
+  expect(
+    extra.map((c) => ({ n: c.phone_number, cause: c.hangup_cause, dialed: c.dialed, reconciled: c.reconciled, attempt: c.attempt })),
+    'records without an originate',
+  ).toEqual([]);
   expect(calls.length, 'every originate recorded').toBe(log.length);
   const byId = new Map(calls.map((c) => [c.call_id, c]));
   for (const x of log) {
@@ -202,7 +232,10 @@ export async function checkInvariants(s: ChaosStack, campaign: string, cap: numb
   const from = DateTime.now().setZone(zone).minus({ hours: 1 }).toFormat('yyyy-MM-dd HH:mm:ss');
   const to = DateTime.now().setZone(zone).plus({ minutes: 5 }).toFormat('yyyy-MM-dd HH:mm:ss');
   const app = createApp({ config: s.config, db: s.mongo.db, logger: pino({ level: 'silent' }) }, mountRoutes);
-  const res = await app.request(`/v1/autocall/report?campaign_uuid=${campaign}&start_date=${encodeURIComponent(from)}&end_date=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${s.token}` } });
+  const res = await app.request(
+    `/v1/autocall/report?campaign_uuid=${campaign}&start_date=${encodeURIComponent(from)}&end_date=${encodeURIComponent(to)}`,
+    { headers: { authorization: `Bearer ${s.token}` } },
+  );
   const report = (await res.json()) as { data: { total_calls: number; status: { answered: number } } };
   expect(report.data.total_calls, 'report = records').toBe(calls.length);
   expect(report.data.status.answered, 'report answered = records').toBe(calls.filter((c) => c.answered).length);

@@ -23,7 +23,16 @@ export async function launchChromium(): Promise<{ ctx: BrowserContext; close: ()
     headless: true,
     viewport: { width: 1280, height: 1000 },
     locale: 'vi-VN',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     ctx,
@@ -45,20 +54,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
   beforeAll(async () => {
     // The calls play a template that asks for a key (text-to-speech by espeak-ng; FreeSWITCH reads
     // the cached file from the disk it shares with the worker).
-    ops = await startOps({
-      default: { action: 'answer', ringMs: 50, talkMs: 400 },
-      numbers: {
-        '0912000002': { action: 'busy', ringMs: 50 },
-        '0912000003': { action: 'answer', ringMs: 50, talkMs: 5000, digits: '7', digitDelayMs: 100 },
-        // A long call: it rings for 25 s, so the run holds a slot (a live call) when the page looks.
-        '0912000009': { action: 'answer', ringMs: 25_000, talkMs: null },
+    ops = await startOps(
+      {
+        default: { action: 'answer', ringMs: 50, talkMs: 400 },
+        numbers: {
+          '0912000002': { action: 'busy', ringMs: 50 },
+          '0912000003': { action: 'answer', ringMs: 50, talkMs: 5000, digits: '7', digitDelayMs: 100 },
+          // A long call: it rings for 25 s, so the run holds a slot (a live call) when the page looks.
+          '0912000009': { action: 'answer', ringMs: 25_000, talkMs: null },
+        },
+        // Everyone else hangs up before the key is asked for (talkMs 400).
       },
-      // Everyone else hangs up before the key is asked for (talkMs 400).
-    }, { AUDIO_DELIVERY: 'path' }, 1);
+      { AUDIO_DELIVERY: 'path' },
+      1,
+    );
     const template = (
       await ops.api('/v3/template', {
         method: 'POST',
-        body: { template_name: 'Nhắc', type_autocall: 'autocall_voice_tts', content: 'Xin chào', digits: { min: 1, max: 1, tries: 1, timeout_ms: 1000, terminators: 'none', regexp: '^[0-9]$', digit_timeout_ms: 1000 } },
+        body: {
+          template_name: 'Nhắc',
+          type_autocall: 'autocall_voice_tts',
+          content: 'Xin chào',
+          digits: { min: 1, max: 1, tries: 1, timeout_ms: 1000, terminators: 'none', regexp: '^[0-9]$', digit_timeout_ms: 1000 },
+        },
       })
     ).body.template_uuid;
     expect(template).toBeTruthy();
@@ -66,7 +84,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
     campaign = (
       await ops.api('/v3/campaign', {
         method: 'POST',
-        body: { campaign_name: 'Nhắc nợ tháng 7', type: 'autocall', active: true, carrier_uuid: ops.carrier_uuid, template_uuid: template, concurrent_call: 3, callback_url: 'http://127.0.0.1:9/refused' },
+        body: {
+          campaign_name: 'Nhắc nợ tháng 7',
+          type: 'autocall',
+          active: true,
+          carrier_uuid: ops.carrier_uuid,
+          template_uuid: template,
+          concurrent_call: 3,
+          callback_url: 'http://127.0.0.1:9/refused',
+        },
       })
     ).body.campaign_uuid;
     for (const n of ['0912000001', '0912000002', '0912000003', '0912000004', '0912000009']) {
@@ -74,7 +100,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
       expect(r.status).toBe(200);
     }
     expect((await ops.api(`/v1/campaign/${campaign}/run/start`, { method: 'POST', body: {} })).status).toBe(200);
-    await waitFor(async () => (await ops.api(`/console/api/campaigns/${campaign}`)).body.campaign.leads.finished >= 4, 60_000, 'four leads finished');
+    await waitFor(
+      async () => (await ops.api(`/console/api/campaigns/${campaign}`)).body.campaign.leads.finished >= 4,
+      60_000,
+      'four leads finished',
+    );
     browser = await launchChromium();
     page = await browser.ctx.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));

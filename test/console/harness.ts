@@ -14,13 +14,19 @@ export interface Ops extends Engine {
   url: string;
   adminToken: string;
   /** A request to the API with the tenant's token (or `token`). */
-  api<T = any>(path: string, init?: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
+  api<T = any>(
+    path: string,
+    init?: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T }>;
 }
 
 export async function startOps(rules: RulesInput, env: Record<string, string> = {}, timeScale = 0.05): Promise<Ops> {
   const adminToken = `cradm_${randomBytes(32).toString('base64url')}`;
   const e = await startEngine(rules, { timeScale, env: { ADMIN_TOKEN: adminToken, ...env } });
-  const app = createApp({ config: e.config, db: e.mongo.db, temporal: e.client, logger: createLogger('ops-test', e.config.LOG_LEVEL) }, mountRoutes);
+  const app = createApp(
+    { config: e.config, db: e.mongo.db, temporal: e.client, logger: createLogger('ops-test', e.config.LOG_LEVEL) },
+    mountRoutes,
+  );
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -32,7 +38,11 @@ export async function startOps(rules: RulesInput, env: Record<string, string> = 
       const token = init.token === undefined ? e.token : init.token;
       const res = await fetch(url + path, {
         method: init.method ?? 'GET',
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...init.headers,
+        },
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
       const text = await res.text();

@@ -64,7 +64,9 @@ export async function startEngine(
     port: 0,
     rules,
     timeScale: opts.timeScale ?? 0.01,
-    ...(opts.cdr ? { cdr: { url: `http://127.0.0.1:${cdrPort}/freeswitch/cdr`, cred: `freeswitch:${cdrPassword}`, retries: 2, delayMs: 200 } } : {}),
+    ...(opts.cdr
+      ? { cdr: { url: `http://127.0.0.1:${cdrPort}/freeswitch/cdr`, cred: `freeswitch:${cdrPassword}`, retries: 2, delayMs: 200 } }
+      : {}),
   });
   const config = testConfig({
     ...opts.env,
@@ -88,7 +90,13 @@ export async function startEngine(
   const client = new Client({ connection: conn, namespace: config.TEMPORAL_NAMESPACE });
   const logger = createLogger('engine-test', config.LOG_LEVEL);
   // The API, for FreeSWITCH's CDR posts (the routes are the product's own).
-  const api = opts.cdr ? serve({ fetch: createApp({ config, db: mongo.db, temporal: client, logger }, mountRoutes).fetch, hostname: '127.0.0.1', port: cdrPort }) : undefined;
+  const api = opts.cdr
+    ? serve({
+        fetch: createApp({ config, db: mongo.db, temporal: client, logger }, mountRoutes).fetch,
+        hostname: '127.0.0.1',
+        port: cdrPort,
+      })
+    : undefined;
 
   let running: { worker: Worker; done: Promise<void>; native: NativeConnection; pool: EslPool } | undefined;
 
@@ -196,7 +204,9 @@ export function spawnWorkerProcess(config: Config, env: Record<string, string> =
   let out = '';
   // The configuration as the environment it came from (scalar settings only).
   const fromConfig = Object.fromEntries(
-    Object.entries(config).flatMap(([k, v]) => (/^[A-Z0-9_]+$/.test(k) && ['string', 'number', 'boolean'].includes(typeof v) ? [[k, String(v)]] : [])),
+    Object.entries(config).flatMap(([k, v]) =>
+      /^[A-Z0-9_]+$/.test(k) && ['string', 'number', 'boolean'].includes(typeof v) ? [[k, String(v)]] : [],
+    ),
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
@@ -205,7 +215,8 @@ export function spawnWorkerProcess(config: Config, env: Record<string, string> =
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+  const exited = () =>
+    new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   return { child, output: () => out.slice(-3000), exited };
 }
 
