@@ -89,8 +89,10 @@ export function parseReportDate(value: string, zone: string): number {
 /**
  * The report's range, inclusive of both dates to the second: `start_date` 10:00:00 and `end_date`
  * 10:59:59 cover exactly one hour; equal dates cover one second. Returned half-open, [from, to).
+ * Either date may be absent (undefined or ""): that end is open, `-Infinity` / `+Infinity` (the
+ * caller clamps the range to what can hold calls: the campaign's life).
  */
-export function reportRange(start_date: string, end_date: string, zone: string): { from: number; to: number } {
+export function reportRange(start_date: string | undefined, end_date: string | undefined, zone: string): { from: number; to: number } {
   const at = (v: string, field: string) => {
     try {
       return parseReportDate(v, zone);
@@ -98,8 +100,8 @@ export function reportRange(start_date: string, end_date: string, zone: string):
       throw e instanceof ReportDateError ? new ReportDateError(e.message, field) : e;
     }
   };
-  const from = at(start_date, 'start_date');
-  const end = at(end_date, 'end_date');
+  const from = start_date ? at(start_date, 'start_date') : Number.NEGATIVE_INFINITY;
+  const end = end_date ? at(end_date, 'end_date') : Number.POSITIVE_INFINITY;
   if (end < from) throw new ReportDateError('end_date is before start_date', 'end_date');
   return { from, to: end + 1 };
 }

@@ -3,11 +3,13 @@
 // and waitsec. Answered from the report rollups (storage/report.ts), never by scanning `calls`.
 //
 // Dates: `YYYY-MM-DD HH:mm:ss`, wall-clock time in the tenant's zone (tenant `time_zone`), both
-// required; the range is inclusive of both to the second (10:00:00 → 10:59:59 is one hour; equal
+// optional (seed 001's table leaves them not required): an absent (or empty) date leaves that end
+// open. The range is inclusive of both to the second (10:00:00 → 10:59:59 is one hour; equal
 // dates are one second). A call counts by its start (`created_at`, when the originate was sent).
-// Errors: 400 in the validation list shape (`{"error":[{"start_date":"…"}]}`) for a missing or
-// malformed date, a date that does not exist, or end before start; 404
-// `{"error":"campaign is not found"}` for an unknown campaign and for another tenant's.
+// Errors: 404 `{"error":"campaign is not found"}` for an unknown campaign and for another
+// tenant's, whatever the dates (the campaign is looked up first); then 400 in the validation list
+// shape (`{"error":[{"start_date":"…"}]}`) for a malformed date, a date that does not exist, or
+// end before start.
 import { createRoute, z } from '@hono/zod-openapi';
 import { ReportDateError, REPORT_DATE_FORMAT, reportRange } from '../../domain/report-range.ts';
 import { getCampaign } from '../../storage/campaigns.ts';
@@ -20,21 +22,32 @@ import { ErrorBody } from '../v3/schemas.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
-const dateParam = (name: string, example: string) =>
-  z.string().openapi({
-    param: { name, in: 'query' },
-    description: `\`${REPORT_DATE_FORMAT}\`, the tenant's local time; inclusive to the second`,
-    example,
-  });
+const dateParam = (name: string, example: string, end: string) =>
+  z
+    .string()
+    .optional()
+    .openapi({
+      param: { name, in: 'query', required: false },
+      description:
+        `\`${REPORT_DATE_FORMAT}\`, the tenant's local time; inclusive to the second. Optional: absent or empty leaves the ${end} ` +
+        'of the range open. A date that does not exist (2022-02-30, 24:00:00) or an end before the start is a 400.',
+      example,
+    });
+
+/** Longest campaign_uuid looked up; a longer one is an unknown campaign (404). */
+const MAX_UUID = 64;
 
 export const ReportQuery = z.object({
   campaign_uuid: z
     .string()
     .min(1)
-    .max(64)
-    .openapi({ param: { name: 'campaign_uuid', in: 'query' }, example: '7bbe986b-8a6e-404c-840b-781102b5aa07' }),
-  start_date: dateParam('start_date', '2022-01-01 10:00:00'),
-  end_date: dateParam('end_date', '2022-01-01 23:59:59'),
+    .openapi({
+      param: { name: 'campaign_uuid', in: 'query' },
+      description: 'the campaign; unknown, malformed or another tenant\'s: 404 `campaign is not found`',
+      example: '7bbe986b-8a6e-404c-840b-781102b5aa07',
+    }),
+  start_date: dateParam('start_date', '2022-01-01 10:00:00', 'start'),
+  end_date: dateParam('end_date', '2022-01-01 23:59:59', 'end'),
 });
 
 const count = z.number().int().min(0);
@@ -64,7 +77,7 @@ const route = createRoute({
   method: 'get',
   path: '/autocall/report',
   tags: ['v1 autocall'],
-  summary: "A campaign's calls between two dates by status, with total duration, billsec and waitsec",
+  summary: "A campaign's calls between two dates (either may be absent: an open end) by status, with total duration, billsec and waitsec",
   request: { query: ReportQuery },
   responses: {
     200: json(ReportResult, 'the report'),
@@ -82,6 +95,9 @@ export function mountReport(app: App): void {
     const { db } = c.get('deps');
     const tenant = c.get('tenant');
     const q = c.req.valid('query');
+    // The campaign first: an unknown or another tenant's campaign is 404 whatever the dates.
+    const campaign = q.campaign_uuid.length > MAX_UUID ? null : await getCampaign(db, tenant.domain_uuid, q.campaign_uuid.toLowerCase());
+    if (!campaign) throw new ApiError(404, { error: 'campaign is not found' });
     let range: { from: number; to: number };
     try {
       range = reportRange(q.start_date, q.end_date, tenant.time_zone || DEFAULT_TIME_ZONE);
@@ -89,14 +105,13 @@ export function mountReport(app: App): void {
       if (e instanceof ReportDateError) throw validationError([{ [e.field || '(root)']: e.message }]);
       throw e;
     }
-    const campaign = await getCampaign(db, tenant.domain_uuid, q.campaign_uuid.toLowerCase());
-    if (!campaign) throw new ApiError(404, { error: 'campaign is not found' });
     // No call of the campaign can start before the campaign existed or after now: clamp the range
-    // (a day of margin each side for clock skew between machines) so an "all time" query costs
-    // rollup lookups for the campaign's life only.
+    // (a day of margin each side for clock skew between machines) so an "all time" query — or an
+    // open end — costs rollup lookups for the campaign's life only.
     let { from, to } = range;
     const created = campaign.created_at instanceof Date ? Math.floor(campaign.created_at.getTime() / 1000) : NaN;
-    if (Number.isFinite(created)) from = Math.max(from, created - DAY);
+    // A campaign always has created_at (storage/campaigns.ts); without one an open start is the epoch.
+    from = Math.max(from, Number.isFinite(created) ? created - DAY : 0);
     to = Math.min(to, Math.floor(Date.now() / 1000) + DAY);
     const data = to > from ? await readOrBusy(db, campaign.campaign_uuid, from, to) : emptyTotals();
     return c.json({ data }, 200);

@@ -169,12 +169,49 @@ describe('GET /v1/autocall/report', () => {
       expect(res.status, `${s} ${e}`).toBe(400);
       expect(res.body, `${s} ${e}`).toEqual({ error: want });
     }
-    const missing = await h.call('GET', `/v1/autocall/report?campaign_uuid=${campaign}&start_date=2022-01-01%2000:00:00`);
-    expect(missing.status).toBe(400);
-    expect(missing.body).toEqual({ error: [{ '(root)': 'end_date is required' }] });
     const noCampaign = await h.call('GET', `/v1/autocall/report?start_date=2022-01-01%2000:00:00&end_date=2022-01-01%2000:00:00`);
     expect(noCampaign.status).toBe(400);
     expect(noCampaign.body).toEqual({ error: [{ '(root)': 'campaign_uuid is required' }] });
+  });
+
+  it('dates are optional: an absent or empty date leaves that end open (seed 001 leaves both not required)', async () => {
+    const q = (qs: string) => h.call('GET', `/v1/autocall/report?campaign_uuid=${campaign}${qs}`);
+    const all = await direct(campaign, 0, NOW + 86_400);
+    expect(all.total_calls).toBe(1200);
+    const none = await q('');
+    expect(none.status, none.text).toBe(200);
+    expect(none.body.data).toEqual(all);
+    expect((await q('&start_date=&end_date=')).body.data).toEqual(all);
+    const mid = BASE + 20 * 86_400;
+    const onlyStart = await q(`&start_date=${encodeURIComponent(fmt(mid))}`);
+    expect(onlyStart.status, onlyStart.text).toBe(200);
+    expect(onlyStart.body.data).toEqual(await direct(campaign, mid, NOW + 86_400));
+    const onlyEnd = await q(`&end_date=${encodeURIComponent(fmt(mid))}`);
+    expect(onlyEnd.status, onlyEnd.text).toBe(200);
+    expect(onlyEnd.body.data).toEqual(await direct(campaign, 0, mid + 1));
+    expect(onlyStart.body.data.total_calls + onlyEnd.body.data.total_calls).toBe(1200 + (await direct(campaign, mid, mid + 1)).total_calls);
+    // A bad date is still a 400 when the other is absent.
+    const bad = await q('&start_date=2022-02-30%2000:00:00');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: [{ start_date: expect.stringContaining('is not a valid date') }] });
+  });
+
+  it('an unknown or foreign campaign is 404 campaign is not found whatever the dates', async () => {
+    const other = await h.newTenant(`foreign-${Math.random()}`);
+    const unknown = '7bbe986b-8a6e-404c-840b-781102b5aa07';
+    const cases: Array<[string, string | undefined]> = [
+      [`campaign_uuid=${unknown}`, undefined], // the documented call without dates
+      [`campaign_uuid=${unknown}&start_date=2022-01-01`, undefined], // a malformed date
+      [`campaign_uuid=${unknown}&start_date=2022-01-02%2000:00:00&end_date=2022-01-01%2000:00:00`, undefined], // end before start
+      [`campaign_uuid=${'x'.repeat(65)}`, undefined], // longer than any uuid
+      [`campaign_uuid=${campaign}&end_date=2022-01-01T10:00:00`, other.token], // another tenant's
+      [`campaign_uuid=${campaign}`, other.token],
+    ];
+    for (const [qs, token] of cases) {
+      const res = await h.call('GET', `/v1/autocall/report?${qs}`, undefined, { token });
+      expect(res.status, qs).toBe(404);
+      expect(res.body, qs).toEqual({ error: 'campaign is not found' });
+    }
   });
 
   it("dates are the tenant's local time (Asia/Kolkata, +05:30)", async () => {
