@@ -16,9 +16,11 @@ import {
 import { carriers, templates, unknownUsers, usersByExtension } from '../../storage/directory.ts';
 import type { Tenant } from '../../storage/tenants.ts';
 import { notifyRun } from '../../control/run.ts';
+import { callbackUrlProblem } from '../../callbacks/url.ts';
+import type { Config } from '../../config/index.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
-import { translateIssues } from '../validation.ts';
+import { translateIssues, validationError, type FieldError } from '../validation.ts';
 import {
   ActiveBody,
   ActiveResult,
@@ -150,6 +152,26 @@ function pickSettings(b: CampaignCreateBody | CampaignUpdateBody): Partial<Campa
   return out as Partial<CampaignSettings>;
 }
 
+/** The campaign fields that name a URL the product POSTs to (callbacks/). */
+export const CALLBACK_URL_FIELDS = ['callback_url', 'answer_callback_url'] as const;
+
+/**
+ * A callback URL that can never be delivered is refused when written (400 in the list shape,
+ * `{"error":[{"callback_url":"must not point at a loopback address (127.0.0.1)"}]}`): a user name
+ * or password, a literal loopback, private or other non-public address or `localhost` (unless
+ * CALLBACK_ALLOW_PRIVATE). A host name is checked when a delivery resolves it (DNS changes).
+ */
+export function callbackUrlProblems(config: Pick<Config, 'CALLBACK_ALLOW_PRIVATE'>, b: Record<string, unknown>): FieldError[] {
+  const out: FieldError[] = [];
+  for (const f of CALLBACK_URL_FIELDS) {
+    const v = b[f];
+    if (typeof v !== 'string' || v.trim() === '') continue;
+    const problem = callbackUrlProblem(v, { allowPrivate: config.CALLBACK_ALLOW_PRIVATE });
+    if (problem) out.push({ [f]: problem });
+  }
+  return out;
+}
+
 /**
  * Check template, carrier and users exist in the tenant's directory; returns the names to store.
  * `current` supplies the values the body leaves out (update).
@@ -193,9 +215,11 @@ async function resolveReferences(
 
 export function mountCampaigns(app: App): void {
   app.openapi(routes.create, async (c) => {
-    const { db } = c.get('deps');
+    const { db, config } = c.get('deps');
     const tenant = c.get('tenant');
     const b = c.req.valid('json');
+    const urls = callbackUrlProblems(config, b);
+    if (urls.length) throw validationError(urls);
     const s = pickSettings(b);
     if (s.template_uuid) s.template_uuid = s.template_uuid.toLowerCase();
     if (s.carrier_uuid) s.carrier_uuid = s.carrier_uuid.toLowerCase();
@@ -223,10 +247,12 @@ export function mountCampaigns(app: App): void {
   });
 
   app.openapi(routes.update, async (c) => {
-    const { db } = c.get('deps');
+    const { db, config } = c.get('deps');
     const tenant = c.get('tenant');
     const { uuid } = c.req.valid('param');
     const b = c.req.valid('json');
+    const urls = callbackUrlProblems(config, b);
+    if (urls.length) throw validationError(urls);
     if (b.campaign_uuid !== undefined && b.campaign_uuid !== '' && b.campaign_uuid !== uuid) {
       throw new ApiError(400, { error: 'campaign_uuid in the body does not match the campaign in the URL' });
     }

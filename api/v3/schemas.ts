@@ -29,13 +29,20 @@ const uuidOrEmpty = (what: string) =>
     .regex(new RegExp(UUID_OR_EMPTY))
     .openapi({ description: `${what} (uuid, or "" for none)`, example: '' });
 const int = (min: number, max: number) => zInt().min(min).max(max);
-// The same check deliveries make (callbacks/url.ts); addresses are checked at delivery time (DNS changes).
+// The same check deliveries make (callbacks/url.ts); the handlers then refuse what can never be
+// delivered (campaigns.ts callbackUrlProblems); names are resolved and checked at delivery time.
 const httpUrlOrEmpty = (description: string) =>
   z
     .string()
     .max(2048)
     .refine((s) => s === '' || isHttpUrl(s), { message: "Does not match format 'uri'" })
-    .openapi({ description: `${description}; http(s) URL or ""`, example: '' });
+    .openapi({
+      description:
+        `${description}; http(s) URL or "". Refused (400 \`{"error":[{"<field>":"…"}]}\`): a user name or password, a literal ` +
+        'loopback, private, link-local or other non-public address, `localhost` (unless CALLBACK_ALLOW_PRIVATE); a host ' +
+        'name is resolved and checked at each delivery',
+      example: '',
+    });
 
 /** A string enum that also accepts "" (what GET returns for "not set"), so GET → PUT round-trips. */
 const optEnum = <T extends readonly [string, ...string[]]>(values: T, description: string) =>

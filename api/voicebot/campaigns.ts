@@ -24,6 +24,7 @@ import { campaignByIntegerId, campaignOfRequest, cloneTemplateCampaign, ensureCa
 import type { App, AppEnv } from '../types.ts';
 import { parseJsonLenient } from '../validation.ts';
 import { ErrorBody } from '../v3/schemas.ts';
+import { callbackUrlProblems } from '../v3/campaigns.ts';
 
 /** The create path under /api (index.ts). */
 export const VOICEBOT_CREATE_PATH = '/campaign/create';
@@ -210,6 +211,14 @@ export function mountVoiceBot(app: App): void {
       if (!template) return fail(c, 201, `campaignId ${req.campaignId} is not a campaign of this account`);
       if (template.type === 'inbound' || template.type === 'manual')
         return fail(c, 400, `campaign ${req.campaignId} is ${template.type}: only autocall/autodialer campaigns can be cloned and run`);
+      // The clone copies the template's callback URLs: one saved before they were checked on write
+      // and that can never be delivered is refused (error 400, nothing created) rather than cloned
+      // into a campaign whose every webhook fails.
+      const urls = callbackUrlProblems(deps.config, template as unknown as Record<string, unknown>);
+      if (urls.length) {
+        const [field, problem] = Object.entries(urls[0]!)[0]!;
+        return fail(c, 400, `campaign ${req.campaignId}: ${field} ${problem}; correct it with PUT /v3/campaign/${template.campaign_uuid}`);
+      }
       if (template.template_uuid) {
         // What each call will play must be playable (media/import-check.ts): else 201, nothing created.
         const script = await templates(deps.db).get(tenant.domain_uuid, template.template_uuid);

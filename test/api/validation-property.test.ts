@@ -368,7 +368,7 @@ describe('valid campaigns round-trip', () => {
         schedule_recall: recall,
         schedule_recall_duration: recall === 'minute' ? r.int(1, 120) : r.int(0, 10),
         hopper: type === 'autodialer' ? r.int(10, 100) : r.int(0, 100),
-        answer_callback_url: r.pick(['', 'https://example.com/answer', 'http://10.0.0.1:8080/cb?x=1']),
+        answer_callback_url: r.pick(['', 'https://example.com/answer', 'http://hooks.example.net:8080/cb?x=1']),
         local_start_time: hhmmss(),
         local_end_time: hhmmss(),
         customer_order: r.pick(['', 'id']),
