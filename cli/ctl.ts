@@ -4,6 +4,7 @@
 // dev tenant's, kept by npm start in DATA_DIR/dev-token), ADMIN_TOKEN for `admin` commands.
 // Exit codes (cli/client.ts EXIT): 0 ok, 1 refused/failed, 2 usage, 3 not found, 4 token,
 // 5 API unreachable or 503, 6 an import left rows out. Errors go to stderr, results to stdout.
+/* eslint-disable @typescript-eslint/no-explicit-any -- the operator API's JSON, printed as it comes */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -100,8 +101,6 @@ const outcomeText = (s: Record<string, number>) =>
 
 // ---------------------------------------------------------------- lookups
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 async function campaigns(t: Target): Promise<CampaignSummary[]> {
   return (await request<{ data: CampaignSummary[] }>(t, '/console/api/campaigns')).body.data;
 }
@@ -184,7 +183,10 @@ async function progress(t: Target, ref: string, o: { watch?: boolean; interval: 
     };
     if (b) {
       if (!started) b.start(l.campaign.leads.total, l.campaign.leads.finished, payload);
-      else (b.setTotal(l.campaign.leads.total), b.update(l.campaign.leads.finished, payload));
+      else {
+        b.setTotal(l.campaign.leads.total);
+        b.update(l.campaign.leads.finished, payload);
+      }
       started = true;
     } else {
       const line = o.json

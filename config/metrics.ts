@@ -123,7 +123,10 @@ let older = new Set<string>();
 function firstTime(call_id: string): boolean {
   if (seen.has(call_id) || older.has(call_id)) return false;
   seen.add(call_id);
-  if (seen.size >= 50_000) ((older = seen), (seen = new Set()));
+  if (seen.size >= 50_000) {
+    older = seen;
+    seen = new Set();
+  }
   return true;
 }
 
