@@ -140,7 +140,7 @@ async function reconcileSent(deps: ActivityDeps, rec: CallDoc): Promise<Originat
   if (rec.state === 'done') return { ...base, outcome: 'recorded', recorded: recordedOutcome(rec) };
   // With CDRs posted, every channel FreeSWITCH created leaves one: none after the grace wait means
   // the originate never reached it (the worker died before sending) — nobody was called.
-  const cdrs = !!deps.config.FREESWITCH_CDR_PASSWORD;
+  const cdrs = !!deps.config.FREESWITCH_HTTP_PASSWORD;
   const fate = await callFate(deps, { node: rec.node, leg_uuids: rec.leg_uuids, sent_at: sent }, cdrs ? CDR_GRACE_MS : 0);
   switch (fate.state) {
     case 'up':

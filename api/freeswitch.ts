@@ -1,6 +1,6 @@
 // POST /freeswitch/cdr: FreeSWITCH's call detail records (mod_json_cdr), the durable copy of each
 // leg's outcome (storage/cdrs.ts) that reconciliation reads when a hangup event was missed. Called
-// by FreeSWITCH, not by tenants: HTTP Basic with FREESWITCH_CDR_PASSWORD (any user name); off
+// by FreeSWITCH, not by tenants: HTTP Basic with FREESWITCH_HTTP_PASSWORD (any user name); off
 // (404) when that is unset. mod_json_cdr posts BEFORE it fires CHANNEL_HANGUP_COMPLETE and waits
 // for the answer, so this answers at once: one insert, nothing else. A body that is not one of our
 // calls is accepted and dropped (FreeSWITCH would retry, then write it to its error directory).
@@ -26,7 +26,7 @@ function authorised(c: Context<AppEnv>, password: string): boolean {
 export function mountFreeswitch(app: App): void {
   app.post(CDR_PATH, async (c) => {
     const deps = c.get('deps');
-    const password = deps.config.FREESWITCH_CDR_PASSWORD;
+    const password = deps.config.FREESWITCH_HTTP_PASSWORD;
     if (!password) return sendError(c, 404, 'Not Found');
     if (!authorised(c, password)) {
       c.header('WWW-Authenticate', 'Basic realm="freeswitch"');

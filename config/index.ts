@@ -54,9 +54,10 @@ export const configSchema = z.object({
     .min(1)
     .default(resolve(process.env.XDG_CACHE_HOME ?? resolve(homedir(), '.cache'), 'campaign-runner')),
   CALLBACK_ALLOW_PRIVATE: bool.default(false),
-  // POST /freeswitch/cdr (api/freeswitch.ts): the password FreeSWITCH's mod_json_cdr sends (HTTP
-  // Basic, any user name). Unset: the endpoint is off (404).
-  FREESWITCH_CDR_PASSWORD: z.string().min(16, 'at least 16 characters').optional(),
+  // FreeSWITCH's requests to the API (api/freeswitch.ts: mod_json_cdr's CDR posts, mod_xml_curl's
+  // configuration requests): the password they send (HTTP Basic, any user name). Unset: off (404).
+  // Set it on the workers too: they then know CDRs are posted (activities/originate.ts).
+  FREESWITCH_HTTP_PASSWORD: z.string().min(16, 'at least 16 characters').optional(),
   // Callback deliveries (callbacks/): each POST's timeout, and the retry schedule (exponential
   // backoff from the initial interval, doubling up to the maximum, given up after RETRY_FOR).
   CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),

@@ -2,7 +2,7 @@
 // `<uuid>.cdr.json` per leg, exactly the body it failed to post) to the API's /freeswitch/cdr.
 // FreeSWITCH never re-posts them itself. Safe to run again: the API stores each leg once.
 //   npm run cdr:replay -- <err-log-dir> [--url http://127.0.0.1:3000] [--delete]
-// The password is FREESWITCH_CDR_PASSWORD (environment or .env).
+// The password is FREESWITCH_HTTP_PASSWORD (environment or .env).
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,12 +18,12 @@ if (!dir) {
   process.exit(2);
 }
 const config = loadConfigOrExit();
-if (!config.FREESWITCH_CDR_PASSWORD) {
-  console.error('FREESWITCH_CDR_PASSWORD is not set: the API refuses CDRs without it');
+if (!config.FREESWITCH_HTTP_PASSWORD) {
+  console.error('FREESWITCH_HTTP_PASSWORD is not set: the API refuses CDRs without it');
   process.exit(2);
 }
 const base = values.url ?? `http://${config.API_HOST}:${config.API_PORT}`;
-const auth = `Basic ${Buffer.from(`freeswitch:${config.FREESWITCH_CDR_PASSWORD}`).toString('base64')}`;
+const auth = `Basic ${Buffer.from(`freeswitch:${config.FREESWITCH_HTTP_PASSWORD}`).toString('base64')}`;
 let posted = 0;
 let failed = 0;
 for (const name of readdirSync(dir).filter((n) => n.endsWith('.cdr.json'))) {

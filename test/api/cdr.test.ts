@@ -78,7 +78,7 @@ describe('POST /freeswitch/cdr', () => {
     a.request('/freeswitch/cdr?uuid=x', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   beforeAll(async () => {
-    const config = testConfig({ FREESWITCH_CDR_PASSWORD: PASSWORD });
+    const config = testConfig({ FREESWITCH_HTTP_PASSWORD: PASSWORD });
     mongo = await connectMongo(config);
     app = createApp({ config, db: mongo.db, logger: pino({ level: 'silent' }) }, mountRoutes);
     closed = createApp(
@@ -123,7 +123,7 @@ describe('POST /freeswitch/cdr', () => {
       const run = () =>
         promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/replay-cdrs.ts', dir, '--url', `http://127.0.0.1:${port}`], {
           cwd: root,
-          env: { ...process.env, FREESWITCH_CDR_PASSWORD: PASSWORD },
+          env: { ...process.env, FREESWITCH_HTTP_PASSWORD: PASSWORD },
         });
       expect((await run()).stdout).toContain(`posted ${uuids.length}, failed 0`);
       await run(); // again: stored once

@@ -73,7 +73,7 @@ export async function chaosStack(rules: RulesInput, opts: { ownTemporal?: boolea
     ...(opts.ownTemporal ? { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, TEMPORAL_NAMESPACE: 'default' } : {}),
     ...(opts.ownStore ? { MONGODB_URI: `mongodb://127.0.0.1:${storePort}/` } : {}),
     ESL_NODES: sims.map((s) => `127.0.0.1:${s.port}:${s.password}`).join(','),
-    FREESWITCH_CDR_PASSWORD: CDR_PASSWORD,
+    FREESWITCH_HTTP_PASSWORD: CDR_PASSWORD,
     CALLBACK_ALLOW_PRIVATE: 'true',
     CALLBACK_RETRY_INITIAL_MS: '200',
     CALLBACK_RETRY_MAX_INTERVAL_MS: '1000',

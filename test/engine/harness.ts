@@ -73,7 +73,7 @@ export async function startEngine(
     ESL_HOST: '127.0.0.1',
     ESL_PORT: String(sim.port),
     ESL_PASSWORD: sim.password,
-    ...(opts.cdr ? { FREESWITCH_CDR_PASSWORD: cdrPassword } : {}),
+    ...(opts.cdr ? { FREESWITCH_HTTP_PASSWORD: cdrPassword } : {}),
   });
   const mongo = await connectMongo(config);
   await ensureIndexes(mongo.db);

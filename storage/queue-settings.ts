@@ -1,0 +1,66 @@
+// An autodialer campaign's call-centre settings beyond the documented campaign object (collection
+// `queue_settings`, `_id` = campaign_uuid), so `GET /v3/campaign` stays exactly as documented.
+// Served and changed through GET/PUT /v3/campaign/{uuid}/queue_settings; read by the queue's
+// provisioning (mod_xml_curl, activities/callcenter.ts) and the run's pacing.
+import type { Db } from 'mongodb';
+
+export interface QueueSettings {
+  /** Seconds an agent rests after a call before the next offer (mod_callcenter wrap_up_time). */
+  wrap_up_time: number;
+  /** Offers an agent may leave unanswered in a row before going On Break (max_no_answer). */
+  max_no_answer: number;
+  /** Seconds an agent's phone rings before the offer fails ([leg_timeout=N] in the contact). */
+  agent_ring_timeout: number;
+  /** Seconds after a no-answer before the agent is offered again (no_answer_delay_time). */
+  no_answer_delay_time: number;
+  /** Seconds an answered customer may wait for an agent before being abandoned (max-wait-time). */
+  max_wait_time: number;
+  /** Seconds a customer waits when no agent is logged in at all (max-wait-time-with-no-agent). */
+  max_wait_time_with_no_agent: number;
+  /** Abandoned ÷ answered by a person (rolling), the pace is kept at or under this (percent). */
+  abandon_target_percent: number;
+  /** Lower the ratio when abandonment runs above the target and let it climb back (VICIdial's adaptive level). */
+  adaptive: boolean;
+  /** What an abandoned customer hears before the hang-up: text spoken by the tenant's TTS voice
+   *  ('' = the default message). */
+  abandon_message: string;
+  /** How an agent's phone is reached: placeholders {extension}, {user_uuid}, {domain_uuid}
+   *  ('' = the AGENT_CONTACT_TEMPLATE setting). */
+  agent_contact: string;
+}
+
+export const DEFAULT_ABANDON_MESSAGE = 'Xin lỗi quý khách, hiện tất cả tư vấn viên đều đang bận. Chúng tôi sẽ gọi lại sau. Xin cảm ơn.';
+
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  wrap_up_time: 10,
+  max_no_answer: 3,
+  agent_ring_timeout: 20,
+  no_answer_delay_time: 5,
+  max_wait_time: 20,
+  max_wait_time_with_no_agent: 10,
+  abandon_target_percent: 3,
+  adaptive: true,
+  abandon_message: '',
+  agent_contact: '',
+};
+
+interface QueueSettingsDoc extends Partial<QueueSettings> {
+  _id: string;
+  domain_uuid: string;
+  updated_at: Date;
+}
+
+const col = (db: Db) => db.collection<QueueSettingsDoc>('queue_settings');
+
+/** The campaign's settings, defaults filled in. */
+export async function getQueueSettings(db: Db, campaign_uuid: string): Promise<QueueSettings> {
+  const doc = await col(db).findOne({ _id: campaign_uuid });
+  const { _id, domain_uuid: _d, updated_at: _u, ...set } = doc ?? ({} as QueueSettingsDoc);
+  return { ...DEFAULT_QUEUE_SETTINGS, ...set };
+}
+
+/** Store a partial change (validated by the caller); the full settings after it. */
+export async function updateQueueSettings(db: Db, domain_uuid: string, campaign_uuid: string, change: Partial<QueueSettings>): Promise<QueueSettings> {
+  await col(db).updateOne({ _id: campaign_uuid }, { $set: { ...change, domain_uuid, updated_at: new Date() } }, { upsert: true });
+  return getQueueSettings(db, campaign_uuid);
+}
