@@ -49,7 +49,7 @@ function hasKey(input: unknown, path: readonly PropertyKey[]): boolean {
   return parent !== null && typeof parent === 'object' && Object.prototype.hasOwnProperty.call(parent, path[path.length - 1]!);
 }
 
-const EXPECTED: Record<string, string> = { int: 'integer', number: 'number', nan: 'number', bigint: 'integer' };
+const EXPECTED: Record<string, string> = { int: 'integer', number: 'number', nan: 'number', bigint: 'integer', record: 'object' };
 
 // zod reports a non-number given to z.int() as "expected number"; integer fields carry this
 // message so the translator can say "Expected: integer" as gojsonschema does.
@@ -96,8 +96,30 @@ export function translateIssue(issue: Issue, input: unknown): FieldError {
       return { [field]: `Must be a multiple of ${String(issue.divisor)}` };
     case 'unrecognized_keys':
       return { [field]: `Additional property ${issue.keys.join(', ')} is not allowed` };
-    case 'invalid_union':
+    case 'invalid_key': {
+      // A record's key (propertyNames): reported on the record, naming the key (gojsonschema's
+      // InvalidPropertyName, `Property name of "…" does not match`, with the rule it breaks).
+      const key = String(path[path.length - 1] ?? '');
+      const shown = JSON.stringify(key.length > 100 ? `${key.slice(0, 100)}…` : key);
+      const inner = issue.issues[0];
+      const why = inner ? Object.values(translateIssue({ ...inner, path: [] } as Issue, key))[0] : 'is not allowed';
+      return { [fieldOf(path.slice(0, -1))]: `Property name of ${shown} does not match: ${why}` };
+    }
+    case 'invalid_union': {
+      // A value of several allowed types: the branch of the value's own type says what is wrong
+      // with it (a string too long); a value of none of them is an InvalidType listing them.
+      const given = jsonType(valueAt(input, path));
+      const typeOnly = (errs: readonly Issue[]) => errs.length === 1 && errs[0]!.code === 'invalid_type' && errs[0]!.path.length === 0;
+      const branches = (issue as { errors?: Issue[][] }).errors ?? [];
+      const own = branches.find((errs) => errs.length > 0 && !typeOnly(errs));
+      if (own) return translateIssue({ ...own[0]!, path: [...path, ...own[0]!.path] } as Issue, input);
+      if (branches.length && branches.every(typeOnly)) {
+        const types = [...new Set(branches.map((errs) => EXPECTED[(errs[0] as { expected: string }).expected] ?? (errs[0] as { expected: string }).expected))];
+        const expected = types.length > 1 ? `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]}` : types[0];
+        return { [field]: `Invalid type. Expected: ${expected}, given: ${given}` };
+      }
       return { [field]: 'Must validate at least one schema (anyOf)' };
+    }
     default:
       // Custom checks carry their own gojsonschema-worded message (and a `(root)` path for
       // conditionally required properties).
@@ -153,7 +175,7 @@ export const jsonBody: MiddlewareHandler = async (c, next) => {
     throw new ApiError(415, { error: `unsupported content-type ${ct ? `"${ct}"` : '(none)'}: send the body as application/json` });
   }
   const value = parseJsonLenient(text);
-  if (!value.ok) throw new ApiError(400, { error: `malformed JSON body: ${value.message}` });
+  if (!value.ok) throw new ApiError(400, { error: jsonProblem(value) });
   // Hono's validator reads `c.req.json()`, which parses the cached text: cache the canonical form.
   if (value.text !== text) (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(value.text);
   return next();
@@ -161,7 +183,44 @@ export const jsonBody: MiddlewareHandler = async (c, next) => {
 
 const isJson = (ct: string) => /^application\/([\w.-]+\+)?json$/i.test(ct.split(';')[0]!.trim());
 
-export function parseJsonLenient(text: string): { ok: true; value: unknown; text: string } | { ok: false; message: string } {
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. Every documented body is at most 4
+ * deep (v3 `schedules[i]`, v2 `customers[i].mobiles`, voice-bot `phones[i].fields[j]`); a body
+ * nested thousands deep (issue 20: 7–131 s before a 500) is refused before it is parsed.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether the JSON text opens more than `max` arrays/objects inside each other (one pass, strings skipped). */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return false;
+}
+
+export type JsonParse = { ok: true; value: unknown; text: string } | { ok: false; message: string; tooDeep?: true };
+
+/** The message a refused body gets: `malformed JSON body: …`, or the nesting bound. */
+export const jsonProblem = (r: { message: string; tooDeep?: true }): string =>
+  r.tooDeep ? r.message : `malformed JSON body: ${r.message}`;
+
+/**
+ * JSON.parse, tolerating trailing commas before `}` / `]` (the documented create example has one),
+ * and refusing a text nested deeper than MAX_JSON_DEPTH before parsing it.
+ */
+export function parseJsonLenient(text: string): JsonParse {
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
+    return { ok: false, tooDeep: true, message: `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (arrays and objects)` };
+  }
   try {
     return { ok: true, value: JSON.parse(text), text };
   } catch (err) {

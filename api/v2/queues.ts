@@ -33,7 +33,7 @@ import {
   type QueueSettings,
 } from '../../storage/v2-queues.ts';
 import type { App, AppEnv } from '../types.ts';
-import { parseJsonLenient } from '../validation.ts';
+import { jsonProblem, parseJsonLenient } from '../validation.ts';
 import { ErrorBody } from '../v3/schemas.ts';
 
 /** Import bodies may be far larger than other requests (10,000 customers ≈ 2.5 MB). */
@@ -124,7 +124,7 @@ async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: fa
   const text = await c.req.text();
   if (text.trim() === '') return { ok: false, status: 400, message: 'request body is empty: expected a JSON object' };
   const v = parseJsonLenient(text);
-  if (!v.ok) return { ok: false, status: 400, message: `malformed JSON body: ${v.message}` };
+  if (!v.ok) return { ok: false, status: 400, message: jsonProblem(v) };
   if (v.value === null || typeof v.value !== 'object' || Array.isArray(v.value))
     return { ok: false, status: 400, message: 'the body must be a JSON object' };
   return { ok: true, value: v.value };

@@ -20,11 +20,49 @@ import { ErrorBody } from './schemas.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
+/** Most keys one lead's `param` may have. */
+export const MAX_PARAM_KEYS = 100;
+/** Longest `param` key. */
+export const MAX_PARAM_KEY_CHARS = 100;
+/** Longest `param` string value (a value's reading is bounded again at import, media/limits.ts). */
+export const MAX_PARAM_VALUE_CHARS = 10_000;
+/** Largest `param` as JSON (UTF-8 bytes). */
+export const MAX_PARAM_BYTES = 64 * 1024;
+/** A key the store accepts and a template placeholder can name: no leading `$`, no `.`, no NUL (as regex source). */
+export const PARAM_KEY_PATTERN = '^[^$.\\u0000][^.\\u0000]*$';
+
+/**
+ * One lead's values, as the v2 and voice-bot imports take them: flat (string, number, boolean or
+ * null), safe keys, bounded (issue 20: `$where`, `a.b`, NUL keys and nested arrays were a 500 —
+ * the store's `invalid key` — and lost the lead).
+ */
+export const ParamSchema = z
+  .record(
+    z.string().min(1).max(MAX_PARAM_KEY_CHARS).regex(new RegExp(PARAM_KEY_PATTERN)),
+    z.union([z.string().max(MAX_PARAM_VALUE_CHARS), z.number(), z.boolean(), z.null()]),
+  )
+  .superRefine((p, ctx) => {
+    const keys = Object.keys(p).length;
+    if (keys > MAX_PARAM_KEYS) ctx.addIssue({ code: 'custom', path: [], message: `Must have at most ${MAX_PARAM_KEYS} properties` });
+    const bytes = Buffer.byteLength(JSON.stringify(p));
+    if (bytes > MAX_PARAM_BYTES)
+      ctx.addIssue({ code: 'custom', path: [], message: `Must be at most ${MAX_PARAM_BYTES} bytes as JSON, given: ${bytes}` });
+  })
+  .openapi({
+    description:
+      `The lead's values, read into the template's {{placeholders}}: a flat object of string (≤ ${MAX_PARAM_VALUE_CHARS} characters), ` +
+      `number, boolean or null values; keys 1–${MAX_PARAM_KEY_CHARS} characters, no leading \`$\`, no \`.\`, no NUL; at most ` +
+      `${MAX_PARAM_KEYS} keys and ${MAX_PARAM_BYTES} bytes as JSON. Else 400 in the validation list shape.`,
+    propertyNames: { type: 'string', minLength: 1, maxLength: MAX_PARAM_KEY_CHARS, pattern: PARAM_KEY_PATTERN },
+    maxProperties: MAX_PARAM_KEYS,
+    example: { ten: 'Nguyễn Văn A', sdt: '0331111111' },
+  } as never);
+
 export const ImportBody = z
   .object({
     campaign_uuid: z.string().min(1),
     phone_number: z.string().min(1),
-    param: z.record(z.string(), z.unknown()),
+    param: ParamSchema,
   })
   .openapi('AutocallImport', {
     example: {
@@ -49,7 +87,7 @@ const route = createRoute({
     200: json(ImportResult, 'stored'),
     400: json(
       ErrorBody,
-      '{"error":[{"(root)":"campaign_uuid is required"}]}; a template value missing: {"error":[{"param":"due_amount is required"}]}; {"error":"template_uuid … not found"}, {"error":"audio_file … not found"}',
+      '{"error":[{"(root)":"campaign_uuid is required"}]}; a bad param: {"error":[{"param":"Property name of \\"$where\\" does not match: Does not match pattern \'…\'"}]}, {"error":[{"param.a":"Invalid type. Expected: string, number, boolean or null, given: array"}]}; a template value missing: {"error":[{"param":"due_amount is required"}]}; {"error":"template_uuid … not found"}, {"error":"audio_file … not found"}; a body nested deeper than 32 levels: {"error":"JSON body is nested deeper than 32 levels (arrays and objects)"}',
     ),
     401: json(ErrorBody, 'missing or invalid bearer token'),
     404: json(ErrorBody, '{"error":"Not Found"}'),

@@ -22,7 +22,7 @@ import { buildLead, nextOrder, voiceBotLeadId, type LeadDoc } from '../../storag
 import { insertLeads } from '../../storage/v2-queues.ts';
 import { campaignByIntegerId, campaignOfRequest, cloneTemplateCampaign, ensureCampaignId } from '../../storage/voicebot.ts';
 import type { App, AppEnv } from '../types.ts';
-import { parseJsonLenient } from '../validation.ts';
+import { jsonProblem, parseJsonLenient } from '../validation.ts';
 import { ErrorBody } from '../v3/schemas.ts';
 import { callbackUrlProblems } from '../v3/campaigns.ts';
 
@@ -200,7 +200,7 @@ export function mountVoiceBot(app: App): void {
       const text = await c.req.text();
       if (text.trim() === '') throw new Invalid('request body is empty: expected a JSON object');
       const v = parseJsonLenient(text);
-      if (!v.ok) throw new Invalid(`malformed JSON body: ${v.message}`);
+      if (!v.ok) throw new Invalid(jsonProblem(v));
       req = parseCreate(v.value);
     } catch (err) {
       if (err instanceof Invalid) return fail(c, 201, err.message);

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { formatTimestamp } from '../../domain/campaign.ts';
-import { jsonType, parseJsonLenient, stripTrailingCommas, translateIssues, zInt } from '../../api/validation.ts';
+import { jsonDeeperThan, jsonType, MAX_JSON_DEPTH, parseJsonLenient, stripTrailingCommas, translateIssues, zInt } from '../../api/validation.ts';
 
 const check = (schema: z.ZodType, input: unknown) => {
   const r = schema.safeParse(input);
@@ -51,6 +51,35 @@ describe('lenient JSON', () => {
     expect(parseJsonLenient('{,}')).toMatchObject({ ok: false });
     expect(parseJsonLenient('[1,,]')).toMatchObject({ ok: false });
     expect(parseJsonLenient('{"a":1,}')).toMatchObject({ ok: true, value: { a: 1 } });
+  });
+});
+
+describe('record keys and unions', () => {
+  const s = z.object({ p: z.record(z.string().max(3).regex(/^[a-z]+$/), z.union([z.string().max(2), z.number(), z.null()])) });
+  it('a bad key is reported on the record, naming the key and the rule', () => {
+    expect(check(s, { p: { ABC: 1 } })).toEqual([{ p: `Property name of "ABC" does not match: Does not match pattern '^[a-z]+$'` }]);
+    expect(check(s, { p: { abcd: 1 } })).toEqual([{ p: 'Property name of "abcd" does not match: String length must be less than or equal to 3' }]);
+  });
+  it("a value of none of a union's types lists them; a value of one of them says what is wrong with it", () => {
+    expect(check(s, { p: { a: [] } })).toEqual([{ 'p.a': 'Invalid type. Expected: string, number or null, given: array' }]);
+    expect(check(s, { p: { a: true } })).toEqual([{ 'p.a': 'Invalid type. Expected: string, number or null, given: boolean' }]);
+    expect(check(s, { p: { a: 'xyz' } })).toEqual([{ 'p.a': 'String length must be less than or equal to 2' }]);
+  });
+});
+
+describe('JSON nesting bound', () => {
+  const nest = (d: number) => '['.repeat(d) + ']'.repeat(d);
+  it('counts arrays and objects outside strings only', () => {
+    expect(jsonDeeperThan(nest(32), 32)).toBe(false);
+    expect(jsonDeeperThan(nest(33), 32)).toBe(true);
+    expect(jsonDeeperThan('{"a":{"b":{"c":1}}}', 2)).toBe(true);
+    expect(jsonDeeperThan(`{"s":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`, 1)).toBe(false);
+    expect(jsonDeeperThan(`["\\"", [[1]]]`, 2)).toBe(true);
+  });
+  it('parseJsonLenient refuses a text nested deeper than MAX_JSON_DEPTH before parsing it', () => {
+    expect(parseJsonLenient(nest(MAX_JSON_DEPTH))).toMatchObject({ ok: true });
+    const r = parseJsonLenient(nest(1_000_000));
+    expect(r).toEqual({ ok: false, tooDeep: true, message: `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (arrays and objects)` });
   });
 });
 
