@@ -150,6 +150,30 @@ export const releaseSlotSignal = defineSignal<[ReleaseSlotPayload]>('releaseSlot
 /** Progress of the run. */
 export const progressQuery = defineQuery<Progress>('progress');
 
+/** One agent of an autodialer run's queue as mod_callcenter shows it (`callcenter_config queue list
+ *  agents <queue>`; times epoch seconds, 0 = never). Read by GET /v3/campaign/{uuid}/agents. */
+export interface AgentLive {
+  /** `agent-<user_uuid>` (storage/agents.ts agentName). */
+  agent_name: string;
+  /** `Logged Out`, `Available`, `Available (On Demand)`, `On Break`. */
+  status: string;
+  /** `Waiting`, `Receiving`, `In a queue call`, `Idle`. */
+  state: string;
+  calls_answered: number;
+  /** Seconds. */
+  talk_time: number;
+  last_bridge_end: number;
+  no_answer_count: number;
+  /** When the current (or last) bridge began (the list's last_bridge_start); optional. */
+  last_bridge_start?: number;
+  /** Our call id (the member leg's uuid, CC-Member-Session-UUID) while In a queue call; optional. */
+  call_id?: string;
+  /** The FreeSWITCH node the row comes from (several nodes: one row per node); optional. */
+  node?: string;
+}
+/** The run's agents as last read from mod_callcenter (autodialer runs; other runs need not answer). */
+export const agentsQuery = defineQuery<AgentLive[]>('agents');
+
 /** Same as the pause/resume/stop signals, as an update that answers with the new progress. */
 export const setStatusUpdate = defineUpdate<Progress, [RunStatus]>('setStatus');
 
@@ -194,8 +218,26 @@ export interface CallEventPayload {
   /** The call's content could not be played: the application's response and argument, e.g.
    *  `playback: FILE NOT FOUND (http_cache://…)`. The customer heard nothing. */
   content_error?: string;
+  /** The autodialer's queue (mod_callcenter's `cc_*` channel variables), for a call that went into
+   *  one: the agent it was bridged to, or why it left the queue. */
+  cc?: QueueOutcome;
   /** Event time, ms. */
   at: number;
+}
+
+/** What mod_callcenter says of a member leg (epoch seconds; 0 when not set). */
+export interface QueueOutcome {
+  /** `answered` (bridged to an agent) or `cancel`. */
+  cause: string;
+  /** With `cancel`: TIMEOUT, NO_AGENT_TIMEOUT, BREAK_OUT (the customer hung up while waiting). */
+  cancel_reason: string;
+  /** The agent's name (storage/agents.ts agent-<user_uuid>). */
+  agent: string;
+  joined_epoch: number;
+  answered_epoch: number;
+  canceled_epoch: number;
+  /** When the customer was bridged to the agent. */
+  bridge_epoch: number;
 }
 export const callEventSignal = defineSignal<[CallEventPayload]>('callEvent');
 
