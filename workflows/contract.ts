@@ -218,26 +218,8 @@ export interface CallEventPayload {
   /** The call's content could not be played: the application's response and argument, e.g.
    *  `playback: FILE NOT FOUND (http_cache://…)`. The customer heard nothing. */
   content_error?: string;
-  /** The autodialer's queue (mod_callcenter's `cc_*` channel variables), for a call that went into
-   *  one: the agent it was bridged to, or why it left the queue. */
-  cc?: QueueOutcome;
   /** Event time, ms. */
   at: number;
-}
-
-/** What mod_callcenter says of a member leg (epoch seconds; 0 when not set). */
-export interface QueueOutcome {
-  /** `answered` (bridged to an agent) or `cancel`. */
-  cause: string;
-  /** With `cancel`: TIMEOUT, NO_AGENT_TIMEOUT, BREAK_OUT (the customer hung up while waiting). */
-  cancel_reason: string;
-  /** The agent's name (storage/agents.ts agent-<user_uuid>). */
-  agent: string;
-  joined_epoch: number;
-  answered_epoch: number;
-  canceled_epoch: number;
-  /** When the customer was bridged to the agent. */
-  bridge_epoch: number;
 }
 export const callEventSignal = defineSignal<[CallEventPayload]>('callEvent');
 
