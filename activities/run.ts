@@ -147,7 +147,7 @@ async function startLeadWorkflow(client: Client, taskQueue: string, attempt: num
 function runConfigOf(c: CampaignDoc, time_zone: string, carriers: Array<{ carrier_uuid: string; cps?: number }>): RunConfig {
   let window: RunConfig['window'];
   try {
-    window = toDialWindow({ schedules: c.schedules as never, local_start_time: c.local_start_time, local_end_time: c.local_end_time });
+    window = toDialWindow({ schedules: c.schedules, local_start_time: c.local_start_time, local_end_time: c.local_end_time });
   } catch {
     window = { kind: 'always' };
   }

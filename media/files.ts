@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, utimes } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
 export class TooLargeError extends Error {
   override readonly name = 'TooLargeError';
@@ -22,7 +23,7 @@ function chunksOf(src: ByteSource): AsyncIterable<Uint8Array> {
       yield src;
     })();
   if (typeof (src as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in src))
-    return Readable.fromWeb(src as never) as AsyncIterable<Uint8Array>;
+    return Readable.fromWeb(src as NodeReadableStream<Uint8Array>) as AsyncIterable<Uint8Array>;
   return src as AsyncIterable<Uint8Array>;
 }
 

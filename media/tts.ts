@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Config } from '../config/index.ts';
 import { commitFile, markUsed, tmpName, TooLargeError, writeBounded } from './files.ts';
 import { formatDuration, MAX_AUDIO_MS, MAX_SPOKEN_CHARS } from './limits.ts';
@@ -190,7 +191,7 @@ export class HttpTtsProvider implements TtsProvider {
     }
     if (!res.body) throw new TtsError(`text-to-speech: POST ${this.url} answered no body`);
     try {
-      await writeBounded(Readable.fromWeb(res.body as never), file, {
+      await writeBounded(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), file, {
         maxBytes: ABSOLUTE_MAX_BYTES,
         check: wavLengthGuard(limits.maxDurationMs, `POST ${this.url}`),
       });

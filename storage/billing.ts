@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { Network } from '../domain/phone.ts';
 import { isDuplicateKey } from './mongo.ts';
-import { tenantsOf } from './tenants.ts';
+import { tenantsOf, type TenantDoc } from './tenants.ts';
 
 export const BALANCE_TOO_LOW = 'BALANCE_TOO_LOW';
 export const PLAN_EXPIRED = 'PLAN_EXPIRED';
@@ -41,6 +41,9 @@ export interface ChargeDoc {
   amount: number;
   created_at: Date;
 }
+
+/** The tenants collection as billing reads and writes it (TenantBilling's fields live on the tenant). */
+const billingOf = (db: Db): Collection<TenantDoc & TenantBilling> => db.collection<TenantDoc & TenantBilling>('tenants');
 
 export const chargesOf = (db: Db): Collection<ChargeDoc> => db.collection<ChargeDoc>('tenant_charges');
 
@@ -216,7 +219,7 @@ export async function topUp(
     note,
     created_at: new Date(),
   };
-  await tenantsOf(db).updateOne({ _id: domain_uuid, balance: { $exists: false } } as never, { $set: { balance: 0 } as never });
+  await billingOf(db).updateOne({ _id: domain_uuid, balance: { $exists: false } }, { $set: { balance: 0 } });
   try {
     await creditsOf(db).insertOne(credit);
     return { credit, created: true };
@@ -254,9 +257,12 @@ export async function setBilling(
     set[`postage.${k}`] = v;
   }
   if (!Object.keys(set).length && !Object.keys(unset).length) return;
-  const r = await tenantsOf(db).updateOne({ _id: domain_uuid }, {
-    ...(Object.keys(set).length ? { $set: set } : {}),
-    ...(Object.keys(unset).length ? { $unset: unset } : {}),
-  } as never);
+  const r = await billingOf(db).updateOne(
+    { _id: domain_uuid },
+    {
+      ...(Object.keys(set).length ? { $set: set } : {}),
+      ...(Object.keys(unset).length ? { $unset: unset } : {}),
+    },
+  );
   if (!r.matchedCount) throw new BillingError(`no tenant ${domain_uuid}`);
 }

@@ -265,7 +265,7 @@ export async function undeliveredCallbacks(db: Db, campaign_uuid: string, limit 
 /** The dialing window from the campaign's schedule (when no run says it). */
 export function windowOf(c: CampaignDoc, time_zone: string, now = Date.now()): { open: boolean; next_opening: number | null } {
   try {
-    const w = toDialWindow({ schedules: c.schedules as never, local_start_time: c.local_start_time, local_end_time: c.local_end_time });
+    const w = toDialWindow({ schedules: c.schedules, local_start_time: c.local_start_time, local_end_time: c.local_end_time });
     const open = isOpen(w, now, time_zone || DEFAULT_TIME_ZONE);
     return { open, next_opening: open ? null : nextOpening(w, now, time_zone || DEFAULT_TIME_ZONE) };
   } catch {
