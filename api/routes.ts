@@ -11,13 +11,13 @@ import { consoleApp } from './console/index.ts';
 import { adminApp } from './admin/index.ts';
 
 export function mountRoutes(app: App, deps: AppDeps): void {
-  // v3 campaigns, directory, autocall import, callback state (API.md §1, §2).
+  // v3 campaigns, directory, autocall import, callback state (docs/api-contract.md §1, §2).
   app.route('/v3', v3App(deps));
-  // Running autocall (API.md §2): run start/pause/stop, the report.
+  // Running autocall (docs/api-contract.md §2): run start/pause/stop, the report.
   app.route('/v1', v1App(deps));
-  // v2 queues (API.md §3).
+  // v2 queues (docs/api-contract.md §3).
   app.route(V2_PREFIX, v2App(deps));
-  // The voice-bot API (API.md §4).
+  // The voice-bot API (docs/api-contract.md §4).
   app.route('/api', voiceBotApp(deps));
   // The live campaign console and its JSON for the console and the ops CLI (tenant token).
   app.route('/console', consoleApp(deps));

@@ -1,6 +1,6 @@
 // What a delivery POSTs. One producer per campaign `callback_format` and kind:
-// - `cdr` (default): our call record as JSON (below, documented in the README);
-// - `voice_bot`: the voice-bot API's webhook shapes (API.md §4), for campaigns created through the
+// - `cdr` (default): our call record as JSON (below, documented in docs/callbacks.md);
+// - `voice_bot`: the voice-bot API's webhook shapes (docs/api-contract.md §4), for campaigns created through the
 //   voice-bot API: `voiceBotCallPayload` ("autocall history", the `cdr` delivery) and
 //   `voiceBotCallHistoryPayload` ("call history", the `history` delivery), both to callback_url.
 import { zoneOffsetMinutes, type CallbackFormat } from '../domain/campaign.ts';
@@ -70,7 +70,7 @@ export function cdrAnswerPayload(a: AnswerInfo): Record<string, unknown> {
   };
 }
 
-// ---------------------------------------------------------------- voice-bot (API.md §4)
+// ---------------------------------------------------------------- voice-bot (docs/api-contract.md §4)
 
 /** What a voice-bot body needs beyond the call record (callbacks/voicebot.ts looks it up). */
 export interface VoiceBotContext {
@@ -127,7 +127,7 @@ const actionLog = (c: CallDoc, tz: string): string =>
   JSON.stringify((c.action_log ?? []).map((a) => ({ at: voiceBotTime(a.at, tz), action: a.action, detail: a.detail })));
 
 /**
- * Voice-bot "autocall history" (lịch sử cuộc gọi tự động), the field list and types of seed 004:
+ * Voice-bot "autocall history" (lịch sử cuộc gọi tự động), the field list and types of docs/api-contract.md §4:
  * campaign_id Int, create_at String, hotline, phone, name, description String, status Int (the
  * code table), time_call Int (billsec), postage Double (the call's charge), service_charge Double (0), action_log String
  * (a JSON array of {at, action, detail}), event_data String = "autocall_history".
@@ -150,7 +150,7 @@ export function voiceBotCallPayload(c: CallDoc, ctx: VoiceBotContext = NO_CONTEX
 }
 
 /**
- * Voice-bot "call history" (lịch sử cuộc gọi), seed 004's fields, all strings but `error`:
+ * Voice-bot "call history" (lịch sử cuộc gọi), docs/api-contract.md §4's fields, all strings but `error`:
  * status "1" answered / "0" not, data = the call id, hotline_number, date_create (local time),
  * time_call (billsec), type_call CALLOUT (every call here is outbound), caller (hotline), callee
  * (customer), postage, source "autocall", event_data "call_history", disposition (the table's word),

@@ -1,6 +1,6 @@
 // Signing: every delivery carries `X-Timestamp: <unix seconds>` and
 // `X-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`, made with the tenant's
-// callback secret. The README shows the receiver's side (the same as verifySignature below).
+// callback secret. docs/callbacks.md shows the receiver's side (the same as verifySignature below).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'X-Signature';

@@ -1,4 +1,4 @@
-// The voice-bot webhooks (API.md §4) of a campaign made by POST /api/campaign/create
+// The voice-bot webhooks (docs/api-contract.md §4) of a campaign made by POST /api/campaign/create
 // (`callback_format: 'voice_bot'`): every final call record is POSTed twice to the campaign's
 // callback_url (cloned from the template campaign), as two deliveries with their own retries,
 // Idempotency-Key and signature:

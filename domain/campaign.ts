@@ -1,4 +1,4 @@
-// The v3 campaign: its enums (seed tables of seeds/000 and seeds/002, spelled as documented,
+// The v3 campaign: its enums (the field rules of docs/api-contract.md §1, spelled as documented,
 // including `parralel`), the stored document and the public object every GET returns, with the
 // `null` / `""` / `0` defaults the documented GET examples show. Pure: no I/O, no framework.
 
@@ -36,7 +36,7 @@ export type RecallStatus = (typeof RECALL_STATUSES)[number];
 export type TypeAutocall = (typeof TYPE_AUTOCALLS)[number];
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-/** Per-network numbers (README, v3 decisions: a cap of simultaneous calls, 0 = no cap). */
+/** Per-network numbers (docs/api-v3.md, Decisions: a cap of simultaneous calls, 0 = no cap). */
 export type NetworkCaps = Record<Network, number>;
 
 /** Every network's number, 0 where the stored campaign has none. */

@@ -2,7 +2,7 @@
 // Pure: the caller passes the campaign settings, the lead's attempt count and first-attempt time,
 // the classified last call (domain/causes.ts) and `nowMs` (when that call ended).
 //
-// Decisions (README design section):
+// Decisions (docs/decisions.md, Pure rules):
 // - recall_times (v3) / max_recall_count (v2) count RECALLS, not calls: 3 means up to 4 calls.
 //   0 or missing = never recall (the seed's campaigns default to 0).
 // - A human-answered call is a success, unless min_recall_duration > 0 and its billsec is shorter:

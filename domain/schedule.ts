@@ -1,7 +1,7 @@
 // Dialing windows: when may a campaign place calls, in its own time zone.
 // Pure: the caller passes `nowMs`; luxon's IANAZone only gives a zone's UTC offset at an instant.
 //
-// Decisions (README design section):
+// Decisions (docs/decisions.md, Pure rules):
 // - Times are WALL-CLOCK times of the campaign's zone: "08:00" on a DST day is 08:00 local,
 //   not 8 h after midnight. A wall time inside a spring-forward gap moves forward by the gap
 //   (02:30 New York on 2024-03-10 is 03:30 EDT); an ambiguous fall-back time is its first

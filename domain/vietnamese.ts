@@ -1,4 +1,4 @@
-// How template parameter values are spoken (seed 001, API.md §2), as Vietnamese text for TTS.
+// How template parameter values are spoken (docs/api-contract.md §2), as Vietnamese text for TTS.
 //
 // Value rules, first match wins (the value is trimmed first):
 //   "#15"                → the number in words: "mười lăm"

@@ -50,7 +50,7 @@ try {
   const { tenant, token } = args.values.rotate
     ? await rotateToken(mongo.db, name, args.values['revoke-others'])
     : await createTenant(mongo.db, { name, time_zone: args.values['time-zone'] });
-  // The key of the X-Signature header on the tenant's callbacks (README, Callbacks).
+  // The key of the X-Signature header on the tenant's callbacks (docs/callbacks.md).
   const callback_secret = await tenantCallbackSecret(mongo.db, tenant.domain_uuid);
   if (args.values.json) {
     process.stdout.write(`${JSON.stringify({ ...tenant, token, callback_secret })}\n`);

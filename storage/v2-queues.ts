@@ -1,4 +1,4 @@
-// v2 queues (API.md §3): a queue is a campaign seen through another door. The campaign's
+// v2 queues (docs/api-contract.md §3): a queue is a campaign seen through another door. The campaign's
 // `campaign_name` is the queue code (so the unique index {domain_uuid, campaign_name} makes codes
 // unique per tenant and decides concurrent creates), and `queue_code` marks it as a v2 queue.
 // Its customers are ordinary leads (`source: 'v2_queue'`) whose `_id` is derived from

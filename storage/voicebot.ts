@@ -1,4 +1,4 @@
-// The voice-bot API's storage (API.md §4): campaigns by integer id (storage/campaign-ids.ts
+// The voice-bot API's storage (docs/api-contract.md §4): campaigns by integer id (storage/campaign-ids.ts
 // allocates them) and the clone of a template campaign with its leads.
 import type { Db } from 'mongodb';
 import type { CampaignDoc } from '../domain/campaign.ts';

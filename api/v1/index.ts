@@ -15,7 +15,7 @@ export function v1App(deps: AppDeps): App {
   app.use('*', limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError));
   app.use('*', requireTenant);
   app.use('*', jsonBody);
-  // Running autocall (API.md §2): run start/pause/stop, the report.
+  // Running autocall (docs/api-contract.md §2): run start/pause/stop, the report.
   mountRun(app);
   mountReport(app);
   app.all('*', notFound);

@@ -1,9 +1,9 @@
-// GET /v1/autocall/report?campaign_uuid=&start_date=&end_date= (API.md §2): the campaign's calls
+// GET /v1/autocall/report?campaign_uuid=&start_date=&end_date= (docs/api-contract.md §2): the campaign's calls
 // that started between the two dates, by the six status buckets, with the total duration, billsec
 // and waitsec. Answered from the report rollups (storage/report.ts), never by scanning `calls`.
 //
 // Dates: `YYYY-MM-DD HH:mm:ss`, wall-clock time in the tenant's zone (tenant `time_zone`), both
-// optional (seed 001's table leaves them not required): an absent (or empty) date leaves that end
+// optional (docs/api-contract.md §2 leaves them not required): an absent (or empty) date leaves that end
 // open. The range is inclusive of both to the second (10:00:00 → 10:59:59 is one hour; equal
 // dates are one second). A call counts by its start (`created_at`, when the originate was sent).
 // Errors: 404 `{"error":"campaign is not found"}` for an unknown campaign and for another

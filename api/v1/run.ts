@@ -1,4 +1,4 @@
-// POST /v1/campaign/{uuid}/run/start|pause|stop (API.md §2): the campaign's run workflow
+// POST /v1/campaign/{uuid}/run/start|pause|stop (docs/api-contract.md §2): the campaign's run workflow
 // (`campaign-run:<uuid>`) is started (signal-with-start semantics: start it when none runs, else
 // signal `resume`), paused or stopped, and the campaign's `status` (and `run_id` on a new run) is
 // written to MongoDB (control/run.ts). Body `{}` → `{"campaign_uuid"}`; unknown or another tenant's → 404.

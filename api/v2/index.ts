@@ -27,7 +27,7 @@ export function v2App(deps: AppDeps): App {
   const importLimit = limitBody(Math.max(deps.config.API_BODY_LIMIT_BYTES, V2_QUEUE_BODY_LIMIT_BYTES), tooLarge);
   app.use('*', (c, next) => (c.req.path === importPath ? importLimit(c, next) : limit(c, next)));
   app.use('*', requireTenant);
-  // v2 queues (API.md §3): a queue is a campaign managed by queue_code.
+  // v2 queues (docs/api-contract.md §3): a queue is a campaign managed by queue_code.
   mountV2Queues(app);
   app.all('*', notFound);
   app.onError(onV2Error(onApiError(deps.logger)));

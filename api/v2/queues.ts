@@ -1,4 +1,4 @@
-// The v2 router: queues of customers managed by `queue_code` (API.md §3, seeds/003_…).
+// The v2 router: queues of customers managed by `queue_code` (docs/api-contract.md §3).
 //   POST /v2/autocall/queue         import customers (creates the queue on first use; dials at once)
 //   POST /v2/autocall/queue/dnc     do-not-call: customers not dialed yet are dropped
 //   POST /v2/autocall/queue/stop    pause the queue (calls up finish)

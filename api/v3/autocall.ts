@@ -1,4 +1,4 @@
-// POST /v3/autocall/import (API.md §2): store one lead and dial it promptly when the campaign runs.
+// POST /v3/autocall/import (docs/api-contract.md §2): store one lead and dial it promptly when the campaign runs.
 // → `{"call_id","lead_uuid","message":"success"}`; `call_id` is the origination uuid of the lead's
 // first call (fixed now). A number that cannot be dialed is stored as `invalid` with a call record
 // (invalid-number) and never dialed. Idempotency: an `Idempotency-Key` header makes a replay of the

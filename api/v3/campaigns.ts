@@ -1,4 +1,4 @@
-// The v3 campaign endpoints (API.md §1, seeds/000 and seeds/002), bodies exactly as documented.
+// The v3 campaign endpoints (docs/api-contract.md §1), bodies exactly as documented.
 // Statuses: 200 success, 400 validation (gojsonschema list) or bad reference, 401 no/bad token,
 // 404 unknown uuid or another tenant's campaign, 409 name taken / delete of an active campaign.
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';

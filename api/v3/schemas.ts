@@ -167,7 +167,7 @@ const campaignFields = {
 type Fields = { [K in keyof typeof campaignFields]?: unknown } & Record<string, unknown>;
 type Ctx = z.RefinementCtx;
 
-/** Rules that depend on other fields (the seed tables' "required for autodialer" etc.). */
+/** Rules that depend on other fields (docs/api-contract.md §1, field rules: "required for autodialer" etc.). */
 function crossFieldRules(v: Fields, ctx: Ctx, mode: 'create' | 'update'): void {
   const required = (name: string) => ctx.addIssue({ code: 'custom', path: [], message: `${name} is required` });
   if (v.type === 'autodialer') {

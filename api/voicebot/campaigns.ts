@@ -1,4 +1,4 @@
-// The voice-bot API (API.md §4, seeds/004_…): POST /api/campaign/create clones a template campaign
+// The voice-bot API (docs/api-contract.md §4): POST /api/campaign/create clones a template campaign
 // (named by its integer id, storage/campaign-ids.ts), imports the phones as leads and starts it.
 // Answers are always the vendor's envelope:
 //   {"status":1,"error":0,"msg":"success","data":<new campaign id>}                     HTTP 200

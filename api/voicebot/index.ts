@@ -14,7 +14,7 @@ export function voiceBotApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: gojsonHook });
   app.use('*', limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError));
   app.use('*', requireTenant);
-  // The voice-bot API (API.md §4): POST /api/campaign/create, integer campaign ids.
+  // The voice-bot API (docs/api-contract.md §4): POST /api/campaign/create, integer campaign ids.
   mountVoiceBot(app);
   app.all('*', notFound);
   app.onError(onApiError(deps.logger));

@@ -1,5 +1,5 @@
 // Replays every request and error example of the v3 campaign seeds (fixtures/seed-examples.json,
-// copied verbatim from seeds/000 and seeds/002) against the running API over real HTTP, on the
+// copied verbatim from the vendor documents that docs/api-contract.md §1 restates) against the running API over real HTTP, on the
 // real MongoDB-compatible store, and compares the bodies with the documented ones: same keys in
 // the same order, same values — except the uuids and timestamps the server generates, which are
 // mapped onto the documented ones after checking their format.

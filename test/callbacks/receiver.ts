@@ -100,7 +100,7 @@ export async function startReceiver(opts: { port?: number; listen?: boolean; mod
   return rcv;
 }
 
-/** The README's verification snippet (README.md, "Callbacks"), with types. */
+/** docs/callbacks.md's verification snippet, with types. */
 export function verifyCallback(secret: string, headers: Record<string, string | string[] | undefined>, rawBody: string): boolean {
   const timestamp = String(headers['x-timestamp'] ?? '');
   const signature = String(headers['x-signature'] ?? '');

@@ -1,4 +1,4 @@
-// reportRange with open ends (seed 001 leaves both dates not required): an absent or empty date is
+// reportRange with open ends (docs/api-contract.md §2 leaves both dates not required): an absent or empty date is
 // an open end (±Infinity, clamped by the API to the campaign's life); a given one is still checked.
 import { describe, expect, it } from 'vitest';
 import { parseReportDate, ReportDateError, reportRange } from '../../domain/report-range.ts';

@@ -171,7 +171,7 @@ describe('unknown and messy causes', () => {
   });
 });
 
-describe('SIP status → cause (ESL.md, mod_sofia)', () => {
+describe('SIP status → cause (FreeSWITCH mod_sofia)', () => {
   it.each([
     [486, 'USER_BUSY'],
     [600, 'USER_BUSY'],

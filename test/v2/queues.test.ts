@@ -1,4 +1,4 @@
-// v2 queues (API.md §3) on the real stack: the API (in-process Hono app), the Temporal dev server,
+// v2 queues (docs/api-contract.md §3) on the real stack: the API (in-process Hono app), the Temporal dev server,
 // the store, the worker and the FreeSWITCH simulator. What is dialed is proven from the
 // simulator's call log; the documented bodies are compared with deep equality.
 import pino from 'pino';

@@ -1,4 +1,4 @@
-// The voice-bot API's create (API.md §4, seeds/004_…) on the real stack: the API in-process, the
+// The voice-bot API's create (docs/api-contract.md §4) on the real stack: the API in-process, the
 // Temporal dev server, the store, the worker and the simulator. The documented request is replayed
 // and the bodies compared exactly; integer campaign ids are checked for uniqueness under
 // concurrency, stability and lazy assignment of campaigns made before them.

@@ -1,7 +1,7 @@
 // The voice-bot webhooks end to end: a campaign created by POST /api/campaign/create runs on the
 // simulator and every call arrives at a real local receiver in both documented shapes (autocall
 // history as kind `cdr`, call history as kind `history`), signed, once per Idempotency-Key, with the
-// status codes of API.md §4: 200 answered, 3 busy, 2 no answer, 101 unknown number, 102 no carrier
+// status codes of docs/api-contract.md §4: 200 answered, 3 busy, 2 no answer, 101 unknown number, 102 no carrier
 // for the number's network, 106 network not supported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { voiceBotTime } from '../../callbacks/payload.ts';
