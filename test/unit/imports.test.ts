@@ -11,6 +11,7 @@
 // - no import cycle between top-level folders, counting value imports (what runs at load time).
 //   Type-only imports are left out: workflows/ names the activities' type (`import type
 //   { Activities }`) as Temporal's proxyActivities wants, while activities/ uses workflows/contract.ts.
+// And README.md's Layout names every top-level folder.
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative, sep } from 'node:path';
@@ -210,5 +211,18 @@ describe('import directions', () => {
       return `cycle between ${c.join(', ')}: ${inCycle.join('; ')}`;
     });
     expect(report).toEqual([]);
+  });
+});
+
+describe('README', () => {
+  it('its Layout names every top-level folder, and no folder that is gone', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const layout = /^## Layout\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+    const named = new Set([...layout.matchAll(/^([\w.-]+)\/ /gm)].map((m) => m[1]!));
+    const folders = readdirSync(ROOT, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !SKIP_DIRS.has(e.name))
+      .map((e) => e.name);
+    expect(folders.filter((f) => !named.has(f)).map((f) => `${f}/ is not in README.md's Layout`)).toEqual([]);
+    expect([...named].filter((f) => !folders.includes(f)).map((f) => `README.md's Layout names ${f}/, which does not exist`)).toEqual([]);
   });
 });
