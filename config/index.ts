@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { agentContactProblem, DEFAULT_AGENT_CONTACT_TEMPLATE } from '../storage/queue-settings.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -58,6 +59,16 @@ export const configSchema = z.object({
   // configuration requests): the password they send (HTTP Basic, any user name). Unset: off (404).
   // Set it on the workers too: they then know CDRs are posted (activities/originate.ts).
   FREESWITCH_HTTP_PASSWORD: z.string().min(16, 'at least 16 characters').optional(),
+  // The autodialer (docs/autodialer.md): how an agent's phone is reached, a FreeSWITCH dial string
+  // with the placeholders {extension}, {user_uuid}, {domain_uuid}; a campaign's queue settings
+  // (agent_contact) may override it. Same rules as agent_contact (storage/queue-settings.ts).
+  AGENT_CONTACT_TEMPLATE: z
+    .string()
+    .superRefine((t, ctx) => {
+      const problem = agentContactProblem(t);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(DEFAULT_AGENT_CONTACT_TEMPLATE),
   // Callback deliveries (callbacks/): each POST's timeout, and the retry schedule (exponential
   // backoff from the initial interval, doubling up to the maximum, given up after RETRY_FOR).
   CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),

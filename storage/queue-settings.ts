@@ -44,6 +44,60 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   agent_contact: '',
 };
 
+/** Each numeric setting's bounds (inclusive; the API refuses others). */
+export const QUEUE_SETTINGS_BOUNDS = {
+  wrap_up_time: [0, 600],
+  max_no_answer: [0, 100],
+  agent_ring_timeout: [5, 120],
+  no_answer_delay_time: [0, 600],
+  max_wait_time: [0, 600],
+  max_wait_time_with_no_agent: [0, 600],
+  abandon_target_percent: [0, 100],
+} as const satisfies Partial<Record<keyof QueueSettings, readonly [number, number]>>;
+
+export const MAX_ABANDON_MESSAGE_CHARS = 500;
+export const MAX_AGENT_CONTACT_CHARS = 200;
+
+/** The agent contact when neither the campaign nor AGENT_CONTACT_TEMPLATE sets one: the user's
+ *  extension registered on the tenant's domain (FreeSWITCH's `user/` endpoint). */
+export const DEFAULT_AGENT_CONTACT_TEMPLATE = 'user/{extension}@{domain_uuid}';
+/** The placeholders an agent contact may use. */
+export const AGENT_CONTACT_PLACEHOLDERS = ['extension', 'user_uuid', 'domain_uuid'] as const;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** What is wrong with an abandon message (spoken by the tenant's TTS voice), or null. */
+export function abandonMessageProblem(s: string): string | null {
+  if (s.length > MAX_ABANDON_MESSAGE_CHARS) return `String length must be less than or equal to ${MAX_ABANDON_MESSAGE_CHARS}`;
+  if (s.includes('${')) return 'must not contain ${';
+  if (CONTROL_CHARS.test(s)) return 'must not contain control characters (line breaks included)';
+  return null;
+}
+
+/**
+ * What is wrong with an agent contact template, or null: at most 200 characters; placeholders
+ * {extension}, {user_uuid}, {domain_uuid} only, at least one of {extension} / {user_uuid} (each
+ * agent its own phone); outside them letters, digits and `_ . @ : / = + ; % # * ~ -` only — no
+ * `${`, spaces, quotes, `[ ] { }` (the ring limit `[leg_timeout=N]` is added by the product),
+ * `,` or `|` (they would split the dial string into several phones).
+ */
+export function agentContactProblem(t: string): string | null {
+  if (t.length > MAX_AGENT_CONTACT_CHARS) return `String length must be less than or equal to ${MAX_AGENT_CONTACT_CHARS}`;
+  if (t.includes('${')) return 'must not contain ${';
+  const names = [...t.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!);
+  const unknown = names.find((n) => !(AGENT_CONTACT_PLACEHOLDERS as readonly string[]).includes(n));
+  if (unknown !== undefined)
+    return `unknown placeholder {${unknown}}: only ${AGENT_CONTACT_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
+  const rest = t.replace(/\{(extension|user_uuid|domain_uuid)\}/g, '');
+  if (/\s/.test(rest)) return 'must not contain spaces';
+  if (/[,|]/.test(rest)) return 'must not contain , or | (one phone per agent)';
+  if (/[[\]{}]/.test(rest)) return 'must not contain [ ] { } outside the placeholders {extension}, {user_uuid}, {domain_uuid}';
+  if (!/^[A-Za-z0-9_.@:/=+;%#*~-]*$/.test(rest)) return 'may contain only letters, digits, _ . @ : / = + ; % # * ~ - and the placeholders';
+  if (!names.includes('extension') && !names.includes('user_uuid')) return 'must contain {extension} or {user_uuid} (each agent its own phone)';
+  return null;
+}
+
 interface QueueSettingsDoc extends Partial<QueueSettings> {
   _id: string;
   domain_uuid: string;

@@ -20,6 +20,7 @@ import {
 import type { Tenant } from '../../storage/tenants.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
+import { runningCampaignsOfUser } from './agents.ts';
 import {
   CarrierBody,
   CarrierView,
@@ -52,6 +53,8 @@ interface Entity<D extends Record<N, string>, B extends Record<N, string>, N ext
   inUse: (db: Db, domain_uuid: string, uuid: string) => Promise<string[]>;
   /** After a rename: update the names stored on campaigns. */
   renamed?: (db: Db, domain_uuid: string, uuid: string, name: string) => Promise<void>;
+  /** Refuse a delete before `inUse` with a message of its own (409), or null. */
+  deleteGuard?: (db: Db, domain_uuid: string, uuid: string) => Promise<string | null>;
 }
 
 const stamp = (d: { created_at: Date; updated_at: Date }, tz: string) => ({
@@ -126,6 +129,13 @@ const userEntity: Entity<UserDoc, z.infer<typeof UserBody>, 'username'> = {
     ...stamp(d, tz),
   }),
   inUse: (db, t, u) => campaignsReferring(db, t, 'users', u),
+  // An agent of a running (or paused) autodialer campaign: the run provisions it (docs/autodialer.md).
+  deleteGuard: async (db, t, u) => {
+    const running = await runningCampaignsOfUser(db, t, u);
+    return running.length
+      ? `user is assigned to running campaign ${running[0]!.campaign_name}: unassign it or stop the campaign first`
+      : null;
+  },
 };
 
 function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N extends 'template_name' | 'carrier_name' | 'username'>(
@@ -242,6 +252,8 @@ function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N
       const { uuid } = c.req.valid('param');
       const doc = await e.repo(db).get(tenant.domain_uuid, uuid);
       if (!doc) throw notFound();
+      const refused = await e.deleteGuard?.(db, tenant.domain_uuid, uuid);
+      if (refused) throw new ApiError(409, { error: refused });
       const using = await e.inUse(db, tenant.domain_uuid, uuid);
       if (using.length)
         throw new ApiError(409, { error: `${e.uuidField} ${uuid} is used by campaign ${using.map((n) => JSON.stringify(n)).join(', ')}` });

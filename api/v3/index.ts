@@ -8,6 +8,7 @@ import { limitBody } from '../body-limit.ts';
 import { notFound, onApiError, sendError } from '../errors.ts';
 import type { App, AppDeps, AppEnv } from '../types.ts';
 import { gojsonHook, jsonBody } from '../validation.ts';
+import { mountAgents } from './agents.ts';
 import { mountAutocall } from './autocall.ts';
 import { mountCallbacks } from './callbacks.ts';
 import { mountCampaigns } from './campaigns.ts';
@@ -25,6 +26,8 @@ export function v3App(deps: AppDeps): App {
   mountAutocall(app);
   // Callback delivery state (callbacks/).
   mountCallbacks(app);
+  // The autodialer: agent statuses, a campaign's agents now, its queue settings (docs/autodialer.md).
+  mountAgents(app);
   app.all('*', notFound);
   app.onError(onApiError(deps.logger));
   return app;
