@@ -114,7 +114,11 @@ export function translateIssue(issue: Issue, input: unknown): FieldError {
       const own = branches.find((errs) => errs.length > 0 && !typeOnly(errs));
       if (own) return translateIssue({ ...own[0]!, path: [...path, ...own[0]!.path] } as Issue, input);
       if (branches.length && branches.every(typeOnly)) {
-        const types = [...new Set(branches.map((errs) => EXPECTED[(errs[0] as { expected: string }).expected] ?? (errs[0] as { expected: string }).expected))];
+        const types = [
+          ...new Set(
+            branches.map((errs) => EXPECTED[(errs[0] as { expected: string }).expected] ?? (errs[0] as { expected: string }).expected),
+          ),
+        ];
         const expected = types.length > 1 ? `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]}` : types[0];
         return { [field]: `Invalid type. Expected: ${expected}, given: ${given}` };
       }
@@ -197,7 +201,8 @@ export function jsonDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (ch === 0x22) inString = false;
     } else if (ch === 0x22) inString = true;
     else if (ch === 0x7b || ch === 0x5b) {

@@ -38,7 +38,11 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
 /** The day (YYYY-MM-DD) an instant falls on in a time zone (IANA name). */
 export function statsDay(at: Date | number, time_zone: string): string {
   let f = dayFormats.get(time_zone);
-  if (!f) dayFormats.set(time_zone, (f = new Intl.DateTimeFormat('en-CA', { timeZone: time_zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  if (!f)
+    dayFormats.set(
+      time_zone,
+      (f = new Intl.DateTimeFormat('en-CA', { timeZone: time_zone, year: 'numeric', month: '2-digit', day: '2-digit' })),
+    );
   return f.format(typeof at === 'number' ? new Date(at) : at);
 }
 

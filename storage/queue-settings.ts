@@ -87,14 +87,14 @@ export function agentContactProblem(t: string): string | null {
   if (t.includes('${')) return 'must not contain ${';
   const names = [...t.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!);
   const unknown = names.find((n) => !(AGENT_CONTACT_PLACEHOLDERS as readonly string[]).includes(n));
-  if (unknown !== undefined)
-    return `unknown placeholder {${unknown}}: only ${AGENT_CONTACT_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
+  if (unknown !== undefined) return `unknown placeholder {${unknown}}: only ${AGENT_CONTACT_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
   const rest = t.replace(/\{(extension|user_uuid|domain_uuid)\}/g, '');
   if (/\s/.test(rest)) return 'must not contain spaces';
   if (/[,|]/.test(rest)) return 'must not contain , or | (one phone per agent)';
   if (/[[\]{}]/.test(rest)) return 'must not contain [ ] { } outside the placeholders {extension}, {user_uuid}, {domain_uuid}';
   if (!/^[A-Za-z0-9_.@:/=+;%#*~-]*$/.test(rest)) return 'may contain only letters, digits, _ . @ : / = + ; % # * ~ - and the placeholders';
-  if (!names.includes('extension') && !names.includes('user_uuid')) return 'must contain {extension} or {user_uuid} (each agent its own phone)';
+  if (!names.includes('extension') && !names.includes('user_uuid'))
+    return 'must contain {extension} or {user_uuid} (each agent its own phone)';
   return null;
 }
 
@@ -114,7 +114,12 @@ export async function getQueueSettings(db: Db, campaign_uuid: string): Promise<Q
 }
 
 /** Store a partial change (validated by the caller); the full settings after it. */
-export async function updateQueueSettings(db: Db, domain_uuid: string, campaign_uuid: string, change: Partial<QueueSettings>): Promise<QueueSettings> {
+export async function updateQueueSettings(
+  db: Db,
+  domain_uuid: string,
+  campaign_uuid: string,
+  change: Partial<QueueSettings>,
+): Promise<QueueSettings> {
   await col(db).updateOne({ _id: campaign_uuid }, { $set: { ...change, domain_uuid, updated_at: new Date() } }, { upsert: true });
   return getQueueSettings(db, campaign_uuid);
 }

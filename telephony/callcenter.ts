@@ -13,7 +13,8 @@ import type { QueueStrategy } from '../domain/campaign.ts';
 /** The mod_callcenter queue of a campaign (also its call_center_queue's `queue_name`). */
 export const queueName = (campaign_uuid: string): string => `campaign-${campaign_uuid}`;
 /** The campaign of one of our queue names, or undefined. */
-export const campaignOfQueue = (name: string): string | undefined => (/^campaign-[0-9a-f-]{36}$/.test(name) ? name.slice('campaign-'.length) : undefined);
+export const campaignOfQueue = (name: string): string | undefined =>
+  /^campaign-[0-9a-f-]{36}$/.test(name) ? name.slice('campaign-'.length) : undefined;
 
 export interface QueueConfig {
   name: string;

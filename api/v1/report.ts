@@ -43,7 +43,7 @@ export const ReportQuery = z.object({
     .min(1)
     .openapi({
       param: { name: 'campaign_uuid', in: 'query' },
-      description: 'the campaign; unknown, malformed or another tenant\'s: 404 `campaign is not found`',
+      description: "the campaign; unknown, malformed or another tenant's: 404 `campaign is not found`",
       example: '7bbe986b-8a6e-404c-840b-781102b5aa07',
     }),
   start_date: dateParam('start_date', '2022-01-01 10:00:00', 'start'),

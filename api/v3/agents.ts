@@ -55,7 +55,10 @@ const AgentStatusResult = z
   .object({ user_uuid: z.string(), extension: z.string(), display_name: z.string(), status: z.string() })
   .openapi('AgentStatus');
 
-const ts = z.string().nullable().openapi({ description: "RFC 3339 in the tenant's time zone; null when none", example: '2023-03-06T17:57:54.65+07:00' });
+const ts = z
+  .string()
+  .nullable()
+  .openapi({ description: "RFC 3339 in the tenant's time zone; null when none", example: '2023-03-06T17:57:54.65+07:00' });
 
 const CampaignAgent = z
   .object({
@@ -64,12 +67,15 @@ const CampaignAgent = z
     display_name: z.string(),
     status: z.string().openapi({ description: 'the stored status (PUT /v3/user/{uuid}/status)' }),
     state: z.string().openapi({
-      description: "mod_callcenter's state now: `Waiting`, `Receiving`, `In a queue call`, `Idle`; `unknown` when no run is open or it did not answer",
+      description:
+        "mod_callcenter's state now: `Waiting`, `Receiving`, `In a queue call`, `Idle`; `unknown` when no run is open or it did not answer",
     }),
     live_status: z
       .string()
       .nullable()
-      .openapi({ description: "mod_callcenter's status now (e.g. `On Break` after max_no_answer offers left unanswered); null when unknown" }),
+      .openapi({
+        description: "mod_callcenter's status now (e.g. `On Break` after max_no_answer offers left unanswered); null when unknown",
+      }),
     calls_answered_today: z.number().int().openapi({ description: "calls talked on today (the tenant's day)" }),
     talk_time_today: z.number().int().openapi({ description: 'seconds talked today' }),
     last_call_at: ts.openapi({ description: 'when the last call ended' }),
@@ -119,20 +125,23 @@ const queueSettingsFields = {
     .openapi({ description: 'abandoned ÷ answered (percent, decimals allowed) the pace keeps at or under (0–100)' }),
   adaptive: z.boolean().openapi({ description: 'lower the ratio while abandonment runs above the target, let it climb back after' }),
   abandon_message: checked(abandonMessageProblem, true).openapi({
-    description: 'what an abandoned customer hears (spoken by the TTS voice); "" = the default message; ≤ 500 characters, no `${`, no control characters',
+    description:
+      'what an abandoned customer hears (spoken by the TTS voice); "" = the default message; ≤ 500 characters, no `${`, no control characters',
   }),
   agent_contact: checked(agentContactProblem, true).openapi({
     description:
-      "how an agent's phone is reached: a dial string with {extension}, {user_uuid}, {domain_uuid}; \"\" = AGENT_CONTACT_TEMPLATE. ≤ 200 characters, no `${`, spaces, quotes, `[ ] { }` outside the placeholders, `,` or `|`",
+      'how an agent\'s phone is reached: a dial string with {extension}, {user_uuid}, {domain_uuid}; "" = AGENT_CONTACT_TEMPLATE. ≤ 200 characters, no `${`, spaces, quotes, `[ ] { }` outside the placeholders, `,` or `|`',
     example: 'sofia/internal/{extension}%pbx.example.com',
   }),
 } satisfies Record<keyof QueueSettings, z.ZodType>;
 
 export const QueueSettingsView = z.object(queueSettingsFields).openapi('QueueSettings');
 export const QueueSettingsChange = z
-  .strictObject(Object.fromEntries(Object.entries(queueSettingsFields).map(([k, v]) => [k, v.optional()])) as {
-    [K in keyof typeof queueSettingsFields]: z.ZodOptional<(typeof queueSettingsFields)[K]>;
-  })
+  .strictObject(
+    Object.fromEntries(Object.entries(queueSettingsFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof queueSettingsFields]: z.ZodOptional<(typeof queueSettingsFields)[K]>;
+    },
+  )
   .openapi('QueueSettingsChange', {
     description: 'Any of the settings; the others keep their value',
     example: { wrap_up_time: 15, max_wait_time: 30 },
@@ -196,7 +205,8 @@ const routes = {
 // ---------------------------------------------------------------- helpers
 
 /** A campaign whose run may be open and provisioning agents: status start or pause. */
-export const runsAgents = (c: Pick<CampaignDoc, 'type' | 'status'>): boolean => c.type === 'autodialer' && (c.status === 'start' || c.status === 'pause');
+export const runsAgents = (c: Pick<CampaignDoc, 'type' | 'status'>): boolean =>
+  c.type === 'autodialer' && (c.status === 'start' || c.status === 'pause');
 
 /** The tenant's running or paused autodialer campaigns that have this user. */
 export async function runningCampaignsOfUser(db: Db, domain_uuid: string, user_uuid: string): Promise<CampaignDoc[]> {
@@ -311,7 +321,9 @@ export function mountAgents(app: App): void {
       if (!row || typeof row.agent_name !== 'string') continue;
       byName.set(row.agent_name, [...(byName.get(row.agent_name) ?? []), row]);
     }
-    const data = refs.map((r) => agentRow(r, mergeLive(byName.get(agentName(r.user_uuid)) ?? []), live !== null, stats.get(r.user_uuid), tenant.time_zone));
+    const data = refs.map((r) =>
+      agentRow(r, mergeLive(byName.get(agentName(r.user_uuid)) ?? []), live !== null, stats.get(r.user_uuid), tenant.time_zone),
+    );
     return c.json({ campaign_uuid: uuid, day, live: live !== null, data }, 200);
   });
 

@@ -52,7 +52,12 @@ describe('callback_url / answer_callback_url checked on write', () => {
     expect(made.status, made.text).toBe(200);
     const uuid = made.body.campaign_uuid as string;
     for (const [url, message] of REFUSED) {
-      const res = await h.call('PUT', `/v3/campaign/${uuid}`, { campaign_name: 'cb upd', type: 'autocall', active: false, callback_url: url });
+      const res = await h.call('PUT', `/v3/campaign/${uuid}`, {
+        campaign_name: 'cb upd',
+        type: 'autocall',
+        active: false,
+        callback_url: url,
+      });
       expect(res.status, url).toBe(400);
       expect(res.body).toEqual({ error: [{ callback_url: message }] });
     }
@@ -60,7 +65,13 @@ describe('callback_url / answer_callback_url checked on write', () => {
   });
 
   it('public literals, host names (checked at delivery) and "" are accepted', async () => {
-    for (const url of ['', 'https://hooks.example.com/cdr?x=1', 'http://8.8.8.8:8080/cb', 'https://internal.corp.example/cb', 'http://[2001:4860:4860::8888]/cb']) {
+    for (const url of [
+      '',
+      'https://hooks.example.com/cdr?x=1',
+      'http://8.8.8.8:8080/cb',
+      'https://internal.corp.example/cb',
+      'http://[2001:4860:4860::8888]/cb',
+    ]) {
       const res = await create(h, { callback_url: url, answer_callback_url: url });
       expect(res.status, `${url}: ${res.text}`).toBe(200);
     }

@@ -3,7 +3,15 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { formatTimestamp } from '../../domain/campaign.ts';
-import { jsonDeeperThan, jsonType, MAX_JSON_DEPTH, parseJsonLenient, stripTrailingCommas, translateIssues, zInt } from '../../api/validation.ts';
+import {
+  jsonDeeperThan,
+  jsonType,
+  MAX_JSON_DEPTH,
+  parseJsonLenient,
+  stripTrailingCommas,
+  translateIssues,
+  zInt,
+} from '../../api/validation.ts';
 
 const check = (schema: z.ZodType, input: unknown) => {
   const r = schema.safeParse(input);
@@ -55,10 +63,20 @@ describe('lenient JSON', () => {
 });
 
 describe('record keys and unions', () => {
-  const s = z.object({ p: z.record(z.string().max(3).regex(/^[a-z]+$/), z.union([z.string().max(2), z.number(), z.null()])) });
+  const s = z.object({
+    p: z.record(
+      z
+        .string()
+        .max(3)
+        .regex(/^[a-z]+$/),
+      z.union([z.string().max(2), z.number(), z.null()]),
+    ),
+  });
   it('a bad key is reported on the record, naming the key and the rule', () => {
     expect(check(s, { p: { ABC: 1 } })).toEqual([{ p: `Property name of "ABC" does not match: Does not match pattern '^[a-z]+$'` }]);
-    expect(check(s, { p: { abcd: 1 } })).toEqual([{ p: 'Property name of "abcd" does not match: String length must be less than or equal to 3' }]);
+    expect(check(s, { p: { abcd: 1 } })).toEqual([
+      { p: 'Property name of "abcd" does not match: String length must be less than or equal to 3' },
+    ]);
   });
   it("a value of none of a union's types lists them; a value of one of them says what is wrong with it", () => {
     expect(check(s, { p: { a: [] } })).toEqual([{ 'p.a': 'Invalid type. Expected: string, number or null, given: array' }]);
@@ -79,7 +97,11 @@ describe('JSON nesting bound', () => {
   it('parseJsonLenient refuses a text nested deeper than MAX_JSON_DEPTH before parsing it', () => {
     expect(parseJsonLenient(nest(MAX_JSON_DEPTH))).toMatchObject({ ok: true });
     const r = parseJsonLenient(nest(1_000_000));
-    expect(r).toEqual({ ok: false, tooDeep: true, message: `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (arrays and objects)` });
+    expect(r).toEqual({
+      ok: false,
+      tooDeep: true,
+      message: `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (arrays and objects)`,
+    });
   });
 });
 

@@ -32,7 +32,12 @@ describe('metrics', () => {
         default: { action: 'answer', ringMs: 50, talkMs: 200 },
         numbers: { '0913000002': { action: 'busy', ringMs: 50 }, '0913000009': { action: 'answer', ringMs: 25_000, talkMs: null } },
       },
-      { CALLBACK_ALLOW_PRIVATE: 'true', CALLBACK_RETRY_INITIAL_MS: '50', CALLBACK_RETRY_MAX_INTERVAL_MS: '200', CALLBACK_RETRY_FOR_MS: '1500' },
+      {
+        CALLBACK_ALLOW_PRIVATE: 'true',
+        CALLBACK_RETRY_INITIAL_MS: '50',
+        CALLBACK_RETRY_MAX_INTERVAL_MS: '200',
+        CALLBACK_RETRY_FOR_MS: '1500',
+      },
       1,
     );
     receiver = createServer((req, res) => {
@@ -42,18 +47,35 @@ describe('metrics', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     workerPort = await freePort();
-    workerMetrics = startWorkerMetrics({ WORKER_METRICS_HOST: '127.0.0.1', WORKER_METRICS_PORT: workerPort }, createLogger('metrics-test', 'silent'));
+    workerMetrics = startWorkerMetrics(
+      { WORKER_METRICS_HOST: '127.0.0.1', WORKER_METRICS_PORT: workerPort },
+      createLogger('metrics-test', 'silent'),
+    );
     before = await scrape();
     const create = async (name: string, callback_url: string, concurrent_call: number) =>
-      (await ops.api('/v3/campaign', { method: 'POST', body: { campaign_name: name, type: 'autocall', active: true, carrier_uuid: ops.carrier_uuid, concurrent_call, callback_url } })).body.campaign_uuid as string;
+      (
+        await ops.api('/v3/campaign', {
+          method: 'POST',
+          body: { campaign_name: name, type: 'autocall', active: true, carrier_uuid: ops.carrier_uuid, concurrent_call, callback_url },
+        })
+      ).body.campaign_uuid as string;
     good = await create('metrics A', `${receiverUrl}/ok`, 5);
     bad = await create('metrics B', `${receiverUrl}/fail`, 1);
     for (const n of ['0913000001', '0913000002', '0913000003', '0913000004', '0913000009']) {
-      expect((await ops.api('/v3/autocall/import', { method: 'POST', body: { campaign_uuid: good, phone_number: n, param: {} } })).status).toBe(200);
+      expect(
+        (await ops.api('/v3/autocall/import', { method: 'POST', body: { campaign_uuid: good, phone_number: n, param: {} } })).status,
+      ).toBe(200);
     }
-    expect((await ops.api('/v3/autocall/import', { method: 'POST', body: { campaign_uuid: bad, phone_number: '0913000005', param: {} } })).status).toBe(200);
+    expect(
+      (await ops.api('/v3/autocall/import', { method: 'POST', body: { campaign_uuid: bad, phone_number: '0913000005', param: {} } }))
+        .status,
+    ).toBe(200);
     for (const c of [good, bad]) expect((await ops.api(`/v1/campaign/${c}/run/start`, { method: 'POST', body: {} })).status).toBe(200);
-    await waitFor(async () => (await ops.api(`/console/api/campaigns/${good}`)).body.campaign.leads.finished === 4, 60_000, 'four calls of A recorded');
+    await waitFor(
+      async () => (await ops.api(`/console/api/campaigns/${good}`)).body.campaign.leads.finished === 4,
+      60_000,
+      'four calls of A recorded',
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -73,10 +95,14 @@ describe('metrics', () => {
   });
 
   it('observes slot → originate and import → originate latencies, and claims', async () => {
-    const m = await waitFor(async () => {
-      const s = await scrape();
-      return metric(s, 'campaign_runner_import_to_originate_seconds_count', { campaign_uuid: good }) === 4 ? s : null;
-    }, 10_000, 'import → originate observed');
+    const m = await waitFor(
+      async () => {
+        const s = await scrape();
+        return metric(s, 'campaign_runner_import_to_originate_seconds_count', { campaign_uuid: good }) === 4 ? s : null;
+      },
+      10_000,
+      'import → originate observed',
+    );
     expect(metric(m, 'campaign_runner_slot_to_originate_seconds_count', { campaign_uuid: good })).toBe(4);
     expect(metric(m, 'campaign_runner_slot_to_originate_seconds_sum', { campaign_uuid: good })).toBeLessThan(20);
     expect(metric(m, 'campaign_runner_leads_claimed_total', { campaign_uuid: good })).toBe(5);
@@ -87,15 +113,22 @@ describe('metrics', () => {
     const m = await scrape();
     const node = ops.config.eslNodes[0]!.name;
     expect(metric(m, 'campaign_runner_esl_node_up', { node })).toBe(1);
-    expect(metric(m, 'campaign_runner_esl_command_seconds_count', { node, command: 'bgapi originate' }) - metric(before, 'campaign_runner_esl_command_seconds_count', { node, command: 'bgapi originate' })).toBeGreaterThanOrEqual(5);
+    expect(
+      metric(m, 'campaign_runner_esl_command_seconds_count', { node, command: 'bgapi originate' }) -
+        metric(before, 'campaign_runner_esl_command_seconds_count', { node, command: 'bgapi originate' }),
+    ).toBeGreaterThanOrEqual(5);
   });
 
   it('reads live calls against the cap, recalls waiting and the window from the open runs', async () => {
     // Read from the runs at most every 5 s: the first scrape saw no run yet.
-    const m = await waitFor(async () => {
-      const s = await scrape();
-      return metric(s, 'campaign_runner_call_cap', { campaign_uuid: good }) ? s : null;
-    }, 10_000, 'the run in the gauges');
+    const m = await waitFor(
+      async () => {
+        const s = await scrape();
+        return metric(s, 'campaign_runner_call_cap', { campaign_uuid: good }) ? s : null;
+      },
+      10_000,
+      'the run in the gauges',
+    );
     expect(metric(m, 'campaign_runner_live_calls', { campaign_uuid: good })).toBe(1); // the call still ringing
     expect(metric(m, 'campaign_runner_call_cap', { campaign_uuid: good })).toBe(5);
     expect(metric(m, 'campaign_runner_recalls_waiting', { campaign_uuid: good })).toBe(0);
@@ -106,19 +139,31 @@ describe('metrics', () => {
   it('counts callback attempts by outcome, delivery latency, deliveries given up, and those failed or pending', async () => {
     const delivered = (s: Sample[]) => metric(s, 'campaign_runner_callback_attempts_total', { kind: 'cdr', outcome: 'delivered' });
     await waitFor(async () => delivered(await scrape()) - delivered(before) >= 4, 20_000, 'four cdr callbacks delivered');
-    const m = await waitFor(async () => {
-      const s = await scrape();
-      return metric(s, 'campaign_runner_callback_deliveries_failed_total', { kind: 'cdr' }) >= 1 ? s : null;
-    }, 30_000, 'the failing delivery given up');
+    const m = await waitFor(
+      async () => {
+        const s = await scrape();
+        return metric(s, 'campaign_runner_callback_deliveries_failed_total', { kind: 'cdr' }) >= 1 ? s : null;
+      },
+      30_000,
+      'the failing delivery given up',
+    );
     expect(metric(m, 'campaign_runner_callback_attempts_total', { kind: 'cdr', outcome: 'http_error' })).toBeGreaterThanOrEqual(2);
-    expect(metric(m, 'campaign_runner_callback_delivery_seconds_count', { kind: 'cdr' }) - metric(before, 'campaign_runner_callback_delivery_seconds_count', { kind: 'cdr' })).toBeGreaterThanOrEqual(4);
+    expect(
+      metric(m, 'campaign_runner_callback_delivery_seconds_count', { kind: 'cdr' }) -
+        metric(before, 'campaign_runner_callback_delivery_seconds_count', { kind: 'cdr' }),
+    ).toBeGreaterThanOrEqual(4);
     // The API's gauge of stored deliveries (refreshed at most every 5 s).
-    await waitFor(async () => metric(await scrape(), 'campaign_runner_callback_deliveries', { status: 'failed' }) >= 1, 15_000, 'the failed delivery in the gauge');
+    await waitFor(
+      async () => metric(await scrape(), 'campaign_runner_callback_deliveries', { status: 'failed' }) >= 1,
+      15_000,
+      'the failed delivery in the gauge',
+    );
   });
 
   it('counts API requests by route pattern and status', async () => {
     const m = await scrape();
-    const imports = (s: Sample[]) => metric(s, 'campaign_runner_http_requests_total', { method: 'POST', route: '/v3/autocall/import', status: '200' });
+    const imports = (s: Sample[]) =>
+      metric(s, 'campaign_runner_http_requests_total', { method: 'POST', route: '/v3/autocall/import', status: '200' });
     expect(imports(m) - imports(before)).toBe(6);
     expect(metric(m, 'campaign_runner_http_requests_total', { route: '/v1/campaign/:uuid/run/start' })).toBeGreaterThanOrEqual(2);
     expect(m.some((s) => s.name === 'campaign_runner_http_requests_total' && s.labels.route?.includes(good))).toBe(false);

@@ -28,7 +28,15 @@ let output = '';
 const ran: Array<{ cmd: string; status: number | null; stdout: string; stderr: string }> = [];
 
 beforeAll(async () => {
-  const [api, temporal, ui, mongo, esl, worker, sdk] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [api, temporal, ui, mongo, esl, worker, sdk] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   env = {
     ...process.env,
     API_PORT: String(api),
@@ -41,7 +49,8 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
   };
-  for (const k of ['MONGODB_URI', 'TEMPORAL_ADDRESS', 'ESL_HOST', 'ESL_NODES', 'SIM_RULES', 'CTL_API_URL', 'CTL_TOKEN', 'ADMIN_TOKEN']) delete env[k];
+  for (const k of ['MONGODB_URI', 'TEMPORAL_ADDRESS', 'ESL_HOST', 'ESL_NODES', 'SIM_RULES', 'CTL_API_URL', 'CTL_TOKEN', 'ADMIN_TOKEN'])
+    delete env[k];
   stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   stack.stdout!.on('data', (d) => (output += d));
   stack.stderr!.on('data', (d) => (output += d));
