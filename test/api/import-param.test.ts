@@ -82,8 +82,8 @@ describe('POST /v3/autocall/import: param', () => {
 
 describe('deeply nested JSON bodies are refused before parsing', () => {
   const deep = (d: number) => `{"campaign_uuid":"x","phone_number":"1","param":{"a":${'['.repeat(d)}${']'.repeat(d)}}}`;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const bodies: Array<[string, string, (status: number, body: any) => void]> = [
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     [
       '/v3/autocall/import',
       deep(400_000),

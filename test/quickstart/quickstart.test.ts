@@ -56,8 +56,14 @@ beforeAll(async () => {
   stack.stderr!.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
     const t = setInterval(() => {
-      if (output.includes('campaign-runner is up')) (clearInterval(t), resolve());
-      if (stack.exitCode !== null) (clearInterval(t), reject(new Error(`npm start exited:\n${output}`)));
+      if (output.includes('campaign-runner is up')) {
+        clearInterval(t);
+        resolve();
+      }
+      if (stack.exitCode !== null) {
+        clearInterval(t);
+        reject(new Error(`npm start exited:\n${output}`));
+      }
     }, 200);
   });
 }, 240_000);
