@@ -18,9 +18,13 @@ import {
   type UserDoc,
 } from '../../storage/directory.ts';
 import type { Tenant } from '../../storage/tenants.ts';
+import type { Config } from '../../config/index.ts';
+import { AUDIO_ID_RE, templateProblems } from '../../media/audio-rules.ts';
+import { hasUploadedAudio } from '../../media/upload.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
 import { runningCampaignsOfUser } from './agents.ts';
+import { validationError } from '../validation.ts';
 import {
   CarrierBody,
   CarrierView,
@@ -55,6 +59,8 @@ interface Entity<D extends Record<N, string>, B extends Record<N, string>, N ext
   renamed?: (db: Db, domain_uuid: string, uuid: string, name: string) => Promise<void>;
   /** Refuse a delete before `inUse` with a message of its own (409), or null. */
   deleteGuard?: (db: Db, domain_uuid: string, uuid: string) => Promise<string | null>;
+  /** Rules beyond the schema, on create and replace: throws an ApiError (400) when the body may not be stored. */
+  check?: (config: Config, domain_uuid: string, body: B) => void;
 }
 
 const stamp = (d: { created_at: Date; updated_at: Date }, tz: string) => ({
@@ -86,7 +92,24 @@ const templateEntity: Entity<TemplateDoc, z.infer<typeof TemplateBody>, 'templat
   }),
   inUse: (db, t, u) => campaignsReferring(db, t, 'template_uuid', u),
   renamed: (db, t, u, n) => renameReference(db, t, 'template', u, n),
+  check: checkTemplate,
 };
+
+/**
+ * The audio rules (media/audio-rules.ts, docs/autocall-content.md "Audio rules") when a template is
+ * written: audio_file an uploaded audio id or a public https:// URL, no `${` in it or in
+ * digits.regexp, content short enough to say — `400 {"error":[{"audio_file":"…"},…]}`; then an
+ * uploaded id the tenant does not have — `400 {"error":"audio_file <id> not found"}` (a reference,
+ * as an unknown template or carrier is).
+ */
+function checkTemplate(config: Config, domain_uuid: string, body: z.infer<typeof TemplateBody>): void {
+  const problems = templateProblems(body, { allowPrivate: config.AUDIO_FETCH_ALLOW_PRIVATE });
+  if (problems.length) throw validationError(problems);
+  const audio = body.audio_file.trim();
+  if (AUDIO_ID_RE.test(audio) && !hasUploadedAudio(config, domain_uuid, audio)) {
+    throw new ApiError(400, { error: `audio_file ${audio} not found` });
+  }
+}
 
 const carrierEntity: Entity<CarrierDoc, z.infer<typeof CarrierBody>, 'carrier_name'> = {
   path: '/carrier',
@@ -151,7 +174,7 @@ function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N
     if (x instanceof DuplicateError) throw new ApiError(409, { error: x.message });
     throw x;
   };
-  const one = (c: { get(k: 'tenant'): Tenant; get(k: 'deps'): { db: Db } }) => ({ db: c.get('deps').db, tenant: c.get('tenant') });
+  const one = (c: { get(k: 'tenant'): Tenant; get(k: 'deps'): { db: Db; config: Config } }) => ({ db: c.get('deps').db, tenant: c.get('tenant') });
 
   app.openapi(
     createRoute({
@@ -169,7 +192,9 @@ function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N
     }),
     async (c) => {
       const { db, tenant } = one(c);
-      const doc = await e.repo(db).create(tenant.domain_uuid, c.req.valid('json')).catch(duplicate);
+      const input = c.req.valid('json');
+      e.check?.(c.get('deps').config, tenant.domain_uuid, input);
+      const doc = await e.repo(db).create(tenant.domain_uuid, input).catch(duplicate);
       return c.json({ created: true, [e.uuidField]: doc._id }, 200);
     },
   );
@@ -227,6 +252,7 @@ function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N
       const { db, tenant } = one(c);
       const { uuid } = c.req.valid('param');
       const input = c.req.valid('json');
+      e.check?.(c.get('deps').config, tenant.domain_uuid, input);
       const before = await e.repo(db).get(tenant.domain_uuid, uuid);
       if (!before) throw notFound();
       const doc = await e.repo(db).update(tenant.domain_uuid, uuid, input).catch(duplicate);

@@ -9,6 +9,7 @@ import { notFound, onApiError, sendError } from '../errors.ts';
 import type { App, AppDeps, AppEnv } from '../types.ts';
 import { gojsonHook, jsonBody } from '../validation.ts';
 import { mountAgents } from './agents.ts';
+import { isAudioUpload, mountAudioUploads } from './audio.ts';
 import { mountAutocall } from './autocall.ts';
 import { mountCallbacks } from './callbacks.ts';
 import { mountCampaigns } from './campaigns.ts';
@@ -16,16 +17,19 @@ import { mountDirectory } from './directory.ts';
 
 export function v3App(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: gojsonHook });
-  app.use('*', limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError));
+  const limit = limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError);
+  app.use('*', (c, next) => (isAudioUpload(c) ? next() : limit(c, next)));
   app.use('*', requireTenant);
-  app.use('*', jsonBody);
-  // v3 campaigns (API.md §1) and the directory they refer to (templates, carriers, users).
+  app.use('*', (c, next) => (isAudioUpload(c) ? next() : jsonBody(c, next)));
+  // v3 campaigns (docs/api-contract.md §1) and the directory they refer to (templates, carriers, users).
   mountCampaigns(app);
   mountDirectory(app);
-  // The autocall import (API.md §2).
+  // The autocall import (docs/api-contract.md §2).
   mountAutocall(app);
   // Callback delivery state (callbacks/).
   mountCallbacks(app);
+  // A tenant's uploaded audio, played by templates (media/upload.ts).
+  mountAudioUploads(app);
   // The autodialer: agent statuses, a campaign's agents now, its queue settings (docs/autodialer.md).
   mountAgents(app);
   app.all('*', notFound);

@@ -323,7 +323,8 @@ export const TemplateDigits = z
       .min(1)
       .max(200)
       .regex(/^(?:[^\s'"()\\]|\\[^\s'"()\\ntrs])+$/)
-      .default('\\d+'),
+      .default('\\d+')
+      .openapi({ description: 'the keys accepted; no spaces, quotes, parentheses, escapes \\s \\t \\n \\r \\\\, and no `${` (400 `{"error":[{"digits.regexp":"must not contain ${"}]}`)' }),
     digit_timeout_ms: int(500, 60_000).default(3000),
   })
   .openapi('TemplateDigits', {
@@ -335,14 +336,26 @@ export const TemplateBody = z
     template_name: z.string().min(1).max(255),
     type_autocall: z.enum(TYPE_AUTOCALLS),
     content: z.string().max(5000).default('').openapi({
-      description: 'Text read by TTS, with {{placeholders}} filled from the lead param (autocall_voice_tts, autocall_voice_otp)',
+      description:
+        'Text read by TTS, with {{placeholders}} filled from the lead param (autocall_voice_tts, autocall_voice_otp; required for ' +
+        'them); at most 2000 characters and about 5 minutes of speech even without its values (else 400 ' +
+        '`{"error":[{"content":"…"}]}`); for autocall_voice_otp it must contain {{<otp_param>}}',
       example: 'Chào bạn {{customer_name}} vui lòng thanh toán khoản nợ {{due_amount}} trước ngày {{due_date}}',
     }),
     audio_file: z
       .string()
       .max(2048)
       .default('')
-      .openapi({ description: 'Audio played by autocall_audio: a path FreeSWITCH can play or an http(s) URL' }),
+      .openapi({
+        description:
+          'Audio played by autocall_audio (required for it; checked whenever set): exactly one of the `audio_id` of a WAV the ' +
+          'tenant uploaded (64 lowercase hex, `POST /v3/audio`; one the tenant does not have is 400 `audio_file <id> not found`) ' +
+          'or an `https://` URL of a public host (no user name or password, no literal private/loopback address or localhost ' +
+          'unless AUDIO_FETCH_ALLOW_PRIVATE; at most 2048 characters, no spaces), fetched by the product when a call is placed ' +
+          '(WAV or MP3, at most AUDIO_FILE_MAX_BYTES and 5 minutes). No path, no other scheme (http:, file:, http_cache:, shout:…), ' +
+          'no `${`. Else 400 `{"error":[{"audio_file":"…"}]}`.',
+        example: '',
+      }),
     otp_param: z
       .string()
       .regex(/^[A-Za-z0-9_]+$/)

@@ -187,7 +187,7 @@ describe('seeds/002: autocall campaign update, every example', () => {
     const t = await h.call('POST', '/v3/template', {
       template_name: templateName,
       type_autocall: 'autocall_audio',
-      audio_file: '/var/lib/audio/notice.wav',
+      audio_file: 'https://cdn.example.com/audio/notice.wav',
     });
     expect(t.status, t.text).toBe(200);
     map['5f427552-857e-4939-8edf-cbd0f1ef6842'] = t.body.template_uuid;
