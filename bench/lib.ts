@@ -70,7 +70,8 @@ export async function startBenchServers(o: { temporal: boolean; store: boolean; 
   }
 }
 
-/** The product's environment in a bench: these servers, a fresh database and task queue, and the simulator on `eslPort` as the one ESL node. */
+/** The product's environment in a bench: these servers, a fresh database and task queue, and the
+ *  simulator on `eslPort` as the one ESL node. */
 export function benchEnv(s: Pick<BenchServers, 'temporalAddress' | 'mongoUri'>, eslPort: number): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: s.temporalAddress,

@@ -6,7 +6,8 @@
 //    over `--days` days, 08:00–20:00 local time, over `--campaigns` campaigns (the first gets 40 %).
 // 2. Feeds the rollups with the compactor's own pure fold (`foldDeltas`, storage/report.ts) in bulk,
 //    one campaign at a time, in passes of `--pass-seconds` of calls (what a compactor running every
-//    second or two folds; a larger value gives the longer `absorbed` lists a backlog leaves), and stores the rollups and the `report_counted` marks as a long-running
+//    second or two folds; a larger value gives the longer `absorbed` lists a backlog leaves), and
+//    stores the rollups and the `report_counted` marks as a long-running
 //    compactor would have left them. The last `--pending` calls go through the live path instead:
 //    `noteForReport`, then one real `compactOnce` pass over half of them, so readers also meet
 //    pending deltas and a freshly written `absorbed` list.

@@ -307,7 +307,8 @@ export class CallCenter {
     this.staticXml = staticDoc(this.host.rules.callcenter);
   }
 
-  /** FreeSWITCH restarted: the sqlite rows survive (agents Waiting with no uuid, tiers Ready, members Abandoned), the queues are loaded again. */
+  /** FreeSWITCH restarted: the sqlite rows survive (agents Waiting with no uuid, tiers Ready, members
+   *  Abandoned), the queues are loaded again. */
   restarted(): void {
     this.stopTimers();
     for (const s of this.sessions.values()) this.stopWatch(s);
