@@ -2,7 +2,10 @@
 // time per user per day in the tenant's zone (`_id` = `<user_uuid>:<YYYY-MM-DD>`), and each user's
 // last call (`_id` = `<user_uuid>:last`). Written once per call an agent talked on (the lead's
 // recordCall → noteAgentCall), read by GET /v3/campaign/{uuid}/agents (agentStatsToday). Small by
-// construction: one document per agent per day, read by `_id` only.
+// construction: one document per agent per day, read by `_id` only. An agent's calls end one after
+// another, so its notes do not race each other (FerretDB's updates are not atomic against each
+// other, docs/decisions.md: two first notes of a day at the same instant could lose one); a note
+// retried with its call_id after the first is not counted again.
 import type { Db } from 'mongodb';
 import { isDuplicateKey } from './mongo.ts';
 

@@ -110,7 +110,7 @@ const campaignFields = {
     .optional()
     .openapi({ description: 'autodialer pace, % calls per free agent: 100, 150, 200, 300, 400 (required for autodialer)' }),
   custom_ratio: int(0, 1000)
-    .refine((v) => v === 0 || v >= 100, { message: 'Must be 0 or greater than or equal to 100' })
+    .refine((v) => v <= 0 || v >= 100, { message: 'Must be 0 or greater than or equal to 100' })
     .optional()
     .openapi({
       description: 'autodialer: when > 0 it replaces ratio, in percent: customers dialled per free agent (250 = 2.5); 100–1000, 0 = use ratio',
