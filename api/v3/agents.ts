@@ -70,12 +70,9 @@ const CampaignAgent = z
       description:
         "mod_callcenter's state now: `Waiting`, `Receiving`, `In a queue call`, `Idle`; `unknown` when no run is open or it did not answer",
     }),
-    live_status: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "mod_callcenter's status now (e.g. `On Break` after max_no_answer offers left unanswered); null when unknown",
-      }),
+    live_status: z.string().nullable().openapi({
+      description: "mod_callcenter's status now (e.g. `On Break` after max_no_answer offers left unanswered); null when unknown",
+    }),
     calls_answered_today: z.number().int().openapi({ description: "calls talked on today (the tenant's day)" }),
     talk_time_today: z.number().int().openapi({ description: 'seconds talked today' }),
     last_call_at: ts.openapi({ description: 'when the last call ended' }),

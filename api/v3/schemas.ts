@@ -113,7 +113,8 @@ const campaignFields = {
     .refine((v) => v <= 0 || v >= 100, { message: 'Must be 0 or greater than or equal to 100' })
     .optional()
     .openapi({
-      description: 'autodialer: when > 0 it replaces ratio, in percent: customers dialled per free agent (250 = 2.5); 100–1000, 0 = use ratio',
+      description:
+        'autodialer: when > 0 it replaces ratio, in percent: customers dialled per free agent (250 = 2.5); 100–1000, 0 = use ratio',
     }),
   carrier_uuid: uuidOrEmpty('carrier (see /v3/carrier)').optional(),
   template_uuid: uuidOrEmpty('autocall template (see /v3/template)').optional(),

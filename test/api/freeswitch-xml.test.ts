@@ -28,7 +28,11 @@ let autocall: string;
 const forwarded: Array<{ body: string; status: number; ms: number }> = [];
 
 const post = (h: Harness, body: string, headers: Record<string, string> = { authorization: auth(PASSWORD) }) =>
-  fetch(`${h.baseUrl}/freeswitch/xml`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  fetch(`${h.baseUrl}/freeswitch/xml`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
 
 async function campaign(body: Record<string, unknown>): Promise<string> {
   const r = await api.call('POST', '/v3/campaign', body);
@@ -40,7 +44,12 @@ beforeAll(async () => {
   api = await startApi({ FREESWITCH_HTTP_PASSWORD: PASSWORD });
   off = await startApi();
   dialer = await campaign({ campaign_name: 'Dialer', type: 'autodialer', ratio: 150 });
-  dialerTopDown = await campaign({ campaign_name: 'Dialer top-down', type: 'autodialer', ratio: 100, call_center_queue_strategy: 'top-down' });
+  dialerTopDown = await campaign({
+    campaign_name: 'Dialer top-down',
+    type: 'autodialer',
+    ratio: 100,
+    call_center_queue_strategy: 'top-down',
+  });
   autocall = await campaign({ campaign_name: 'Autocall', type: 'autocall' });
   // mod_xml_curl's gateway-credentials: the simulator posts without them, this adds them (as
   // FreeSWITCH does with `gateway-credentials` and `auth-scheme basic`).
@@ -104,7 +113,9 @@ describe('the simulator loads our queues through the gateway', () => {
   });
 
   it('queue reload picks up changed queue settings and strategy', async () => {
-    expect((await api.call('PUT', `/v3/campaign/${dialer}/queue_settings`, { max_wait_time: 45, max_wait_time_with_no_agent: 0 })).status).toBe(200);
+    expect(
+      (await api.call('PUT', `/v3/campaign/${dialer}/queue_settings`, { max_wait_time: 45, max_wait_time_with_no_agent: 0 })).status,
+    ).toBe(200);
     const cur = await api.call('GET', `/v3/campaign/${dialer}`);
     const put = await api.call('PUT', `/v3/campaign/${dialer}`, {
       ...cur.body,
@@ -114,7 +125,11 @@ describe('the simulator loads our queues through the gateway', () => {
     });
     expect(put.status).toBe(200);
     expect(await cc(`queue reload ${queueName(dialer)}`)).toBe('+OK\n');
-    expect(await queueRow(queueName(dialer))).toMatchObject({ strategy: 'agent-with-fewest-calls', max_wait_time: '45', max_wait_time_with_no_agent: '0' });
+    expect(await queueRow(queueName(dialer))).toMatchObject({
+      strategy: 'agent-with-fewest-calls',
+      max_wait_time: '45',
+      max_wait_time_with_no_agent: '0',
+    });
   });
 
   it('tier add loads the queue by itself', async () => {
@@ -130,7 +145,12 @@ describe('the simulator loads our queues through the gateway', () => {
     expect(await cc(`queue load ${queueName(autocall)}`)).toBe('-ERR Invalid Queue not found!\n'); // not an autodialer
     expect(await cc(`queue load ${queueName('00000000-0000-4000-8000-000000000000')}`)).toBe('-ERR Invalid Queue not found!\n');
     expect(forwarded.slice(before).map((f) => f.status)).toEqual([200, 200, 200]);
-    expect(sim.control.callcenter.xmlCurlRequests().slice(-3).map((r) => r.outcome)).toEqual(['not found', 'not found', 'not found']);
+    expect(
+      sim.control.callcenter
+        .xmlCurlRequests()
+        .slice(-3)
+        .map((r) => r.outcome),
+    ).toEqual(['not found', 'not found', 'not found']);
   });
 
   it('answers fast (from memory after the first lookup)', async () => {
@@ -159,7 +179,10 @@ describe('POST /freeswitch/xml directly', () => {
   });
 
   it.each([
-    ['another section', `hostname=vm&section=directory&tag_name=domain&key_name=name&key_value=example.com&CC-Queue=${queueName('11111111-1111-4111-8111-111111111111')}`],
+    [
+      'another section',
+      `hostname=vm&section=directory&tag_name=domain&key_name=name&key_value=example.com&CC-Queue=${queueName('11111111-1111-4111-8111-111111111111')}`,
+    ],
     ['another configuration', 'hostname=vm&section=configuration&tag_name=configuration&key_name=name&key_value=avmd.conf'],
     ['agent reload / tier reload (no CC-Queue)', FORM],
     ['a queue not ours', loadQueueForm('q_ringall')],

@@ -100,7 +100,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of started) await client.workflow.getHandle(campaignRunWorkflowId(c)).terminate('test over').catch(() => {});
+  for (const c of started)
+    await client.workflow
+      .getHandle(campaignRunWorkflowId(c))
+      .terminate('test over')
+      .catch(() => {});
   worker?.shutdown();
   await workerDone?.catch(() => {});
   await mongo?.db.dropDatabase().catch(() => {});
@@ -196,8 +200,24 @@ describe('GET /v3/campaign/{uuid}/agents', () => {
         last_bridge_start: now - 30,
         call_id: 'c0ffee00-0000-4000-8000-000000000001',
       },
-      { agent_name: `agent-${u102}`, status: 'On Break', state: 'Waiting', calls_answered: 0, talk_time: 0, last_bridge_end: 0, no_answer_count: 3 },
-      { agent_name: 'agent-someone-else', status: 'Available', state: 'Waiting', calls_answered: 0, talk_time: 0, last_bridge_end: 0, no_answer_count: 0 },
+      {
+        agent_name: `agent-${u102}`,
+        status: 'On Break',
+        state: 'Waiting',
+        calls_answered: 0,
+        talk_time: 0,
+        last_bridge_end: 0,
+        no_answer_count: 3,
+      },
+      {
+        agent_name: 'agent-someone-else',
+        status: 'Available',
+        state: 'Waiting',
+        calls_answered: 0,
+        talk_time: 0,
+        last_bridge_end: 0,
+        no_answer_count: 0,
+      },
     ]);
     const day = statsDay(new Date(), tenant.time_zone);
     const at = new Date(Date.now() - 60_000);
@@ -223,7 +243,14 @@ describe('GET /v3/campaign/{uuid}/agents', () => {
     expect(Date.parse(a.current_call.since)).toBe((now - 30) * 1000);
     expect(Date.parse(a.last_call_at)).toBe(at.getTime()); // later than mod_callcenter's last_bridge_end
     expect(a.last_call_at).toMatch(/\+07:00$/); // the tenant's zone
-    expect(b).toMatchObject({ user_uuid: u102, status: 'Logged Out', state: 'Waiting', live_status: 'On Break', current_call: null, last_call_at: null });
+    expect(b).toMatchObject({
+      user_uuid: u102,
+      status: 'Logged Out',
+      state: 'Waiting',
+      live_status: 'On Break',
+      current_call: null,
+      last_call_at: null,
+    });
     // an agent the run does not list yet: unknown; its last call (2020) is still its last
     expect(d).toMatchObject({ user_uuid: u103, state: 'unknown', live_status: null, calls_answered_today: 0, talk_time_today: 0 });
     expect(Date.parse(d.last_call_at)).toBe(Date.parse('2020-01-01T03:00:00Z'));
@@ -275,14 +302,20 @@ describe('agent rows (pure)', () => {
   });
 
   it('several nodes: the busiest state and its call, summed counters, the latest end', () => {
-    const m = mergeLive([row('Waiting', { node: 'a', last_bridge_end: 50 }), row('In a queue call', { node: 'b', call_id: 'x', last_bridge_end: 20 })])!;
+    const m = mergeLive([
+      row('Waiting', { node: 'a', last_bridge_end: 50 }),
+      row('In a queue call', { node: 'b', call_id: 'x', last_bridge_end: 20 }),
+    ])!;
     expect(m).toMatchObject({ state: 'In a queue call', call_id: 'x', node: 'b', calls_answered: 2, talk_time: 20, last_bridge_end: 50 });
     expect(mergeLive([])).toBeUndefined();
   });
 
   it('in a call without a start time or call id: current_call with nulls', () => {
     expect(agentRow(ref, row('In a queue call'), true, undefined, 'UTC').current_call).toEqual({ call_id: null, since: null });
-    expect(agentRow(ref, row('In a queue call'), false, undefined, 'UTC')).toMatchObject({ state: 'unknown', current_call: { call_id: null } });
+    expect(agentRow(ref, row('In a queue call'), false, undefined, 'UTC')).toMatchObject({
+      state: 'unknown',
+      current_call: { call_id: null },
+    });
   });
 });
 
@@ -310,12 +343,19 @@ describe('GET/PUT /v3/campaign/{uuid}/queue_settings', () => {
     const before = await call('GET', `/v3/campaign/${c}`);
     expect(await call('GET', `/v3/campaign/${c}/queue_settings`)).toEqual({ status: 200, body: DEFAULT_QUEUE_SETTINGS });
     await startRun(c);
-    const change = { wrap_up_time: 0, abandon_target_percent: 2.5, adaptive: false, agent_contact: 'sofia/internal/{extension}%pbx.example.com' };
+    const change = {
+      wrap_up_time: 0,
+      abandon_target_percent: 2.5,
+      adaptive: false,
+      agent_contact: 'sofia/internal/{extension}%pbx.example.com',
+    };
     const r = await call('PUT', `/v3/campaign/${c}/queue_settings`, change);
     expect(r).toEqual({ status: 200, body: { ...DEFAULT_QUEUE_SETTINGS, ...change } });
     expect((await call('GET', `/v3/campaign/${c}/queue_settings`)).body).toEqual({ ...DEFAULT_QUEUE_SETTINGS, ...change });
     expect(await changes(c)).toBe(1); // the run is told
-    expect((await call('PUT', `/v3/campaign/${c}/queue_settings`, { max_wait_time: 0, abandon_message: 'Xin lỗi, {{x}} 100%' })).body).toMatchObject({
+    expect(
+      (await call('PUT', `/v3/campaign/${c}/queue_settings`, { max_wait_time: 0, abandon_message: 'Xin lỗi, {{x}} 100%' })).body,
+    ).toMatchObject({
       ...change,
       max_wait_time: 0,
       abandon_message: 'Xin lỗi, {{x}} 100%',
@@ -348,11 +388,20 @@ describe('GET/PUT /v3/campaign/{uuid}/queue_settings', () => {
     [{ agent_contact: 'user/{ext}@x' }, { agent_contact: 'unknown placeholder {ext}: only {extension}, {user_uuid}, {domain_uuid}' }],
     [{ agent_contact: 'user/${ext}' }, { agent_contact: 'must not contain ${' }],
     [{ agent_contact: 'user/{extension} x' }, { agent_contact: 'must not contain spaces' }],
-    [{ agent_contact: '[leg_timeout=5]user/{extension}' }, { agent_contact: 'must not contain [ ] { } outside the placeholders {extension}, {user_uuid}, {domain_uuid}' }],
-    [{ agent_contact: 'user/{extension}}' }, { agent_contact: 'must not contain [ ] { } outside the placeholders {extension}, {user_uuid}, {domain_uuid}' }],
+    [
+      { agent_contact: '[leg_timeout=5]user/{extension}' },
+      { agent_contact: 'must not contain [ ] { } outside the placeholders {extension}, {user_uuid}, {domain_uuid}' },
+    ],
+    [
+      { agent_contact: 'user/{extension}}' },
+      { agent_contact: 'must not contain [ ] { } outside the placeholders {extension}, {user_uuid}, {domain_uuid}' },
+    ],
     [{ agent_contact: 'user/{extension},user/1000' }, { agent_contact: 'must not contain , or | (one phone per agent)' }],
     [{ agent_contact: 'user/{extension}|user/1000' }, { agent_contact: 'must not contain , or | (one phone per agent)' }],
-    [{ agent_contact: "user/{extension}'x" }, { agent_contact: 'may contain only letters, digits, _ . @ : / = + ; % # * ~ - and the placeholders' }],
+    [
+      { agent_contact: "user/{extension}'x" },
+      { agent_contact: 'may contain only letters, digits, _ . @ : / = + ; % # * ~ - and the placeholders' },
+    ],
     [{ agent_contact: 'user/1000@pbx' }, { agent_contact: 'must contain {extension} or {user_uuid} (each agent its own phone)' }],
     [{ agent_contact: `user/{extension}@${'x'.repeat(200)}` }, { agent_contact: 'String length must be less than or equal to 200' }],
     [{ ratio: 100 }, { '(root)': 'Additional property ratio is not allowed' }],
@@ -366,7 +415,10 @@ describe('GET/PUT /v3/campaign/{uuid}/queue_settings', () => {
   it('several bad fields: one entry each; a body that is not an object', async () => {
     const c = await campaign('Qs several');
     const r = await call('PUT', `/v3/campaign/${c}/queue_settings`, { wrap_up_time: 9999, max_no_answer: -1 });
-    expect(r.body.error).toEqual([{ wrap_up_time: 'Must be less than or equal to 600' }, { max_no_answer: 'Must be greater than or equal to 0' }]);
+    expect(r.body.error).toEqual([
+      { wrap_up_time: 'Must be less than or equal to 600' },
+      { max_no_answer: 'Must be greater than or equal to 0' },
+    ]);
     expect(await call('PUT', `/v3/campaign/${c}/queue_settings`, [])).toEqual({
       status: 400,
       body: { error: [{ '(root)': 'Invalid type. Expected: object, given: array' }] },
@@ -375,15 +427,27 @@ describe('GET/PUT /v3/campaign/{uuid}/queue_settings', () => {
 
   it('agent contacts that are fine', async () => {
     const c = await campaign('Qs contacts');
-    for (const agent_contact of ['', 'user/{extension}@{domain_uuid}', 'sofia/gateway/pbx/{extension}', 'sofia/internal/{user_uuid}@10.0.0.5:5060;transport=tcp', 'loopback/{extension}/default']) {
+    for (const agent_contact of [
+      '',
+      'user/{extension}@{domain_uuid}',
+      'sofia/gateway/pbx/{extension}',
+      'sofia/internal/{user_uuid}@10.0.0.5:5060;transport=tcp',
+      'loopback/{extension}/default',
+    ]) {
       expect((await call('PUT', `/v3/campaign/${c}/queue_settings`, { agent_contact })).status, agent_contact).toBe(200);
     }
   });
 
   it('not an autodialer → 400; unknown or another tenant’s → 404', async () => {
     const ac = (await call('POST', '/v3/campaign', { campaign_name: 'Qs autocall', type: 'autocall' })).body.campaign_uuid;
-    expect(await call('GET', `/v3/campaign/${ac}/queue_settings`)).toEqual({ status: 400, body: { error: 'campaign is not an autodialer' } });
-    expect(await call('PUT', `/v3/campaign/${ac}/queue_settings`, { wrap_up_time: 5 })).toEqual({ status: 400, body: { error: 'campaign is not an autodialer' } });
+    expect(await call('GET', `/v3/campaign/${ac}/queue_settings`)).toEqual({
+      status: 400,
+      body: { error: 'campaign is not an autodialer' },
+    });
+    expect(await call('PUT', `/v3/campaign/${ac}/queue_settings`, { wrap_up_time: 5 })).toEqual({
+      status: 400,
+      body: { error: 'campaign is not an autodialer' },
+    });
     const c = await campaign('Qs foreign');
     expect((await call('GET', `/v3/campaign/${c}/queue_settings`, undefined, otherToken)).status).toBe(404);
     expect((await call('PUT', `/v3/campaign/${c}/queue_settings`, { wrap_up_time: 5 }, otherToken)).status).toBe(404);
@@ -418,18 +482,27 @@ describe('bad input around the autodialer', () => {
       [-1, 'Must be greater than or equal to 0'],
       [2.5, 'Invalid type. Expected: integer, given: number'],
     ] as const) {
-      const r = await call('POST', '/v3/campaign', { campaign_name: `Bad custom ${custom_ratio}`, type: 'autodialer', ratio: 100, custom_ratio });
+      const r = await call('POST', '/v3/campaign', {
+        campaign_name: `Bad custom ${custom_ratio}`,
+        type: 'autodialer',
+        ratio: 100,
+        custom_ratio,
+      });
       expect(r, String(custom_ratio)).toEqual({ status: 400, body: { error: [{ custom_ratio: error }] } });
     }
     for (const custom_ratio of [0, 100, 250, 1000]) {
-      expect((await call('POST', '/v3/campaign', { campaign_name: `Custom ${custom_ratio}`, type: 'autodialer', ratio: 100, custom_ratio })).status).toBe(200);
+      expect(
+        (await call('POST', '/v3/campaign', { campaign_name: `Custom ${custom_ratio}`, type: 'autodialer', ratio: 100, custom_ratio }))
+          .status,
+      ).toBe(200);
     }
   });
 
   it('one agent in two campaigns: allowed, listed in both', async () => {
     const a = await campaign('Two A', {}, ['102']);
     const b = await campaign('Two B', {}, ['102', '101']);
-    for (const c of [a, b]) expect((await call('GET', `/v3/campaign/${c}/agents`)).body.data.map((x: { user_uuid: string }) => x.user_uuid)).toContain(u102);
+    for (const c of [a, b])
+      expect((await call('GET', `/v3/campaign/${c}/agents`)).body.data.map((x: { user_uuid: string }) => x.user_uuid)).toContain(u102);
   });
 
   it('deleting a user: refused while assigned to a running autodialer campaign, and while any campaign still has it', async () => {
@@ -441,7 +514,10 @@ describe('bad input around the autodialer', () => {
     });
     const cur = (await call('GET', `/v3/campaign/${c}`)).body;
     await call('PUT', `/v3/campaign/${c}`, { ...cur, status: 'stop', local_start_time: '08:00:00', local_end_time: '17:00:00' });
-    expect(await call('DELETE', `/v3/user/${u}`)).toEqual({ status: 409, body: { error: `user_uuid ${u} is used by campaign "Del running"` } });
+    expect(await call('DELETE', `/v3/user/${u}`)).toEqual({
+      status: 409,
+      body: { error: `user_uuid ${u} is used by campaign "Del running"` },
+    });
     expect((await call('PUT', `/v3/campaign/${c}/assign_extension`, { extensions: [] })).status).toBe(200);
     expect(await call('DELETE', `/v3/user/${u}`)).toEqual({ status: 200, body: { user_uuid: u } });
   });
