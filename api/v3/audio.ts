@@ -27,13 +27,11 @@ export const WAV_MEDIA_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio
 export const isAudioUpload = (c: Context): boolean => c.req.method === 'POST' && /\/audio\/?$/.test(c.req.path);
 
 const AudioIdParam = z.object({
-  id: z
-    .string()
-    .openapi({
-      param: { name: 'id', in: 'path' },
-      description: 'an audio_id (64 lowercase hex); anything else is 404',
-      example: 'ab'.repeat(32),
-    }),
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    description: 'an audio_id (64 lowercase hex); anything else is 404',
+    example: 'ab'.repeat(32),
+  }),
 });
 
 const UploadResult = z
@@ -64,7 +62,9 @@ const routes = {
     },
     responses: {
       200: json(UploadResult, 'stored'),
-      400: err('{"error":"not a WAV file (no RIFF/WAVE header)"}, {"error":"the file is empty"}, {"error":"the audio is 5 min 1 s; at most 5 min"}, …'),
+      400: err(
+        '{"error":"not a WAV file (no RIFF/WAVE header)"}, {"error":"the file is empty"}, {"error":"the audio is 5 min 1 s; at most 5 min"}, …',
+      ),
       401: err('missing or invalid bearer token'),
       413: err('{"error":"the file is larger than 33554432 bytes"}'),
       415: err('{"error":"unsupported content-type …: send the WAV bytes as audio/wav"}'),
@@ -138,7 +138,9 @@ export function mountAudioUploads(app: App): void {
       .limit(10)
       .toArray();
     if (using.length) {
-      throw new ApiError(409, { error: `audio_id ${id} is used by template ${using.map((t) => JSON.stringify(t.template_name)).join(', ')}` });
+      throw new ApiError(409, {
+        error: `audio_id ${id} is used by template ${using.map((t) => JSON.stringify(t.template_name)).join(', ')}`,
+      });
     }
     if (!(await removeUploadedAudio(config, tenant.domain_uuid, id))) throw notFound();
     return c.json({ audio_id: id }, 200);

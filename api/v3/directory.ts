@@ -174,7 +174,10 @@ function mountEntity<D extends Record<N, string>, B extends Record<N, string>, N
     if (x instanceof DuplicateError) throw new ApiError(409, { error: x.message });
     throw x;
   };
-  const one = (c: { get(k: 'tenant'): Tenant; get(k: 'deps'): { db: Db; config: Config } }) => ({ db: c.get('deps').db, tenant: c.get('tenant') });
+  const one = (c: { get(k: 'tenant'): Tenant; get(k: 'deps'): { db: Db; config: Config } }) => ({
+    db: c.get('deps').db,
+    tenant: c.get('tenant'),
+  });
 
   app.openapi(
     createRoute({

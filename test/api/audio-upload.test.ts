@@ -97,7 +97,11 @@ describe('POST /v3/audio', () => {
     const json = await upload(JSON.stringify({ a: 1 }), { type: 'application/json' });
     expect(json.status).toBe(415);
     expect(json.body).toEqual({ error: 'unsupported content-type "application/json": send the WAV bytes as audio/wav' });
-    const anon = await fetch(`${h.baseUrl}/v3/audio`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: bytes(wav({ ms: 10 })) });
+    const anon = await fetch(`${h.baseUrl}/v3/audio`, {
+      method: 'POST',
+      headers: { 'content-type': 'audio/wav' },
+      body: bytes(wav({ ms: 10 })),
+    });
     expect(anon.status).toBe(401);
   });
 
@@ -129,7 +133,10 @@ describe('templates follow the audio rules when written', () => {
       ['/var/lib/freeswitch/sounds/a.wav', 'must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
       ['../../../etc/shadow', 'must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
       ['file:///etc/passwd', 'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
-      ['http_cache://http://169.254.169.254/latest', 'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
+      [
+        'http_cache://http://169.254.169.254/latest',
+        'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)',
+      ],
       ['http://example.com/a.wav', 'must be an https:// URL (http:// is not fetched)'],
       ['https://169.254.169.254/a.wav', 'must not point at a link-local address (169.254.169.254)'],
       ['https://localhost/a.wav', 'must not point at a loopback address (localhost)'],
@@ -158,14 +165,24 @@ describe('templates follow the audio rules when written', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ error: [{ 'digits.regexp': 'must not contain ${' }] });
-    const long = await h.call('POST', '/v3/template', { template_name: 'long', type_autocall: 'autocall_voice_tts', content: 'a '.repeat(2400) });
+    const long = await h.call('POST', '/v3/template', {
+      template_name: 'long',
+      type_autocall: 'autocall_voice_tts',
+      content: 'a '.repeat(2400),
+    });
     expect(long.status).toBe(400);
     expect(long.body.error).toEqual([{ content: expect.stringMatching(/at most 2000/) }]);
     const ok = await h.call('POST', '/v3/template', { template_name: 'ok', type_autocall: 'autocall_voice_tts', content: 'Xin chào' });
     expect(ok.status).toBe(200);
-    const put = await h.call('PUT', `/v3/template/${ok.body.template_uuid}`, { template_name: 'ok', type_autocall: 'autocall_audio', audio_file: 'file:///etc/passwd' });
+    const put = await h.call('PUT', `/v3/template/${ok.body.template_uuid}`, {
+      template_name: 'ok',
+      type_autocall: 'autocall_audio',
+      audio_file: 'file:///etc/passwd',
+    });
     expect(put.status).toBe(400);
-    expect(put.body).toEqual({ error: [{ audio_file: 'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)' }] });
+    expect(put.body).toEqual({
+      error: [{ audio_file: 'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)' }],
+    });
     expect((await h.call('GET', `/v3/template/${ok.body.template_uuid}`)).body.type_autocall).toBe('autocall_voice_tts');
   });
 
