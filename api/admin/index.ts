@@ -102,7 +102,7 @@ const PatchBody = z
       .optional()
       .openapi({ description: 'an RFC 3339 time; null = no plan (refused); "none" = no plan check' }),
     postage: z
-      .record(z.enum(NETWORKS as unknown as [string, ...string[]]), z.number().min(0))
+      .partialRecord(z.enum(NETWORKS as unknown as [string, ...string[]]), z.number().min(0))
       .optional()
       .openapi({ description: 'price per minute of an answered call, by network (merged)' }),
   })

@@ -8,7 +8,14 @@ import { configSchema, parseConfig } from '../../config/index.ts';
 import { metricNames } from '../../config/metrics.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.ts';
 
-type Service = { image?: string; build?: unknown; ports?: string[]; environment?: Record<string, string>; command?: string[] | string; volumes?: string[] };
+type Service = {
+  image?: string;
+  build?: unknown;
+  ports?: string[];
+  environment?: Record<string, string>;
+  command?: string[] | string;
+  volumes?: string[];
+};
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const s = compose.services;
 
@@ -67,7 +74,9 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Prometheus and Grafana (deploy/)', () => {
-  const prom = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as { scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }> };
+  const prom = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as {
+    scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+  };
   const targets = prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => c.targets));
 
   it('scrapes the API, the worker and the Temporal SDK exporter where compose serves them', () => {
@@ -83,19 +92,33 @@ describe('Prometheus and Grafana (deploy/)', () => {
 
   it('provisions Grafana with the Prometheus data source and the dashboard', () => {
     expect(s.grafana!.image).toMatch(/^grafana\/grafana:\d/);
-    expect(s.grafana!.volumes).toEqual(expect.arrayContaining(['./deploy/grafana/provisioning:/etc/grafana/provisioning:ro', './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro']));
-    const ds = parse(readFileSync('deploy/grafana/provisioning/datasources/prometheus.yml', 'utf8')) as { datasources: Array<{ uid: string; url: string }> };
+    expect(s.grafana!.volumes).toEqual(
+      expect.arrayContaining([
+        './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro',
+      ]),
+    );
+    const ds = parse(readFileSync('deploy/grafana/provisioning/datasources/prometheus.yml', 'utf8')) as {
+      datasources: Array<{ uid: string; url: string }>;
+    };
     expect(ds.datasources[0]).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
-    const provider = parse(readFileSync('deploy/grafana/provisioning/dashboards/campaign-runner.yml', 'utf8')) as { providers: Array<{ options: { path: string } }> };
+    const provider = parse(readFileSync('deploy/grafana/provisioning/dashboards/campaign-runner.yml', 'utf8')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
     expect(provider.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards');
   });
 
   it("the dashboard's queries name only metrics the product exports, and show each of them", () => {
-    const dash = JSON.parse(readFileSync('deploy/grafana/dashboards/campaign-runner.json', 'utf8')) as { uid: string; panels: Array<{ targets?: Array<{ expr: string; datasource: { uid: string } }> }> };
+    const dash = JSON.parse(readFileSync('deploy/grafana/dashboards/campaign-runner.json', 'utf8')) as {
+      uid: string;
+      panels: Array<{ targets?: Array<{ expr: string; datasource: { uid: string } }> }>;
+    };
     const exprs = dash.panels.flatMap((p) => p.targets ?? []);
     expect(exprs.length).toBeGreaterThan(20);
     for (const t of exprs) expect(t.datasource.uid).toBe('prometheus');
-    const used = new Set(exprs.flatMap((t) => [...t.expr.matchAll(/\b(campaign_runner_\w+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, ''))));
+    const used = new Set(
+      exprs.flatMap((t) => [...t.expr.matchAll(/\b(campaign_runner_\w+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, ''))),
+    );
     const known = new Set(metricNames());
     for (const name of used) expect(known, name).toContain(name);
     for (const name of known) expect(used, `${name} is on no panel`).toContain(name);
