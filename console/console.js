@@ -47,7 +47,7 @@
   }
 
   async function api(path, opts) {
-    const res = await fetch('/console/api' + path, {
+    const res = await fetch((opts && opts.raw ? '' : '/console/api') + path, {
       method: (opts && opts.method) || 'GET',
       headers: Object.assign({ authorization: 'Bearer ' + token() }, opts && opts.body ? { 'content-type': 'application/json' } : {}),
       body: opts && opts.body ? JSON.stringify(opts.body) : undefined,
@@ -260,16 +260,35 @@
     $('cb-card').hidden = live.callbacks.latest.length === 0;
 
     $('agents-card').hidden = c.type !== 'autodialer';
-    const agents = $('agent-rows');
-    agents.textContent = '';
-    for (const a of live.agents) {
+    renderAgents(live.agents_live || []);
+    $('updated').textContent = fmtTime(live.at);
+  }
+
+  // Autodialer agents as GET /v3/campaign/{uuid}/agents shows them (docs/autodialer.md): stored
+  // status, mod_callcenter's live state, calls and talk time today.
+  function renderAgents(agents) {
+    const rows = $('agent-rows');
+    rows.textContent = '';
+    for (const a of agents) {
       const tr = document.createElement('tr');
       cell(tr, a.extension);
-      cell(tr, a.display_name || a.username);
-      cell(tr, t('agent.' + a.state) === 'agent.' + a.state ? a.state : t('agent.' + a.state));
-      agents.appendChild(tr);
+      cell(tr, a.display_name || a.username || '');
+      cell(tr, a.status || '');
+      cell(tr, a.state === 'unknown' ? t('agent.unknown') : a.state || '');
+      cell(tr, a.calls_answered_today == null ? '' : a.calls_answered_today);
+      cell(tr, a.talk_time_today == null ? '' : a.talk_time_today + ' s');
+      rows.appendChild(tr);
     }
-    $('updated').textContent = fmtTime(live.at);
+  }
+
+  async function loadCampaign(uuid) {
+    const live = await api('/campaigns/' + uuid);
+    if (live.campaign.type === 'autodialer') {
+      live.agents_live = await api('/v3/campaign/' + uuid + '/agents', { raw: true })
+        .then((r) => r.data)
+        .catch(() => live.agents);
+    }
+    renderCampaign(live);
   }
 
   async function act(action) {
@@ -283,7 +302,7 @@
     } catch (e) {
       $('action-msg').textContent = String(e.message || e);
     }
-    renderCampaign(await api('/campaigns/' + uuid));
+    await loadCampaign(uuid);
   }
 
   async function retry() {
@@ -311,7 +330,7 @@
         chart.destroy();
         chart = null;
       }
-      poll(async () => renderCampaign(await api('/campaigns/' + m[1])), 2000);
+      poll(() => loadCampaign(m[1]), 2000);
     } else {
       show('list');
       poll(renderList, 5000);

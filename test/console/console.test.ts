@@ -206,6 +206,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
     await expect.poll(() => page.locator('#action-msg').textContent()).toMatch(/^Đã gửi lại: [1-9]/);
   });
 
+  it("shows an autodialer campaign's agents with their status and state", async () => {
+    const user = await ops.api('/v3/user', { method: 'POST', body: { username: 'agent101', extension: '101', display_name: 'Chị Hoa' } });
+    expect(user.status).toBe(200);
+    const made = await ops.api('/v3/campaign', {
+      method: 'POST',
+      body: { campaign_name: 'Gọi tư vấn', type: 'autodialer', ratio: 100, active: true, carrier_uuid: ops.carrier_uuid },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    const uuid = made.body.campaign_uuid;
+    expect((await ops.api(`/v3/campaign/${uuid}/assign_extension`, { method: 'PUT', body: { extensions: ['101'] } })).status).toBe(200);
+    await page.goto(`${ops.url}/console#/c/${uuid}`);
+    await expect.poll(() => page.locator('#agents-card').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#agent-rows tr').count()).toBe(1);
+    const cells = await page.locator('#agent-rows tr td').allTextContents();
+    expect(cells.slice(0, 4)).toEqual(['101', 'Chị Hoa', 'Logged Out', 'chưa rõ']); // no run open: state unknown
+    await page.goto(`${ops.url}/console#/c/${campaign}`);
+    await page.waitForSelector('#call-rows tr');
+  });
+
   it('switches to English and back', async () => {
     await page.click('#lang');
     await expect.poll(() => page.locator('#c-status').textContent()).toBe('Stopped');
