@@ -75,6 +75,8 @@ interface RecordedCall {
   attempt: number;
   dialed: boolean;
   answered: boolean;
+  /** Autodialer: answered, but no agent took the customer. */
+  abandoned?: boolean;
   disposition: string;
   report: string;
   billsec: number;
@@ -98,6 +100,7 @@ export function callRecorded(db: Db, call: RecordedCall): void {
   if (!firstTime(call.call_id)) return; // a retried recordCall writes the same record: counted once
   const l = { campaign_uuid: call.campaign_uuid, carrier_uuid: call.carrier_uuid || '' };
   recorded.inc({ ...l, disposition: call.disposition || 'unknown', report: call.report || 'unknown' });
+  if (call.abandoned) abandoned.inc({ campaign_uuid: call.campaign_uuid });
   if (call.answered) {
     answered.inc(l);
     talk.observe({ campaign_uuid: call.campaign_uuid }, call.billsec);
@@ -128,11 +131,6 @@ function firstTime(call_id: string): boolean {
     seen = new Set();
   }
   return true;
-}
-
-/** Autodialer: an answered call that no agent took (for the autodialer to call). */
-export function callAbandoned(campaign_uuid: string): void {
-  abandoned.inc({ campaign_uuid });
 }
 
 // ---------------------------------------------------------------- the run (worker)

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { bindCall, currentCall, withCall } from '../../config/call-context.ts';
 import { createLogger } from '../../config/log.ts';
+import { callRecorded, metricsText } from '../../config/metrics.ts';
 import { freePort } from '../../scripts/lib/procs.ts';
 import { startWorkerMetrics } from '../../worker/metrics.ts';
 import { waitFor } from '../engine/harness.ts';
@@ -200,5 +201,30 @@ describe('log lines of a call', () => {
     expect(lines[3]).not.toHaveProperty('call_id');
     expect(lines[4]).toMatchObject({ call_id: 'k-2' });
     expect(createLogger('x', 'silent')).toBeDefined();
+  });
+});
+
+describe('callRecorded', () => {
+  it('counts an abandoned autodialer call, once per call id', async () => {
+    const call = {
+      call_id: `abandon-${Date.now()}`,
+      campaign_uuid: 'c-abandon',
+      lead_uuid: 'l',
+      carrier_uuid: 'k',
+      attempt: 2,
+      dialed: false,
+      answered: true,
+      abandoned: true,
+      disposition: 'answered',
+      report: 'answered',
+      billsec: 3,
+      slot_granted_at: null,
+      originate_sent_at: null,
+    };
+    callRecorded(null as never, call);
+    callRecorded(null as never, call); // a retried recordCall
+    const m = parseMetrics((await metricsText()).body);
+    expect(metric(m, 'campaign_runner_calls_abandoned_total', { campaign_uuid: 'c-abandon' })).toBe(1);
+    expect(metric(m, 'campaign_runner_calls_answered_total', { campaign_uuid: 'c-abandon' })).toBe(1);
   });
 });
