@@ -7,6 +7,7 @@
 //   report.ts    the report compactor's pass; callbacks/activities.ts: callback deliveries
 import { createCallbackActivities } from '../callbacks/activities.ts';
 import type { ActivityDeps } from './deps.ts';
+import { createCallcenterActivities } from './callcenter.ts';
 import { createDialActivities } from './dial.ts';
 import { createListenActivities } from './listen.ts';
 import { createReconcileActivities } from './reconcile.ts';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecordActivities(deps),
     ...createReconcileActivities(deps),
     ...createListenActivities(deps),
+    ...createCallcenterActivities(deps),
     ...createCallbackActivities(deps),
     ...createReportActivities(deps),
   };

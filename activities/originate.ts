@@ -35,7 +35,7 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
   if (!esl) throw new Error('no ESL pool in this worker');
   // Only a retried activity can find its record already there (the first try inserts it).
   const existing = Context.current().info.attempt > 1 ? await callsOf(deps.db).findOne({ _id: p.call_id }) : null;
-  const node = existing?.node || esl.pick().name;
+  const node = existing?.node || p.node || esl.pick().name;
   const dial = buildDialString(p, callVariables(input));
   // What the callee hears (media/originate-app.ts): `&park()` without a template; an unplayable
   // template fails the attempt instead of placing a silent call.

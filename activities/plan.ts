@@ -10,6 +10,7 @@ import { isDoNotCall } from '../storage/dnc.ts';
 import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { ttlCache } from '../storage/ttl-cache.ts';
 import type { AttemptPlan, AttemptResult, PlaceCallInput } from '../workflows/contract.ts';
+import { campaignNode } from './callcenter.ts';
 import type { ActivityDeps } from './deps.ts';
 
 /** Ring time when the campaign sets none (seconds). */
@@ -48,7 +49,14 @@ export async function planAttempt(deps: ActivityDeps, input: PlaceCallInput): Pr
   if (!campaign) return { skip: true, reason: 'campaign_gone' };
   const carriers = await cachedCarriers(db, lead.domain_uuid);
   const call_id = lead.attempts === 0 && lead.next_call_id ? lead.next_call_id : input.proposed_call_id;
-  return buildPlan(campaign, carriers, { ...lead, attempts: lead.attempts + 1 }, call_id, input.extra_leg_uuids);
+  const plan = buildPlan(campaign, carriers, { ...lead, attempts: lead.attempts + 1 }, call_id, input.extra_leg_uuids);
+  // An autodialer campaign lives on one node: its queue and agents are there (activities/callcenter.ts).
+  if (campaign.type === 'autodialer')
+    plan.node = campaignNode(
+      campaign.campaign_uuid,
+      deps.config.eslNodes.map((n) => n.name),
+    );
+  return plan;
 }
 
 /** The lead as the workflow carries it (claimed with the lead: no read), else read and checked. */

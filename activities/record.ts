@@ -11,6 +11,9 @@ import { campaignRunWorkflowId, releaseSlotSignal, type ReleaseSlotPayload } fro
 import { temporalClient, type ActivityDeps } from './deps.ts';
 import { bindCall } from '../config/call-context.ts';
 import { callRecorded } from '../config/metrics.ts';
+import { agentOfName } from '../storage/agents.ts';
+import { noteAgentCall, statsDay } from '../storage/agent-stats.ts';
+import { tenantTimeZone } from '../storage/tenants.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
  *  workflow-safe) and what becomes of the lead. */
@@ -43,7 +46,13 @@ export type RecordCallInput = Pick<
   | 'leg_uuids'
   | 'node'
   | 'dial_string'
+  | 'queue_wait'
+  | 'talk_time'
+  | 'abandoned'
+  | 'cancel_reason'
 > & {
+  /** Autodialer: mod_callcenter's name of the agent who took the call ('' = none). */
+  agent_name?: string;
   run_id?: string;
   granted_at?: number;
   /** When the originate was sent (ms); the record's created_at when the call was never sent. */
@@ -77,8 +86,10 @@ export function createRecordActivities(deps: ActivityDeps) {
         lead_status,
         next_attempt_at,
         release,
+        agent_name,
         ...fields
       } = input;
+      const agent = agent_name ? await agentOfName(db, input.domain_uuid, agent_name) : undefined;
       const record: CallDoc = callRecordOf({
         ...emptyCallRecord(input),
         ...fields,
@@ -90,6 +101,7 @@ export function createRecordActivities(deps: ActivityDeps) {
         answered_at: answered_at === null ? null : new Date(answered_at),
         ended_at: new Date(ended_at),
         action_log: (action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
+        ...(agent ? { agent_uuid: agent.user_uuid, agent_extension: agent.extension } : {}),
       });
       if (record.delivery_error)
         deps.logger.warn(
@@ -111,6 +123,15 @@ export function createRecordActivities(deps: ActivityDeps) {
           $addToSet: { call_ids: input.call_id },
         },
       );
+      if (agent)
+        await noteAgentCall(db, {
+          user_uuid: agent.user_uuid,
+          domain_uuid: record.domain_uuid,
+          day: statsDay(ended_at, await tenantTimeZone(db, record.domain_uuid)),
+          talk_s: record.talk_time,
+          at: ended_at,
+          call_id: record.call_id,
+        });
       callRecorded(db, record); // metrics: disposition, talk time, latencies (config/metrics.ts)
       await chargeCall(db, record); // prepaid tenants: answered calls by billsec (storage/billing.ts)
       await noteForReport(db, record);

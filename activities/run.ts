@@ -7,6 +7,8 @@ import { failpoint } from '../config/failpoints.ts';
 import { DEFAULT_TIME_ZONE, toDialWindow } from '../domain/schedule.ts';
 import { networkCaps, type CampaignDoc } from '../domain/campaign.ts';
 import { chooseCarrier } from '../domain/carrier.ts';
+import { configuredRatio } from '../domain/pacing.ts';
+import { getQueueSettings } from '../storage/queue-settings.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { tenantCarriers } from '../storage/directory.ts';
 import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim, type LeadDoc } from '../storage/leads.ts';
@@ -47,7 +49,10 @@ export function createRunActivities(deps: ActivityDeps) {
       if (!c) return null;
       const tenant = await tenantsOf(db).findOne({ _id: input.domain_uuid });
       const carriers = await tenantCarriers(db, input.domain_uuid);
-      return runConfigOf(c, tenant?.time_zone ?? DEFAULT_TIME_ZONE, carriers);
+      const cfg = runConfigOf(c, tenant?.time_zone ?? DEFAULT_TIME_ZONE, carriers);
+      if (c.type !== 'autodialer') return cfg;
+      const s = await getQueueSettings(db, c.campaign_uuid);
+      return { ...cfg, autodialer: { ratio: configuredRatio(c), adaptive: s.adaptive, abandon_target_percent: s.abandon_target_percent } };
     },
 
     /** Claim up to `limit` new leads in dial order (new → queued). */

@@ -6,27 +6,18 @@
 //   kind `history`  the "call history" shape      (event_data "call_history")
 // The receiver tells them apart by the X-Callback-Kind header or the body's event_data.
 import type { Db } from 'mongodb';
-import { DEFAULT_TIME_ZONE } from '../domain/schedule.ts';
-import { tenantsOf } from '../storage/tenants.ts';
+import { tenantTimeZone } from '../storage/tenants.ts';
 import { postageOf } from '../storage/billing.ts';
-import { ttlCache } from '../storage/ttl-cache.ts';
 import { leadsOf } from '../storage/leads.ts';
 import type { CallDoc } from '../storage/calls.ts';
 import type { VoiceBotContext } from './payload.ts';
-
-/** The tenant's time zone, cached a minute per process. */
-const tenantZone = ttlCache(60_000, (db, domain_uuid) =>
-  tenantsOf(db)
-    .findOne({ _id: domain_uuid }, { projection: { time_zone: 1 } })
-    .then((t) => t?.time_zone || DEFAULT_TIME_ZONE),
-);
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
 /** What the two bodies need beyond the record: the campaign's integer id, the zone, the lead's name and description (one `_id` read). */
 export async function voiceBotContext(db: Db, call: CallDoc, campaign_id: number | undefined): Promise<VoiceBotContext> {
   const [time_zone, lead, postage] = await Promise.all([
-    tenantZone(db, call.domain_uuid),
+    tenantTimeZone(db, call.domain_uuid),
     leadsOf(db).findOne({ _id: call.lead_uuid }, { projection: { param: 1 } }),
     postageOf(db, call),
   ]);

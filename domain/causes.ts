@@ -244,6 +244,9 @@ export interface ClassifyInput {
   /** Answered, but the call's content could not be played (FILE NOT FOUND): the customer heard
    *  nothing, so the call did not deliver its message. */
   notDelivered?: boolean;
+  /** Autodialer: answered, but no agent took the customer in time (or the customer hung up while
+   *  waiting): an abandoned call. */
+  abandoned?: boolean;
 }
 
 export interface CallDisposition {
@@ -272,6 +275,20 @@ export interface CallDisposition {
 export function classifyCall(input: ClassifyInput): CallDisposition {
   const info = causeInfo(input.hangupCause);
   const base = { cause: info.cause, knownCause: info.known, q850: info.q850, answered: input.answered };
+  if (input.answered && input.abandoned) {
+    // Reached a person and dropped them: `cancel` in the report (we ended it), `failed` for the
+    // recall rule (recalled when the campaign recalls failed calls), CANCEL for the voice-bot.
+    return {
+      ...base,
+      human: false,
+      status: 'failed',
+      report: 'cancel',
+      voiceBotStatus: VB.CANCEL,
+      voiceBotDisposition: 'CANCEL',
+      retryable: true,
+      fault: 'local',
+    };
+  }
   if (input.answered && input.notDelivered) {
     // Picked up, heard silence: not a reached customer. `failed` (recallable when the campaign
     // recalls failed calls), counted in the report's failed bucket, a system error for the voice-bot.

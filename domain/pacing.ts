@@ -82,3 +82,79 @@ export function grantSlots<T extends SlotCandidate>(input: GrantInput<T>): Grant
   }
   return out;
 }
+
+// ---- the autodialer ---------------------------------------------------------------------------
+
+/** The queue as pacing sees it (telephony/callcenter.ts queueView). */
+export interface AgentsNow {
+  /** Agents free for an offer now (Available, Waiting, not in wrap-up). */
+  free: number;
+  /** Agents in a call with a customer. */
+  talking: number;
+  /** Answered customers waiting for an agent. */
+  waiting: number;
+  /** Agents Available (free, offered or talking). */
+  available: number;
+}
+
+/**
+ * How many more customers to dial now. Customers in flight — ringing, plus answered and waiting in
+ * the queue — are kept at free agents × ratio %: every slot held is a customer ringing, waiting or
+ * talking, so in flight = held − talking. Never above `concurrent_call` when it is > 0. No free
+ * agent: no new call.
+ */
+export function autodialerAllowance(a: { agents: AgentsNow; held: number; ratioPct: number; concurrentCall: number }): number {
+  const target = Math.floor((a.agents.free * a.ratioPct) / 100);
+  const inFlight = Math.max(0, a.held - a.agents.talking);
+  let n = target - inFlight;
+  if (a.concurrentCall > 0) n = Math.min(n, a.concurrentCall - a.held);
+  return Math.max(0, n);
+}
+
+/** The ratio a campaign asks for, in percent: custom_ratio when set (250 = 2.5 customers per free
+ *  agent), else ratio (100, 150, 200, 300, 400), else 100. */
+export const configuredRatio = (c: { ratio?: number | null; custom_ratio?: number | null }): number =>
+  (c.custom_ratio ?? 0) > 0 ? c.custom_ratio! : (c.ratio ?? 0) > 0 ? c.ratio! : 100;
+
+export interface AdaptiveState {
+  /** The ratio in force now (percent), ≤ the configured one. */
+  ratio: number;
+  /** Answered-by-a-person outcomes (bridged or abandoned), newest last. */
+  outcomes: Array<{ at: number; abandoned: boolean }>;
+  lastAdjustAt: number;
+}
+
+export const ADAPT_EVERY_MS = 5_000;
+export const ADAPT_WINDOW_MS = 10 * 60_000;
+/** Fewer answered calls than this in the window: too few to judge the rate; no change. */
+export const ADAPT_MIN_SAMPLE = 20;
+
+/** Abandoned ÷ answered by a person over the window (percent), and how many were answered. */
+export function abandonRate(
+  outcomes: AdaptiveState['outcomes'],
+  now: number,
+  windowMs = ADAPT_WINDOW_MS,
+): { pct: number; answered: number } {
+  const recent = outcomes.filter((o) => o.at > now - windowMs);
+  const dropped = recent.filter((o) => o.abandoned).length;
+  return { pct: recent.length ? (100 * dropped) / recent.length : 0, answered: recent.length };
+}
+
+/**
+ * The adaptive dial level (VICIdial's rule, in percent): every ADAPT_EVERY_MS, when the abandon rate
+ * over the window is above the target, halve the ratio (never below 100: one customer per free
+ * agent); else move it by (1 + (free − waiting) ÷ available agents), a step of at most ×1.25, never
+ * above the configured ratio. Pure: the run workflow holds the state.
+ */
+export function adaptRatio(s: AdaptiveState, a: { now: number; configured: number; targetPct: number; agents: AgentsNow }): AdaptiveState {
+  const outcomes = s.outcomes.filter((o) => o.at > a.now - ADAPT_WINDOW_MS).slice(-500);
+  if (a.now - s.lastAdjustAt < ADAPT_EVERY_MS) return { ...s, outcomes, ratio: Math.min(s.ratio, a.configured) };
+  const { pct, answered } = abandonRate(outcomes, a.now);
+  let ratio = Math.min(s.ratio, a.configured);
+  if (answered >= ADAPT_MIN_SAMPLE && pct > a.targetPct) ratio = Math.max(100, Math.floor(ratio / 2));
+  else if (a.agents.available > 0) {
+    const factor = Math.min(1.25, Math.max(0.8, 1 + (a.agents.free - a.agents.waiting) / a.agents.available));
+    ratio = Math.round(Math.min(a.configured, Math.max(100, ratio * factor)));
+  }
+  return { ratio, outcomes, lastAdjustAt: a.now };
+}

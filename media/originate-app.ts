@@ -10,8 +10,11 @@ import type { Config } from '../config/index.ts';
 import { getCampaign } from '../storage/campaigns.ts';
 import { templates } from '../storage/directory.ts';
 import { leadsOf } from '../storage/leads.ts';
-import { callApplication, ContentError } from './playback.ts';
+import { assertPlayable, callApplication, ContentError } from './playback.ts';
 import type { Tts } from './tts.ts';
+import { audioLocation } from './audio-url.ts';
+import { DEFAULT_ABANDON_MESSAGE, getQueueSettings } from '../storage/queue-settings.ts';
+import { queueName } from '../telephony/callcenter.ts';
 
 export const PARK = '&park()';
 
@@ -20,6 +23,7 @@ export async function originateApplication(
   input: { domain_uuid: string; campaign_uuid: string; lead_uuid: string },
 ): Promise<string> {
   const campaign = await getCampaign(deps.db, input.domain_uuid, input.campaign_uuid);
+  if (campaign?.type === 'autodialer') return autodialerApplication(deps, campaign.campaign_uuid);
   if (!campaign?.template_uuid) return PARK;
   const [template, lead] = await Promise.all([
     templates(deps.db).get(input.domain_uuid, campaign.template_uuid),
@@ -27,4 +31,18 @@ export async function originateApplication(
   ]);
   if (!template) throw new ContentError('unknown_template', `template_uuid ${campaign.template_uuid} not found`);
   return callApplication(deps, campaign.type_autocall, template, lead?.param ?? {}, { domain_uuid: input.domain_uuid });
+}
+
+/**
+ * An autodialer call: the answered customer goes into the campaign's mod_callcenter queue; if they
+ * leave it without an agent (the queue's max-wait-time, no agent logged in), the application
+ * returns and the abandon message plays before the hang-up. After a bridge the channel is already
+ * gone, so the message never follows a conversation. FreeSWITCH's inline dialplan: `app:arg,…`.
+ */
+async function autodialerApplication(deps: { db: Db; config: Config; tts: Tts }, campaign_uuid: string): Promise<string> {
+  const settings = await getQueueSettings(deps.db, campaign_uuid);
+  const spoken = await deps.tts.synthesize(settings.abandon_message || DEFAULT_ABANDON_MESSAGE);
+  const message = audioLocation(deps.config, spoken.contentHash);
+  assertPlayable(message, 'abandon message');
+  return `callcenter:${queueName(campaign_uuid)},playback:${message},hangup inline`;
 }

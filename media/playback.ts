@@ -131,7 +131,7 @@ export function callContent(type: TypeAutocall | '', template: TemplateContent, 
 }
 
 /** A location or argument that reaches the originate: nothing its splitter acts on, no `${`. */
-function assertPlayable(part: string, what: string): void {
+export function assertPlayable(part: string, what: string): void {
   if (UNPLAYABLE_CHARS.test(part) || hasExpansion(part))
     throw new ContentError('unplayable', `${what} not playable in an originate: ${part}`);
 }

@@ -53,7 +53,13 @@ export class Apps {
     if (ch.gone) return;
     ch.hitDialplan = true;
     if (parsed.app) rt.apps.push({ name: parsed.app.name, args: parsed.app.args, source: 'originate' });
-    else {
+    else if (parsed.dialplan === 'inline' && parsed.exten) {
+      // The inline dialplan (mod_dialplan_inline): `app:arg,app:arg`, run in order, then hang up.
+      for (const part of parsed.exten.split(',')) {
+        const i = part.indexOf(':');
+        rt.apps.push({ name: i < 0 ? part : part.slice(0, i), args: i < 0 ? '' : part.slice(i + 1), source: 'originate' });
+      }
+    } else {
       // An extension goes to the dialplan; the simulator has none, so the call parks there.
       rt.afterApps = 'park';
     }

@@ -294,10 +294,18 @@ export class ConfigSource {
     this.requests.push(req);
     if (this.requests.length > 1000) this.requests.shift();
     let text: string;
+    // Credentials in the URL are mod_xml_curl's gateway-credentials: sent as HTTP Basic.
+    const target = new URL(url);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'freeswitch-xml/1.0' };
+    if (target.username) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+      target.username = '';
+      target.password = '';
+    }
     try {
-      const res = await fetch(url, {
+      const res = await fetch(target, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'freeswitch-xml/1.0' },
+        headers,
         body,
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10000),
       });

@@ -373,6 +373,11 @@ export class CallCenter {
     return this.clock.epoch();
   }
 
+  /** FreeSWITCH's clock as its modules see it (epoch seconds; `strepoch`). */
+  epoch(): number {
+    return this.clock.epoch();
+  }
+
   // ---------------------------------------------------------------------------------- events
 
   /** A callcenter::info event: [channel data,] then the CC-* headers (empty values are not added). */

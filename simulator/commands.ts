@@ -30,7 +30,7 @@ export interface CommandsHost {
   readonly apps: Apps;
   readonly originator: Originator;
   /** mod_callcenter's api (callcenter-api.ts): callcenter_config, callcenter_break, json, reloadxml. */
-  readonly callcenter: { api: { execute(name: string, arg: string): Promise<string> } };
+  readonly callcenter: { api: { execute(name: string, arg: string): Promise<string> }; epoch(): number };
   gatewayConfig(name: string): GatewayConfig | undefined;
 }
 
@@ -97,6 +97,9 @@ export class Commands {
         return this.hupall(a);
       case 'version':
         return 'FreeSWITCH Version 1.10.12-release~64bit (simulator)\n';
+      case 'strepoch':
+        // `strepoch` without a date: now, in epoch seconds (the clock mod_callcenter stamps with).
+        return a.trim() ? '-ERR dates are not parsed here\n' : String(this.host.callcenter.epoch());
       case 'global_getvar':
         // The global variables a product reads; core_uuid changes when FreeSWITCH restarts.
         return a.trim() === 'core_uuid' ? this.host.coreUuid : '';

@@ -29,7 +29,13 @@ export interface AgentRef {
 type AgentUser = UserDoc & { agent_status?: AgentStatus };
 
 export function agentOf(u: AgentUser): AgentRef {
-  return { user_uuid: u.user_uuid, extension: u.extension, display_name: u.display_name, agent_name: agentName(u.user_uuid), status: u.agent_status ?? 'Logged Out' };
+  return {
+    user_uuid: u.user_uuid,
+    extension: u.extension,
+    display_name: u.display_name,
+    agent_name: agentName(u.user_uuid),
+    status: u.agent_status ?? 'Logged Out',
+  };
 }
 
 /** The campaign's agents, in the order they were assigned (their tier positions). */
@@ -44,8 +50,20 @@ export async function campaignAgents(db: Db, campaign: Pick<CampaignDoc, 'domain
   return ids.flatMap((id) => (found.has(id) ? [agentOf(found.get(id)!)] : []));
 }
 
+/** The agent of a mod_callcenter agent name (a record's agent), or undefined when not the tenant's. */
+export async function agentOfName(db: Db, domain_uuid: string, name: string): Promise<AgentRef | undefined> {
+  const user_uuid = userOfAgent(name);
+  if (!user_uuid) return undefined;
+  const u = (await usersOf(db).findOne({ _id: user_uuid, domain_uuid })) as AgentUser | null;
+  return u ? agentOf(u) : undefined;
+}
+
 /** Set a user's agent status; the user, or null when it is not the tenant's. */
 export async function setAgentStatus(db: Db, domain_uuid: string, user_uuid: string, status: AgentStatus): Promise<AgentRef | null> {
-  const u = (await usersOf(db).findOneAndUpdate({ _id: user_uuid, domain_uuid }, { $set: { agent_status: status, updated_at: new Date() } as never }, { returnDocument: 'after' })) as AgentUser | null;
+  const u = (await usersOf(db).findOneAndUpdate(
+    { _id: user_uuid, domain_uuid },
+    { $set: { agent_status: status, updated_at: new Date() } as never },
+    { returnDocument: 'after' },
+  )) as AgentUser | null;
   return u ? agentOf(u) : null;
 }

@@ -60,6 +60,18 @@ export interface CallDoc {
   /** Why the call's content was not played ('' when it was, or when there is none): the customer
    *  picked up and heard nothing (e.g. `playback: FILE NOT FOUND (http_cache://…)`). */
   delivery_error: string;
+  /** Autodialer: the agent the customer talked to ('' when none). */
+  agent_uuid: string;
+  agent_extension: string;
+  /** Autodialer: seconds the customer waited in the queue for an agent. */
+  queue_wait: number;
+  /** Autodialer: seconds of talk with the agent (bridge to hang-up). */
+  talk_time: number;
+  /** Autodialer: answered, but no agent took the customer in time (or they hung up waiting). */
+  abandoned: boolean;
+  /** Autodialer: why the customer left the queue without an agent: TIMEOUT, NO_AGENT_TIMEOUT,
+   *  BREAK_OUT ('' otherwise). */
+  cancel_reason: string;
   /** What happened in the call, in order (played, digits, transfer, …). */
   action_log: Array<{ at: Date; action: string; detail: string }>;
 }
@@ -104,6 +116,12 @@ export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'ca
     ended_at: null,
     digits: '',
     delivery_error: '',
+    agent_uuid: '',
+    agent_extension: '',
+    queue_wait: 0,
+    talk_time: 0,
+    abandoned: false,
+    cancel_reason: '',
     action_log: [],
   };
 }

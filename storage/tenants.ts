@@ -6,6 +6,7 @@ import type { Collection, Db } from 'mongodb';
 import { isValidTimeZone } from '../domain/campaign.ts';
 import { DEFAULT_TIME_ZONE } from '../domain/schedule.ts';
 import { isDuplicateKey } from './mongo.ts';
+import { ttlCache } from './ttl-cache.ts';
 
 export const DEV_TENANT_NAME = 'development';
 
@@ -257,3 +258,10 @@ export async function rotateCallbackSecret(
   secrets.delete(`${db.databaseName}:${domain_uuid}`);
   return { callback_secret: next, active_from };
 }
+
+/** The tenant's time zone, read at most once a minute per process (a change applies within a minute). */
+export const tenantTimeZone: (db: Db, domain_uuid: string) => Promise<string> = ttlCache(60_000, (db, domain_uuid) =>
+  tenantsOf(db)
+    .findOne({ _id: domain_uuid }, { projection: { time_zone: 1 } })
+    .then((t) => t?.time_zone || DEFAULT_TIME_ZONE),
+);

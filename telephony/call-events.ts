@@ -1,7 +1,15 @@
 // FreeSWITCH events of our calls, as the workflows and callbacks need them. Every call we place
 // carries `cr_app=campaign-runner` (the node listener filters on it), `cr_lead_wf` (the lead
 // workflow to tell) and `cr_call_id`. Pure: translates headers, does nothing.
-import { APP_VAR, APP_VAR_VALUE, CALL_ID_VAR, DIGITS_VARIABLE, LEAD_WF_VAR, type CallEventPayload } from '../workflows/contract.ts';
+import {
+  APP_VAR,
+  APP_VAR_VALUE,
+  CALL_ID_VAR,
+  DIGITS_VARIABLE,
+  LEAD_WF_VAR,
+  type CallEventPayload,
+  type QueueOutcome,
+} from '../workflows/contract.ts';
 import type { EslEvent } from './esl/index.ts';
 
 /** The events the lead workflow is signalled with. */
@@ -51,6 +59,8 @@ export function callEventOf(
   if (h['variable_read_result']) payload.read_result = h['variable_read_result'];
   const failed = contentError(h);
   if (failed) payload.content_error = failed;
+  const cc = queueOutcome(h);
+  if (cc) payload.cc = cc;
   return { workflowId, payload };
 }
 
@@ -65,6 +75,22 @@ export function contentError(h: Record<string, string | undefined>): string | un
   const app = h['variable_current_application'] ?? h['variable_last_app'] ?? '';
   const arg = h['variable_last_arg'] ?? '';
   return `${app}: ${response}${arg ? ` (${arg})` : ''}`;
+}
+
+/** mod_callcenter's member-leg variables (captures 31–43: cc_cause, cc_agent, cc_queue_*_epoch,
+ *  cc_cancel_reason, bridge_epoch), or undefined when the call never went into a queue. */
+export function queueOutcome(h: Record<string, string | undefined>): QueueOutcome | undefined {
+  if (h['variable_cc_side'] !== 'member' && !h['variable_cc_cause']) return undefined;
+  const n = (k: string) => num(h[`variable_${k}`]) ?? 0;
+  return {
+    cause: h['variable_cc_cause'] ?? '',
+    cancel_reason: h['variable_cc_cancel_reason'] ?? '',
+    agent: h['variable_cc_agent'] ?? '',
+    joined_epoch: n('cc_queue_joined_epoch'),
+    answered_epoch: n('cc_queue_answered_epoch'),
+    canceled_epoch: n('cc_queue_canceled_epoch'),
+    bridge_epoch: n('bridge_epoch'),
+  };
 }
 
 /** The signal payload of one event, or undefined when it is not one of our calls' hangups. */

@@ -4,7 +4,7 @@
 import type { RecordCallInput } from '../activities/record.ts';
 import { classifyCall, wasAnswered } from '../domain/causes.ts';
 import { decideRecall, type RecallDecision } from '../domain/recall.ts';
-import type { AttemptPlan, CallEventPayload, LeadInput, OriginateResult, RecordedOutcome } from './contract.ts';
+import type { AttemptPlan, CallEventPayload, LeadInput, OriginateResult, QueueOutcome, RecordedOutcome } from './contract.ts';
 
 /** What the workflow learned of a call's end (lead.ts awaitHangup). */
 export interface HangupSeen {
@@ -52,7 +52,16 @@ export function settleAttempt(a: AttemptSeen): AttemptOutcome {
   const cause =
     hangup?.hangup_cause ??
     (result.outcome === 'failed' ? result.cause : a.lost_at !== undefined ? 'NODE_LOST' : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
-  const d = classifyCall({ hangupCause: cause, answered, amdResult: hangup?.amd_result, notDelivered: !!hangup?.content_error });
+  const cc = hangup?.cc;
+  const abandoned = answered && cc?.cause === 'cancel';
+  // An abandoned customer's message is the abandon message: its failure is not the call's content.
+  const d = classifyCall({
+    hangupCause: cause,
+    answered,
+    amdResult: hangup?.amd_result,
+    notDelivered: !abandoned && !!hangup?.content_error,
+    abandoned,
+  });
   const { sent, answeredAt, ended: endedAt } = callTimes(a, d.answered);
   // Without the event, the talk time is what the product saw: answer to the end it knows.
   const billsec = hangup?.billsec ?? (answeredAt !== null ? Math.floor((endedAt - answeredAt) / 1000) : 0);
@@ -95,7 +104,8 @@ export function settleAttempt(a: AttemptSeen): AttemptOutcome {
     voice_bot_status: d.voiceBotStatus,
     billsec,
     duration: hangup?.duration ?? Math.round((endedAt - sent) / 1000),
-    waitsec: hangup?.waitsec ?? 0,
+    ...queueFields(cc, endedAt),
+    waitsec: cc?.joined_epoch ? queueWait(cc, endedAt) : (hangup?.waitsec ?? 0),
     reconciled,
     sent_at: result.sent_at,
     answered_at: answeredAt,
@@ -107,9 +117,34 @@ export function settleAttempt(a: AttemptSeen): AttemptOutcome {
     lead_status: decision.recall ? 'waiting_recall' : 'done',
     next_attempt_at: decision.recall ? decision.atMs : null,
     // The activity signals the run itself: no extra workflow task for a signal command here.
-    release: { lead_uuid: input.lead_uuid, disposition: d.status, final: !decision.recall, called: true },
+    release: {
+      lead_uuid: input.lead_uuid,
+      disposition: d.status,
+      final: !decision.recall,
+      called: true,
+      answered: d.answered && !d.status.startsWith('voicemail'),
+      abandoned,
+    },
   };
   return { record, decision };
+}
+
+/** Seconds in the queue: joined → taken by an agent, or → left it. */
+function queueWait(cc: QueueOutcome, endedAt: number): number {
+  const left = cc.answered_epoch || cc.canceled_epoch || Math.floor(endedAt / 1000);
+  return Math.max(0, left - cc.joined_epoch);
+}
+
+/** The autodialer's fields of a call record (agent, queue wait, talk, abandonment). */
+function queueFields(cc: QueueOutcome | undefined, endedAt: number) {
+  if (!cc) return { agent_name: '', queue_wait: 0, talk_time: 0, abandoned: false, cancel_reason: '' };
+  return {
+    agent_name: cc.cause === 'answered' ? cc.agent : '',
+    queue_wait: cc.joined_epoch ? queueWait(cc, endedAt) : 0,
+    talk_time: cc.bridge_epoch ? Math.max(0, Math.floor(endedAt / 1000) - cc.bridge_epoch) : 0,
+    abandoned: cc.cause === 'cancel',
+    cancel_reason: cc.cause === 'cancel' ? cc.cancel_reason : '',
+  };
 }
 
 /** A stored outcome as the hangup event that made it. */

@@ -9,6 +9,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -18,6 +19,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import { currentClosing, isOpen, nextOpening } from '../domain/schedule.ts';
 import {
+  agentsQuery,
   configChangedSignal,
   leadsAddedSignal,
   leadWorkflowId,
@@ -43,6 +45,11 @@ const act = proxyActivities<Activities>({
   startToCloseTimeout: '60 seconds',
   heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '5 seconds' },
+});
+// The autodialer reads its queue every second: a local activity (a marker in the history, no task).
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 ms', maximumInterval: '2 seconds' },
 });
 
 export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Progress> {
@@ -99,6 +106,7 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
       run.claimed(got, Date.now(), pollMs);
     }
 
+    if (cfg.autodialer) await readQueue(run, ids);
     const { fresh, recalls, cpsWaitMs } = run.grant(cfg, Date.now());
     if (fresh.length || recalls.length) {
       await Promise.all([
@@ -145,6 +153,7 @@ function handleMessages(run: CampaignRun): void {
   setHandler(requestSlotSignal, ({ lead }) => run.requestSlot(lead));
   setHandler(releaseSlotSignal, (p) => run.releaseSlot(p));
   setHandler(progressQuery, () => run.snapshot());
+  setHandler(agentsQuery, () => run.agents);
   setHandler(setStatusUpdate, (s) => {
     run.setStatus(s);
     return run.snapshot();
@@ -156,6 +165,24 @@ async function windDown(run: CampaignRun): Promise<void> {
   const { unclaim, tell } = run.drain();
   if (unclaim.length) await act.unclaimLeads({ lead_uuids: unclaim });
   await Promise.all(tell.map((l) => tellStopped(l.lead_uuid)));
+}
+
+/** Autodialer: bring mod_callcenter in step when due, then read the queue for pacing. */
+async function readQueue(run: CampaignRun, ids: { campaign_uuid: string; domain_uuid: string }): Promise<void> {
+  if (run.queueSyncDue(undefined, Date.now())) {
+    const r = await act.syncQueue(ids);
+    run.queueSynced(r.core_uuid, Date.now());
+  }
+  const st = await local.queueState({ campaign_uuid: ids.campaign_uuid });
+  run.queueRead(st.view, st.agents);
+  if (run.queueSyncDue(st.core_uuid, Date.now())) {
+    // FreeSWITCH restarted (another Core-UUID): its queue, agents and tiers are gone; provision
+    // them again before pacing on an empty view.
+    const r = await act.syncQueue(ids);
+    run.queueSynced(r.core_uuid, Date.now());
+    const again = await local.queueState({ campaign_uuid: ids.campaign_uuid });
+    run.queueRead(again.view, again.agents);
+  }
 }
 
 /** Tell a lead workflow its run stopped (it parks its lead); a lead already gone is fine. */

@@ -87,6 +87,8 @@ export interface CarriedState {
   hopper: LeadRef[];
   progress: Progress;
   lastGrantAt: Record<string, number>;
+  /** Autodialer: the adaptive ratio's state (domain/pacing.ts). */
+  adaptive?: { ratio: number; outcomes: Array<{ at: number; abandoned: boolean }>; lastAdjustAt: number };
 }
 
 export type RunStatus = 'start' | 'pause' | 'stop';
@@ -114,6 +116,8 @@ export interface Progress {
   by_disposition: Record<string, number>;
   /** Highest number of slots held at once in this run. */
   max_dialing: number;
+  /** Autodialer: the ratio in force (percent; below the configured one while abandonment runs high). */
+  ratio?: number;
 }
 
 // ---- campaign run: signals, updates, queries ------------------------------------------------------
@@ -143,6 +147,9 @@ export interface ReleaseSlotPayload {
   final: boolean;
   /** A call was placed (counts in `calls`). */
   called: boolean;
+  /** Autodialer pacing: answered by a person (bridged to an agent or abandoned), and abandoned. */
+  answered?: boolean;
+  abandoned?: boolean;
 }
 /** A lead's call is over: its slot is free. */
 export const releaseSlotSignal = defineSignal<[ReleaseSlotPayload]>('releaseSlot');
@@ -218,8 +225,26 @@ export interface CallEventPayload {
   /** The call's content could not be played: the application's response and argument, e.g.
    *  `playback: FILE NOT FOUND (http_cache://…)`. The customer heard nothing. */
   content_error?: string;
+  /** The autodialer's queue (mod_callcenter's `cc_*` channel variables), for a call that went into
+   *  one: the agent it was bridged to, or why it left the queue. */
+  cc?: QueueOutcome;
   /** Event time, ms. */
   at: number;
+}
+
+/** What mod_callcenter says of a member leg (epoch seconds; 0 when not set). */
+export interface QueueOutcome {
+  /** `answered` (bridged to an agent) or `cancel`. */
+  cause: string;
+  /** With `cancel`: TIMEOUT, NO_AGENT_TIMEOUT, BREAK_OUT (the customer hung up while waiting). */
+  cancel_reason: string;
+  /** The agent's name (storage/agents.ts agent-<user_uuid>). */
+  agent: string;
+  joined_epoch: number;
+  answered_epoch: number;
+  canceled_epoch: number;
+  /** When the customer was bridged to the agent. */
+  bridge_epoch: number;
 }
 export const callEventSignal = defineSignal<[CallEventPayload]>('callEvent');
 
@@ -255,6 +280,8 @@ export interface AttemptPlan {
   phone_number: string;
   /** The recall settings of the campaign (or the lead's own count) at this attempt. */
   recall: RecallSettings;
+  /** The node the call must go to (an autodialer campaign's); else any ready node. */
+  node?: string;
 }
 export type AttemptResult = AttemptPlan | { skip: true; reason: string };
 
@@ -334,4 +361,7 @@ export interface RunConfig {
   customer_order: string;
   /** calls per second per carrier uuid (0 = no limit). */
   carrier_cps: Record<string, number>;
+  /** An autodialer campaign's pacing (absent for autocall): the configured ratio in percent
+   *  (domain/pacing.ts configuredRatio), whether it adapts to the abandon rate, and its target. */
+  autodialer?: { ratio: number; adaptive: boolean; abandon_target_percent: number };
 }

@@ -1,8 +1,13 @@
 // The state of one campaign run and every decision on it, without I/O: the run workflow
 // (campaign-run.ts) holds one, feeds it signals and activity results, and does what it says.
 // Kept apart so it reads as plain logic and is unit-tested (test/unit/run-state.test.ts).
-import { capOf, grantSlots } from '../domain/pacing.ts';
-import type { CarriedState, LeadRef, Progress, ReleaseSlotPayload, RunConfig, RunStatus } from './contract.ts';
+import { adaptRatio, autodialerAllowance, capOf, grantSlots, type AdaptiveState, type AgentsNow } from '../domain/pacing.ts';
+import type { AgentLive, CarriedState, LeadRef, Progress, ReleaseSlotPayload, RunConfig, RunStatus } from './contract.ts';
+
+/** The autodialer looks at its queue this often while it has someone to dial. */
+export const AUTODIALER_TICK_MS = 1_000;
+/** …and brings mod_callcenter in step with the store at least this often. */
+export const QUEUE_RESYNC_MS = 30_000;
 
 export class CampaignRun {
   status: RunStatus;
@@ -25,6 +30,12 @@ export class CampaignRun {
   private nextPollAt = 0;
   /** Recalls that asked for a slot after the stop: they are told the run stopped. */
   readonly stopNotices: string[] = [];
+  /** Autodialer: the adaptive ratio and the outcomes it is computed from. */
+  adaptive: AdaptiveState;
+  /** Autodialer: the queue and its agents as last read (for pacing and the `agents` query). */
+  agentsNow: AgentsNow | undefined;
+  agents: AgentLive[] = [];
+  private queueSync = { due: true, at: 0, core: '' };
 
   constructor(campaign_uuid: string, carried?: CarriedState) {
     this.status = carried?.status ?? 'start';
@@ -32,6 +43,7 @@ export class CampaignRun {
     this.waiting = [...(carried?.waiting ?? [])];
     this.hopper = [...(carried?.hopper ?? [])];
     this.lastGrantAt = { ...(carried?.lastGrantAt ?? {}) };
+    this.adaptive = carried?.adaptive ?? { ratio: Number.MAX_SAFE_INTEGER, outcomes: [], lastAdjustAt: 0 };
     this.progress = carried?.progress ?? {
       campaign_uuid,
       status: this.status,
@@ -63,6 +75,7 @@ export class CampaignRun {
 
   configChanged(): void {
     this.reload = true;
+    this.queueSync.due = true;
     this.changes++;
   }
 
@@ -87,6 +100,7 @@ export class CampaignRun {
       if (p.disposition) this.progress.by_disposition[p.disposition] = (this.progress.by_disposition[p.disposition] ?? 0) + 1;
     }
     if (p.final) this.progress.done++;
+    if (p.answered) this.adaptive.outcomes.push({ at: Date.now(), abandoned: !!p.abandoned });
     this.changes++;
   }
 
@@ -107,6 +121,7 @@ export class CampaignRun {
       hopper: this.hopper,
       progress: this.snapshot(),
       lastGrantAt: this.lastGrantAt,
+      adaptive: this.adaptive,
     };
   }
 
@@ -144,7 +159,7 @@ export class CampaignRun {
    *  waiting list). */
   grant(cfg: RunConfig, now: number): { fresh: LeadRef[]; recalls: LeadRef[]; cpsWaitMs: number } {
     const r = grantSlots({
-      limits: { cap: capOf(cfg.concurrent_call), networkCaps: cfg.network, carrierCps: cfg.carrier_cps },
+      limits: { cap: this.slotCap(cfg, now), networkCaps: cfg.network, carrierCps: cfg.carrier_cps },
       held: Object.values(this.active),
       recalls: this.waiting,
       fresh: this.hopper,
@@ -159,6 +174,33 @@ export class CampaignRun {
     this.progress.started += r.fresh.length;
     this.progress.max_dialing = Math.max(this.progress.max_dialing, this.dialing);
     return { fresh: r.fresh, recalls: r.recalls, cpsWaitMs: r.cpsWaitMs };
+  }
+
+  /** Autodialer: the queue as just read (activities/callcenter.ts queueState). */
+  queueRead(agentsNow: AgentsNow, agents: AgentLive[]): void {
+    this.agentsNow = agentsNow;
+    this.agents = agents;
+  }
+
+  /** Slots the run may hold now: `concurrent_call` for autocall; for the autodialer, those held
+   *  plus what the free agents × the (adaptive) ratio allow — nothing until the queue was read. */
+  private slotCap(cfg: RunConfig, now: number): number {
+    const ad = cfg.autodialer;
+    if (!ad) return capOf(cfg.concurrent_call);
+    if (!this.agentsNow) return 0;
+    this.adaptive = ad.adaptive
+      ? adaptRatio(this.adaptive, { now, configured: ad.ratio, targetPct: ad.abandon_target_percent, agents: this.agentsNow })
+      : { ...this.adaptive, ratio: ad.ratio };
+    this.progress.ratio = this.adaptive.ratio;
+    return (
+      this.dialing +
+      autodialerAllowance({
+        agents: this.agentsNow,
+        held: this.dialing,
+        ratioPct: this.adaptive.ratio,
+        concurrentCall: cfg.concurrent_call,
+      })
+    );
   }
 
   /** A granted recall whose workflow is gone: its slot is free again. */
@@ -181,7 +223,20 @@ export class CampaignRun {
     if (cpsWaitMs > 0) waits.push(cpsWaitMs);
     if (this.hopperLow(cfg)) waits.push(this.exhausted ? Math.max(1, this.nextPollAt - now) : 1);
     if (closing !== null) waits.push(Math.max(1, closing - now));
+    // The autodialer follows its agents: look at the queue again within a second while there is
+    // someone to dial.
+    if (cfg.autodialer && (this.hopper.length || this.waiting.length)) waits.push(AUTODIALER_TICK_MS);
     return waits.length ? Math.min(...waits) : undefined;
+  }
+
+  /** Autodialer: is mod_callcenter to be brought in step with the store (syncQueue) now? At start,
+   *  after a config change, when the node's Core-UUID changed (FreeSWITCH restarted), every 30 s. */
+  queueSyncDue(coreNow: string | undefined, now: number): boolean {
+    return this.queueSync.due || now - this.queueSync.at >= QUEUE_RESYNC_MS || (coreNow !== undefined && coreNow !== this.queueSync.core);
+  }
+
+  queueSynced(core: string, now: number): void {
+    this.queueSync = { due: false, at: now, core };
   }
 }
 

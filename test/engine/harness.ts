@@ -55,10 +55,13 @@ export async function startEngine(
     env?: Record<string, string>;
     /** The simulator posts CDRs (mod_json_cdr) to the API, served on a port of its own. */
     cdr?: boolean;
+    /** The simulator's mod_callcenter takes its queues from the API's mod_xml_curl gateway. */
+    callcenter?: boolean;
   } = {},
 ): Promise<Engine> {
   installRuntime();
-  const cdrPort = opts.cdr ? await freePort() : 0;
+  const withApi = opts.cdr || opts.callcenter;
+  const cdrPort = withApi ? await freePort() : 0;
   const cdrPassword = 'cdr-password-for-tests';
   const sim = await startSimulator({
     port: 0,
@@ -67,13 +70,14 @@ export async function startEngine(
     ...(opts.cdr
       ? { cdr: { url: `http://127.0.0.1:${cdrPort}/freeswitch/cdr`, cred: `freeswitch:${cdrPassword}`, retries: 2, delayMs: 200 } }
       : {}),
+    ...(opts.callcenter ? { xmlCurlUrl: `http://freeswitch:${cdrPassword}@127.0.0.1:${cdrPort}/freeswitch/xml` } : {}),
   });
   const config = testConfig({
     ...opts.env,
     ESL_HOST: '127.0.0.1',
     ESL_PORT: String(sim.port),
     ESL_PASSWORD: sim.password,
-    ...(opts.cdr ? { FREESWITCH_HTTP_PASSWORD: cdrPassword } : {}),
+    ...(withApi ? { FREESWITCH_HTTP_PASSWORD: cdrPassword } : {}),
   });
   const mongo = await connectMongo(config);
   await ensureIndexes(mongo.db);
@@ -90,7 +94,7 @@ export async function startEngine(
   const client = new Client({ connection: conn, namespace: config.TEMPORAL_NAMESPACE });
   const logger = createLogger('engine-test', config.LOG_LEVEL);
   // The API, for FreeSWITCH's CDR posts (the routes are the product's own).
-  const api = opts.cdr
+  const api = withApi
     ? serve({
         fetch: createApp({ config, db: mongo.db, temporal: client, logger }, mountRoutes).fetch,
         hostname: '127.0.0.1',

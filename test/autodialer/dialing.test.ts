@@ -1,0 +1,159 @@
+// The autodialer end to end on real servers (issue 13): the worker, the Temporal dev server, the
+// store, the API (mod_xml_curl gateway) and the simulator's mod_callcenter. Answered customers go
+// into the campaign's queue and are bridged to its agents; the pace follows the free agents × the
+// ratio; a customer no agent takes in time is abandoned, hears the message, is recorded and
+// recalled; an agent's status set through the API reaches the queue.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignSettings } from '../../domain/campaign.ts';
+import type { CallLogEntry } from '../../simulator/calllog.ts';
+import { agentName, setAgentStatus } from '../../storage/agents.ts';
+import { users } from '../../storage/directory.ts';
+import { updateQueueSettings, type QueueSettings } from '../../storage/queue-settings.ts';
+import { agentsQuery, campaignRunWorkflowId } from '../../workflows/contract.ts';
+import { apiOf } from '../callbacks/common.ts';
+import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
+
+const SCALE = 0.1; // the queue's second-based limits tick 10× faster; call and agent times are ms
+const CUSTOMER = { action: 'answer' as const, ringMs: 150, talkMs: 1_600 };
+const RULES = {
+  mediaMs: 300,
+  missingMedia: 'play' as const,
+  default: CUSTOMER,
+  numbers: { '0986900*': { action: 'answer' as const, ringMs: 100, talkMs: null } }, // never hangs up: waits until abandoned
+  callcenter: { defaultEndpoint: { action: 'answer' as const, ringMs: 200, talkMs: null } },
+};
+
+/** Customer calls ringing or answered and not yet with an agent, at most at any moment. */
+function peakInFlight(e: Engine, log: CallLogEntry[]): number {
+  const bridgedAt = new Map(e.sim.callLog.callcenter.members().map((m) => [m.sessionUuid, m.bridgedAt]));
+  const edges: Array<{ t: number; d: number }> = [];
+  for (const x of log) {
+    const end = bridgedAt.get(x.variables.cr_call_id!) ?? x.endedAt ?? x.completedAt ?? Date.now();
+    edges.push({ t: x.at, d: 1 }, { t: end, d: -1 });
+  }
+  edges.sort((a, b) => a.t - b.t || a.d - b.d);
+  let up = 0;
+  let peak = 0;
+  for (const ed of edges) peak = Math.max(peak, (up += ed.d));
+  return peak;
+}
+
+describe('the autodialer', () => {
+  let e: Engine;
+  const agents: string[] = [];
+
+  beforeAll(async () => {
+    e = await startEngine(RULES, { callcenter: true, timeScale: SCALE, env: { AUDIO_DELIVERY: 'path' } });
+    for (const ext of ['1001', '1002', '1003']) {
+      const u = await users(e.mongo.db).create(e.tenant.domain_uuid, {
+        username: `agent${ext}`,
+        extension: ext,
+        display_name: `Agent ${ext}`,
+        enabled: true,
+      } as never);
+      agents.push(u.user_uuid);
+    }
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  async function autodialer(settings: Partial<CampaignSettings>, queue: Partial<QueueSettings>, numbers: string[]) {
+    const campaign = await e.campaign({ type: 'autodialer', users: agents, call_center_queue_strategy: 'top-down', ...settings } as never);
+    await updateQueueSettings(e.mongo.db, e.tenant.domain_uuid, campaign, { wrap_up_time: 0, agent_ring_timeout: 5, ...queue });
+    await e.addLeads(campaign, numbers);
+    return campaign;
+  }
+  const available = async (...ids: string[]) => {
+    for (const id of agents) await setAgentStatus(e.mongo.db, e.tenant.domain_uuid, id, ids.includes(id) ? 'Available' : 'Logged Out');
+  };
+
+  it('ratio 100, three agents: at most three customers in flight; each bridged customer is recorded with the agent', async () => {
+    await available(...agents);
+    const numbers = Array.from({ length: 12 }, (_, i) => `09869100${String(i).padStart(2, '0')}`);
+    const campaign = await autodialer({ ratio: 100, concurrent_call: 0 }, {}, numbers);
+    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
+    const leads = await waitFor(
+      async () => {
+        const ls = await leadsOfCampaign(e, campaign);
+        return ls.every((l) => l.status === 'done') ? ls : undefined;
+      },
+      60_000,
+      'every lead done',
+    ).catch(async (err: Error) => {
+      const p = await e.client.workflow.getHandle(campaignRunWorkflowId(campaign)).query('progress');
+      throw new Error(
+        `${err.message}; progress ${JSON.stringify(p)}; cc ${JSON.stringify(e.sim.control.callcenter.state()).slice(0, 2000)}`,
+      );
+    });
+    expect(leads).toHaveLength(numbers.length);
+    const log = originatesOf(e, campaign);
+    expect(log).toHaveLength(numbers.length);
+    expect(peakInFlight(e, log)).toBeLessThanOrEqual(3);
+    // Every customer reached an agent of the campaign, and the record says which and how long.
+    const calls = await callsOfCampaign(e, campaign);
+    expect(calls.every((c) => c.answered && !c.abandoned && c.disposition === 'answered')).toBe(true);
+    for (const c of calls) {
+      expect(agents).toContain(c.agent_uuid);
+      expect(['1001', '1002', '1003']).toContain(c.agent_extension);
+      expect(c.talk_time).toBeGreaterThanOrEqual(1);
+    }
+    const members = e.sim.callLog.callcenter.members().filter((m) => m.queue === `campaign-${campaign}`);
+    expect(members.every((m) => m.result === 'answered' && agents.map(agentName).includes(m.agent!))).toBe(true);
+  }, 120_000);
+
+  it('no free agent: no call; a customer no agent takes in time is abandoned, hears the message, is recorded and recalled', async () => {
+    await available(agents[0]!);
+    const campaign = await autodialer(
+      { ratio: 100, recall_times: 1, schedule_recall: 'after', recall_status: ['failed'] },
+      { max_wait_time: 2, max_wait_time_with_no_agent: 2 },
+      ['0986900001'],
+    );
+    // The agent answers offers but the bridge never comes: it rings for ever.
+    e.sim.control.callcenter.setEndpointRule('1001', { action: 'noanswer' });
+    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000, recallFloorMs: 500 });
+    const calls = await waitFor(async () => {
+      const cs = await callsOfCampaign(e, campaign);
+      return cs.length >= 2 && cs.every((c) => c.state === 'done') ? cs : undefined;
+    }, 90_000);
+    const first = calls.sort((a, b) => a.attempt - b.attempt)[0]!;
+    expect(first).toMatchObject({
+      answered: true,
+      abandoned: true,
+      cancel_reason: 'TIMEOUT',
+      disposition: 'failed',
+      report: 'cancel',
+      agent_uuid: '',
+    });
+    expect(first.queue_wait).toBeGreaterThanOrEqual(0);
+    // The abandon message was played after the queue (the inline dialplan's playback).
+    const x = originatesOf(e, campaign)[0]!;
+    expect(x.command).toMatch(/callcenter:campaign-[0-9a-f-]+,playback:[^,]+\.wav,hangup inline$/);
+    expect(calls.length).toBe(2); // recalled once (recall_status failed)
+    e.sim.control.callcenter.clearEndpointRule('1001');
+  }, 120_000);
+
+  it("an agent's status set through the API reaches the queue", async () => {
+    await available();
+    const campaign = await autodialer({ ratio: 100 }, {}, ['0986920001']);
+    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
+    const api = apiOf(e);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(originatesOf(e, campaign)).toHaveLength(0); // nobody logged in: nothing dialed
+    const res = await api.app.request(`/v3/user/${agents[1]}/status`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${e.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'Available' }),
+    });
+    expect(res.status).toBe(200);
+    await waitFor(
+      async () => {
+        const live = await e.client.workflow.getHandle(campaignRunWorkflowId(campaign)).query(agentsQuery);
+        return live.find((a) => a.agent_name === agentName(agents[1]!))?.status === 'Available';
+      },
+      10_000,
+      'the agent Available in mod_callcenter',
+    );
+    await waitFor(() => originatesOf(e, campaign).length === 1, 10_000, 'the customer dialed once an agent is there');
+  }, 60_000);
+});
