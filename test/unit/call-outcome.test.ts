@@ -84,7 +84,14 @@ describe('settleAttempt', () => {
       { at: 50_000, action: 'digits', detail: '1' },
       { at: 50_000, action: 'read_result', detail: 'success' },
     ]);
-    expect(record.release).toEqual({ lead_uuid: 'l', disposition: 'answered', final: true, called: true });
+    expect(record.release).toEqual({
+      lead_uuid: 'l',
+      disposition: 'answered',
+      final: true,
+      called: true,
+      answered: true,
+      abandoned: false,
+    });
     expect(decision.recall).toBe(false);
   });
 
@@ -158,5 +165,70 @@ describe('settleAttempt', () => {
       ended_at: 80_000,
       disposition: 'answered',
     });
+  });
+
+  it('autodialer: bridged to an agent — the agent, the queue wait, the talk time; waitsec is the queue wait', () => {
+    const cc = {
+      cause: 'answered',
+      cancel_reason: '',
+      agent: 'agent-u1',
+      joined_epoch: 40,
+      answered_epoch: 43,
+      canceled_epoch: 0,
+      bridge_epoch: 43,
+    };
+    const { record } = settleAttempt(
+      seen({}, { hangup: hangup({ hangup_cause: 'NORMAL_CLEARING', billsec: 10, answer_epoch: 40, waitsec: 5, cc }) }),
+    );
+    expect(record).toMatchObject({
+      answered: true,
+      disposition: 'answered',
+      agent_name: 'agent-u1',
+      queue_wait: 3,
+      talk_time: 7,
+      waitsec: 3,
+      abandoned: false,
+      cancel_reason: '',
+    });
+    expect(record.release).toMatchObject({ answered: true, abandoned: false });
+  });
+
+  it('autodialer: abandoned — cancel in the report, failed for the recall rule, recalled; the abandon message is not a content failure', () => {
+    const cc = {
+      cause: 'cancel',
+      cancel_reason: 'TIMEOUT',
+      agent: '',
+      joined_epoch: 40,
+      answered_epoch: 0,
+      canceled_epoch: 48,
+      bridge_epoch: 0,
+    };
+    const { record, decision } = settleAttempt(
+      seen(
+        {},
+        {
+          plan: { ...plan, recall: { ...plan.recall, recall_status: ['failed'] } },
+          hangup: hangup({
+            hangup_cause: 'NORMAL_CLEARING',
+            billsec: 9,
+            answer_epoch: 40,
+            cc,
+            content_error: 'playback: FILE NOT FOUND (x)',
+          }),
+        },
+      ),
+    );
+    expect(record).toMatchObject({
+      answered: true,
+      abandoned: true,
+      cancel_reason: 'TIMEOUT',
+      disposition: 'failed',
+      report: 'cancel',
+      queue_wait: 8,
+      talk_time: 0,
+      agent_name: '',
+    });
+    expect(decision.recall).toBe(true);
+    expect(record.release).toMatchObject({ answered: true, abandoned: true });
   });
 });

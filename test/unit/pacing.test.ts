@@ -1,6 +1,15 @@
 // The grant round (domain/pacing.ts): cap, per-network caps, carrier cps spacing, order.
 import { describe, expect, it } from 'vitest';
-import { capOf, grantSlots, type SlotCandidate, type SlotLimits } from '../../domain/pacing.ts';
+import {
+  abandonRate,
+  adaptRatio,
+  autodialerAllowance,
+  capOf,
+  configuredRatio,
+  grantSlots,
+  type SlotCandidate,
+  type SlotLimits,
+} from '../../domain/pacing.ts';
 
 const lead = (id: string, o: Partial<SlotCandidate> = {}): SlotCandidate => ({
   lead_uuid: id,
@@ -106,5 +115,73 @@ describe('grantSlots', () => {
     grant({ limits: limits({ carrierCps: { c1: 100 } }), fresh, lastGrantAt: last });
     expect(last).toEqual({ c1: 1 });
     expect(ids(fresh)).toEqual(['a', 'b']);
+  });
+});
+
+describe('autodialerAllowance', () => {
+  const agents = (free: number, talking = 0, waiting = 0, available = free + talking) => ({ free, talking, waiting, available });
+  it.each([
+    // free, talking, waiting, held, ratio, concurrent_call → new calls
+    [3, 0, 0, 0, 100, 0, 3],
+    [3, 0, 0, 2, 100, 0, 1], // two ringing already
+    [3, 2, 0, 2, 100, 0, 3], // the two held are talking: not in flight
+    [3, 0, 0, 0, 200, 0, 6],
+    [3, 0, 1, 4, 200, 0, 2], // 4 held (1 waiting, 3 ringing) of 6
+    [3, 0, 0, 0, 250, 0, 7], // custom ratio 2.5
+    [3, 0, 0, 0, 200, 4, 4], // concurrent_call caps it
+    [3, 0, 0, 4, 200, 4, 0],
+    [0, 3, 0, 3, 400, 0, 0], // no free agent: nothing
+    [1, 0, 0, 9, 300, 0, 0], // more in flight than the target: nothing, never negative
+  ])('free %i talking %i waiting %i held %i ratio %i cap %i → %i', (free, talking, waiting, held, ratioPct, concurrentCall, n) =>
+    expect(autodialerAllowance({ agents: agents(free, talking, waiting), held, ratioPct, concurrentCall })).toBe(n),
+  );
+
+  it('configuredRatio: custom_ratio over ratio, 100 by default', () => {
+    expect(configuredRatio({ ratio: 200, custom_ratio: 0 })).toBe(200);
+    expect(configuredRatio({ ratio: 200, custom_ratio: 250 })).toBe(250);
+    expect(configuredRatio({})).toBe(100);
+  });
+});
+
+describe('adaptRatio', () => {
+  const now = 1_000_000;
+  const outcomes = (n: number, dropped: number) => Array.from({ length: n }, (_, i) => ({ at: now - 1_000 * i, abandoned: i < dropped }));
+  const a = (free: number, waiting: number, available: number) => ({
+    now,
+    configured: 300,
+    targetPct: 3,
+    agents: { free, waiting, talking: available - free, available },
+  });
+
+  it('halves the ratio when abandonment is above the target, never below 100', () => {
+    expect(adaptRatio({ ratio: 300, outcomes: outcomes(50, 5), lastAdjustAt: 0 }, a(2, 0, 10)).ratio).toBe(150);
+    expect(adaptRatio({ ratio: 150, outcomes: outcomes(50, 5), lastAdjustAt: 0 }, a(2, 0, 10)).ratio).toBe(100);
+    expect(adaptRatio({ ratio: 100, outcomes: outcomes(50, 5), lastAdjustAt: 0 }, a(2, 0, 10)).ratio).toBe(100);
+  });
+
+  it('climbs back while agents sit free and nobody waits, never above the configured ratio', () => {
+    let s = { ratio: 100, outcomes: outcomes(50, 0), lastAdjustAt: 0 };
+    const seen: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      s = adaptRatio(s, { ...a(5, 0, 10), now: now + i * 5_000 });
+      seen.push(s.ratio);
+    }
+    expect(seen[0]).toBe(125);
+    expect(Math.max(...seen)).toBe(300);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
+  });
+
+  it('eases off when customers wait for agents', () => {
+    expect(adaptRatio({ ratio: 200, outcomes: outcomes(50, 0), lastAdjustAt: 0 }, a(0, 4, 10)).ratio).toBe(160);
+  });
+
+  it('too few answered calls to judge: no halving; changes at most every 5 s', () => {
+    expect(adaptRatio({ ratio: 300, outcomes: outcomes(10, 5), lastAdjustAt: 0 }, a(0, 0, 10)).ratio).toBe(300);
+    expect(adaptRatio({ ratio: 200, outcomes: outcomes(50, 10), lastAdjustAt: now - 1_000 }, a(0, 0, 10)).ratio).toBe(200);
+  });
+
+  it('abandonRate over the window', () => {
+    expect(abandonRate(outcomes(100, 3), now)).toEqual({ pct: 3, answered: 100 });
+    expect(abandonRate([{ at: now - 11 * 60_000, abandoned: true }], now)).toEqual({ pct: 0, answered: 0 });
   });
 });
