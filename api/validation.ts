@@ -53,7 +53,7 @@ const EXPECTED: Record<string, string> = { int: 'integer', number: 'number', nan
 
 // zod reports a non-number given to z.int() as "expected number"; integer fields carry this
 // message so the translator can say "Expected: integer" as gojsonschema does.
-const INT_MARK = 'expected an integer';
+export const INT_MARK = 'expected an integer';
 /** An integer schema whose type errors read `Invalid type. Expected: integer, given: …`. */
 export const zInt = () => z.int({ error: INT_MARK });
 

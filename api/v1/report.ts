@@ -28,11 +28,15 @@ const dateParam = (name: string, example: string, end: string) =>
     .optional()
     .openapi({
       param: { name, in: 'query', required: false },
+      pattern: DATE_PATTERN,
       description:
         `\`${REPORT_DATE_FORMAT}\`, the tenant's local time; inclusive to the second. Optional: absent or empty leaves the ${end} ` +
         'of the range open. A date that does not exist (2022-02-30, 24:00:00) or an end before the start is a 400.',
       example,
     });
+
+/** The dates' form in the OpenAPI document ("" = absent); whether the date exists is checked after: 400. */
+const DATE_PATTERN = '^$|^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$';
 
 /** Longest campaign_uuid looked up; a longer one is an unknown campaign (404). */
 const MAX_UUID = 64;

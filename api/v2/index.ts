@@ -7,7 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { requireTenant } from '../auth.ts';
 import { limitBody } from '../body-limit.ts';
-import { notFound, onApiError, sendError } from '../errors.ts';
+import { notFoundOrNotAllowed, onApiError, sendError } from '../errors.ts';
 import type { App, AppDeps, AppEnv } from '../types.ts';
 import { gojsonHook } from '../validation.ts';
 import { mountV2Queues, onV2Error, V2_QUEUE_BODY_LIMIT_BYTES, V2_QUEUE_PATH } from './queues.ts';
@@ -29,7 +29,7 @@ export function v2App(deps: AppDeps): App {
   app.use('*', requireTenant);
   // v2 queues (docs/api-contract.md §3): a queue is a campaign managed by queue_code.
   mountV2Queues(app);
-  app.all('*', notFound);
+  app.all('*', notFoundOrNotAllowed(app));
   app.onError(onV2Error(onApiError(deps.logger)));
   return app;
 }

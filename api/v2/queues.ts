@@ -44,7 +44,7 @@ export const V2_QUEUE_PATH = '/autocall/queue';
 // ---------------------------------------------------------------- schemas (validation + OpenAPI)
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const customerId = z.union([z.string().trim().min(1).max(256), z.int().nonnegative()]).transform(String);
+const customerId = z.union([z.string().trim().min(1).max(256), z.int().nonnegative().max(Number.MAX_SAFE_INTEGER)]).transform(String);
 const optInt = (max: number) => z.int().min(0).max(max).nullish();
 
 const Customer = z

@@ -59,11 +59,11 @@ const ListQuery = PageQuery.extend({
   kind: z.enum(KINDS).optional().openapi({ description: 'only this kind' }),
 });
 const CallIdParam = z.object({
-  call_id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'call_id', in: 'path' }, example: 'f3c5a4de-0c9e-4a4f-9f57-5a1d0c6b7e21' }),
+  call_id: z.string().openapi({
+    param: { name: 'call_id', in: 'path' },
+    description: "a call's id; unknown, malformed or another tenant's: 404 `Not Found`",
+    example: 'f3c5a4de-0c9e-4a4f-9f57-5a1d0c6b7e21',
+  }),
 });
 
 const routes = {

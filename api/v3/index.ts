@@ -5,7 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireTenant } from '../auth.ts';
 import { limitBody } from '../body-limit.ts';
-import { notFound, onApiError, sendError } from '../errors.ts';
+import { notFoundOrNotAllowed, onApiError, sendError } from '../errors.ts';
 import type { App, AppDeps, AppEnv } from '../types.ts';
 import { gojsonHook, jsonBody } from '../validation.ts';
 import { mountAgents } from './agents.ts';
@@ -32,7 +32,7 @@ export function v3App(deps: AppDeps): App {
   mountAudioUploads(app);
   // The autodialer: agent statuses, a campaign's agents now, its queue settings (docs/autodialer.md).
   mountAgents(app);
-  app.all('*', notFound);
+  app.all('*', notFoundOrNotAllowed(app));
   app.onError(onApiError(deps.logger));
   return app;
 }

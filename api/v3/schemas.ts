@@ -18,7 +18,7 @@ import {
 import { WEEKDAYS } from '../../domain/schedule.ts';
 import { placeholders } from '../../domain/template.ts';
 import { isHttpUrl } from '../../callbacks/url.ts';
-import { zInt } from '../validation.ts';
+import { INT_MARK, zInt } from '../validation.ts';
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -41,8 +41,9 @@ const httpUrlOrEmpty = (description: string) =>
         `${description}; http(s) URL or "". Refused (400 \`{"error":[{"<field>":"…"}]}\`): a user name or password, a literal ` +
         'loopback, private, link-local or other non-public address, `localhost` (unless CALLBACK_ALLOW_PRIVATE); a host ' +
         'name is resolved and checked at each delivery',
+      anyOf: [{ const: '' }, { format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]' }],
       example: '',
-    });
+    } as never);
 
 /** A string enum that also accepts "" (what GET returns for "not set"), so GET → PUT round-trips. */
 const optEnum = <T extends readonly [string, ...string[]]>(values: T, description: string) =>
@@ -57,16 +58,42 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
+/** A path uuid: any string; one that names nothing of the tenant's (unknown, malformed, too long, another tenant's) is 404. */
 export const UuidParam = z.object({
-  uuid: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: 'uuid', in: 'path' }, example: '7bbe986b-8a6e-404c-840b-781102b5aa07' }),
+  uuid: z.string().openapi({
+    param: { name: 'uuid', in: 'path' },
+    description: "a uuid; unknown, malformed or another tenant's: 404 `Not Found`",
+    example: '7bbe986b-8a6e-404c-840b-781102b5aa07',
+  }),
 });
 
+/**
+ * An integer query parameter: digits only. An empty value (`offset=`) is not an integer and is a
+ * 400 (`Invalid type. Expected: integer, given: string`), not the default; absent is the default.
+ */
+export function queryInt(o: { min: number; max?: number; def: number; description: string }) {
+  let n = z.coerce.number({ error: INT_MARK }).int({ error: INT_MARK }).min(o.min);
+  if (o.max !== undefined) n = n.max(o.max);
+  return z
+    .preprocess((v) => (v === '' ? Number.NaN : v), n)
+    .optional()
+    .default(o.def)
+    .openapi({
+      type: 'integer',
+      minimum: o.min,
+      ...(o.max !== undefined ? { maximum: o.max } : {}),
+      default: o.def,
+      description: `${o.description}; default ${o.def}; an empty value is a 400`,
+      example: o.def,
+    } as never) as unknown as z.ZodDefault<z.ZodOptional<z.ZodNumber>>;
+}
+
+/** Largest `offset` of a list (a page that far is empty anyway; bounded so it stays an exact integer everywhere). */
+export const MAX_OFFSET = 1_000_000_000;
+
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(10).openapi({ description: 'page size, 1–1000', example: 10 }),
-  offset: z.coerce.number().int().min(0).default(0).openapi({ description: 'records to skip', example: 0 }),
+  limit: queryInt({ min: 1, max: 1000, def: 10, description: 'page size, 1–1000' }),
+  offset: queryInt({ min: 0, max: MAX_OFFSET, def: 0, description: `records to skip, 0–${MAX_OFFSET}` }),
 });
 
 // ---------------------------------------------------------------- campaigns
@@ -164,6 +191,7 @@ const campaignFields = {
     .array(z.enum(RECALL_STATUSES))
     .max(RECALL_STATUSES.length)
     .refine((a) => new Set(a).size === a.length, { message: 'array items must be unique' })
+    .openapi({ uniqueItems: true } as never)
     .nullable()
     .optional(),
   enable_encrypt: z.boolean().optional(),
@@ -172,6 +200,19 @@ const campaignFields = {
 
 type Fields = { [K in keyof typeof campaignFields]?: unknown } & Record<string, unknown>;
 type Ctx = z.RefinementCtx;
+
+/** The rules below, in words, for the OpenAPI document (`x-cross-field-rules`; JSON Schema does not carry them). */
+const CAMPAIGN_RULES = (mode: 'create' | 'update') => [
+  `type autodialer: ratio is required and one of ${RATIOS.join(', ')} (other types: 0 or one of them)`,
+  'type autodialer: hopper, when given, is at least 10',
+  ...(mode === 'update'
+    ? ['type autodialer: hopper, local_start_time, local_end_time and call_center_queue_strategy are required and not ""']
+    : []),
+  'schedule_recall minute: schedule_recall_duration is required and at least 1',
+  'each schedules[i]: <day>_end_time ≥ <day>_start_time',
+  ...(mode === 'update' ? ['campaign_uuid, when given and not "", equals the uuid in the path'] : []),
+  'callback_url, answer_callback_url: no user name or password, no literal non-public address or localhost (unless CALLBACK_ALLOW_PRIVATE)',
+];
 
 /** Rules that depend on other fields (docs/api-contract.md §1, field rules: "required for autodialer" etc.). */
 function crossFieldRules(v: Fields, ctx: Ctx, mode: 'create' | 'update'): void {
@@ -201,11 +242,20 @@ function crossFieldRules(v: Fields, ctx: Ctx, mode: 'create' | 'update'): void {
   }
 }
 
+// campaign_uuid is the update's (it must equal the path's); a create makes its own, so the field is
+// not part of the create body (sent anyway, e.g. a GET body posted back, it is ignored like any
+// unknown field).
+const { campaign_uuid: _updateOnly, ...createFields } = campaignFields;
+
 export const CampaignCreate = z
-  .object(campaignFields)
+  .object(createFields)
   .superRefine((v, ctx) => crossFieldRules(v, ctx, 'create'))
   .openapi('CampaignCreate', {
-    description: 'campaign_name and type are required; ratio too for autodialer. Any other campaign field may be given.',
+    description:
+      'campaign_name and type are required; ratio too for autodialer. Any other campaign field may be given. Rules between ' +
+      "fields (x-cross-field-rules) and references (template_uuid, carrier_uuid, users must be the tenant's; type_autocall " +
+      'must match the template) are checked after the schema: 400.',
+    'x-cross-field-rules': CAMPAIGN_RULES('create'),
     example: {
       campaign_name: 'Get Log Autodilaer',
       type: 'autodialer',
@@ -214,7 +264,7 @@ export const CampaignCreate = z
       concurrent_call: 1,
       description: '',
     },
-  });
+  } as never);
 
 export const CampaignUpdate = z
   .object({ ...campaignFields, active: z.boolean() })
@@ -223,8 +273,10 @@ export const CampaignUpdate = z
     description:
       'The whole campaign. campaign_name, type and active are required; for autodialer also ratio, hopper, local_start_time, ' +
       'local_end_time and call_center_queue_strategy. Fields left out keep their value; read-only fields of a GET ' +
-      '(created_at, template_name, …) may be sent back and are ignored.',
-  });
+      '(created_at, template_name, …) may be sent back and are ignored. Rules between fields (x-cross-field-rules) and ' +
+      'references are checked after the schema: 400.',
+    'x-cross-field-rules': CAMPAIGN_RULES('update'),
+  } as never);
 
 export type CampaignCreateBody = z.infer<typeof CampaignCreate>;
 export type CampaignUpdateBody = z.infer<typeof CampaignUpdate>;
@@ -325,24 +377,32 @@ export const TemplateDigits = z
       .max(200)
       .regex(/^(?:[^\s'"()\\]|\\[^\s'"()\\ntrs])+$/)
       .default('\\d+')
-      .openapi({ description: 'the keys accepted; no spaces, quotes, parentheses, escapes \\s \\t \\n \\r \\\\, and no `${` (400 `{"error":[{"digits.regexp":"must not contain ${"}]}`)' }),
+      .openapi({
+        description:
+          'the keys accepted; no spaces, quotes, parentheses, escapes \\s \\t \\n \\r \\\\, and no `${` (400 `{"error":[{"digits.regexp":"must not contain ${"}]}`)',
+      }),
     digit_timeout_ms: int(500, 60_000).default(3000),
   })
   .openapi('TemplateDigits', {
+    'x-cross-field-rules': ['min ≤ max'],
     example: { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^[12]$', digit_timeout_ms: 3000 },
-  });
+  } as never);
 
 export const TemplateBody = z
   .object({
     template_name: z.string().min(1).max(255),
     type_autocall: z.enum(TYPE_AUTOCALLS),
-    content: z.string().max(5000).default('').openapi({
-      description:
-        'Text read by TTS, with {{placeholders}} filled from the lead param (autocall_voice_tts, autocall_voice_otp; required for ' +
-        'them); at most 2000 characters and about 5 minutes of speech even without its values (else 400 ' +
-        '`{"error":[{"content":"…"}]}`); for autocall_voice_otp it must contain {{<otp_param>}}',
-      example: 'Chào bạn {{customer_name}} vui lòng thanh toán khoản nợ {{due_amount}} trước ngày {{due_date}}',
-    }),
+    content: z
+      .string()
+      .max(5000)
+      .default('')
+      .openapi({
+        description:
+          'Text read by TTS, with {{placeholders}} filled from the lead param (autocall_voice_tts, autocall_voice_otp; required for ' +
+          'them); at most 2000 characters and about 5 minutes of speech even without its values (else 400 ' +
+          '`{"error":[{"content":"…"}]}`); for autocall_voice_otp it must contain {{<otp_param>}}',
+        example: 'Chào bạn {{customer_name}} vui lòng thanh toán khoản nợ {{due_amount}} trước ngày {{due_date}}',
+      }),
     audio_file: z
       .string()
       .max(2048)
@@ -382,12 +442,24 @@ export const TemplateBody = z
     }
   })
   .openapi('TemplateBody', {
+    description:
+      'A template. Rules between fields (x-cross-field-rules) and the audio rules (audio_file, digits.regexp, content; ' +
+      'docs/autocall-content.md) are checked after the schema: 400.',
+    'x-cross-field-rules': [
+      'type_autocall autocall_voice_tts or autocall_voice_otp: content is required (not blank)',
+      'type_autocall autocall_audio: audio_file is required (not blank)',
+      'type_autocall autocall_voice_otp: content contains the placeholder {{<otp_param>}}',
+      'digits: min ≤ max',
+      'audio_file, whenever set: an uploaded audio_id of the tenant or a public https:// URL; no path, other scheme or ${',
+      'digits.regexp: no ${',
+      'content: at most 2000 characters and about 5 minutes of speech without its values',
+    ],
     example: {
       template_name: 'Nhắc nợ',
       type_autocall: 'autocall_voice_tts',
       content: 'Chào bạn {{customer_name}} vui lòng thanh toán khoản nợ {{due_amount}} trước ngày {{due_date}}',
     },
-  });
+  } as never);
 export type TemplateBodyT = z.infer<typeof TemplateBody>;
 
 export const TemplateView = z
@@ -412,8 +484,11 @@ export const CarrierBody = z
     carrier_name: z.string().min(1).max(255),
     gateway: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{1,128}$/)
-      .openapi({ description: 'FreeSWITCH gateway name: calls go out as sofia/gateway/<gateway>/<number>', example: 'viettel-trunk' }),
+      .regex(/^(?!\.\.?$)[A-Za-z0-9_.-]{1,128}$/)
+      .openapi({
+        description: 'FreeSWITCH gateway name: calls go out as sofia/gateway/<gateway>/<number>; letters, digits, _ . -, not "." or ".."',
+        example: 'viettel-trunk',
+      }),
     caller_numbers: z
       .array(z.string().regex(/^\+?[0-9]{3,15}$/))
       .min(1)
@@ -424,7 +499,7 @@ export const CarrierBody = z
       .min(1)
       .max(NETWORKS.length)
       .default([...NETWORKS])
-      .openapi({ description: 'mobile networks served (offnet = other operators); default all' }),
+      .openapi({ description: 'mobile networks served (offnet = other operators), each once; default all', uniqueItems: true } as never),
     cps: int(1, 1000).default(10).openapi({ description: 'calls per second the carrier accepts' }),
     description: z.string().max(2000).default(''),
   })

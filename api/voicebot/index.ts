@@ -5,7 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireTenant } from '../auth.ts';
 import { limitBody } from '../body-limit.ts';
-import { notFound, onApiError, sendError } from '../errors.ts';
+import { notFoundOrNotAllowed, onApiError, sendError } from '../errors.ts';
 import type { App, AppDeps, AppEnv } from '../types.ts';
 import { gojsonHook } from '../validation.ts';
 import { mountVoiceBot } from './campaigns.ts';
@@ -16,7 +16,7 @@ export function voiceBotApp(deps: AppDeps): App {
   app.use('*', requireTenant);
   // The voice-bot API (docs/api-contract.md §4): POST /api/campaign/create, integer campaign ids.
   mountVoiceBot(app);
-  app.all('*', notFound);
+  app.all('*', notFoundOrNotAllowed(app));
   app.onError(onApiError(deps.logger));
   return app;
 }

@@ -3,6 +3,7 @@
 // exposes `app.request` for suites that only need the in-process path.
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApp, type App } from '../../api/app.ts';
 import { mountRoutes } from '../../api/routes.ts';
@@ -38,12 +39,18 @@ export interface Res {
   headers: Headers;
 }
 
-export async function startApi(overrides: Record<string, string> = {}): Promise<Harness> {
+/**
+ * `temporal`: give the app a Temporal client (the test server, a task queue of the test's own with
+ * no worker: runs it starts are started and never dialed), as the real API has.
+ */
+export async function startApi(overrides: Record<string, string> = {}, opts: { temporal?: boolean } = {}): Promise<Harness> {
   const config = testConfig(overrides);
   const mongo = await connectMongo(config);
   await ensureIndexes(mongo.db);
   const { tenant, token } = await createTenant(mongo.db, { name: 'acme' });
-  const app = createApp({ config, db: mongo.db, logger: pino({ level: 'silent' }) }, mountRoutes);
+  const connection = opts.temporal ? await Connection.connect({ address: config.TEMPORAL_ADDRESS! }) : undefined;
+  const temporal = connection ? new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) : undefined;
+  const app = createApp({ config, db: mongo.db, temporal, logger: pino({ level: 'silent' }) }, mountRoutes);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
@@ -84,6 +91,7 @@ export async function startApi(overrides: Record<string, string> = {}): Promise<
       await new Promise<void>((r) => s.close(() => r()));
       await mongo.db.dropDatabase().catch(() => {});
       await mongo.close();
+      await connection?.close();
     },
   };
 }
