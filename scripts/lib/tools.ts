@@ -114,6 +114,101 @@ export async function ensureTool(cacheDir: string, tool: ToolName, log: (line: s
   }
 }
 
+// ---------------------------------------------------------------- schemathesis (Python, from PyPI)
+
+/**
+ * Schemathesis, the OpenAPI fuzzer the API's contract test runs (test/api/schemathesis.test.ts):
+ * installed once from PyPI into a virtual environment in the tools cache
+ * (`<TOOLS_CACHE_DIR>/schemathesis-<version>/venv`), every package pinned to the exact version it
+ * was tested with (Python 3.11; schemathesis 4 reads OpenAPI 3.1), so a run never picks up a newer
+ * dependency. A `.complete` marker is written last: a half-finished install is redone.
+ */
+export const SCHEMATHESIS = {
+  version: '4.32.5',
+  requirements: [
+    'schemathesis==4.32.5',
+    'anyio==4.16.0',
+    'certifi==2026.10.19.post1',
+    'charset-normalizer==3.5.3',
+    'click==8.5.1',
+    'graphql-core==3.3.2',
+    'harfile==0.6.0',
+    'hypothesis==6.170.17',
+    'hypothesis-graphql==0.13.5',
+    'idna==3.20',
+    'iniconfig==2.3.1',
+    'jsonschema_rs==0.60.3',
+    'markdown-it-py==4.3.0',
+    'MarkupSafe==3.0.4',
+    'mdurl==0.1.2',
+    'packaging==26.4',
+    'pluggy==1.7.0',
+    'Pygments==2.21.0',
+    'pyrate-limiter==4.5.1',
+    'pytest==9.2.0',
+    'PyYAML==6.0.4',
+    'requests==2.34.2',
+    'rich==15.0.0',
+    'sortedcontainers==2.4.0',
+    'typing_extensions==4.16.0',
+    'urllib3==2.8.0',
+    'Werkzeug==3.1.9',
+  ],
+} as const;
+
+/** The schemathesis executable's path in the tools cache (whether or not it is installed yet). */
+export function schemathesisPath(cacheDir: string): string {
+  return join(cacheDir, `schemathesis-${SCHEMATHESIS.version}`, 'venv', 'bin', 'schemathesis');
+}
+
+/**
+ * The schemathesis executable, installing it first when the cache does not have it. Throws
+ * ToolError saying what is missing (python3, its venv module, PyPI) — never skips.
+ */
+export async function ensureSchemathesis(cacheDir: string, log: (line: string) => void): Promise<string> {
+  const exe = schemathesisPath(cacheDir);
+  const dir = join(cacheDir, `schemathesis-${SCHEMATHESIS.version}`);
+  const complete = join(dir, '.complete');
+  if (existsSync(complete) && existsSync(exe)) return exe;
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, '.installing');
+  await acquireLock(lock, () => existsSync(complete), log, 'schemathesis');
+  try {
+    if (existsSync(complete) && existsSync(exe)) return exe;
+    try {
+      await runCapture('python3', ['--version'], {});
+    } catch {
+      throw new ToolError(
+        'schemathesis needs Python 3 (3.10 or newer): `python3` is not on PATH (Debian: apt-get install python3 python3-venv)',
+      );
+    }
+    const venv = join(dir, 'venv');
+    rmSync(venv, { recursive: true, force: true });
+    log(`installing schemathesis ${SCHEMATHESIS.version} from PyPI into ${venv} (first time only; about a minute)`);
+    const t0 = Date.now();
+    try {
+      await runCapture('python3', ['-m', 'venv', venv], {});
+    } catch (err) {
+      throw new ToolError(
+        `cannot create a Python virtual environment for schemathesis (Debian: apt-get install python3-venv):\n${(err as Error).message}`,
+      );
+    }
+    const req = join(dir, 'requirements.txt');
+    writeFileSync(req, SCHEMATHESIS.requirements.join('\n') + '\n');
+    try {
+      await runCapture(join(venv, 'bin', 'pip'), ['install', '--no-input', '--disable-pip-version-check', '--no-deps', '-r', req], {});
+      await runCapture(join(venv, 'bin', 'pip'), ['check'], {});
+    } catch (err) {
+      throw new ToolError(`cannot install schemathesis ${SCHEMATHESIS.version} from PyPI (is PyPI reachable?):\n${(err as Error).message}`);
+    }
+    writeFileSync(complete, `${new Date().toISOString()}\n`);
+    log(`installed schemathesis in ${Math.round((Date.now() - t0) / 1000)} s`);
+    return exe;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 async function checkGo(): Promise<void> {
   try {
     await runCapture('go', ['version'], {});
