@@ -156,4 +156,75 @@ describe('the autodialer', () => {
     );
     await waitFor(() => originatesOf(e, campaign).length === 1, 10_000, 'the customer dialed once an agent is there');
   }, 60_000);
+
+  it('ratio 200: at most six in flight for three free agents; an agent going On Break lowers the pace within a second', async () => {
+    await available(...agents);
+    const numbers = Array.from({ length: 30 }, (_, i) => `09869300${String(i).padStart(2, '0')}`);
+    const campaign = await autodialer({ ratio: 200 }, {}, numbers);
+    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
+    await waitFor(() => originatesOf(e, campaign).length >= 8, 30_000, 'calls going');
+    // Two agents go On Break: one free agent → at most two in flight after the run has looked again.
+    await setAgentStatus(e.mongo.db, e.tenant.domain_uuid, agents[1]!, 'On Break');
+    await setAgentStatus(e.mongo.db, e.tenant.domain_uuid, agents[2]!, 'On Break');
+    await e.client.workflow.getHandle(campaignRunWorkflowId(campaign)).signal('configChanged');
+    const changedAt = Date.now();
+    await waitFor(async () => (await leadsOfCampaign(e, campaign)).every((l) => l.status === 'done'), 120_000, 'every lead done');
+    const log = originatesOf(e, campaign);
+    expect(peakInFlight(e, log)).toBeLessThanOrEqual(6);
+    // After the change (a second for the run to look again, and the calls then in flight to end):
+    // at most two customers in flight, and only the Available agent takes calls.
+    const settledAt = changedAt + 1_000 + 2 * (CUSTOMER.ringMs + 1_000);
+    expect(
+      peakInFlight(
+        e,
+        log.filter((x) => x.at >= settledAt),
+      ),
+    ).toBeLessThanOrEqual(2);
+    const later = e.sim.callLog.callcenter.members().filter((m) => m.queue === `campaign-${campaign}` && m.joinedAt >= settledAt);
+    expect(later.length).toBeGreaterThan(0);
+    // Every customer who reached an agent reached the one still Available (at ratio 200 with one
+    // free agent some wait too long and are abandoned: no agent for them).
+    expect(later.filter((m) => m.agent).every((m) => m.agent === agentName(agents[0]!))).toBe(true);
+  }, 180_000);
+
+  it("the campaign's strategy reaches mod_callcenter: round-robin shares the calls", async () => {
+    await available(agents[0]!, agents[1]!);
+    const numbers = Array.from({ length: 6 }, (_, i) => `09869400${String(i).padStart(2, '0')}`);
+    const campaign = await autodialer({ ratio: 100, concurrent_call: 1, call_center_queue_strategy: 'round-robin' }, {}, numbers);
+    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
+    await waitFor(async () => (await leadsOfCampaign(e, campaign)).every((l) => l.status === 'done'), 90_000, 'every lead done');
+    const members = e.sim.callLog.callcenter
+      .members()
+      .filter((m) => m.queue === `campaign-${campaign}`)
+      .sort((a, b) => a.joinedAt - b.joinedAt);
+    const a = members.map((m) => m.agent);
+    expect(new Set(a)).toEqual(new Set([agentName(agents[0]!), agentName(agents[1]!)]));
+    for (let i = 1; i < a.length; i++) expect(a[i], `call ${i + 1} went to the other agent`).not.toBe(a[i - 1]);
+  }, 120_000);
+
+  it('the abandon-rate controller lowers the pace when drops exceed the target', async () => {
+    await available(agents[0]!);
+    e.sim.control.callcenter.setEndpointRule('1001', { action: 'noanswer' }); // every customer waits in vain
+    const numbers = Array.from({ length: 36 }, (_, i) => `09869500${String(i).padStart(2, '0')}`);
+    const campaign = await autodialer(
+      { ratio: 300 },
+      { max_wait_time: 10, max_no_answer: 0, no_answer_delay_time: 0, abandon_target_percent: 3 },
+      numbers,
+    );
+    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
+    const h = e.client.workflow.getHandle(campaignRunWorkflowId(campaign));
+    const progress = await waitFor(
+      async () => {
+        const p = await h.query('progress');
+        return (p as { ratio?: number }).ratio === 100 ? p : undefined;
+      },
+      120_000,
+      'the ratio down to 100',
+    );
+    expect((progress as { calls: number }).calls).toBeGreaterThanOrEqual(20);
+    const calls = await callsOfCampaign(e, campaign);
+    expect(calls.filter((c) => c.state === 'done').every((c) => c.abandoned)).toBe(true);
+    await h.signal('stop');
+    e.sim.control.callcenter.clearEndpointRule('1001');
+  }, 180_000);
 });
