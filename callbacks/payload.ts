@@ -51,6 +51,13 @@ export function cdrCallPayload(c: CallDoc): Record<string, unknown> {
     waitsec: c.waitsec,
     digits: c.digits,
     delivery_error: c.delivery_error ?? '',
+    // The autodialer's (empty for autocall): the agent who talked, the queue wait, the talk time.
+    agent_uuid: c.agent_uuid ?? '',
+    agent_extension: c.agent_extension ?? '',
+    queue_wait: c.queue_wait ?? 0,
+    talk_time: c.talk_time ?? 0,
+    abandoned: c.abandoned ?? false,
+    cancel_reason: c.cancel_reason ?? '',
     action_log: (c.action_log ?? []).map((a) => ({ at: iso(a.at), action: a.action, detail: a.detail })),
     reconciled: c.reconciled,
   };

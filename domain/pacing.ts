@@ -146,10 +146,15 @@ export function abandonRate(
  * agent); else move it by (1 + (free − waiting) ÷ available agents), a step of at most ×1.25, never
  * above the configured ratio. Pure: the run workflow holds the state.
  */
-export function adaptRatio(s: AdaptiveState, a: { now: number; configured: number; targetPct: number; agents: AgentsNow }): AdaptiveState {
-  const outcomes = s.outcomes.filter((o) => o.at > a.now - ADAPT_WINDOW_MS).slice(-500);
-  if (a.now - s.lastAdjustAt < ADAPT_EVERY_MS) return { ...s, outcomes, ratio: Math.min(s.ratio, a.configured) };
-  const { pct, answered } = abandonRate(outcomes, a.now);
+export function adaptRatio(
+  s: AdaptiveState,
+  a: { now: number; configured: number; targetPct: number; agents: AgentsNow; /** times × this (benchmarks) */ scale?: number },
+): AdaptiveState {
+  const every = ADAPT_EVERY_MS * (a.scale ?? 1);
+  const windowMs = ADAPT_WINDOW_MS * (a.scale ?? 1);
+  const outcomes = s.outcomes.filter((o) => o.at > a.now - windowMs).slice(-500);
+  if (a.now - s.lastAdjustAt < every) return { ...s, outcomes, ratio: Math.min(s.ratio, a.configured) };
+  const { pct, answered } = abandonRate(outcomes, a.now, windowMs);
   let ratio = Math.min(s.ratio, a.configured);
   if (answered >= ADAPT_MIN_SAMPLE && pct > a.targetPct) ratio = Math.max(100, Math.floor(ratio / 2));
   else if (a.agents.available > 0) {

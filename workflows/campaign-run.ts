@@ -57,7 +57,7 @@ export async function campaignRunWorkflow(input: CampaignRunInput): Promise<Prog
   const pollMs = opts.pollLeadsMs ?? 5_000;
   const maxEvents = opts.maxHistoryEvents ?? 4_000;
   const ids = { campaign_uuid: input.campaign_uuid, domain_uuid: input.domain_uuid };
-  const run = new CampaignRun(input.campaign_uuid, input.carried);
+  const run = new CampaignRun(input.campaign_uuid, input.carried, { pacingScale: opts.pacingScale });
   handleMessages(run);
 
   let cfg = await act.loadRunConfig(ids);

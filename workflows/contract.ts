@@ -67,6 +67,9 @@ export interface EngineOptions {
   pollLeadsMs?: number;
   /** Continue-as-new after this many history events (default 4000; Temporal's suggestion also counts). */
   maxHistoryEvents?: number;
+  /** Autodialer: multiplies the pacing's own times (the 1 s look at the queue, the adaptive ratio's
+   *  5 s step and 10 min window) — for benchmarks that run the simulator faster than real time. */
+  pacingScale?: number;
 }
 
 export interface CampaignRunInput {

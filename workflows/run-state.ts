@@ -37,7 +37,11 @@ export class CampaignRun {
   agents: AgentLive[] = [];
   private queueSync = { due: true, at: 0, core: '' };
 
-  constructor(campaign_uuid: string, carried?: CarriedState) {
+  /** Autodialer pacing's times × this (EngineOptions.pacingScale, benchmarks). */
+  private readonly pacingScale: number;
+
+  constructor(campaign_uuid: string, carried?: CarriedState, opts: { pacingScale?: number } = {}) {
+    this.pacingScale = opts.pacingScale ?? 1;
     this.status = carried?.status ?? 'start';
     this.active = { ...(carried?.active ?? {}) };
     this.waiting = [...(carried?.waiting ?? [])];
@@ -189,7 +193,13 @@ export class CampaignRun {
     if (!ad) return capOf(cfg.concurrent_call);
     if (!this.agentsNow) return 0;
     this.adaptive = ad.adaptive
-      ? adaptRatio(this.adaptive, { now, configured: ad.ratio, targetPct: ad.abandon_target_percent, agents: this.agentsNow })
+      ? adaptRatio(this.adaptive, {
+          now,
+          configured: ad.ratio,
+          targetPct: ad.abandon_target_percent,
+          agents: this.agentsNow,
+          scale: this.pacingScale,
+        })
       : { ...this.adaptive, ratio: ad.ratio };
     this.progress.ratio = this.adaptive.ratio;
     return (
@@ -225,14 +235,18 @@ export class CampaignRun {
     if (closing !== null) waits.push(Math.max(1, closing - now));
     // The autodialer follows its agents: look at the queue again within a second while there is
     // someone to dial.
-    if (cfg.autodialer && (this.hopper.length || this.waiting.length)) waits.push(AUTODIALER_TICK_MS);
+    if (cfg.autodialer && (this.hopper.length || this.waiting.length)) waits.push(AUTODIALER_TICK_MS * this.pacingScale);
     return waits.length ? Math.min(...waits) : undefined;
   }
 
   /** Autodialer: is mod_callcenter to be brought in step with the store (syncQueue) now? At start,
    *  after a config change, when the node's Core-UUID changed (FreeSWITCH restarted), every 30 s. */
   queueSyncDue(coreNow: string | undefined, now: number): boolean {
-    return this.queueSync.due || now - this.queueSync.at >= QUEUE_RESYNC_MS || (coreNow !== undefined && coreNow !== this.queueSync.core);
+    return (
+      this.queueSync.due ||
+      now - this.queueSync.at >= QUEUE_RESYNC_MS * this.pacingScale ||
+      (coreNow !== undefined && coreNow !== this.queueSync.core)
+    );
   }
 
   queueSynced(core: string, now: number): void {
