@@ -12,6 +12,7 @@
 // directly must call `bumpVersion` afterwards (or use the functions in campaigns.ts).
 import type { Collection, Db } from 'mongodb';
 import type { CampaignDoc } from '../domain/campaign.ts';
+import { isDuplicateKey } from './mongo.ts';
 
 interface VersionDoc {
   _id: string;
@@ -127,9 +128,24 @@ export async function writeThrough<T>(
   }
 }
 
+/**
+ * `$inc` the version, creating it on a tenant's first write. Two first writes racing both try the
+ * upsert's insert and one is refused by `_id` (FerretDB always, MongoDB sometimes): the doc exists
+ * then, so the refused one simply increments it.
+ */
+async function incVersion(db: Db, domain_uuid: string) {
+  const inc = () => versionsOf(db).findOneAndUpdate({ _id: domain_uuid }, { $inc: { v: 1 } }, { upsert: true, returnDocument: 'after' });
+  try {
+    return await inc();
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return await inc();
+  }
+}
+
 /** Mark a tenant's campaigns as changed (every process rebuilds its cache on its next read). */
 export async function bumpVersion(db: Db, domain_uuid: string, local?: { upsert?: CampaignDoc; remove?: string }): Promise<void> {
-  const d = await versionsOf(db).findOneAndUpdate({ _id: domain_uuid }, { $inc: { v: 1 } }, { upsert: true, returnDocument: 'after' });
+  const d = await incVersion(db, domain_uuid);
   forgetVersion(db, domain_uuid); // this process reads its own write at once
   const m = tenantCaches(db);
   const e = m.get(domain_uuid);

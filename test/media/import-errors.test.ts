@@ -87,46 +87,68 @@ describe('POST /v3/autocall/import', () => {
       (await h.call('POST', '/v3/autocall/import', { campaign_uuid: good.campaign_uuid, phone_number: '0982596021', param: {} })).status,
     ).toBe(200);
     for (const id of [theirs.audio_id, 'c'.repeat(64)]) {
-      const bad = await campaignWith({ type_autocall: 'autocall_audio', audio_file: id });
+      const refused = await h.call('POST', '/v3/template', {
+        template_name: `t-${Math.random()}`,
+        type_autocall: 'autocall_audio',
+        audio_file: id,
+      });
+      expect([refused.status, refused.body]).toEqual([400, { error: `audio_file ${id} not found` }]);
+      // Deleted (or never uploaded) after the template was written: the import refuses it.
+      const bad = await campaignWith({ type_autocall: 'autocall_audio', audio_file: mine.audio_id });
+      await templatesOf(h.mongo.db).updateOne({ _id: bad.template_uuid }, { $set: { audio_file: id } });
       const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid: bad.campaign_uuid, phone_number: '0982596021', param: {} });
       expect([res.status, res.body]).toEqual([400, { error: `audio_file ${id} not found` }]);
       expect(await leadsIn(bad.campaign_uuid)).toBe(0);
     }
   });
 
-  // Issue 20: what the probe's templates held (the template API stores them today; the import refuses them).
+  // Issue 20: what the probe's templates held. The template API refuses them at write (400, the same
+  // reason); a template stored before that rule (written here behind the API) is still refused at import.
   it.each([
     [
       'http_cache://http://169.254.169.254/latest/meta-data/x.wav',
-      'audio_file must be the id of an uploaded audio file or an https:// URL (other schemes are not played)',
+      'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)',
     ],
-    ['file:///etc/passwd', 'audio_file must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
-    ['../../../etc/shadow', 'audio_file must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
-    [
-      'shout://evil.example.com/x.mp3',
-      'audio_file must be the id of an uploaded audio file or an https:// URL (other schemes are not played)',
-    ],
-    [
-      '{absolute_codec_string=PCMU}/etc/passwd',
-      'audio_file must be the id of an uploaded audio file or an https:// URL (paths are not played)',
-    ],
-    ['/tmp/${cr_call_id}.wav', 'audio_file must not contain ${'],
-    ['/a.wav,/b.wav', 'audio_file must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
-    ['https://169.254.169.254/latest/meta-data', 'audio_file must not point at a link-local address (169.254.169.254)'],
-    ['http://cdn.example.vn/a.wav', 'audio_file must be an https:// URL (http:// is not fetched)'],
-  ])('autocall_audio %s → 400, no lead', async (audio_file, error) => {
-    const { campaign_uuid } = await campaignWith({ type_autocall: 'autocall_audio', audio_file });
+    ['file:///etc/passwd', 'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
+    ['../../../etc/shadow', 'must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
+    ['shout://evil.example.com/x.mp3', 'must be the id of an uploaded audio file or an https:// URL (other schemes are not played)'],
+    ['{absolute_codec_string=PCMU}/etc/passwd', 'must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
+    ['/tmp/${cr_call_id}.wav', 'must not contain ${'],
+    ['/a.wav,/b.wav', 'must be the id of an uploaded audio file or an https:// URL (paths are not played)'],
+    ['https://169.254.169.254/latest/meta-data', 'must not point at a link-local address (169.254.169.254)'],
+    ['http://cdn.example.vn/a.wav', 'must be an https:// URL (http:// is not fetched)'],
+  ])('autocall_audio %s → 400 at template write; stored behind the API → 400 at import, no lead', async (audio_file, reason) => {
+    const refused = await h.call('POST', '/v3/template', {
+      template_name: `t-${Math.random()}`,
+      type_autocall: 'autocall_audio',
+      audio_file,
+    });
+    expect([refused.status, refused.body]).toEqual([400, { error: [{ audio_file: reason }] }]);
+    const { campaign_uuid, template_uuid } = await campaignWith({
+      type_autocall: 'autocall_audio',
+      audio_file: 'https://cdn.example.vn/a.wav',
+    });
+    await templatesOf(h.mongo.db).updateOne({ _id: template_uuid }, { $set: { audio_file } });
     const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid, phone_number: '0982596021', param: {} });
-    expect([res.status, res.body]).toEqual([400, { error }]);
+    expect([res.status, res.body]).toEqual([400, { error: `audio_file ${reason}` }]);
     expect(await leadsIn(campaign_uuid)).toBe(0);
   });
 
-  it('digits.regexp with ${ → 400, no lead', async () => {
-    const { campaign_uuid } = await campaignWith({
+  it('digits.regexp with ${ → 400 at template write; stored behind the API → 400 at import, no lead', async () => {
+    const digits = { regexp: '^${cr_app}[12]$' };
+    const refused = await h.call('POST', '/v3/template', {
+      template_name: `t-${Math.random()}`,
       type_autocall: 'autocall_voice_tts',
       content: 'Bấm 1',
-      digits: { regexp: '^${cr_app}[12]$' },
+      digits,
     });
+    expect([refused.status, refused.body]).toEqual([400, { error: [{ 'digits.regexp': 'must not contain ${' }] }]);
+    const { campaign_uuid, template_uuid } = await campaignWith({
+      type_autocall: 'autocall_voice_tts',
+      content: 'Bấm 1',
+      digits: { regexp: '^[12]$' },
+    });
+    await templatesOf(h.mongo.db).updateOne({ _id: template_uuid }, { $set: { 'digits.regexp': digits.regexp } });
     const res = await h.call('POST', '/v3/autocall/import', { campaign_uuid, phone_number: '0982596021', param: {} });
     expect([res.status, res.body]).toEqual([400, { error: 'digits.regexp must not contain ${' }]);
     expect(await leadsIn(campaign_uuid)).toBe(0);
