@@ -302,6 +302,8 @@ export function mountCampaigns(app: App): void {
     }
     const doc = await updateCampaign(db, tenant.domain_uuid, uuid, { users: found.map((u) => u.user_uuid) });
     if (!doc) throw notFound();
+    // A running autodialer provisions the new agents (and drops the removed ones) in its queue now.
+    await notifyRun(c.get('deps').temporal, uuid, 'configChanged');
     return c.json({ campaign_uuid: uuid, users: found }, 200);
   });
 
