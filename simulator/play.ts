@@ -131,7 +131,6 @@ export async function playAndGetDigits(host: PlayHost, rt: ChannelRuntime, data:
     if (varName) ch.setVar(varName, undefined);
     let buf = '';
     let status: ReadStatus = 'success';
-    let noInput = false;
     let len = 0;
     if (prompt && prompt.toLowerCase() !== 'silence') {
       const played = await playFile(host, rt, prompt, (d) => {
@@ -149,7 +148,6 @@ export async function playAndGetDigits(host: PlayHost, rt: ChannelRuntime, data:
         buf = c.buf;
         tb = c.tb;
         status = c.status === 'timeout' ? 'timeout' : 'success';
-        noInput = c.status === 'timeout' && !buf;
       }
       if (tb) {
         ch.setVar('read_terminator_used', tb);
@@ -161,10 +159,9 @@ export async function playAndGetDigits(host: PlayHost, rt: ChannelRuntime, data:
       } else if (termRequired) status = 'too_small';
       len = buf.length;
       if (min && len < min) status = 'too_small';
-      // FreeSWITCH says `failure` here when nobody pressed anything (the timeout left 0 < min_digits
-      // keys: SWITCH_STATUS_TOO_SMALL). The simulator keeps `timeout`, which the product documents
-      // and test/media/simulator-playback.test.ts expects; the flow below follows FreeSWITCH.
-      const result = status === 'success' ? 'success' : status === 'timeout' || (status === 'too_small' && noInput) ? 'timeout' : 'failure';
+      // switch_ivr_read: fewer than min_digits (nothing pressed included) is SWITCH_STATUS_TOO_SMALL,
+      // which it reports as `failure`.
+      const result = status === 'success' ? 'success' : status === 'timeout' ? 'timeout' : 'failure';
       ch.setVar('read_result', result);
     }
     // switch_ivr_read's end:
