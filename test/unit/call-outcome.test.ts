@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { hangupFromRecord, settleAttempt, type AttemptSeen } from '../../workflows/call-outcome.ts';
 import type { AttemptPlan, CallEventPayload, OriginateResult } from '../../workflows/contract.ts';
+import { CALL_RECORD_FIELDS, callRecordOf, emptyCallRecord, type CallDoc } from '../../storage/calls.ts';
 
 const plan: AttemptPlan = {
   skip: false,
@@ -230,5 +231,33 @@ describe('settleAttempt', () => {
     });
     expect(decision.recall).toBe(true);
     expect(record.release).toMatchObject({ answered: true, abandoned: true });
+  });
+
+  // Issue 14 §3: FreeSWITCH's event clock and the worker's differ by milliseconds.
+  it.each([
+    ['the hangup stamped before the send', { at: 9_986, answer_epoch: undefined, billsec: 0 }, false],
+    ['the answer stamped before the send', { at: 20_000, answer_epoch: 9.99, billsec: 10 }, true],
+    ['answer and hangup both before the send', { at: 9_995, answer_epoch: 9.99, billsec: 0 }, true],
+    ['the hangup stamped before the answer', { at: 12_000, answer_epoch: 12.5, billsec: 1 }, true],
+  ])('skewed clocks (%s): created ≤ answered ≤ ended', (_name, h, answered) => {
+    const { record } = settleAttempt(
+      seen({}, { hangup: hangup({ hangup_cause: answered ? 'NORMAL_CLEARING' : 'USER_BUSY', duration: 0, ...h }) }),
+    );
+    expect(record.answered).toBe(answered);
+    expect(record.ended_at).toBeGreaterThanOrEqual(record.sent_at);
+    if (answered) {
+      expect(record.answered_at).toBeGreaterThanOrEqual(record.sent_at);
+      expect(record.ended_at).toBeGreaterThanOrEqual(record.answered_at!);
+    } else expect(record.answered_at).toBeNull();
+  });
+
+  // Issue 14 §4: the stored record has the documented fields only, in their one definition.
+  it('the stored record keeps the documented fields only: no workflow internals', () => {
+    const { record } = settleAttempt(seen({}, { hangup: hangup({ hangup_cause: 'NORMAL_CLEARING', billsec: 5, answer_epoch: 20 }) }));
+    const stored = callRecordOf({ ...emptyCallRecord(record), ...(record as unknown as CallDoc) });
+    expect(Object.keys(stored)).toEqual(CALL_RECORD_FIELDS);
+    for (const k of ['release', 'lead_status', 'next_attempt_at', 'sent_at', 'granted_at', 'first_attempt_at'])
+      expect(Object.keys(stored), k).not.toContain(k);
+    expect(CALL_RECORD_FIELDS).toEqual(expect.arrayContaining(['call_id', 'answered_at', 'ended_at', 'delivery_error', 'action_log']));
   });
 });
