@@ -14,6 +14,7 @@ import { isFsCause } from '../domain/fs-causes.ts';
 import type { EventBus } from './events.ts';
 import { appHeaders, type AppStep, type ChannelLifecycle, type ChannelRuntime } from './lifecycle.ts';
 import { Avmd } from './avmd.ts';
+import { recordPath } from './record.ts';
 import { MediaReader } from './media.ts';
 import { playAndGetDigits, playFile, type PlayHost } from './play.ts';
 import { headerCI } from './wire.ts';
@@ -94,6 +95,46 @@ export class Apps {
       } else rt.apps.unshift(step);
     });
     return '+OK Message sent\n';
+  }
+
+  /**
+   * uuid_transfer <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>] (switch_ivr_session_transfer):
+   * the running application is broken off (it returns: CHANNEL_EXECUTE_COMPLETE), the channel goes
+   * back to routing and runs the new extension — with dialplan `inline`, its `app:arg,…` list, then
+   * hangs up; any other dialplan parks (the simulator has no dialplan). Only the a-leg is simulated.
+   */
+  transfer(a: string): string {
+    const words = a.split(/\s+/).filter(Boolean);
+    const uuid = words.shift();
+    if (words[0] === '-bleg' || words[0] === '-both') words.shift();
+    const [exten, dialplan] = words;
+    if (!uuid || !exten) return '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n';
+    const rt = this.host.channels.get(uuid);
+    if (!rt || rt.ch.gone) return '-ERR No such channel!\n';
+    setImmediate(() => {
+      const ch = rt.ch;
+      if (ch.gone || ch.hangupCause) return;
+      const cur = rt.current;
+      rt.current = undefined; // the broken application's own completion is ignored (exec: rt.current !== step)
+      rt.onDtmf = undefined;
+      if (cur)
+        this.host.events.fireChannel(
+          ch,
+          'CHANNEL_EXECUTE_COMPLETE',
+          appHeaders(cur, ch.vars.get('current_application_response') ?? '_none_'),
+        );
+      rt.parked = false;
+      rt.apps = [];
+      if (dialplan === 'inline') {
+        rt.afterApps = 'hangup';
+        for (const part of exten.split(',')) {
+          const i = part.indexOf(':');
+          rt.apps.push({ name: i < 0 ? part : part.slice(0, i), args: i < 0 ? '' : part.slice(i + 1), source: 'originate' });
+        }
+      } else rt.afterApps = 'park';
+      this.next(rt);
+    });
+    return '+OK\n';
   }
 
   /**
@@ -271,6 +312,10 @@ export class Apps {
         return complete();
       case 'avmd_stop':
         this.avmd.stop(rt);
+        return complete();
+      case 'record_session':
+        // a media bug: the application returns at once, the file is written at the hangup (record.ts)
+        if (ch.answered && recordPath(step.args)) (rt.recordings ??= []).push({ path: recordPath(step.args), startMs: Date.now() });
         return complete();
       case 'callcenter':
         // mod_callcenter: the member waits in the queue; complete() when the application returns

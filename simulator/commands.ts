@@ -1,5 +1,5 @@
 // The api commands, whether sent as `api`, `bgapi` or through the control API: originate
-// (originate.ts), uuid_kill, uuid_exists, uuid_getvar, uuid_setvar, uuid_broadcast (apps.ts), show
+// (originate.ts), uuid_kill, uuid_exists, uuid_getvar, uuid_setvar, uuid_broadcast and uuid_transfer (apps.ts), show
 // channels|calls, status, sofia status [gateway <name>], hupall, version; mod_callcenter's
 // callcenter_config, callcenter_break, json and reloadxml (callcenter-api.ts).
 import { isFsCause } from '../domain/fs-causes.ts';
@@ -87,6 +87,8 @@ export class Commands {
       }
       case 'uuid_broadcast':
         return this.host.apps.broadcast(a);
+      case 'uuid_transfer':
+        return this.host.apps.transfer(a);
       case 'show':
         return this.show(a);
       case 'status':

@@ -3,6 +3,7 @@
 // once answered: hang up after talkMs, digits, execute_on_answer, the legacy `avmdAuto` beep), DTMF
 // (queued on the channel until an application reads it), and the two ends: a leg that fails before
 // its originate succeeded, and the hangup of a channel that exists.
+import { closeRecordings, type Recording } from './record.ts';
 import { randomUUID } from 'node:crypto';
 import { nowUs, type Channel } from './channel.ts';
 import type { CallLogEntry } from './calllog.ts';
@@ -35,6 +36,8 @@ export interface ChannelRuntime {
   sessionEvents?: Array<() => void>;
   /** mod_avmd running on the channel (avmd.ts). */
   avmd?: { startUs: number; detected: boolean };
+  /** record_session recordings running on the channel (record.ts), closed at the hangup. */
+  recordings?: Recording[];
 }
 
 export type LegResult = { ok: true; rt: ChannelRuntime } | { ok: false; cause: string };
@@ -219,6 +222,9 @@ export class ChannelLifecycle {
     ch.answerState = 'hangup';
     ch.stateNumber = 10;
     this.events.fireChannel(ch, 'CHANNEL_HANGUP');
+    // the media bugs close in CS_HANGUP: record_session's files are finished before the CDR
+    closeRecordings(rt.recordings, (k, v) => ch.vars.set(k, v));
+    rt.recordings = undefined;
     rt.onHangup?.();
     // the running application returns once the channel is hung up
     if (rt.current) this.events.fireChannel(ch, 'CHANNEL_EXECUTE_COMPLETE', appHeaders(rt.current, '_none_'));
