@@ -11,7 +11,7 @@ import { configuredRatio } from '../domain/pacing.ts';
 import { getQueueSettings } from '../storage/queue-settings.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { tenantCarriers } from '../storage/directory.ts';
-import { claimLeads as claim, leadMaxAttempts, leadsOf, unclaimLeads as unclaim, type LeadDoc } from '../storage/leads.ts';
+import { claimLeads as claim, leadMaxAttempts, unclaimLeads as unclaim, type LeadDoc } from '../storage/leads.ts';
 import { tenantsOf } from '../storage/tenants.ts';
 import {
   leadWorkflowId,
@@ -82,9 +82,7 @@ export function createRunActivities(deps: ActivityDeps) {
 
     /** A lead goes back to `new` (its run stopped before it could dial again). */
     async parkLead(input: { lead_uuid: string }): Promise<void> {
-      const lead = await leadsOf(db).findOne({ _id: input.lead_uuid }, { projection: { status: 1 } });
-      if (lead?.status !== 'queued' && lead?.status !== 'waiting_recall') return;
-      await leadsOf(db).updateOne({ _id: input.lead_uuid }, { $set: { status: 'new', claim: '', updated_at: new Date() } });
+      await unclaim(db, [input.lead_uuid], true); // back in its campaign's dial queue
     },
 
     /**

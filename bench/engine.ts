@@ -12,7 +12,7 @@ import { defaultSettings } from '../domain/campaign.ts';
 import { createCampaign } from '../storage/campaigns.ts';
 import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
-import { buildLead, leadsOf } from '../storage/leads.ts';
+import { buildLead, leadsOf, storeLeads } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { EslClient } from '../telephony/esl/index.ts';
@@ -108,7 +108,7 @@ const docs = Array.from({ length: N }, (_, i) =>
     source: 'v3_import',
   }),
 );
-for (let i = 0; i < docs.length; i += 500) await leadsOf(mongo.db).insertMany(docs.slice(i, i + 500));
+await storeLeads(mongo.db, docs);
 const workerRun = await startBenchWorker(config, mongo.db);
 const { client } = workerRun;
 await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE);

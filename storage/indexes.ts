@@ -2,6 +2,7 @@
 // the same name and keys is a no-op, so the API and the worker can both call it, concurrently.
 // Only plain (and unique) compound indexes: what FerretDB 1.24 and MongoDB 7 both support.
 import type { Db, IndexDescription } from 'mongodb';
+import { backfillDialQueue } from './dial-queue.ts';
 
 export const INDEXES: Record<string, IndexDescription[]> = {
   api_tokens: [{ key: { domain_uuid: 1 }, name: 'tenant' }],
@@ -26,10 +27,8 @@ export const INDEXES: Record<string, IndexDescription[]> = {
   ],
   // The dialing engine (storage/leads.ts, storage/calls.ts).
   leads: [
-    // The hopper: a campaign's `new` leads in dial order.
+    // A campaign's leads by status (counts). The hopper reads the dial queue (storage/dial-queue.ts), by `_id`.
     { key: { campaign_uuid: 1, status: 1, order: 1 }, name: 'campaign_status_order' },
-    // Reading back what one claim won.
-    { key: { claim: 1 }, name: 'claim' },
     { key: { domain_uuid: 1, campaign_uuid: 1, created_at: 1 }, name: 'tenant_campaign_created' },
   ],
   // `_id` = call_id (unique by itself): the originate-sent mark.
@@ -58,6 +57,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
       await db.collection(collection).createIndex(key, options);
     }
   }
+  // Once per database: `new` leads stored before the dial queue existed are listed in it.
+  await backfillDialQueue(db);
 }
 
 /** True when the server is FerretDB (its buildInfo names its own version). */

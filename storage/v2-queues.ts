@@ -9,7 +9,10 @@ import { DEFAULT_CONCURRENT_CALL, defaultSettings, type CampaignDoc } from '../d
 import { createCampaign, campaignsOf, updateCampaign, DuplicateNameError, type CampaignUpdate, type NewCampaign } from './campaigns.ts';
 import { tenantCampaigns } from './campaign-cache.ts';
 import { dncOf, type DncDoc } from './dnc.ts';
-import { leadsOf, namedLeadId, type LeadDoc } from './leads.ts';
+import { insertManyCountingDuplicates } from './dial-queue.ts';
+import { enqueueBatch, leadsOf, namedLeadId, storeLeads, type LeadDoc } from './leads.ts';
+
+export { insertManyCountingDuplicates };
 
 /** A campaign that is a v2 queue: the v3 fields plus the v2 settings the engine reads. */
 export type QueueDoc = CampaignDoc & {
@@ -134,49 +137,13 @@ export function customerLeadId(campaign_uuid: string, customer_id: string): stri
   return namedLeadId(campaign_uuid, customer_id);
 }
 
-const isDupCode = (code: unknown) => code === 11000 || code === 11001;
-
-interface BulkErrorLike {
-  writeErrors?: Array<{ index: number; code: number }> | { index: number; code: number };
-}
-
-/**
- * Insert documents in batches, unordered, `concurrency` batches at a time; returns the indexes
- * (into `docs`) refused as duplicate keys. Any other failure is thrown.
- */
-export async function insertManyCountingDuplicates<T extends { _id: string }>(
-  insert: (batch: T[]) => Promise<unknown>,
-  docs: T[],
-  batchSize = 1000,
-  concurrency = 1,
-): Promise<Set<number>> {
-  const dup = new Set<number>();
-  const starts: number[] = [];
-  for (let i = 0; i < docs.length; i += batchSize) starts.push(i);
-  let next = 0;
-  const worker = async () => {
-    while (next < starts.length) {
-      const i = starts[next++]!;
-      try {
-        await insert(docs.slice(i, i + batchSize));
-      } catch (err) {
-        const raw = (err as BulkErrorLike).writeErrors;
-        const errs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-        if (!errs.length || errs.some((w) => !isDupCode(w.code))) throw err;
-        for (const w of errs) dup.add(i + w.index);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, starts.length) }, worker));
-  return dup;
-}
-
 /**
  * Store a queue's new leads in batches of 1,000, one at a time (two in flight measured no faster on
- * FerretDB, whose SQLite backend serialises writes); the indexes refused as duplicates.
+ * FerretDB, whose SQLite backend serialises writes), each batch listed in the campaign's dial
+ * queue as it is stored; the indexes refused as duplicates.
  */
-export async function insertLeads(db: Db, leads: LeadDoc[], concurrency = 1): Promise<Set<number>> {
-  return insertManyCountingDuplicates((b) => leadsOf(db).insertMany(b, { ordered: false }), leads, 1000, concurrency);
+export async function insertLeads(db: Db, leads: LeadDoc[]): Promise<Set<number>> {
+  return storeLeads(db, leads);
 }
 
 /**
@@ -239,13 +206,20 @@ export async function samePostedLeads(db: Db, posted: LeadDoc[]): Promise<Set<st
   const stored = await readLeads(
     db,
     posted.map((l) => l._id),
-    { phones: 1, param: 1 },
+    { phones: 1, param: 1, status: 1, campaign_uuid: 1 },
   );
   const same = new Set<string>();
+  const relist: LeadDoc[] = [];
   for (const l of posted) {
     const s = stored.get(l._id);
-    if (s && canonical(s.phones) === canonical(l.phones) && canonical(s.param) === canonical(l.param)) same.add(l._id);
+    if (s && canonical(s.phones) === canonical(l.phones) && canonical(s.param) === canonical(l.param)) {
+      same.add(l._id);
+      if (s.status === 'new') relist.push(s);
+    }
   }
+  // The post that stored them may have died before listing them in the dial queue: list the
+  // ones still `new` again (a lead listed twice is claimed once).
+  await enqueueBatch(db, relist);
   return same;
 }
 
