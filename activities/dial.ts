@@ -4,6 +4,7 @@
 // never dials twice.
 import { billingRefusal } from '../storage/billing.ts';
 import type { PlaceCallInput, PlaceCallResult } from '../workflows/contract.ts';
+import { giveBack, holdContacts, notPlaced } from './compliance.ts';
 import { withHeartbeat, type ActivityDeps } from './deps.ts';
 import { originate } from './originate.ts';
 import { planAttempt } from './plan.ts';
@@ -25,5 +26,11 @@ async function placeCall(deps: ActivityDeps, input: PlaceCallInput): Promise<Pla
   if (!planned.gateway || planned.numbers.length === 0) {
     return { plan: planned, result: { outcome: 'failed', cause: 'INVALID_GATEWAY', node: '', sent_at: Date.now() } };
   }
-  return { plan: planned, result: await originate(deps, { ...input, plan: planned }) };
+  // Contact limits per number (activities/compliance.ts), right before the originate: held back,
+  // no call and no attempt; a call that then is not placed gives its reservation back.
+  const hold = await holdContacts(deps, input, planned);
+  if (!hold.ok) return { plan: { skip: true, reason: 'contact_limit', next_at: hold.next_at } };
+  const result = await originate(deps, { ...input, plan: planned });
+  if (notPlaced(result)) await giveBack(deps, hold.slots);
+  return { plan: planned, result };
 }

@@ -8,6 +8,7 @@
 import { createCallbackActivities } from '../callbacks/activities.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createCallcenterActivities } from './callcenter.ts';
+import { createComplianceActivities } from './compliance.ts';
 import { createDialActivities } from './dial.ts';
 import { createListenActivities } from './listen.ts';
 import { createReconcileActivities } from './reconcile.ts';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCallcenterActivities(deps),
     ...createCallbackActivities(deps),
     ...createReportActivities(deps),
+    ...createComplianceActivities(deps),
   };
 }
 

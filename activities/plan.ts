@@ -8,6 +8,7 @@ import { getCampaign } from '../storage/campaigns.ts';
 import { tenantCarriers, type CarrierDoc } from '../storage/directory.ts';
 import { isDoNotCall } from '../storage/dnc.ts';
 import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
+import { onTenantDnc } from './compliance.ts';
 import { ttlCache } from '../storage/ttl-cache.ts';
 import type { AttemptPlan, AttemptResult, PlaceCallInput } from '../workflows/contract.ts';
 import { campaignNode } from './callcenter.ts';
@@ -39,7 +40,9 @@ export async function planAttempt(deps: ActivityDeps, input: PlaceCallInput): Pr
   const { db } = deps;
   const lead = await leadOf(deps, input);
   if ('skip' in lead) return lead;
-  if (await isDoNotCall(db, lead._id)) {
+  // The v2 per-lead marks, then the tenant's list (every number the lead may be dialed on; one `_id`
+  // lookup each, never cached: a number added is honoured by the next dial).
+  if ((await isDoNotCall(db, lead._id)) || (await onTenantDnc(deps, lead.domain_uuid, lead.phones))) {
     await leadsOf(db).updateOne({ _id: lead._id }, { $set: { status: 'do_not_call', updated_at: new Date() } });
     return { skip: true, reason: 'do_not_call' };
   }

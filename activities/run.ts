@@ -13,6 +13,7 @@ import { campaignsOf } from '../storage/campaigns.ts';
 import { tenantCarriers } from '../storage/directory.ts';
 import { claimLeads as claim, leadMaxAttempts, unclaimLeads as unclaim, type LeadDoc } from '../storage/leads.ts';
 import { tenantsOf } from '../storage/tenants.ts';
+import { complianceWindow } from './compliance.ts';
 import {
   leadWorkflowId,
   WORKFLOW_TASK_TIMEOUT,
@@ -50,6 +51,8 @@ export function createRunActivities(deps: ActivityDeps) {
       const tenant = await tenantsOf(db).findOne({ _id: input.domain_uuid });
       const carriers = await tenantCarriers(db, input.domain_uuid);
       const cfg = runConfigOf(c, tenant?.time_zone ?? DEFAULT_TIME_ZONE, carriers);
+      // The tenant's allowed hours narrow the window; its holidays close it (docs/compliance.md).
+      cfg.window = await complianceWindow(deps, cfg);
       if (c.type !== 'autodialer') return cfg;
       const s = await getQueueSettings(db, c.campaign_uuid);
       return { ...cfg, autodialer: { ratio: configuredRatio(c), adaptive: s.adaptive, abandon_target_percent: s.abandon_target_percent } };

@@ -51,8 +51,16 @@ export interface DaySpan {
   end: number;
 }
 
-/** Normalised window: `days[0]` is Monday … `days[6]` Sunday. */
-export type DialWindow = { kind: 'always' } | { kind: 'weekly'; days: DaySpan[][] };
+/** A closed span between two instants (ms, [start, end)): a holiday or restricted period. */
+export interface ClosedSpan {
+  start: number;
+  end: number;
+}
+
+/** Normalised window: `days[0]` is Monday … `days[6]` Sunday. `closed`: instants when it is shut
+ *  whatever the weekly pattern says (tenant holidays and restricted periods, domain/compliance.ts),
+ *  sorted and merged. */
+export type DialWindow = ({ kind: 'always' } | { kind: 'weekly'; days: DaySpan[][] }) & { closed?: ClosedSpan[] };
 export type WindowSpec = DialWindow | CampaignWindowFields;
 
 export class ScheduleError extends Error {
@@ -192,17 +200,40 @@ function intervalsAround(w: { days: DaySpan[][] }, nowMs: number, zone: IANAZone
   return merged;
 }
 
+/** The closed span holding `t`, if any. */
+function closedAt(w: DialWindow, t: number): ClosedSpan | undefined {
+  return w.closed?.find((c) => c.start <= t && t < c.end);
+}
+
 /** May we dial at `nowMs`? */
 export function isOpen(window: WindowSpec, nowMs: number, tz?: string | null): boolean {
   const w = normalise(window);
+  if (closedAt(w, nowMs)) return false;
   if (w.kind === 'always') return true;
   const zone = zoneOf(tz);
   return intervalsAround(w, nowMs, zone, -1, 0).some((iv) => iv.start <= nowMs && nowMs < iv.end);
 }
 
-/** `nowMs` when open, else the next opening instant; null if the window never opens. */
+/** `nowMs` when open, else the next opening instant; null if the window never opens (or not
+ *  within the next ~10 years of closed spans). */
 export function nextOpening(window: WindowSpec, nowMs: number, tz?: string | null): number | null {
   const w = normalise(window);
+  let t: number | null = nowMs;
+  // Alternate: the weekly pattern's next opening, then past the closed span holding it.
+  for (let i = 0; t !== null && i < 5_000; i++) {
+    const c = closedAt(w, t);
+    if (c) {
+      t = c.end;
+      continue;
+    }
+    const open = weeklyOpening(w, t, tz);
+    if (open === t || open === null) return open;
+    t = open;
+  }
+  return null;
+}
+
+function weeklyOpening(w: DialWindow, nowMs: number, tz?: string | null): number | null {
   if (w.kind === 'always') return nowMs;
   const zone = zoneOf(tz);
   let best: number | null = null;
@@ -219,12 +250,44 @@ export function nextOpening(window: WindowSpec, nowMs: number, tz?: string | nul
  */
 export function currentClosing(window: WindowSpec, nowMs: number, tz?: string | null): number | null {
   const w = normalise(window);
+  if (closedAt(w, nowMs)) return null;
+  const weekly = weeklyClosing(w, nowMs, tz);
+  if (weekly === undefined) return null;
+  // A closed span that starts before the weekly pattern closes ends the open time first.
+  const next = w.closed?.find((c) => c.start > nowMs)?.start ?? null;
+  if (next !== null && (weekly === null || next < weekly)) return next;
+  return weekly;
+}
+
+/** The weekly pattern's closing: undefined when closed now, null when it never closes. */
+function weeklyClosing(w: DialWindow, nowMs: number, tz?: string | null): number | null | undefined {
   if (w.kind === 'always') return null;
   const zone = zoneOf(tz);
   const iv = intervalsAround(w, nowMs, zone, -1, 8).find((i) => i.start <= nowMs && nowMs < i.end);
-  if (!iv) return null;
+  if (!iv) return undefined;
   // We build 10 days of intervals. A weekly pattern with any gap yields runs of at most
   // 7 days (+1 h of DST), so a longer run means there is no gap at all.
   if (iv.end - iv.start >= 8 * DAY_MS) return null;
   return iv.end;
+}
+
+/**
+ * The window narrowed to allowed hours `[start, end)` of every local day (ms after midnight,
+ * start < end ≤ 24 h): a tenant's compliance hours (domain/compliance.ts). A span that runs past
+ * midnight keeps only what falls in the next day's allowed hours. Closed spans are kept.
+ */
+export function intersectHours(window: WindowSpec, hours: DaySpan): DialWindow {
+  const w = normalise(window);
+  const base: DaySpan[][] = w.kind === 'always' ? WEEKDAYS.map(() => [{ start: 0, end: DAY_MS }]) : w.days;
+  const allowed = [hours, { start: hours.start + DAY_MS, end: hours.end + DAY_MS }];
+  const days = base.map((spans) =>
+    spans.flatMap((sp) =>
+      allowed.flatMap((a) => {
+        const start = Math.max(sp.start, a.start);
+        const end = Math.min(sp.end, a.end);
+        return end > start ? [{ start, end }] : [];
+      }),
+    ),
+  );
+  return { kind: 'weekly', days, ...(w.closed ? { closed: w.closed } : {}) };
 }

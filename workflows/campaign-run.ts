@@ -164,7 +164,7 @@ function handleMessages(run: CampaignRun): void {
 async function windDown(run: CampaignRun): Promise<void> {
   const { unclaim, tell } = run.drain();
   if (unclaim.length) await act.unclaimLeads({ lead_uuids: unclaim });
-  await Promise.all(tell.map((l) => tellStopped(l.lead_uuid)));
+  await Promise.all([...tell.map((l) => l.lead_uuid), ...run.drainLimited()].map((l) => tellStopped(l)));
 }
 
 /** Autodialer: bring mod_callcenter in step when due, then read the queue for pacing. */

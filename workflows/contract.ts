@@ -4,6 +4,7 @@
 // Pure: imports only @temporalio/workflow's define* helpers, safe in the workflow bundle.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RecallSettings } from '../domain/recall.ts';
+import type { DialWindow } from '../domain/schedule.ts';
 
 // ---- ids -----------------------------------------------------------------------------------------
 
@@ -92,6 +93,8 @@ export interface CarriedState {
   lastGrantAt: Record<string, number>;
   /** Autodialer: the adaptive ratio's state (domain/pacing.ts). */
   adaptive?: { ratio: number; outcomes: Array<{ at: number; abandoned: boolean }>; lastAdjustAt: number };
+  /** Leads waiting for a contact limit (no slot held): told when the run stops. */
+  limited?: string[];
 }
 
 export type RunStatus = 'start' | 'pause' | 'stop';
@@ -107,6 +110,8 @@ export interface Progress {
   dialing: number;
   /** Recalls waiting for a slot. */
   waiting: number;
+  /** Leads held back by a contact limit, waiting for the next allowed moment (no slot held). */
+  waiting_limit?: number;
   /** Claimed leads not yet dialed. */
   hopper: number;
   /** Leads handed to lead workflows (fresh starts). */
@@ -153,6 +158,9 @@ export interface ReleaseSlotPayload {
   /** Autodialer pacing: answered by a person (bridged to an agent or abandoned), and abandoned. */
   answered?: boolean;
   abandoned?: boolean;
+  /** No call: a contact limit held it back; the lead waits for the next allowed moment and asks
+   *  for a slot again (the run tells it if it stops first). */
+  limited?: boolean;
 }
 /** A lead's call is over: its slot is free. */
 export const releaseSlotSignal = defineSignal<[ReleaseSlotPayload]>('releaseSlot');
@@ -253,7 +261,9 @@ export const callEventSignal = defineSignal<[CallEventPayload]>('callEvent');
 
 export interface LeadState {
   lead_uuid: string;
-  status: 'waiting_slot' | 'dialing' | 'waiting_recall' | 'done' | 'stopped';
+  /** `waiting_limit`: held back by a contact limit until `next_attempt_at` (no slot held);
+   *  `skipped`: its run stopped first (docs/compliance.md). */
+  status: 'waiting_slot' | 'dialing' | 'waiting_recall' | 'waiting_limit' | 'done' | 'stopped' | 'skipped';
   attempts: number;
   call_id: string;
   disposition: string;
@@ -342,7 +352,9 @@ export interface PlaceCallInput extends Omit<OriginateInput, 'plan'> {
   extra_leg_uuids: string[];
   lead?: LeadSnapshot;
 }
-export type PlaceCallResult = { plan: { skip: true; reason: string } } | { plan: AttemptPlan; result: OriginateResult };
+/** Skipped: no call. `reason` `contact_limit` (not an attempt) comes with `next_at`, when the next
+ *  call to the number is allowed. */
+export type PlaceCallResult = { plan: { skip: true; reason: string; next_at?: number } } | { plan: AttemptPlan; result: OriginateResult };
 
 /** The campaign as a run sees it (activity loadRunConfig). */
 export interface RunConfig {
@@ -354,8 +366,9 @@ export interface RunConfig {
   concurrent_call: number;
   /** Per-network caps of simultaneous calls; 0 = no cap of its own. */
   network: Record<NetworkName, number>;
-  /** domain/schedule DialWindow (JSON). */
-  window: { kind: 'always' } | { kind: 'weekly'; days: Array<Array<{ start: number; end: number }>> };
+  /** domain/schedule DialWindow (JSON): the campaign's, narrowed by the tenant's allowed hours and
+   *  closed on its holidays (activities/compliance.ts complianceWindow). */
+  window: DialWindow;
   time_zone: string;
   /** Leads claimed per batch. */
   hopper: number;

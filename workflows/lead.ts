@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { hangupFromRecord, settleAttempt, type HangupSeen } from './call-outcome.ts';
+import { holdForLimit } from './lead-limit.ts';
 import {
   callEventSignal,
   campaignRunWorkflowId,
@@ -117,6 +118,13 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     // Plan + originate in one activity; heartbeats show a dead worker within seconds.
     const placed = await dial.placeCall(placeCallInput(input, snapshot, grantedAt));
     if (!isPlaced(placed)) {
+      const { reason, next_at } = placed.plan;
+      if (reason === 'contact_limit' && next_at !== undefined) {
+        // Not an attempt: no slot held while it waits for the next allowed moment (lead-limit.ts).
+        granted = false;
+        if ((await holdForLimit(campaign, state, next_at, () => stopped)) === 'skipped') return state;
+        continue;
+      }
       await releaseUncalled(campaign, input.lead_uuid);
       state.status = 'done';
       return state;

@@ -17,6 +17,8 @@ export class CampaignRun {
   waiting: LeadRef[];
   /** Claimed fresh leads not yet started. */
   hopper: LeadRef[];
+  /** Leads held back by a contact limit (no slot held), told when the run stops. */
+  limited: Set<string>;
   lastGrantAt: Record<string, number>;
   readonly progress: Progress;
   /** Bumped by every signal: the loop waits for it to move. */
@@ -46,6 +48,7 @@ export class CampaignRun {
     this.active = { ...(carried?.active ?? {}) };
     this.waiting = [...(carried?.waiting ?? [])];
     this.hopper = [...(carried?.hopper ?? [])];
+    this.limited = new Set(carried?.limited ?? []);
     this.lastGrantAt = { ...(carried?.lastGrantAt ?? {}) };
     this.adaptive = carried?.adaptive ?? { ratio: Number.MAX_SAFE_INTEGER, outcomes: [], lastAdjustAt: 0 };
     this.progress = carried?.progress ?? {
@@ -90,6 +93,7 @@ export class CampaignRun {
   }
 
   requestSlot(lead: LeadRef): void {
+    this.limited.delete(lead.lead_uuid);
     if (this.status === 'stop') this.stopNotices.push(lead.lead_uuid);
     else if (!this.active[lead.lead_uuid] && !this.waiting.some((w) => w.lead_uuid === lead.lead_uuid)) this.waiting.push(lead);
     this.changes++;
@@ -99,6 +103,7 @@ export class CampaignRun {
   releaseSlot(p: ReleaseSlotPayload): void {
     if (!this.active[p.lead_uuid]) return;
     delete this.active[p.lead_uuid];
+    if (p.limited) this.limited.add(p.lead_uuid);
     if (p.called) {
       this.progress.calls++;
       if (p.disposition) this.progress.by_disposition[p.disposition] = (this.progress.by_disposition[p.disposition] ?? 0) + 1;
@@ -114,6 +119,7 @@ export class CampaignRun {
     p.dialing = this.dialing;
     p.waiting = this.waiting.length;
     p.hopper = this.hopper.length;
+    if (this.limited.size || p.waiting_limit !== undefined) p.waiting_limit = this.limited.size;
     return { ...p, by_disposition: { ...p.by_disposition } };
   }
 
@@ -126,6 +132,7 @@ export class CampaignRun {
       progress: this.snapshot(),
       lastGrantAt: this.lastGrantAt,
       adaptive: this.adaptive,
+      ...(this.limited.size ? { limited: [...this.limited] } : {}),
     };
   }
 
@@ -223,6 +230,13 @@ export class CampaignRun {
     const out = { unclaim: this.hopper.map((l) => l.lead_uuid), tell: this.waiting };
     this.hopper = [];
     this.waiting = [];
+    return out;
+  }
+
+  /** On stop: the leads held back by a contact limit, to tell (they record themselves skipped). */
+  drainLimited(): string[] {
+    const out = [...this.limited];
+    this.limited.clear();
     return out;
   }
 
