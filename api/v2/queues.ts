@@ -11,14 +11,15 @@
 // Mounted at /v2 by index.ts (body limits, bearer token, onV2Error).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, ErrorHandler } from 'hono';
+import type { Db } from 'mongodb';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { failpoint } from '../../config/failpoints.ts';
 import { dependencyDown, RETRY_AFTER_S } from '../../control/errors.ts';
 import { setCampaignRunStatus, startCampaignRun, wakeRun } from '../../control/run.ts';
-import { maskNumber } from '../../domain/phone.ts';
 import { templatesOf } from '../../storage/directory.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
 import { buildLead, nextOrder, type LeadDoc } from '../../storage/leads.ts';
+import { maskNumber, parsePhone } from '../../domain/phone.ts';
 import {
   createQueue,
   customerLeadId,
@@ -177,9 +178,10 @@ export function onV2Error(shared: ErrorHandler<AppEnv>): ErrorHandler<AppEnv> {
 // eslint-disable-next-line no-control-regex -- a NUL in a key is what it refuses
 const BAD_KEY = /^\$|\.|\u0000/;
 
+/** A customer as checked: usable (`c`, its lead built when its batch is stored) or not (fail). */
 interface Entry {
   id: string;
-  lead?: LeadDoc;
+  c?: { numbers: string[]; fields: Record<string, unknown> };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -217,15 +219,12 @@ function checkCustomer(raw: Record<string, unknown>): { numbers: string[]; field
   return { numbers, fields };
 }
 
-/** Each customer → its lead, or no lead (it goes to `fail`, labelled by its id, else `customers[i]`). */
-function customersToLeads(
-  customers: unknown[],
-  domain_uuid: string,
-  playable: (param: Record<string, unknown>) => boolean = () => true,
-): Entry[] {
+/**
+ * Each customer checked (no lead built yet: a 100,000-customer list is built and stored 1,000 at a
+ * time); unusable ones go to `fail`, labelled by their id, else `customers[i]`.
+ */
+function checkCustomers(customers: unknown[], playable: (param: Record<string, unknown>) => boolean = () => true): Entry[] {
   const seen = new Set<string>();
-  const base = nextOrder();
-  const now = new Date();
   return customers.map((raw, i) => {
     const id = isObject(raw) ? idOf(raw.id) : null;
     if (id === null) return { id: `customers[${i}]` };
@@ -233,25 +232,70 @@ function customersToLeads(
     seen.add(id);
     const c = checkCustomer(raw as Record<string, unknown>);
     if (!c || !playable(c.fields)) return { id }; // playable: every template value is there (media/import-check.ts)
-    const lead = buildLead(
-      {
-        domain_uuid,
-        campaign_uuid: '',
-        phone_number: c.numbers[0]!,
-        more_numbers: c.numbers.slice(1),
-        param: c.fields,
-        source: 'v2_queue',
-      },
-      now,
-    );
-    if (lead.status === 'invalid') return { id };
-    const phones = [...new Set(lead.phones)];
-    // campaign_uuid and the lead id (derived from it) are set once the queue is known.
-    return {
-      id,
-      lead: { ...lead, phones, phone_number: phones[0]!, masked: maskNumber(phones[0]!), order: base + i, customer_id: id } as LeadDoc,
-    };
+    if (!c.numbers.some((n) => parsePhone(n).ok)) return { id }; // no number that can be dialed
+    return { id, c };
   });
+}
+
+/** The lead of a usable customer of the queue, `order` its place in the post. */
+function customerLead(e: Required<Entry>, q: QueueDoc, order: number, now: Date): LeadDoc {
+  const lead = buildLead(
+    {
+      domain_uuid: q.domain_uuid,
+      campaign_uuid: q.campaign_uuid,
+      phone_number: e.c.numbers[0]!,
+      more_numbers: e.c.numbers.slice(1),
+      param: e.c.fields,
+      source: 'v2_queue',
+    },
+    now,
+  );
+  const phones = [...new Set(lead.phones)];
+  const _id = customerLeadId(q.campaign_uuid, e.id);
+  return {
+    ...lead,
+    _id,
+    lead_uuid: _id,
+    phones,
+    phone_number: phones[0]!,
+    masked: maskNumber(phones[0]!),
+    order,
+    customer_id: e.id,
+  } as LeadDoc;
+}
+
+/**
+ * Build and store the usable customers' leads, 1,000 at a time (each batch listed in the dial
+ * queue as it is stored, then dropped: memory stays bounded by the batch); the ids stored now or
+ * by an earlier post of the same customers (a retry), and those refused (another customer with that id).
+ */
+async function storeCustomers(db: Db, q: QueueDoc, entries: Entry[]): Promise<{ success: string[]; fail: string[] }> {
+  const ok = new Array<boolean>(entries.length).fill(false);
+  const base = nextOrder();
+  const now = new Date();
+  let batch: number[] = []; // indexes into entries
+  const flush = async () => {
+    const leads = batch.map((i) => customerLead(entries[i] as Required<Entry>, q, base + i, now));
+    const dup = await insertLeads(db, leads);
+    // A customer already stored exactly as posted is queued by an earlier post of this import
+    // (a client's retry after a timeout): a success, not a failure.
+    const same = dup.size
+      ? await samePostedLeads(
+          db,
+          [...dup].map((k) => leads[k]!),
+        )
+      : new Set<string>();
+    leads.forEach((l, k) => (ok[batch[k]!] = !dup.has(k) || same.has(l._id)));
+    batch = [];
+  };
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i]!.c && batch.push(i) >= 1000) await flush();
+  }
+  if (batch.length) await flush();
+  return {
+    success: entries.flatMap((e, i) => (ok[i] ? [e.id] : [])),
+    fail: entries.flatMap((e, i) => (ok[i] ? [] : [e.id])),
+  };
 }
 
 // ---------------------------------------------------------------- routes
@@ -351,12 +395,8 @@ export function mountV2Queues(app: App): void {
     // Validate every customer before anything is written: a request that imports nothing
     // changes nothing (a new queue is created only once a customer is valid).
     let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
-    const entries = customersToLeads(
-      b.customers,
-      tenant.domain_uuid,
-      (param) => paramProblems(template.type_autocall, template, param).length === 0,
-    );
-    if (!entries.some((e) => e.lead))
+    const entries = checkCustomers(b.customers, (param) => paramProblems(template.type_autocall, template, param).length === 0);
+    if (!entries.some((e) => e.c))
       return importFail(
         c,
         entries.map((e) => e.id),
@@ -366,35 +406,14 @@ export function mountV2Queues(app: App): void {
     let changed = false;
     if (!queue) ({ queue, created } = await createQueue(deps.db, tenant.domain_uuid, b.queue_code, settings));
     if (!created) ({ queue, changed } = await updateQueueSettings(deps.db, queue, settings));
-    for (const e of entries) {
-      if (!e.lead) continue;
-      e.lead.campaign_uuid = queue.campaign_uuid;
-      e.lead._id = e.lead.lead_uuid = customerLeadId(queue.campaign_uuid, e.id);
-    }
     const q = queue;
-    const leads = entries.flatMap((e) => (e.lead ? [e.lead] : []));
     // Leads are stored first (no per-lead Temporal work), then the run is started or told: its
     // hopper pulls them from the store, so dialing does not wait for Temporal to see the list.
     const tQueue = performance.now();
-    const dup = await insertLeads(deps.db, leads);
-    // A customer already stored exactly as posted is queued by an earlier post of this import
-    // (a client's retry after a timeout): a success, not a failure.
-    const same = dup.size
-      ? await samePostedLeads(
-          deps.db,
-          [...dup].map((i) => leads[i]!),
-        )
-      : new Set<string>();
+    const { success, fail } = await storeCustomers(deps.db, q, entries);
     const tStored = performance.now();
     failpoint('v2import.stored');
     // The answer first, then the run: a request that queued nothing wakes nothing.
-    const fail: string[] = [];
-    const success: string[] = [];
-    let k = 0;
-    for (const e of entries) {
-      if (e.lead && (!dup.has(k++) || same.has(e.lead._id))) success.push(e.id);
-      else fail.push(e.id);
-    }
     if (success.length) await wakeRun(deps, q, { created, changed });
     const ms = (a: number, b: number) => Math.round(b - a);
     const tEnd = performance.now();
