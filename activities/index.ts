@@ -13,6 +13,7 @@ import { createDialActivities } from './dial.ts';
 import { createListenActivities } from './listen.ts';
 import { createReconcileActivities } from './reconcile.ts';
 import { createRecordActivities } from './record.ts';
+import { createRecordingActivities } from './recordings.ts';
 import { createReportActivities } from './report.ts';
 import { createRunActivities } from './run.ts';
 
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCallcenterActivities(deps),
     ...createCallbackActivities(deps),
     ...createReportActivities(deps),
+    ...createRecordingActivities(deps),
     ...createComplianceActivities(deps),
   };
 }

@@ -9,7 +9,7 @@
 import { Context } from '@temporalio/activity';
 import { scheduleAnswerDelivery } from '../callbacks/schedule.ts';
 import { noteNodeDown, noteNodeUp } from '../storage/esl-nodes.ts';
-import { LISTEN_EVENTS, LISTEN_FILTER, toAnswer, toCallEvent } from '../telephony/call-events.ts';
+import { beepCommand, LISTEN_EVENTS, LISTEN_FILTER, LISTEN_SUBCLASSES, toAnswer, toCallEvent } from '../telephony/call-events.ts';
 import { EslClient, type EslEvent } from '../telephony/esl/index.ts';
 import { callEventSignal } from '../workflows/contract.ts';
 import { temporalClient, type ActivityDeps } from './deps.ts';
@@ -35,6 +35,7 @@ export function createListenActivities(deps: ActivityDeps) {
       const client = new EslClient({
         ...n,
         events: LISTEN_EVENTS,
+        customSubclasses: LISTEN_SUBCLASSES,
         filters: [LISTEN_FILTER],
         logger: deps.logger,
         reconnect: { initialDelayMs: 200, maxDelayMs: 2_000 },
@@ -42,7 +43,7 @@ export function createListenActivities(deps: ActivityDeps) {
       const stats: ListenStats = { connected: false, signalled: 0, failed: 0, answers: 0 };
       const log = deps.logger.child({ node: input.node });
       let closing = false;
-      client.on('event', (e: EslEvent) => route(deps, e, stats));
+      client.on('event', (e: EslEvent) => route(deps, e, stats, client));
       client.on('ready', () => {
         stats.connected = true;
         eslNodeState(input.node, true);
@@ -77,8 +78,16 @@ export function createListenActivities(deps: ActivityDeps) {
   };
 }
 
-/** One event of our calls: a hangup to its lead workflow, an answer to the answer callback. */
-function route(deps: ActivityDeps, e: EslEvent, stats: ListenStats): void {
+/** One event of our calls: a hangup to its lead workflow, an answer to the answer callback, a
+ *  voicemail beep to FreeSWITCH (hang up, or the message after the beep). */
+function route(deps: ActivityDeps, e: EslEvent, stats: ListenStats, client: EslClient): void {
+  const onBeep = beepCommand(e);
+  if (onBeep) {
+    client
+      .api(onBeep)
+      .catch((err: Error) => deps.logger.warn({ err: err.message, command: onBeep }, 'node listener: voicemail beep not acted on'));
+    return;
+  }
   if (e.name === 'CHANNEL_ANSWER') {
     const a = toAnswer(e);
     if (!a) return;

@@ -8,7 +8,9 @@
 // channels) — never a second dial. Writes per call: this insert, then the final record and
 // the lead (activities/record.ts) — all by `_id` (the only lookup FerretDB indexes).
 import { Context } from '@temporalio/activity';
-import { originateApplication, PARK } from '../media/originate-app.ts';
+import { originateApplication, PARK, voicemailMessage } from '../media/originate-app.ts';
+import { recordingFsPath } from '../media/recordings.ts';
+import { AMD_MESSAGE_VAR, AMD_VAR } from '../telephony/call-events.ts';
 import { ContentError } from '../media/playback.ts';
 import { audioDir, providerFromConfig, Tts, TtsError } from '../media/tts.ts';
 import { callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
@@ -36,7 +38,6 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
   // Only a retried activity can find its record already there (the first try inserts it).
   const existing = Context.current().info.attempt > 1 ? await callsOf(deps.db).findOne({ _id: p.call_id }) : null;
   const node = existing?.node || p.node || esl.pick().name;
-  const dial = buildDialString(p, callVariables(input));
   // What the callee hears (media/originate-app.ts): `&park()` without a template; an unplayable
   // template fails the attempt instead of placing a silent call.
   let app: string;
@@ -47,6 +48,7 @@ export async function originate(deps: ActivityDeps, input: OriginateInput): Prom
     deps.logger.warn({ call_id: p.call_id, err: (err as Error).message }, 'originate: the call content cannot be played; not dialed');
     return { outcome: 'failed', cause: 'INCOMPATIBLE_DESTINATION', node: '', sent_at: Date.now() };
   }
+  const dial = buildDialString(p, { ...callVariables(input), ...answeredLegVariables(deps, input, app) });
   const doc = sendingRecord(input, node, dial);
   if (existing || !(await insertSending(deps, doc))) {
     const rec = existing ?? (await callsOf(deps.db).findOne({ _id: p.call_id }));
@@ -90,6 +92,25 @@ function callVariables(input: OriginateInput): Record<string, string> {
     ignore_early_media: 'true',
     ...(p.caller_number ? { origination_caller_id_number: p.caller_number } : {}),
   };
+}
+
+/**
+ * What runs on the answered leg (switch_channel_execute_on: `app:arg`, no spaces): mod_avmd's
+ * avmd_start for voicemail detection, with the campaign's mode and the message to play after the
+ * beep for the node listener (telephony/call-events.ts beepCommand); record_session into the
+ * recordings folder as FreeSWITCH sees it (media/recordings.ts).
+ */
+function answeredLegVariables(deps: ActivityDeps, input: OriginateInput, app: string): Record<string, string> {
+  const p = input.plan;
+  const vars: Record<string, string> = {};
+  if (p.record) vars.execute_on_answer_record = `record_session:${recordingFsPath(deps.config, input.domain_uuid, p.call_id)}`;
+  if (p.amd && p.amd !== 'off') {
+    vars.execute_on_answer_amd = 'avmd_start';
+    vars[AMD_VAR] = p.amd;
+    const message = p.amd === 'leave_message' ? voicemailMessage(app) : null;
+    if (message) vars[AMD_MESSAGE_VAR] = message;
+  }
+  return vars;
 }
 
 /** The call record as inserted before the send (state `sending`): the "already sent" mark. */

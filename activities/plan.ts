@@ -105,6 +105,8 @@ export function buildPlan(campaign: CampaignDoc, carriers: CarrierDoc[], lead: P
     masked: lead.masked,
     phone_number: lead.phones[0] ?? lead.phone_number,
     recall: recallOf(campaign, lead.max_attempts),
+    ...(campaign.amd && campaign.amd !== 'off' ? { amd: campaign.amd } : {}),
+    ...(campaign.record_calls ? { record: true } : {}),
   };
 }
 

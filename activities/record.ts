@@ -14,6 +14,7 @@ import { callRecorded } from '../config/metrics.ts';
 import { agentOfName } from '../storage/agents.ts';
 import { noteAgentCall, statsDay } from '../storage/agent-stats.ts';
 import { tenantTimeZone } from '../storage/tenants.ts';
+import { recordingUrl } from '../media/recordings.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
  *  workflow-safe) and what becomes of the lead. */
@@ -53,6 +54,8 @@ export type RecordCallInput = Pick<
 > & {
   /** Autodialer: mod_callcenter's name of the agent who took the call ('' = none). */
   agent_name?: string;
+  /** The campaign records calls and this one was answered: the record gets its record_url. */
+  recorded?: boolean;
   run_id?: string;
   granted_at?: number;
   /** When the originate was sent (ms); the record's created_at when the call was never sent. */
@@ -87,6 +90,7 @@ export function createRecordActivities(deps: ActivityDeps) {
         next_attempt_at,
         release,
         agent_name,
+        recorded,
         ...fields
       } = input;
       const agent = agent_name ? await agentOfName(db, input.domain_uuid, agent_name) : undefined;
@@ -102,6 +106,7 @@ export function createRecordActivities(deps: ActivityDeps) {
         ended_at: new Date(ended_at),
         action_log: (action_log ?? []).map((a) => ({ ...a, at: new Date(a.at) })),
         ...(agent ? { agent_uuid: agent.user_uuid, agent_extension: agent.extension } : {}),
+        record_url: recorded ? recordingUrl(deps.config, { call_id: input.call_id, domain_uuid: input.domain_uuid, ended_at }) : '',
       });
       if (record.delivery_error)
         deps.logger.warn(

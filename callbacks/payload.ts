@@ -60,6 +60,8 @@ export function cdrCallPayload(c: CallDoc): Record<string, unknown> {
     cancel_reason: c.cancel_reason ?? '',
     action_log: (c.action_log ?? []).map((a) => ({ at: iso(a.at), action: a.action, detail: a.detail })),
     reconciled: c.reconciled,
+    // The recording's signed URL (campaign record_calls, answered calls; '' otherwise).
+    record_url: c.record_url ?? '',
   };
 }
 
@@ -161,7 +163,7 @@ export function voiceBotCallPayload(c: CallDoc, ctx: VoiceBotContext = NO_CONTEX
  * status "1" answered / "0" not, data = the call id, hotline_number, date_create (local time),
  * time_call (billsec), type_call CALLOUT (every call here is outbound), caller (hotline), callee
  * (customer), postage, source "autocall", event_data "call_history", disposition (the table's word),
- * record_file "" (no recordings yet), message = the hangup cause when not answered, error = 0 when
+ * record_file (the recording's signed URL when the campaign records calls, else ""), message = the hangup cause when not answered, error = 0 when
  * answered else the autocall status code.
  */
 export function voiceBotCallHistoryPayload(c: CallDoc, ctx: VoiceBotContext = NO_CONTEXT): Record<string, unknown> {
@@ -180,7 +182,7 @@ export function voiceBotCallHistoryPayload(c: CallDoc, ctx: VoiceBotContext = NO
     source: 'autocall',
     event_data: 'call_history',
     disposition: o.disposition,
-    record_file: '',
+    record_file: c.record_url ?? '',
     message: ok ? '' : c.hangup_cause,
     error: ok ? 0 : o.status,
   };

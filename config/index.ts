@@ -112,6 +112,22 @@ export const configSchema = z.object({
   AUDIO_DELIVERY: z.enum(['http', 'path']).default('http'),
   AUDIO_BASE_URL: z.url().optional(),
   AUDIO_URL_SECRET: z.string().min(16).optional(),
+  // Call recordings (docs/api-v3.md, Recordings; media/recordings.ts): where the API and the
+  // workers read them (RECORDINGS_DIR, default DATA_DIR/recordings) and the same folder as
+  // FreeSWITCH's record_session writes it (RECORDINGS_FS_DIR, default the same path: one machine or
+  // a shared mount); the recording URLs' HMAC secret (unset: one kept in RECORDINGS_DIR/.url-secret)
+  // and public base (default http://API_HOST:API_PORT); files older than RETENTION_DAYS are deleted.
+  RECORDINGS_DIR: z
+    .string()
+    .regex(/^[^\s,{}[\]'"!()]+$/, 'a path without spaces, quotes or , {} [] ! ( )')
+    .optional(),
+  RECORDINGS_FS_DIR: z
+    .string()
+    .regex(/^[^\s,{}[\]'"!()]+$/, 'a path without spaces, quotes or , {} [] ! ( )')
+    .optional(),
+  RECORDING_URL_SECRET: z.string().min(16).optional(),
+  RECORDING_BASE_URL: z.url().optional(),
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // Operating it (issue 15): the operator API (/admin, api/admin/) is on only with ADMIN_TOKEN, a
   // secret of its own that no tenant token can be; metrics (config/metrics.ts): the worker's
   // /metrics and the Temporal SDK's Prometheus exporter (0 = off); the console's links to the

@@ -27,6 +27,10 @@ export const CAMPAIGN_STATUSES = ['stop', 'start', 'pause'] as const;
  *  `cdr` our call record (default), `voice_bot` the voice-bot API's webhook shapes. */
 export const CALLBACK_FORMATS = ['cdr', 'voice_bot'] as const;
 export type CallbackFormat = (typeof CALLBACK_FORMATS)[number];
+/** Answering-machine (voicemail) detection by mod_avmd's beep (docs/api-v3.md, Voicemail detection):
+ *  `off` (default), `hangup` at the beep, or `leave_message` after it. */
+export const AMD_MODES = ['off', 'hangup', 'leave_message'] as const;
+export type AmdMode = (typeof AMD_MODES)[number];
 
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 export type ScheduleRecall = (typeof SCHEDULE_RECALLS)[number];
@@ -87,6 +91,10 @@ export interface CampaignSettings {
   recall_status: RecallStatus[] | null;
   enable_encrypt: boolean;
   callback_url: string;
+  /** Voicemail detection (mod_avmd); absent on campaigns stored before it = `off`. */
+  amd?: AmdMode;
+  /** Record answered calls (record_session; docs/api-v3.md, Recordings); absent = false. */
+  record_calls?: boolean;
   /** Callback payload shape; absent = `cdr`. Set by the voice-bot API; not a documented v3 field,
    *  so not in defaultSettings (the v3 API neither writes nor returns it). */
   callback_format?: CallbackFormat;
@@ -205,6 +213,9 @@ export interface CampaignView {
   enable_encrypt: boolean;
   callback_url: string;
   orig_campaign_uuid: string;
+  /** Only when not `off` / false, after the documented fields: the documented GET stays as it is. */
+  amd?: AmdMode;
+  record_calls?: boolean;
 }
 
 /**
@@ -303,5 +314,7 @@ export function toView(doc: CampaignDoc, timeZone: string): CampaignView {
     enable_encrypt: doc.enable_encrypt,
     callback_url: doc.callback_url,
     orig_campaign_uuid: doc.orig_campaign_uuid,
+    ...(doc.amd && doc.amd !== 'off' ? { amd: doc.amd } : {}),
+    ...(doc.record_calls ? { record_calls: true } : {}),
   };
 }

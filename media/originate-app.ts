@@ -46,3 +46,17 @@ async function autodialerApplication(deps: { db: Db; config: Config; tts: Tts },
   assertPlayable(message, 'abandon message');
   return `callcenter:${queueName(campaign_uuid)},playback:${message},hangup inline`;
 }
+
+/**
+ * The file a voicemail message plays after the beep (campaign `amd: leave_message`): the content's
+ * file — `&playback(<file>)`'s argument, or play_and_get_digits' prompt (its 6th argument; a machine
+ * presses no key). Null for content with no message of its own (park, the autodialer's queue): such
+ * a call is hung up at the beep.
+ */
+export function voicemailMessage(app: string): string | null {
+  const play = /^&playback\(([^()\s]+)\)$/.exec(app);
+  if (play) return play[1]!;
+  const digits = /^'&play_and_get_digits\(([^()]*)\)'$/.exec(app);
+  const prompt = digits?.[1]!.split(' ')[5];
+  return prompt && !/[\s,'"]/.test(prompt) ? prompt : null;
+}

@@ -74,6 +74,9 @@ export interface CallDoc {
   cancel_reason: string;
   /** What happened in the call, in order (played, digits, transfer, …). */
   action_log: Array<{ at: Date; action: string; detail: string }>;
+  /** The call's recording (campaign `record_calls`, answered calls): a signed URL valid until the
+   *  retention deletes the file (media/recordings.ts); '' when not recorded. */
+  record_url: string;
 }
 
 export const callsOf = (db: Db): Collection<CallDoc> => db.collection<CallDoc>('calls');
@@ -123,6 +126,7 @@ export function emptyCallRecord(ids: Pick<CallDoc, 'call_id' | 'lead_uuid' | 'ca
     abandoned: false,
     cancel_reason: '',
     action_log: [],
+    record_url: '',
   };
 }
 

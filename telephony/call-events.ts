@@ -14,8 +14,15 @@ import type { EslEvent } from './esl/index.ts';
 
 /** The events the lead workflow is signalled with. */
 export const CALL_EVENTS = ['CHANNEL_HANGUP_COMPLETE'];
-/** What a node listener subscribes to: the call events, and answers (for answer callbacks). */
-export const LISTEN_EVENTS = [...CALL_EVENTS, 'CHANNEL_ANSWER'];
+/** What a node listener subscribes to: the call events, answers (for answer callbacks) and
+ *  mod_avmd's beep (voicemail detection: the listener acts on it, beepCommand). */
+export const LISTEN_EVENTS = [...CALL_EVENTS, 'CHANNEL_ANSWER', 'CUSTOM'];
+export const AVMD_BEEP = 'avmd::beep';
+export const LISTEN_SUBCLASSES = [AVMD_BEEP];
+/** Channel variables of a call with voicemail detection: the campaign's mode and, for
+ *  `leave_message`, the file to play after the beep (activities/originate.ts sets them). */
+export const AMD_VAR = 'cr_amd';
+export const AMD_MESSAGE_VAR = 'cr_amd_message';
 /** Only our calls' events reach the listener. */
 export const LISTEN_FILTER: [string, string] = [`variable_${APP_VAR}`, APP_VAR_VALUE];
 
@@ -53,6 +60,9 @@ export function callEventOf(
   const answer = num(h['variable_answer_epoch']);
   if (answer !== undefined) payload.answer_epoch = answer;
   if (h['variable_amd_result']) payload.amd_result = h['variable_amd_result'];
+  // mod_avmd heard a beep (avmd_report_detection sets avmd_detect=TRUE on the channel; capture 41):
+  // an answering machine.
+  else if (h['variable_avmd_detect'] === 'TRUE') payload.amd_result = 'MACHINE';
   if (h['variable_sip_term_status']) payload.sip_term_status = h['variable_sip_term_status'];
   // What play_and_get_digits stored (media/playback.ts): the keys pressed and its result.
   if (h[`variable_${DIGITS_VARIABLE}`]) payload.digits = h[`variable_${DIGITS_VARIABLE}`];
@@ -97,6 +107,26 @@ export function queueOutcome(h: Record<string, string | undefined>): QueueOutcom
 export function toCallEvent(e: EslEvent): { workflowId: string; payload: CallEventPayload } | undefined {
   if (!CALL_EVENTS.includes(e.name)) return undefined;
   return callEventOf(e.name, e.headers, { uuid: e.uniqueId, at: e.receivedAt });
+}
+
+/**
+ * What to tell FreeSWITCH when mod_avmd hears the beep on one of our calls (the `avmd::beep` copy
+ * with the channel's data: the node listener's filter on variable_cr_app drops the module's bare
+ * copy, capture 41 and mod_event_socket.c): `hangup` → `uuid_kill` (recorded voicemail: the hangup
+ * carries avmd_detect=TRUE); `leave_message` → `uuid_transfer` to the inline extension
+ * `playback:<message>,hangup`, which breaks off what plays (over the greeting) and plays the message
+ * from its start after the beep. Undefined when the call asked for nothing (or is not ours).
+ */
+export function beepCommand(e: EslEvent): string | undefined {
+  if (e.name !== 'CUSTOM' || e.subclass !== AVMD_BEEP) return undefined;
+  const h = e.headers;
+  const uuid = h['Unique-ID'] ?? e.uniqueId;
+  const mode = h[`variable_${AMD_VAR}`];
+  if (!uuid || !/^[0-9A-Za-z-]+$/.test(uuid)) return undefined;
+  const message = h[`variable_${AMD_MESSAGE_VAR}`] ?? '';
+  if (mode === 'leave_message' && message && /^[^\s,'"]+$/.test(message)) return `uuid_transfer ${uuid} playback:${message},hangup inline`;
+  if (mode === 'hangup' || mode === 'leave_message') return `uuid_kill ${uuid}`;
+  return undefined;
 }
 
 /** What an answer callback needs from a CHANNEL_ANSWER of one of our calls, or undefined. */

@@ -10,6 +10,7 @@ import { ensureIndexes } from '../storage/indexes.ts';
 import { checkHealth } from '../control/health.ts';
 import { createDialPool, createWorker, ensureNodeListeners, installRuntime } from './create.ts';
 import { ensureReportCompactor } from './report-compactor.ts';
+import { ensureRecordingRetention } from './recording-retention.ts';
 import { sdkMetricsBind, startWorkerMetrics } from './metrics.ts';
 
 const config = loadConfigOrExit();
@@ -44,6 +45,10 @@ logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_
 await ensureNodeListeners(client, config).catch((err: Error) => logger.warn({ err: err.message }, 'node listeners not started'));
 await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE).catch((err: Error) =>
   logger.warn({ err: err.message }, 'report compactor not started'),
+);
+// Recordings past RECORDING_RETENTION_DAYS are deleted every hour (media/recordings.ts).
+await ensureRecordingRetention(client, config.TEMPORAL_TASK_QUEUE).catch((err: Error) =>
+  logger.warn({ err: err.message }, 'recording retention not started'),
 );
 await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
 await Promise.allSettled([esl.close(), connection.close(), clientConnection.close(), mongo.close()]);

@@ -113,6 +113,7 @@ export function settleAttempt(a: AttemptSeen): AttemptOutcome {
     digits: hangup?.digits ?? '',
     delivery_error: hangup?.content_error ?? '',
     action_log: actionLog(hangup),
+    recorded: !!plan.record && d.answered,
     first_attempt_at: plan.first_attempt_at,
     lead_status: decision.recall ? 'waiting_recall' : 'done',
     next_attempt_at: decision.recall ? decision.atMs : null,

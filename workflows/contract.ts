@@ -295,6 +295,10 @@ export interface AttemptPlan {
   recall: RecallSettings;
   /** The node the call must go to (an autodialer campaign's); else any ready node. */
   node?: string;
+  /** Voicemail detection (mod_avmd) on the answered leg; absent = off. */
+  amd?: 'off' | 'hangup' | 'leave_message';
+  /** Record the answered leg (record_session); absent = no. */
+  record?: boolean;
 }
 export type AttemptResult = AttemptPlan | { skip: true; reason: string };
 

@@ -8,6 +8,7 @@ export { leadWorkflow } from './lead.ts';
 export { callbackDeliveryWorkflow } from './callback.ts';
 export { reportCompactorWorkflow } from './report-compactor.ts';
 export { nodeListenerWorkflow } from './node-listener.ts';
+export { recordingRetentionWorkflow } from './recording-retention.ts';
 
 const { ping } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 

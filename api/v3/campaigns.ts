@@ -133,7 +133,12 @@ const routes = {
 } satisfies Record<string, RouteConfig>;
 
 /** Fields a client may write; everything else in a body (created_at, template_name, …) is ignored. */
-const WRITABLE = Object.keys(defaultSettings('autocall')).concat(['campaign_name', 'type']) as (keyof CampaignSettings)[];
+const WRITABLE = Object.keys(defaultSettings('autocall')).concat([
+  'campaign_name',
+  'type',
+  'amd',
+  'record_calls',
+]) as (keyof CampaignSettings)[];
 
 function pickSettings(b: CampaignCreateBody | CampaignUpdateBody): Partial<CampaignSettings> {
   const out: Record<string, unknown> = {};

@@ -14,12 +14,13 @@ import { mountAutocall } from './autocall.ts';
 import { mountCallbacks } from './callbacks.ts';
 import { mountCampaigns } from './campaigns.ts';
 import { mountDirectory } from './directory.ts';
+import { isSignedRecording, mountRecordings } from './recordings.ts';
 
 export function v3App(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: gojsonHook });
   const limit = limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError);
   app.use('*', (c, next) => (isAudioUpload(c) ? next() : limit(c, next)));
-  app.use('*', requireTenant);
+  app.use('*', (c, next) => (isSignedRecording(c) ? next() : requireTenant(c, next)));
   app.use('*', (c, next) => (isAudioUpload(c) ? next() : jsonBody(c, next)));
   // v3 campaigns (docs/api-contract.md §1) and the directory they refer to (templates, carriers, users).
   mountCampaigns(app);
@@ -32,6 +33,8 @@ export function v3App(deps: AppDeps): App {
   mountAudioUploads(app);
   // The autodialer: agent statuses, a campaign's agents now, its queue settings (docs/autodialer.md).
   mountAgents(app);
+  // Call recordings: a signed URL (no token) or the tenant's token (media/recordings.ts).
+  mountRecordings(app);
   app.all('*', notFoundOrNotAllowed(app));
   app.onError(onApiError(deps.logger));
   return app;

@@ -8,6 +8,7 @@ import {
   MODE_CALLS,
   NANOS_PER_DAY,
   NETWORKS,
+  AMD_MODES,
   PRIORITY_RECALLS,
   QUEUE_STRATEGIES,
   RATIOS,
@@ -196,6 +197,11 @@ const campaignFields = {
     .optional(),
   enable_encrypt: z.boolean().optional(),
   callback_url: httpUrlOrEmpty("URL POSTed with each call's CDR").optional(),
+  amd: z.enum(AMD_MODES).optional().openapi({
+    description:
+      'voicemail detection (FreeSWITCH mod_avmd beep): off (default), hangup (hang up at the beep), leave_message (play the message after the beep); a machine is recorded voicemail',
+  }),
+  record_calls: z.boolean().optional().openapi({ description: 'record answered calls (record_url in call records and CDR callbacks)' }),
 };
 
 type Fields = { [K in keyof typeof campaignFields]?: unknown } & Record<string, unknown>;
@@ -330,6 +336,8 @@ export const CampaignView = z
     enable_encrypt: z.boolean(),
     callback_url: str,
     orig_campaign_uuid: str,
+    amd: z.enum(AMD_MODES).optional().openapi({ description: 'present when not off' }),
+    record_calls: z.boolean().optional().openapi({ description: 'present when true' }),
   })
   .openapi('Campaign');
 
