@@ -13,13 +13,16 @@ import { isAudioUpload, mountAudioUploads } from './audio.ts';
 import { mountAutocall } from './autocall.ts';
 import { mountCallbacks } from './callbacks.ts';
 import { mountCampaigns } from './campaigns.ts';
+import { DNC_BODY_LIMIT_BYTES, isDncImport, mountCompliance } from './compliance.ts';
 import { mountDirectory } from './directory.ts';
 import { isSignedRecording, mountRecordings } from './recordings.ts';
 
 export function v3App(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: gojsonHook });
   const limit = limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError);
-  app.use('*', (c, next) => (isAudioUpload(c) ? next() : limit(c, next)));
+  // The do-not-call import takes up to 100,000 numbers in one body (api/v3/compliance.ts).
+  const dncLimit = limitBody(DNC_BODY_LIMIT_BYTES, sendError);
+  app.use('*', (c, next) => (isAudioUpload(c) ? next() : isDncImport(c) ? dncLimit(c, next) : limit(c, next)));
   app.use('*', (c, next) => (isSignedRecording(c) ? next() : requireTenant(c, next)));
   app.use('*', (c, next) => (isAudioUpload(c) ? next() : jsonBody(c, next)));
   // v3 campaigns (docs/api-contract.md §1) and the directory they refer to (templates, carriers, users).
@@ -33,6 +36,8 @@ export function v3App(deps: AppDeps): App {
   mountAudioUploads(app);
   // The autodialer: agent statuses, a campaign's agents now, its queue settings (docs/autodialer.md).
   mountAgents(app);
+  // Calling within the rules: policy, do-not-call list, holidays (docs/compliance.md).
+  mountCompliance(app);
   // Call recordings: a signed URL (no token) or the tenant's token (media/recordings.ts).
   mountRecordings(app);
   app.all('*', notFoundOrNotAllowed(app));
