@@ -15,6 +15,8 @@ import { waitFor } from '../engine/harness.ts';
 import { startOps, type Ops } from './harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The console refreshes a campaign every 2 s (console/console.js): wait for a few refreshes, not expect.poll's 1 s default. */
+const POLL = { timeout: 15_000 };
 export const ARTIFACTS = join(process.cwd(), '.data', 'test-artifacts');
 
 /** Chromium as this machine needs it: headless, no sandbox (root), no GPU, no network chatter. */
@@ -131,11 +133,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
 
   it('asks for a token, refuses a wrong one, and keeps the right one in the session only', async () => {
     await page.goto(`${ops.url}/console`);
-    await expect.poll(() => page.locator('#signin').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#signin').isVisible(), POLL).toBe(true);
     expect(await page.locator('#signin h1').textContent()).toBe('Đăng nhập'); // Vietnamese by default here
     await page.fill('#token', 'cr_not_a_token_0000000000000000');
     await page.click('#signin-form button[type=submit]');
-    await expect.poll(() => page.locator('#signin-error').textContent()).toBe('Mã API không hợp lệ.');
+    await expect.poll(() => page.locator('#signin-error').textContent(), POLL).toBe('Mã API không hợp lệ.');
     await page.fill('#token', ops.token);
     await page.click('#signin-form button[type=submit]');
     await page.waitForSelector('#campaign-rows tr');
@@ -146,7 +148,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
 
   it('lists the campaigns with status, voice-bot id and progress', async () => {
     const row = page.locator('#campaign-rows tr', { hasText: 'Nhắc nợ tháng 7' });
-    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(() => row.count(), POLL).toBe(1);
     const cells = await row.locator('td').allTextContents();
     expect(cells[0]).toBe('Nhắc nợ tháng 7');
     expect(Number(cells[1])).toBeGreaterThan(0); // the voice-bot id
@@ -159,10 +161,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
     await page.click('#campaign-rows tr a');
     await page.waitForSelector('#call-rows tr');
     expect(await page.locator('#c-name').textContent()).toBe('Nhắc nợ tháng 7');
-    await expect.poll(() => page.locator('#p-total').textContent()).toBe('5');
-    await expect.poll(async () => Number(await page.locator('#p-done').textContent())).toBe(4);
+    await expect.poll(() => page.locator('#p-total').textContent(), POLL).toBe('5');
+    await expect.poll(async () => Number(await page.locator('#p-done').textContent()), POLL).toBe(4);
     // The long call is up: one live call of the cap of three.
-    await expect.poll(() => page.locator('#l-live').textContent()).toBe('1');
+    await expect.poll(() => page.locator('#l-live').textContent(), POLL).toBe('1');
     expect(await page.locator('#l-cap').textContent()).toBe('3');
     expect(await page.locator('#w-state').textContent()).toBe('đang mở');
     // Outcomes over time: a uPlot chart with a series per report bucket.
@@ -170,7 +172,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
     expect(await page.locator('#chart .u-legend').textContent()).toContain('Nghe máy');
     // Recent calls: dispositions, durations and the digits pressed.
     const rows = page.locator('#call-rows tr');
-    await expect.poll(() => rows.count()).toBe(5);
+    await expect.poll(() => rows.count(), POLL).toBe(5);
     const text = (await rows.allTextContents()).join('\n');
     expect(text).toContain('Nghe máy');
     expect(text).toContain('Máy bận');
@@ -188,22 +190,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
   it('pause, resume and stop act on the run', async () => {
     const status = async () => (await ops.api(`/console/api/campaigns/${campaign}`)).body;
     await page.click('#btn-pause');
-    await expect.poll(async () => (await status()).run.progress?.status).toBe('pause');
-    await expect.poll(() => page.locator('#c-status').textContent()).toBe('Tạm dừng');
+    await expect.poll(async () => (await status()).run.progress?.status, POLL).toBe('pause');
+    await expect.poll(() => page.locator('#c-status').textContent(), POLL).toBe('Tạm dừng');
     expect(await page.locator('#btn-resume').isVisible()).toBe(true);
     await page.click('#btn-resume');
-    await expect.poll(async () => (await status()).run.progress?.status).toBe('start');
-    await expect.poll(() => page.locator('#c-status').textContent()).toBe('Đang chạy');
+    await expect.poll(async () => (await status()).run.progress?.status, POLL).toBe('start');
+    await expect.poll(() => page.locator('#c-status').textContent(), POLL).toBe('Đang chạy');
     page.once('dialog', (d) => void d.accept());
     await page.click('#btn-stop');
-    await expect.poll(async () => (await status()).campaign.status).toBe('stop');
-    await expect.poll(() => page.locator('#c-status').textContent()).toBe('Đã dừng');
+    await expect.poll(async () => (await status()).campaign.status, POLL).toBe('stop');
+    await expect.poll(() => page.locator('#c-status').textContent(), POLL).toBe('Đã dừng');
   });
 
   it('sends failed callbacks again from the button', async () => {
-    await expect.poll(() => page.locator('#btn-retry').isEnabled()).toBe(true);
+    await expect.poll(() => page.locator('#btn-retry').isEnabled(), POLL).toBe(true);
     await page.click('#btn-retry');
-    await expect.poll(() => page.locator('#action-msg').textContent()).toMatch(/^Đã gửi lại: [1-9]/);
+    await expect.poll(() => page.locator('#action-msg').textContent(), POLL).toMatch(/^Đã gửi lại: [1-9]/);
   });
 
   it("shows an autodialer campaign's agents with their status and state", async () => {
@@ -217,8 +219,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
     const uuid = made.body.campaign_uuid;
     expect((await ops.api(`/v3/campaign/${uuid}/assign_extension`, { method: 'PUT', body: { extensions: ['101'] } })).status).toBe(200);
     await page.goto(`${ops.url}/console#/c/${uuid}`);
-    await expect.poll(() => page.locator('#agents-card').isVisible()).toBe(true);
-    await expect.poll(() => page.locator('#agent-rows tr').count()).toBe(1);
+    await expect.poll(() => page.locator('#agents-card').isVisible(), POLL).toBe(true);
+    await expect.poll(() => page.locator('#agent-rows tr').count(), POLL).toBe(1);
     const cells = await page.locator('#agent-rows tr td').allTextContents();
     expect(cells.slice(0, 4)).toEqual(['101', 'Chị Hoa', 'Logged Out', 'chưa rõ']); // no run open: state unknown
     await page.goto(`${ops.url}/console#/c/${campaign}`);
@@ -227,10 +229,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the campaign console in chromium', () =>
 
   it('switches to English and back', async () => {
     await page.click('#lang');
-    await expect.poll(() => page.locator('#c-status').textContent()).toBe('Stopped');
+    await expect.poll(() => page.locator('#c-status').textContent(), POLL).toBe('Stopped');
     expect(await page.locator('#btn-pause').textContent()).toBe('Pause');
     await page.click('#lang');
-    await expect.poll(() => page.locator('#c-status').textContent()).toBe('Đã dừng');
+    await expect.poll(() => page.locator('#c-status').textContent(), POLL).toBe('Đã dừng');
   });
 
   it('loads nothing from outside the API and runs without page errors', () => {

@@ -83,7 +83,15 @@ describe('run control', () => {
     expect(e.sim.callLog.peakConcurrency((x) => log.includes(x))).toBeLessThanOrEqual(3);
     const now = await e.client.workflow.getHandle(campaignRunWorkflowId(campaign)).describe();
     expect(now.runId).not.toBe(first.runId); // it did continue-as-new
-    const p = await e.progress(campaign);
+    // The store says done before the run has read the last releaseSlot signal: wait for the run.
+    const p = await waitFor(
+      async () => {
+        const q = await e.progress(campaign);
+        return q.done === 24 && q.dialing === 0 ? q : undefined;
+      },
+      15_000,
+      'the run counting every lead done',
+    );
     expect(p.done).toBe(24);
     expect(p.calls).toBe(24);
     expect(p.started).toBe(24);
