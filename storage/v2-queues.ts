@@ -178,22 +178,16 @@ export async function markDoNotCall(
 }
 
 /**
- * Leads by `_id`: one indexed lookup per id, a few at a time; a long list is read in one scan
- * instead of thousands of lookups (FerretDB 1.24 serves only single `_id` filters from an index).
+ * Leads by `_id`: one indexed lookup per id, a few at a time. Never `$in`: FerretDB 1.24 answers
+ * it with a scan of every lead stored (its cost grows with other campaigns' leads, see
+ * storage/dial-queue.ts), while lookups cost the same at any size.
  */
 async function readLeads(db: Db, ids: string[], projection: Record<string, 1>): Promise<Map<string, LeadDoc>> {
   const out = new Map<string, LeadDoc>();
-  if (ids.length > 500) {
-    for (const l of await leadsOf(db)
-      .find({ _id: { $in: ids } }, { projection })
-      .toArray())
-      out.set(l._id, l);
-  } else {
-    await eachLimit(ids, 8, async (id) => {
-      const l = await leadsOf(db).findOne({ _id: id }, { projection });
-      if (l) out.set(id, l);
-    });
-  }
+  await eachLimit(ids, 16, async (id) => {
+    const l = await leadsOf(db).findOne({ _id: id }, { projection });
+    if (l) out.set(id, l);
+  });
   return out;
 }
 
