@@ -100,7 +100,7 @@ const DncImport = z
     expires_at: expiresAt,
   })
   .openapi('DncImport', {
-    description: `numbers and/or entries, at most ${DNC_MAX_ROWS} rows in all (body up to 16 MiB)`,
+    description: `numbers and/or entries, at most ${DNC_MAX_ROWS} rows in all (body up to 16 MiB); neither: nothing to add`,
     example: { numbers: ['0912345678', '+84 98 259 6021'], reason: 'customer request', expires_at: null },
   });
 const DncRowError = z.object({ row: z.number().int(), number: z.string(), error: z.string() });
@@ -128,7 +128,10 @@ const DncList = z
   .object({ data: z.array(DncEntry), limit: z.number().int(), offset: z.number().int(), total: z.number().int() })
   .openapi('DncList');
 const DncQuery = PageQuery.extend({
-  number: z.string().optional().openapi({ description: 'look one number up (any form the dialer reads)', example: '0912345678' }),
+  number: z
+    .string()
+    .optional()
+    .openapi({ description: 'look one number up (any form the dialer reads; one it cannot read: an empty page)', example: '0912345678' }),
 });
 const NumberParam = z.object({
   number: z
@@ -136,10 +139,14 @@ const NumberParam = z.object({
     .openapi({ param: { name: 'number', in: 'path' }, description: 'any form the dialer reads; not listed: 404', example: '0912345678' }),
 });
 
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 const HolidayEntry = z.strictObject({
   name: z.string().max(200).optional().openapi({ example: 'Tết Nguyên Đán' }),
-  start: z.string().openapi({ description: 'YYYY-MM-DD (whole days) or YYYY-MM-DDTHH:MM[:SS] (local)', example: '2026-02-14' }),
-  end: z.string().openapi({ description: 'YYYY-MM-DD inclusive, or a date-time (exclusive)', example: '2026-02-22' }),
+  start: z
+    .string()
+    .regex(LOCAL_DATE)
+    .openapi({ description: 'YYYY-MM-DD (whole days) or YYYY-MM-DDTHH:MM[:SS] (local)', example: '2026-02-14' }),
+  end: z.string().regex(LOCAL_DATE).openapi({ description: 'YYYY-MM-DD inclusive, or a date-time (exclusive)', example: '2026-02-22' }),
 });
 const HolidaysBody = z
   .strictObject({
@@ -216,7 +223,7 @@ const routes = {
     tags,
     summary: "The tenant's do-not-call list, by number (or one number)",
     request: { query: DncQuery },
-    responses: { 200: json(DncList, 'a page'), 400: err('bad query, or a `number` that is not a phone number'), ...common },
+    responses: { 200: json(DncList, 'a page'), 400: err('bad limit or offset'), ...common },
   }),
   deleteDnc: createRoute({
     method: 'delete',
@@ -256,6 +263,11 @@ const policyOf = (b: PolicyInput): Policy => ({
   allowed_hours: b.allowed_hours ?? null,
 });
 const bad = (errors: Array<Record<string, string>>) => new ApiError(400, { error: errors });
+
+/** A PUT/POST here needs a JSON object (every field being optional, no body would read as `{}`). */
+async function requireBody(c: { req: { text(): Promise<string> } }): Promise<void> {
+  if ((await c.req.text()).trim() === '') throw new ApiError(400, { error: 'request body is empty: expected a JSON object' });
+}
 
 /** Tell the tenant's open runs to load their configuration again (window, hours, holidays). */
 async function notifyTenantRuns(db: Db, temporal: Client | undefined, domain_uuid: string): Promise<void> {
@@ -317,6 +329,7 @@ export function mountCompliance(app: App): void {
   app.openapi(routes.putPolicy, async (c) => {
     const { db, temporal } = c.get('deps');
     const tenant = c.get('tenant');
+    await requireBody(c);
     const p = policyOf(c.req.valid('json'));
     const errs = policyErrors(p);
     if (errs.length) throw bad(errs);
@@ -338,6 +351,7 @@ export function mountCompliance(app: App): void {
     const tenant = c.get('tenant');
     const campaign = await getCampaign(db, tenant.domain_uuid, c.req.valid('param').uuid.toLowerCase());
     if (!campaign) throw notFound();
+    await requireBody(c);
     const p = policyOf(c.req.valid('json'));
     const own = policyErrors(p);
     if (own.length) throw bad(own);
@@ -350,8 +364,8 @@ export function mountCompliance(app: App): void {
 
   app.openapi(routes.importDnc, async (c) => {
     const { db } = c.get('deps');
+    await requireBody(c);
     const b = c.req.valid('json');
-    if (!b.numbers && !b.entries) throw bad([{ '(root)': 'numbers or entries is required' }]);
     const { rows, errors } = dncRows(b);
     const r = await importDnc(db, c.get('tenant').domain_uuid, rows);
     return c.json({ ...r, rejected: errors.length, errors }, 200);
@@ -363,9 +377,9 @@ export function mountCompliance(app: App): void {
     const q = c.req.valid('query');
     const now = Date.now();
     if (q.number !== undefined) {
+      // A number the dialer cannot read is on no list: an empty page.
       const p = parsePhone(q.number);
-      if (!p.ok) throw bad([{ number: p.message }]);
-      const d = await dncEntry(db, tenant.domain_uuid, p.e164, 0);
+      const d = p.ok ? await dncEntry(db, tenant.domain_uuid, p.e164, 0) : null;
       const data = d ? [dncView(d, tenant.time_zone, now)] : [];
       return c.json({ data, limit: q.limit, offset: 0, total: data.length }, 200);
     }
@@ -384,6 +398,7 @@ export function mountCompliance(app: App): void {
   app.openapi(routes.putHolidays, async (c) => {
     const { db, temporal } = c.get('deps');
     const tenant = c.get('tenant');
+    await requireBody(c);
     const b = c.req.valid('json');
     const holidays = b.holidays.map((h) => ({ name: h.name ?? '', start: h.start, end: h.end }));
     const errs = holidayErrors(holidays);
