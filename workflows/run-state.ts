@@ -8,6 +8,8 @@ import type { AgentLive, CarriedState, LeadRef, Progress, ReleaseSlotPayload, Ru
 export const AUTODIALER_TICK_MS = 1_000;
 /** …and brings mod_callcenter in step with the store at least this often. */
 export const QUEUE_RESYNC_MS = 30_000;
+/** A claim takes at most this many leads (one dial-queue page). */
+export const MAX_HOPPER = 1_000;
 
 export class CampaignRun {
   status: RunStatus;
@@ -27,6 +29,8 @@ export class CampaignRun {
   reload = false;
   /** Leads were added: claim now instead of at the next poll. */
   private wantClaim = true;
+  /** Slots the pacing could fill at the last grant (the hopper is kept at least this full). */
+  private demand = 0;
   /** The last claim found nothing: poll again at `nextPollAt`. */
   private exhausted = false;
   private nextPollAt = 0;
@@ -148,16 +152,24 @@ export class CampaignRun {
     this.progress.next_opening = null;
   }
 
-  private hopperLow(cfg: RunConfig): boolean {
-    return this.hopper.length < Math.ceil(cfg.hopper / 2);
+  /** The hopper's level: the campaign's `hopper`, or what the pacing asked for at the last grant
+   *  when that is more (an autodialer with 50 free agents at ratio 200 wants 100 customers in flight:
+   *  a hopper of 10 would starve it), at most MAX_HOPPER. */
+  private hopperLevel(cfg: RunConfig): number {
+    return Math.min(MAX_HOPPER, Math.max(cfg.hopper, this.demand));
   }
 
-  /** How many leads to claim now (0: not now). A half-empty hopper is refilled when leads were
-   *  added, when the last claim found some, or when the poll interval has passed. */
+  private hopperLow(cfg: RunConfig): boolean {
+    return this.hopper.length < Math.max(Math.ceil(this.hopperLevel(cfg) / 2), Math.min(MAX_HOPPER, this.demand));
+  }
+
+  /** How many leads to claim now (0: not now). A hopper below half its level (or below what the
+   *  pacing wants) is refilled when leads were added, when the last claim found some, or when the
+   *  poll interval has passed. */
   claimLimit(cfg: RunConfig, now: number): number {
     if (!this.hopperLow(cfg) || !(this.wantClaim || !this.exhausted || now >= this.nextPollAt)) return 0;
     this.wantClaim = false;
-    return cfg.hopper - this.hopper.length;
+    return this.hopperLevel(cfg) - this.hopper.length;
   }
 
   claimed(leads: LeadRef[], now: number, pollMs: number): void {
@@ -169,8 +181,10 @@ export class CampaignRun {
   /** One grant round: the granted leads now hold slots (fresh ones leave the hopper, recalls the
    *  waiting list). */
   grant(cfg: RunConfig, now: number): { fresh: LeadRef[]; recalls: LeadRef[]; cpsWaitMs: number } {
+    const cap = this.slotCap(cfg, now);
+    this.demand = Math.max(0, cap - this.dialing);
     const r = grantSlots({
-      limits: { cap: this.slotCap(cfg, now), networkCaps: cfg.network, carrierCps: cfg.carrier_cps },
+      limits: { cap, networkCaps: cfg.network, carrierCps: cfg.carrier_cps },
       held: Object.values(this.active),
       recalls: this.waiting,
       fresh: this.hopper,

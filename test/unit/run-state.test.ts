@@ -45,6 +45,29 @@ describe('CampaignRun', () => {
     expect(run.grant(cfg(), 0).fresh.map((l) => l.lead_uuid)).toEqual(['c']);
   });
 
+  it('keeps the hopper at what the pacing wants when that is more than `hopper` (at most 1,000)', () => {
+    const run = new CampaignRun('c');
+    const wide = cfg({ concurrent_call: 30 });
+    expect(run.claimLimit(wide, 0)).toBe(4); // nothing asked for yet: the campaign's hopper
+    run.claimed(
+      ['a', 'b', 'c', 'd'].map((x) => ref(x)),
+      0,
+      5_000,
+    );
+    expect(run.grant(wide, 0).fresh).toHaveLength(4); // 30 slots open, 4 leads at hand
+    expect(run.claimLimit(wide, 0)).toBe(30); // keep as many ready as there were slots open
+    run.claimed(
+      Array.from({ length: 30 }, (_, i) => ref(`n${i}`)),
+      0,
+      5_000,
+    );
+    expect(run.grant(wide, 0).fresh).toHaveLength(26); // the cap: 30 in flight
+    expect(run.claimLimit(wide, 0)).toBe(22); // 26 were wanted, 4 are left: claim 22
+    const huge = cfg({ concurrent_call: 50_000 });
+    run.grant(huge, 0);
+    expect(run.claimLimit(huge, 0)).toBe(1_000); // one claim is one dial-queue page at most
+  });
+
   it('after an empty claim, polls again only after the poll interval or a leadsAdded signal', () => {
     const run = new CampaignRun('c');
     expect(run.claimLimit(cfg(), 1_000)).toBe(4);
