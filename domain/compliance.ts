@@ -127,7 +127,8 @@ export function localDay(now: number, tz: string | null | undefined): { start: n
 
 /**
  * May one more call go to a number now? `calls`: the number's calls (any campaign of the tenant)
- * of at least the last 25 h, any order. Refused: when the earliest next call is allowed — the
+ * of at least the last 25 h, any order (a call stamped after `now`, by a worker whose clock runs
+ * ahead, counts too). Refused: when the earliest next call is allowed — the
  * oldest call that fills the rolling limit + 24 h, or the next local midnight for the day limit
  * (the later of the two when both are full).
  */
@@ -136,7 +137,7 @@ export function contactDecision(p: Policy, calls: ContactCall[], now: number, tz
   const n24 = p.max_calls_per_number_24h;
   if (n24 !== null) {
     const recent = calls
-      .filter((c) => c.at > now - ROLLING_MS && c.at <= now)
+      .filter((c) => c.at > now - ROLLING_MS)
       .map((c) => c.at)
       .sort((a, b) => b - a);
     if (recent.length >= n24) refusal = { ok: false, next_at: recent[n24 - 1]! + ROLLING_MS, rule: 'max_calls_per_number_24h' };
@@ -144,7 +145,7 @@ export function contactDecision(p: Policy, calls: ContactCall[], now: number, tz
   const nDay = p.max_calls_per_number_day;
   if (nDay !== null) {
     const day = localDay(now, tz);
-    const today = calls.filter((c) => c.at >= day.start && c.at <= now).length;
+    const today = calls.filter((c) => c.at >= day.start).length;
     if (today >= nDay && (refusal.ok || day.end > refusal.next_at))
       refusal = { ok: false, next_at: day.end, rule: 'max_calls_per_number_day' };
   }

@@ -66,27 +66,30 @@ export async function reserveContact(db: Db, r: ContactRequest): Promise<Reserva
   for (let round = 0; round < MAX_ROUNDS; round++) {
     n = await probeHead(db, key, n);
     const need = Math.max(1, r.policy.max_calls_per_number_24h ?? 0, r.policy.max_calls_per_number_day ?? 0);
-    const calls = await recentCalls(db, key, n, r.now, need);
+    const { calls, latest } = await recentCalls(db, key, n, r.now, need);
     const mine = calls.find((c) => c.call_id === r.call_id);
     if (mine) return { ok: true, slot: mine.slot };
-    const d = contactDecision(r.policy, calls, r.now, r.time_zone);
+    // Times rise with n: a call is never stamped before the one it follows (a dial whose clock
+    // reading is older than the call it lost a race to counts from that call's time).
+    const now = Math.max(r.now, latest);
+    const d = contactDecision(r.policy, calls, now, r.time_zone);
     if (!d.ok) return d;
     const slot = `${key}:${n + 1}`;
     try {
       await slotsOf(db).insertOne({
         _id: slot,
         domain_uuid: r.domain_uuid,
-        at: new Date(r.now),
+        at: new Date(now),
         call_id: r.call_id,
         campaign_uuid: r.campaign_uuid,
-        expires_at: new Date(r.now + SLOT_KEEP_MS),
+        expires_at: new Date(now + SLOT_KEEP_MS),
       });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       n += 1; // another dial took n+1: read again with its call counted
       continue;
     }
-    await moveHead(db, key, n + 1, r.now);
+    await moveHead(db, key, n + 1, now);
     return { ok: true, slot };
   }
   throw new Error(`contact limit: no slot for ${key} after ${MAX_ROUNDS} rounds`);
@@ -109,19 +112,27 @@ const LOOKBACK_BATCH = 8;
 
 /** The number's latest `need` calls within 25 h before `now` (void ones left out), newest first:
  *  slots n, n−1, … — enough to decide any limit up to `need` (and to find a retried dial's own). */
-async function recentCalls(db: Db, key: string, n: number, now: number, need: number): Promise<Array<ContactCall & { slot: string }>> {
+async function recentCalls(
+  db: Db,
+  key: string,
+  n: number,
+  now: number,
+  need: number,
+): Promise<{ calls: Array<ContactCall & { slot: string }>; latest: number }> {
   const out: Array<ContactCall & { slot: string }> = [];
+  let latest = 0; // the time of slot n (void or not)
   for (let hi = n; hi > 0 && out.length < need;) {
     const ids = Array.from({ length: Math.min(LOOKBACK_BATCH, need - out.length, hi) }, (_, i) => `${key}:${hi - i}`);
     hi -= ids.length;
     const docs = await Promise.all(ids.map((_id) => slotsOf(db).findOne({ _id })));
     for (const d of docs) {
+      if (d) latest = Math.max(latest, d.at.getTime());
       // A missing slot (MongoDB's TTL removed it) or one past the look-back: older ones do not count.
-      if (!d || d.at.getTime() <= now - LOOKBACK_MS) return out;
+      if (!d || d.at.getTime() <= now - LOOKBACK_MS) return { calls: out, latest };
       if (!d.void) out.push({ at: d.at.getTime(), call_id: d.call_id, slot: d._id });
     }
   }
-  return out;
+  return { calls: out, latest };
 }
 
 /** Best effort: the head moves forward (a lost write only costs the next dial a probe). */

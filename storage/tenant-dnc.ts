@@ -77,11 +77,15 @@ export async function importDnc(
   return { added, updated, unchanged: dups.length - updated };
 }
 
+/** Numbers already listed read back per query: FerretDB 1.24 scans the collection for an `$in`, so
+ *  few large reads beat many small ones. */
+const REREAD_BATCH = 25_000;
+
 /** The listed numbers whose reason or expiry differ get the new ones (one read per batch). */
 async function rewriteChanged(col: Collection<TenantDncDoc>, domain_uuid: string, rows: DncRow[], now: Date): Promise<number> {
   let updated = 0;
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const part = rows.slice(i, i + BATCH);
+  for (let i = 0; i < rows.length; i += REREAD_BATCH) {
+    const part = rows.slice(i, i + REREAD_BATCH);
     const have = new Map(
       (await col.find({ _id: { $in: part.map((r) => dncKey(domain_uuid, r.number)) } }).toArray()).map((d) => [d.number, d]),
     );

@@ -74,6 +74,15 @@ describe('contact limits', () => {
     expect(day.end).toBe(Date.parse('2024-03-11T04:00:00Z')); // 00:00 EDT: a 23 h day
   });
 
+  it('a call stamped after now (a worker whose clock runs ahead) counts', () => {
+    expect(contactDecision(policy({ max_calls_per_number_24h: 1 }), [call(now + 500)], now, HCM)).toEqual({
+      ok: false,
+      next_at: now + 500 + 24 * H,
+      rule: 'max_calls_per_number_24h',
+    });
+    expect(contactDecision(policy({ max_calls_per_number_day: 1 }), [call(now + 500)], now, HCM).ok).toBe(false);
+  });
+
   it('no limit: always allowed', () => {
     expect(
       contactDecision(
