@@ -8,6 +8,7 @@ import { parsePhone } from '../domain/phone.ts';
 import { intersectHours, type DialWindow } from '../domain/schedule.ts';
 import { releaseContact, reserveContact } from '../storage/contact-slots.ts';
 import { getHolidays } from '../storage/holidays.ts';
+import { leadsOf } from '../storage/leads.ts';
 import { getTenantPolicy, getCampaignPolicy, policiesForDial } from '../storage/policy.ts';
 import { anyOnDnc } from '../storage/tenant-dnc.ts';
 import { tenantTimeZone } from '../storage/tenants.ts';
@@ -97,20 +98,18 @@ export function createComplianceActivities(deps: ActivityDeps) {
     /** A lead held back by a contact limit whose run stopped first: recorded `skipped` (never
      *  dialed this time; a new claim needs the lead set back to `new`). Only a lead still queued. */
     async skipLead(input: { lead_uuid: string; reason: string; next_at: number }): Promise<void> {
-      await deps.db
-        .collection('leads')
-        .updateOne(
-          { _id: input.lead_uuid as never, status: { $in: ['queued', 'waiting_recall', 'dialing'] } },
-          {
-            $set: {
-              status: 'skipped',
-              skip_reason: input.reason,
-              next_allowed_at: new Date(input.next_at),
-              claim: '',
-              updated_at: new Date(),
-            },
+      await leadsOf(deps.db).updateOne(
+        { _id: input.lead_uuid, status: { $in: ['queued', 'waiting_recall', 'dialing'] } },
+        {
+          $set: {
+            status: 'skipped',
+            skip_reason: input.reason,
+            next_allowed_at: new Date(input.next_at),
+            claim: '',
+            updated_at: new Date(),
           },
-        );
+        },
+      );
     },
   };
 }

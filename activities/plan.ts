@@ -1,14 +1,15 @@
 // The plan of a lead's next attempt: read-only, so a retried activity plans the same call. The
 // call id is the import's call_id for the first call, the workflow's `proposed_call_id` after.
 // Checked here, right before each dial: the lead still exists, is still ours, and is not on
-// do-not-call. The lead is written once per call, when the call is recorded (activities/record.ts).
+// do-not-call (the v2 per-lead marks, the tenant's list: activities/compliance.ts). The lead is
+// written once per call, when the call is recorded (activities/record.ts).
 import type { CampaignDoc } from '../domain/campaign.ts';
 import { chooseCarrier } from '../domain/carrier.ts';
 import { getCampaign } from '../storage/campaigns.ts';
 import { tenantCarriers, type CarrierDoc } from '../storage/directory.ts';
 import { isDoNotCall } from '../storage/dnc.ts';
-import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { onTenantDnc } from './compliance.ts';
+import { leadMaxAttempts, leadsOf, type LeadDoc } from '../storage/leads.ts';
 import { ttlCache } from '../storage/ttl-cache.ts';
 import type { AttemptPlan, AttemptResult, PlaceCallInput } from '../workflows/contract.ts';
 import { campaignNode } from './callcenter.ts';

@@ -11,7 +11,8 @@ import { maskNumber, parsePhone, type Network } from '../domain/phone.ts';
 import { enqueueLeads, insertManyCountingDuplicates, takeFromQueue } from './dial-queue.ts';
 import { isDuplicateKey } from './mongo.ts';
 
-export type LeadStatus = 'new' | 'queued' | 'dialing' | 'waiting_recall' | 'done' | 'invalid' | 'do_not_call';
+/** `skipped`: held back by a contact limit when its run stopped (docs/compliance.md); never claimed again. */
+export type LeadStatus = 'new' | 'queued' | 'dialing' | 'waiting_recall' | 'done' | 'invalid' | 'do_not_call' | 'skipped';
 
 export interface LeadDoc {
   _id: string;

@@ -53,7 +53,9 @@ const LeadCounts = z
     do_not_call: z.number().int(),
     finished: z.number().int(),
   })
-  .openapi('ConsoleLeadCounts', { description: 'leads by status; `finished` = done + invalid + do_not_call (never dialed again)' });
+  .openapi('ConsoleLeadCounts', {
+    description: 'leads by status; `finished` = done + invalid + do_not_call + skipped (never dialed again)',
+  });
 
 const CampaignSummary = z
   .object({

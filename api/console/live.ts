@@ -95,6 +95,7 @@ const emptyLeadCounts = (): LeadCounts => ({
   done: 0,
   invalid: 0,
   do_not_call: 0,
+  skipped: 0,
 });
 
 /** Leads by status for each of the tenant's campaigns (or one), in one aggregation. */
@@ -121,8 +122,8 @@ export function leadsOfCampaign(counts: Map<string, LeadCounts>, campaign_uuid: 
   return counts.get(campaign_uuid) ?? emptyLeadCounts();
 }
 
-/** Finished for good: done, and the leads that will never be dialed (invalid, do-not-call). */
-export const finishedLeads = (l: LeadCounts): number => l.done + l.invalid + l.do_not_call;
+/** Finished for good: done, and the leads that will never be dialed (invalid, do-not-call, skipped by a contact limit). */
+export const finishedLeads = (l: LeadCounts): number => l.done + l.invalid + l.do_not_call + l.skipped;
 
 export interface Outcomes {
   /** Minute starts (epoch seconds), oldest first. */

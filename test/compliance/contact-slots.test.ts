@@ -17,7 +17,7 @@ afterAll(async () => {
   await mongo?.close();
 });
 
-const req = (e164: string, policy: Policy, call_id = randomUUID()) => ({
+const req = (e164: string, policy: Policy, call_id: string = randomUUID()) => ({
   domain_uuid: 'tenant-a',
   campaign_uuid: 'c',
   e164,
