@@ -4,7 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { backfillDialQueue, enqueueLeads, PAGE_SIZE } from '../../storage/dial-queue.ts';
-import { buildLead, claimLeads, insertLead, leadsOf, storeLeads, unclaimLeads, type LeadDoc } from '../../storage/leads.ts';
+import {
+  buildLead,
+  claimLeads,
+  insertLead,
+  insertOrFindLead,
+  leadsOf,
+  storeLeads,
+  unclaimLeads,
+  type LeadDoc,
+} from '../../storage/leads.ts';
 import { connectMongo, type Mongo } from '../../storage/mongo.ts';
 import { testConfig } from '../helpers/env.ts';
 
@@ -139,6 +148,32 @@ describe('claimLeads', () => {
     expect(ids(next)).toEqual([...ids(got.slice(5)), ...ids(all.slice(12, 15))]);
     const rest = await drain(c, 100);
     expect(ids(rest)).toEqual(ids(all.slice(15)));
+  });
+
+  it('lists a lead again when an import is replayed after dying between storing and listing it', async () => {
+    const c = randomUUID();
+    const [lead] = leads(c, 1);
+    await leadsOf(mongo.db).insertOne(lead!); // stored, then the request died before listing it
+    expect(await claimLeads(mongo.db, c, 10)).toEqual([]);
+    const replay = await insertOrFindLead(mongo.db, { ...lead!, next_call_id: randomUUID() });
+    expect(replay.inserted).toBe(false);
+    expect(ids(await claimLeads(mongo.db, c, 10))).toEqual([lead!._id]);
+    // Replayed again once claimed: listed again, but never claimed twice.
+    await insertOrFindLead(mongo.db, lead!);
+    expect(await claimLeads(mongo.db, c, 10)).toEqual([]);
+  });
+
+  it('a parked lead (its run ended while it waited for a recall) goes back to new and is claimed again', async () => {
+    const c = randomUUID();
+    const all = leads(c, 3);
+    await storeLeads(mongo.db, all);
+    const [first] = await claimLeads(mongo.db, c, 1);
+    await leadsOf(mongo.db).updateOne({ _id: first!._id }, { $set: { status: 'waiting_recall', attempts: 1 } });
+    expect(await unclaimLeads(mongo.db, [first!._id])).toBe(0); // a stop gives back only queued leads
+    expect(await unclaimLeads(mongo.db, [first!._id], true)).toBe(1); // parkLead
+    const again = await claimLeads(mongo.db, c, 3);
+    expect(ids(again)).toEqual(ids(all)); // the parked one first (back lane), then the rest in order
+    expect(again[0]).toMatchObject({ attempts: 1, requeued: 1 });
   });
 
   it('lists `new` leads stored before the dial queue existed, once per database', async () => {
