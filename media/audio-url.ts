@@ -8,32 +8,17 @@
 // only when the signature matches and the file is in the cache. Without AUDIO_URL_SECRET a
 // random secret is created once in `<DATA_DIR>/audio/.url-secret` (fine on one machine; set the
 // variable when the API and the workers run on different machines).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { urlSecretOf } from './url-secret.ts';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { audioDir, audioFile, HASH_RE } from './tts.ts';
 
 type UrlConfig = Pick<Config, 'DATA_DIR' | 'AUDIO_URL_SECRET' | 'AUDIO_BASE_URL' | 'AUDIO_DELIVERY' | 'API_HOST' | 'API_PORT'>;
 
-const secrets = new Map<string, string>();
-
 /** AUDIO_URL_SECRET, or the secret kept under DATA_DIR (created on first use). */
 export function urlSecret(config: UrlConfig): string {
-  if (config.AUDIO_URL_SECRET) return config.AUDIO_URL_SECRET;
-  const dir = audioDir(config.DATA_DIR);
-  const known = secrets.get(dir);
-  if (known) return known;
-  const file = join(dir, '.url-secret');
-  mkdirSync(dir, { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const secret = readFileSync(file, 'utf8').trim();
-  secrets.set(dir, secret);
-  return secret;
+  return urlSecretOf(audioDir(config.DATA_DIR), config.AUDIO_URL_SECRET);
 }
 
 export function signHash(config: UrlConfig, hash: string): string {

@@ -12,8 +12,8 @@
 // the folder, which recordings need anyway). Retention: files older than RECORDING_RETENTION_DAYS
 // (by mtime: when FreeSWITCH finished writing) are deleted by purgeRecordings (the worker's
 // recording-retention workflow runs it every hour).
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { urlSecretOf } from './url-secret.ts';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
@@ -44,24 +44,9 @@ export function recordingFsPath(config: RecordingConfig, domain_uuid: string, ca
   return `${dir.replace(/\/+$/, '')}/${safeSegment(domain_uuid)}/${safeSegment(call_id)}.wav`;
 }
 
-const secrets = new Map<string, string>();
-
 /** RECORDING_URL_SECRET, or the secret kept in RECORDINGS_DIR (created on first use). */
 export function recordingSecret(config: RecordingConfig): string {
-  if (config.RECORDING_URL_SECRET) return config.RECORDING_URL_SECRET;
-  const dir = recordingsDir(config);
-  const known = secrets.get(dir);
-  if (known) return known;
-  const file = join(dir, '.url-secret');
-  mkdirSync(dir, { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const secret = readFileSync(file, 'utf8').trim();
-  secrets.set(dir, secret);
-  return secret;
+  return urlSecretOf(recordingsDir(config), config.RECORDING_URL_SECRET);
 }
 
 export function signRecording(config: RecordingConfig, call_id: string, domain_uuid: string, expires: number): string {
