@@ -142,6 +142,7 @@ async function moveHead(db: Db, key: string, n: number, now: number): Promise<vo
     await headsOf(db).insertOne({ _id: key, n, expires_at });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await headsOf(db).updateOne({ _id: key, n: { $lt: n } }, { $set: { n, expires_at } });
+    // By `_id` alone (FerretDB 1.24 scans for any other filter); `$max` never moves it back.
+    await headsOf(db).updateOne({ _id: key }, { $max: { n }, $set: { expires_at } });
   }
 }
