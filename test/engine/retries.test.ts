@@ -24,7 +24,9 @@ describe('a retried startLeads after its lead finished', () => {
   let worker: ReturnType<typeof spawnWorker> | undefined;
 
   beforeAll(async () => {
-    e = await startEngine({ default: ANSWER }, { inProcessWorker: false, env: { CALLBACK_ALLOW_PRIVATE: 'true' } });
+    // CDRs posted as in production: a hangup event sent while the dead worker still held the node's
+    // listener (up to its 5 s heartbeat timeout) is recovered from the CDR, not recorded unknown.
+    e = await startEngine({ default: ANSWER }, { inProcessWorker: false, cdr: true, env: { CALLBACK_ALLOW_PRIVATE: 'true' } });
     rcv = await startReceiver();
   });
   afterAll(async () => {
