@@ -68,6 +68,37 @@ describe('the autodialer', () => {
     for (const id of agents) await setAgentStatus(e.mongo.db, e.tenant.domain_uuid, id, ids.includes(id) ? 'Available' : 'Logged Out');
   };
 
+  // First, on a fresh queue: run after the other tests of this file it does not see its 20 drops
+  // within 200 s (state the earlier runs leave in mod_callcenter; not found yet — see the stop's note).
+  it('the abandon-rate controller lowers the pace when drops exceed the target', async () => {
+    await available(agents[0]!);
+    // Every customer waits in vain: no agent's phone answers (an agent left Available in mod_callcenter
+    // by an earlier test's run must not take them either).
+    for (const ext of ['1001', '1002', '1003']) e.sim.control.callcenter.setEndpointRule(ext, { action: 'noanswer' });
+    const numbers = Array.from({ length: 36 }, (_, i) => `09869500${String(i).padStart(2, '0')}`);
+    const campaign = await autodialer(
+      { ratio: 300 },
+      // Customers give up after 3 s: the controller's 20-call sample comes quickly.
+      { max_wait_time: 3, max_no_answer: 0, no_answer_delay_time: 0, abandon_target_percent: 3 },
+      numbers,
+    );
+    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
+    const h = e.client.workflow.getHandle(campaignRunWorkflowId(campaign));
+    const progress = await waitFor(
+      async () => {
+        const p = await h.query('progress');
+        return (p as { ratio?: number }).ratio === 100 ? p : undefined;
+      },
+      200_000,
+      'the ratio down to 100',
+    );
+    expect((progress as { calls: number }).calls).toBeGreaterThanOrEqual(20);
+    const calls = await callsOfCampaign(e, campaign);
+    expect(calls.filter((c) => c.state === 'done').every((c) => c.abandoned)).toBe(true);
+    await h.signal('stop');
+    for (const ext of ['1001', '1002', '1003']) e.sim.control.callcenter.clearEndpointRule(ext);
+  }, 240_000);
+
   it('ratio 100, three agents: at most three customers in flight; each bridged customer is recorded with the agent', async () => {
     await available(...agents);
     const numbers = Array.from({ length: 12 }, (_, i) => `09869100${String(i).padStart(2, '0')}`);
@@ -201,31 +232,4 @@ describe('the autodialer', () => {
     expect(new Set(a)).toEqual(new Set([agentName(agents[0]!), agentName(agents[1]!)]));
     for (let i = 1; i < a.length; i++) expect(a[i], `call ${i + 1} went to the other agent`).not.toBe(a[i - 1]);
   }, 120_000);
-
-  it('the abandon-rate controller lowers the pace when drops exceed the target', async () => {
-    await available(agents[0]!);
-    e.sim.control.callcenter.setEndpointRule('1001', { action: 'noanswer' }); // every customer waits in vain
-    const numbers = Array.from({ length: 36 }, (_, i) => `09869500${String(i).padStart(2, '0')}`);
-    const campaign = await autodialer(
-      { ratio: 300 },
-      // Customers give up after 3 s: the controller's 20-call sample comes quickly.
-      { max_wait_time: 3, max_no_answer: 0, no_answer_delay_time: 0, abandon_target_percent: 3 },
-      numbers,
-    );
-    await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
-    const h = e.client.workflow.getHandle(campaignRunWorkflowId(campaign));
-    const progress = await waitFor(
-      async () => {
-        const p = await h.query('progress');
-        return (p as { ratio?: number }).ratio === 100 ? p : undefined;
-      },
-      200_000,
-      'the ratio down to 100',
-    );
-    expect((progress as { calls: number }).calls).toBeGreaterThanOrEqual(20);
-    const calls = await callsOfCampaign(e, campaign);
-    expect(calls.filter((c) => c.state === 'done').every((c) => c.abandoned)).toBe(true);
-    await h.signal('stop');
-    e.sim.control.callcenter.clearEndpointRule('1001');
-  }, 240_000);
 });
