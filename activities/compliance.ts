@@ -3,7 +3,7 @@
 // placeCall right before the originate, given back when the call was not placed after all), and a
 // lead held back by a limit whose run stopped first (recorded skipped). The decisions are pure
 // (domain/compliance.ts); the counting is storage/contact-slots.ts.
-import { effectivePolicy, hasLimit, closedSpans, hoursOf } from '../domain/compliance.ts';
+import { effectivePolicy, closedSpans, hoursOf } from '../domain/compliance.ts';
 import { parsePhone } from '../domain/phone.ts';
 import { intersectHours, type DialWindow } from '../domain/schedule.ts';
 import { releaseContact, reserveContact } from '../storage/contact-slots.ts';
@@ -90,8 +90,6 @@ export async function complianceWindow(deps: ActivityDeps, cfg: RunConfig, now =
   });
   return closed.length ? { ...window, closed } : window;
 }
-
-export { hasLimit };
 
 export function createComplianceActivities(deps: ActivityDeps) {
   return {

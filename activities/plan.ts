@@ -43,7 +43,9 @@ export async function planAttempt(deps: ActivityDeps, input: PlaceCallInput): Pr
   if ('skip' in lead) return lead;
   // The v2 per-lead marks, then the tenant's list (every number the lead may be dialed on; one `_id`
   // lookup each, never cached: a number added is honoured by the next dial).
-  if ((await isDoNotCall(db, lead._id)) || (await onTenantDnc(deps, lead.domain_uuid, lead.phones))) {
+  // The lead's own mark and the tenant's list, read together: one round trip on every dial.
+  const barred = await Promise.all([isDoNotCall(db, lead._id), onTenantDnc(deps, lead.domain_uuid, lead.phones)]);
+  if (barred.some(Boolean)) {
     await leadsOf(db).updateOne({ _id: lead._id }, { $set: { status: 'do_not_call', updated_at: new Date() } });
     return { skip: true, reason: 'do_not_call' };
   }
