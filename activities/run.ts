@@ -55,7 +55,15 @@ export function createRunActivities(deps: ActivityDeps) {
       cfg.window = await complianceWindow(deps, cfg);
       if (c.type !== 'autodialer') return cfg;
       const s = await getQueueSettings(db, c.campaign_uuid);
-      return { ...cfg, autodialer: { ratio: configuredRatio(c), adaptive: s.adaptive, abandon_target_percent: s.abandon_target_percent } };
+      return {
+        ...cfg,
+        autodialer: {
+          ratio: configuredRatio(c),
+          adaptive: s.adaptive,
+          predictive: s.predictive,
+          abandon_target_percent: s.abandon_target_percent,
+        },
+      };
     },
 
     /** Claim up to `limit` new leads in dial order (new → queued). */

@@ -37,6 +37,11 @@ const { values: opt } = parseArgs({
     agents: { type: 'string', default: '50' },
     minutes: { type: 'string', default: '10' },
     scale: { type: 'string', default: '0.1' },
+    // Which runs, in order: fixed ratio 200, adaptive (ratio-300 ceiling), predictive (ceiling 300).
+    runs: { type: 'string', default: 'ratio200,adaptive,predictive' },
+    'wrap-up': { type: 'string', default: '5' },
+    // Seconds an agent takes to answer an offer, a range (1–5: picks up by hand; 0.5–1.5: auto-answer).
+    'agent-answer': { type: 'string', default: '1-5' },
   },
 });
 const AGENTS = Number(opt.agents);
@@ -51,7 +56,10 @@ const apiPort = await freePort();
 let seed = 42;
 const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const endpoints: Record<string, unknown> = {};
-for (let i = 0; i < AGENTS; i++) endpoints[String(3000 + i)] = { action: 'answer', ringMs: s(1_000 + rnd() * 4_000), talkMs: null };
+const [answerMin, answerMax] = opt['agent-answer'].split('-').map((x) => Number(x) * 1000) as [number, number];
+const WRAP_UP_S = Number(opt['wrap-up']);
+for (let i = 0; i < AGENTS; i++)
+  endpoints[String(3000 + i)] = { action: 'answer', ringMs: s(answerMin + rnd() * (answerMax - answerMin)), talkMs: null };
 const sim = await startSimulator({
   port: 0,
   timeScale: SCALE,
@@ -106,9 +114,11 @@ for (let i = 0; i < AGENTS; i++) {
 }
 const worker = await startBenchWorker(config, mongo.db);
 
-log(`${AGENTS} agents, ${opt.minutes} simulated minutes per run at scale ${SCALE}; store ${servers.storeKind}`);
+log(
+  `${AGENTS} agents, ${opt.minutes} simulated minutes per run at scale ${SCALE}; wrap-up ${WRAP_UP_S} s, agents answer in ${opt['agent-answer']} s; store ${servers.storeKind}`,
+);
 
-async function runOnce(label: string, ratio: number, adaptive: boolean): Promise<void> {
+async function runOnce(label: string, ratio: number, adaptive: boolean, predictive = false): Promise<void> {
   const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
     ...defaultSettings('autodialer'),
     campaign_name: `bench-${label}`,
@@ -125,18 +135,19 @@ async function runOnce(label: string, ratio: number, adaptive: boolean): Promise
   } as never);
   const uuid = campaign.campaign_uuid;
   await updateQueueSettings(mongo.db, tenant.domain_uuid, uuid, {
-    wrap_up_time: 5,
+    wrap_up_time: WRAP_UP_S,
     agent_ring_timeout: 15,
     max_wait_time: 20,
     max_wait_time_with_no_agent: 10,
     adaptive,
+    predictive,
     abandon_target_percent: 3,
   });
   const docs = Array.from({ length: 20_000 }, (_, i) =>
     buildLead({
       domain_uuid: tenant.domain_uuid,
       campaign_uuid: uuid,
-      phone_number: `09${label === 'adaptive' ? '7' : '8'}${String(i).padStart(7, '0')}`,
+      phone_number: `09${{ ratio200: '8', adaptive: '7', predictive: '6' }[label] ?? '5'}${String(i).padStart(7, '0')}`,
       param: {},
       source: 'v3_import',
     }),
@@ -196,8 +207,12 @@ async function runOnce(label: string, ratio: number, adaptive: boolean): Promise
   await new Promise((r) => setTimeout(r, s(70_000)));
 }
 
-await runOnce('ratio200', 200, false);
-await runOnce('adaptive', 300, true);
+const RUNS: Record<string, () => Promise<void>> = {
+  ratio200: () => runOnce('ratio200', 200, false),
+  adaptive: () => runOnce('adaptive', 300, true),
+  predictive: () => runOnce('predictive', 300, true, true),
+};
+for (const r of opt.runs.split(',')) await RUNS[r]!();
 await worker.stop();
 await new Promise((r) => api.close(r));
 await mongo.db.dropDatabase();

@@ -111,6 +111,25 @@ export function autodialerAllowance(a: { agents: AgentsNow; held: number; ratioP
   return Math.max(0, n);
 }
 
+/**
+ * The predictive pace (queue setting `predictive`): the ratio counts every Available agent, talking
+ * ones too, as VICIdial's dial level does — lines in use (ringing, waiting and talking: every slot
+ * held) are kept at available agents × level %. At 100 it is one line per agent (a customer is dialed
+ * only for a free agent, as above); above 100 customers are dialed for agents still talking, so one
+ * is ringing or waiting when they finish. No Available agent: no new call. Never above
+ * `concurrent_call` when it is > 0.
+ */
+export function predictiveAllowance(a: { agents: AgentsNow; held: number; levelPct: number; concurrentCall: number }): number {
+  if (a.agents.available === 0) return 0;
+  let n = Math.floor((a.agents.available * a.levelPct) / 100) - a.held;
+  if (a.concurrentCall > 0) n = Math.min(n, a.concurrentCall - a.held);
+  return Math.max(0, n);
+}
+
+/** Where the adaptive ratio starts: the configured ratio, or 100 (one line per agent) for the
+ *  predictive pace, which climbs from there while agents sit free and drops stay under the target. */
+export const startRatio = (configured: number, predictive: boolean): number => (predictive ? Math.min(100, configured) : configured);
+
 /** The ratio a campaign asks for, in percent: custom_ratio when set (250 = 2.5 customers per free
  *  agent), else ratio (100, 150, 200, 300, 400), else 100. */
 export const configuredRatio = (c: { ratio?: number | null; custom_ratio?: number | null }): number =>

@@ -21,6 +21,9 @@ export interface QueueSettings {
   abandon_target_percent: number;
   /** Lower the ratio when abandonment runs above the target and let it climb back (VICIdial's adaptive level). */
   adaptive: boolean;
+  /** Predictive pace: the ratio counts every Available agent, busy ones too (VICIdial's dial level),
+   *  so customers are dialed for agents about to finish; starts at 100 and adapts (domain/pacing.ts). */
+  predictive: boolean;
   /** What an abandoned customer hears before the hang-up: text spoken by the tenant's TTS voice
    *  ('' = the default message). */
   abandon_message: string;
@@ -40,6 +43,7 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   max_wait_time_with_no_agent: 10,
   abandon_target_percent: 3,
   adaptive: true,
+  predictive: false,
   abandon_message: '',
   agent_contact: '',
 };

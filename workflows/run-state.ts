@@ -1,7 +1,16 @@
 // The state of one campaign run and every decision on it, without I/O: the run workflow
 // (campaign-run.ts) holds one, feeds it signals and activity results, and does what it says.
 // Kept apart so it reads as plain logic and is unit-tested (test/unit/run-state.test.ts).
-import { adaptRatio, autodialerAllowance, capOf, grantSlots, type AdaptiveState, type AgentsNow } from '../domain/pacing.ts';
+import {
+  adaptRatio,
+  autodialerAllowance,
+  capOf,
+  grantSlots,
+  predictiveAllowance,
+  startRatio,
+  type AdaptiveState,
+  type AgentsNow,
+} from '../domain/pacing.ts';
 import type { AgentLive, CarriedState, LeadRef, Progress, ReleaseSlotPayload, RunConfig, RunStatus } from './contract.ts';
 
 /** The autodialer looks at its queue this often while it has someone to dial. */
@@ -208,11 +217,14 @@ export class CampaignRun {
   }
 
   /** Slots the run may hold now: `concurrent_call` for autocall; for the autodialer, those held
-   *  plus what the free agents × the (adaptive) ratio allow — nothing until the queue was read. */
+   *  plus what the free agents × the (adaptive) ratio allow — or, predictive, what every Available
+   *  agent × the level allows — nothing until the queue was read. */
   private slotCap(cfg: RunConfig, now: number): number {
     const ad = cfg.autodialer;
     if (!ad) return capOf(cfg.concurrent_call);
     if (!this.agentsNow) return 0;
+    const predictive = ad.predictive === true;
+    if (this.adaptive.ratio === Number.MAX_SAFE_INTEGER) this.adaptive = { ...this.adaptive, ratio: startRatio(ad.ratio, predictive) };
     this.adaptive = ad.adaptive
       ? adaptRatio(this.adaptive, {
           now,
@@ -223,14 +235,12 @@ export class CampaignRun {
         })
       : { ...this.adaptive, ratio: ad.ratio };
     this.progress.ratio = this.adaptive.ratio;
+    const pace = { agents: this.agentsNow, held: this.dialing, concurrentCall: cfg.concurrent_call };
     return (
       this.dialing +
-      autodialerAllowance({
-        agents: this.agentsNow,
-        held: this.dialing,
-        ratioPct: this.adaptive.ratio,
-        concurrentCall: cfg.concurrent_call,
-      })
+      (predictive
+        ? predictiveAllowance({ ...pace, levelPct: this.adaptive.ratio })
+        : autodialerAllowance({ ...pace, ratioPct: this.adaptive.ratio }))
     );
   }
 

@@ -121,6 +121,10 @@ const queueSettingsFields = {
     .max(b.abandon_target_percent[1])
     .openapi({ description: 'abandoned ÷ answered (percent, decimals allowed) the pace keeps at or under (0–100)' }),
   adaptive: z.boolean().openapi({ description: 'lower the ratio while abandonment runs above the target, let it climb back after' }),
+  predictive: z.boolean().openapi({
+    description:
+      'dial for agents about to finish: the ratio counts every Available agent, talking ones too (ringing + waiting + talking ≤ Available agents × ratio %), starting at 100 and adapting up to the configured ratio',
+  }),
   abandon_message: checked(abandonMessageProblem, true).openapi({
     description:
       'what an abandoned customer hears (spoken by the TTS voice); "" = the default message; ≤ 500 characters, no `${`, no control characters',

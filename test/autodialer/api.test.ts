@@ -347,6 +347,7 @@ describe('GET/PUT /v3/campaign/{uuid}/queue_settings', () => {
       wrap_up_time: 0,
       abandon_target_percent: 2.5,
       adaptive: false,
+      predictive: true,
       agent_contact: 'sofia/internal/{extension}%pbx.example.com',
     };
     const r = await call('PUT', `/v3/campaign/${c}/queue_settings`, change);

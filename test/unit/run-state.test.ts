@@ -127,6 +127,37 @@ describe('CampaignRun', () => {
     expect(next.waiting.map((l) => l.lead_uuid)).toEqual(['r']);
   });
 
+  it('autodialer: plain ratio paces on free agents; predictive counts talking agents and starts at 100', () => {
+    const ad = (predictive: boolean, adaptive = true) =>
+      cfg({ concurrent_call: 0, hopper: 50, autodialer: { ratio: 200, adaptive, predictive, abandon_target_percent: 3 } });
+    const fill = (run: CampaignRun) => run.claimed(Array.from({ length: 50 }, (_, i) => ref(`l${i}`)), 0, 5_000);
+    // Ten agents, eight talking (eight slots held), two free.
+    const busy = (run: CampaignRun) => {
+      for (let i = 0; i < 8; i++) run.active[`t${i}`] = ref(`t${i}`);
+      run.queueRead({ free: 2, talking: 8, waiting: 0, available: 10 }, []);
+    };
+    const plain = new CampaignRun('c');
+    fill(plain);
+    busy(plain);
+    expect(plain.grant(ad(false), 0).fresh).toHaveLength(4); // 2 free × 200 %
+    expect(plain.snapshot().ratio).toBe(200);
+
+    const pred = new CampaignRun('c');
+    fill(pred);
+    busy(pred);
+    expect(pred.grant(ad(true), 0).fresh).toHaveLength(2); // starts at 100: 10 lines, 8 in use
+    expect(pred.snapshot().ratio).toBe(100);
+    // Agents sat free and nobody waited: the level climbs (×1.2 here), and lines with it.
+    pred.queueRead({ free: 2, talking: 8, waiting: 0, available: 10 }, []);
+    expect(pred.grant(ad(true), 5_000).fresh).toHaveLength(2); // ⌊10 × 1.2⌋ = 12 lines, 10 in use
+    expect(pred.snapshot().ratio).toBe(120);
+
+    const fixed = new CampaignRun('c');
+    fill(fixed);
+    busy(fixed);
+    expect(fixed.grant(ad(true, false), 0).fresh).toHaveLength(12); // not adaptive: 10 × 200 % lines, 8 in use
+  });
+
   it('window state shows in progress', () => {
     const run = new CampaignRun('c');
     run.windowClosed(123);
