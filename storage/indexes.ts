@@ -3,6 +3,7 @@
 // Only plain (and unique) compound indexes: what FerretDB 1.24 and MongoDB 7 both support.
 import type { Db, IndexDescription } from 'mongodb';
 import { backfillDialQueue } from './dial-queue.ts';
+import { migrateTenantDnc } from './tenant-dnc.ts';
 
 export const INDEXES: Record<string, IndexDescription[]> = {
   api_tokens: [{ key: { domain_uuid: 1 }, name: 'tenant' }],
@@ -59,6 +60,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   }
   // Once per database: `new` leads stored before the dial queue existed are listed in it.
   await backfillDialQueue(db);
+  // The tenant do-not-call list stored one document per number before its buckets: moved once.
+  await migrateTenantDnc(db);
 }
 
 /** True when the server is FerretDB (its buildInfo names its own version). */

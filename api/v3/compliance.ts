@@ -17,7 +17,7 @@ import { notifyRun } from '../../control/run.ts';
 import { campaignsOf, getCampaign } from '../../storage/campaigns.ts';
 import { getHolidays, putHolidays } from '../../storage/holidays.ts';
 import { getCampaignPolicy, getTenantPolicy, putCampaignPolicy, putTenantPolicy } from '../../storage/policy.ts';
-import { deleteDnc, dncEntry, importDnc, listDnc, type DncRow, type TenantDncDoc } from '../../storage/tenant-dnc.ts';
+import { deleteDnc, dncEntry, importDnc, listDnc, type DncRow, type TenantDncEntry } from '../../storage/tenant-dnc.ts';
 import { ApiError } from '../errors.ts';
 import type { App } from '../types.ts';
 import { zInt } from '../validation.ts';
@@ -280,7 +280,7 @@ async function notifyTenantRuns(db: Db, temporal: Client | undefined, domain_uui
   );
 }
 
-function dncView(d: TenantDncDoc, tz: string, now: number): z.infer<typeof DncEntry> {
+function dncView(d: TenantDncEntry, tz: string, now: number): z.infer<typeof DncEntry> {
   return {
     number: d.number,
     national: `0${d.number.slice(3)}`,
