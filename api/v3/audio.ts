@@ -45,7 +45,7 @@ const UploadResult = z
 const AudioView = z.object({ audio_id: z.string(), bytes: z.int(), duration_ms: z.int() }).openapi('Audio');
 const AudioRef = z.object({ audio_id: z.string() }).openapi('AudioRef');
 
-const wavBody = { schema: z.string().openapi({ type: 'string', format: 'binary' } as never) };
+const wavBody = { schema: z.string().openapi({ type: 'string', format: 'binary' }) };
 
 const routes = {
   upload: createRoute({

@@ -16,7 +16,7 @@ import { templates } from '../../storage/directory.ts';
 import { notifyRun } from '../../control/run.ts';
 import type { App } from '../types.ts';
 import { ApiError } from '../errors.ts';
-import { ErrorBody } from './schemas.ts';
+import { ErrorBody, type OpenApi31Schema } from './schemas.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
@@ -30,6 +30,17 @@ export const MAX_PARAM_VALUE_CHARS = 10_000;
 export const MAX_PARAM_BYTES = 64 * 1024;
 /** A key the store accepts and a template placeholder can name: no leading `$`, no `.`, no NUL (as regex source). */
 export const PARAM_KEY_PATTERN = '^[^$.\\u0000][^.\\u0000]*$';
+
+// Typed as an OpenAPI 3.1 schema: `propertyNames` is 3.1's (schemas.ts, OpenApi31Schema).
+const paramDoc: OpenApi31Schema = {
+  description:
+    `The lead's values, read into the template's {{placeholders}}: a flat object of string (≤ ${MAX_PARAM_VALUE_CHARS} characters), ` +
+    `number, boolean or null values; keys 1–${MAX_PARAM_KEY_CHARS} characters, no leading \`$\`, no \`.\`, no NUL; at most ` +
+    `${MAX_PARAM_KEYS} keys and ${MAX_PARAM_BYTES} bytes as JSON. Else 400 in the validation list shape.`,
+  propertyNames: { type: 'string', minLength: 1, maxLength: MAX_PARAM_KEY_CHARS, pattern: PARAM_KEY_PATTERN },
+  maxProperties: MAX_PARAM_KEYS,
+  example: { ten: 'Nguyễn Văn A', sdt: '0331111111' },
+};
 
 /**
  * One lead's values, as the v2 and voice-bot imports take them: flat (string, number, boolean or
@@ -48,15 +59,7 @@ export const ParamSchema = z
     if (bytes > MAX_PARAM_BYTES)
       ctx.addIssue({ code: 'custom', path: [], message: `Must be at most ${MAX_PARAM_BYTES} bytes as JSON, given: ${bytes}` });
   })
-  .openapi({
-    description:
-      `The lead's values, read into the template's {{placeholders}}: a flat object of string (≤ ${MAX_PARAM_VALUE_CHARS} characters), ` +
-      `number, boolean or null values; keys 1–${MAX_PARAM_KEY_CHARS} characters, no leading \`$\`, no \`.\`, no NUL; at most ` +
-      `${MAX_PARAM_KEYS} keys and ${MAX_PARAM_BYTES} bytes as JSON. Else 400 in the validation list shape.`,
-    propertyNames: { type: 'string', minLength: 1, maxLength: MAX_PARAM_KEY_CHARS, pattern: PARAM_KEY_PATTERN },
-    maxProperties: MAX_PARAM_KEYS,
-    example: { ten: 'Nguyễn Văn A', sdt: '0331111111' },
-  } as never);
+  .openapi(paramDoc);
 
 export const ImportBody = z
   .object({

@@ -43,7 +43,7 @@ const route = createRoute({
   },
   responses: {
     200: {
-      content: { 'audio/wav': { schema: z.string().openapi({ type: 'string', format: 'binary' } as never) } },
+      content: { 'audio/wav': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
       description: 'the recording',
     },
     401: err('no signature and a missing or invalid bearer token'),
@@ -80,6 +80,6 @@ export function mountRecordings(app: App): void {
       'content-type': 'audio/wav',
       'content-length': String(s.size),
       'cache-control': 'private, no-store',
-    }) as never;
+    });
   });
 }
