@@ -44,7 +44,7 @@ export async function campaignAgents(db: Db, campaign: Pick<CampaignDoc, 'domain
   if (!ids.length) return [];
   const found = new Map<string, AgentUser>();
   for (const _id of ids) {
-    const u = (await usersOf(db).findOne({ _id, domain_uuid: campaign.domain_uuid })) as AgentUser | null;
+    const u = await usersOf<AgentUser>(db).findOne({ _id, domain_uuid: campaign.domain_uuid });
     if (u && u.enabled !== false) found.set(_id, u);
   }
   return ids.flatMap((id) => (found.has(id) ? [agentOf(found.get(id)!)] : []));
@@ -54,16 +54,16 @@ export async function campaignAgents(db: Db, campaign: Pick<CampaignDoc, 'domain
 export async function agentOfName(db: Db, domain_uuid: string, name: string): Promise<AgentRef | undefined> {
   const user_uuid = userOfAgent(name);
   if (!user_uuid) return undefined;
-  const u = (await usersOf(db).findOne({ _id: user_uuid, domain_uuid })) as AgentUser | null;
+  const u = await usersOf<AgentUser>(db).findOne({ _id: user_uuid, domain_uuid });
   return u ? agentOf(u) : undefined;
 }
 
 /** Set a user's agent status; the user, or null when it is not the tenant's. */
 export async function setAgentStatus(db: Db, domain_uuid: string, user_uuid: string, status: AgentStatus): Promise<AgentRef | null> {
-  const u = (await usersOf(db).findOneAndUpdate(
+  const u = await usersOf<AgentUser>(db).findOneAndUpdate(
     { _id: user_uuid, domain_uuid },
-    { $set: { agent_status: status, updated_at: new Date() } as never },
+    { $set: { agent_status: status, updated_at: new Date() } },
     { returnDocument: 'after' },
-  )) as AgentUser | null;
+  );
   return u ? agentOf(u) : null;
 }

@@ -50,7 +50,8 @@ export const carriersOf = (db: Db): Collection<CarrierDoc> => db.collection<Carr
 export function tenantCarriers(db: Db, domain_uuid: string): Promise<CarrierDoc[]> {
   return carriersOf(db).find({ domain_uuid }).toArray();
 }
-export const usersOf = (db: Db): Collection<UserDoc> => db.collection<UserDoc>('users');
+/** The users collection; `T` for a reader that also reads fields kept on the user by others (storage/agents.ts). */
+export const usersOf = <T extends UserDoc = UserDoc>(db: Db): Collection<T> => db.collection<T>('users');
 
 /** A unique field (name, extension) is already used by another entry of the tenant. */
 export class DuplicateError extends Error {}
