@@ -18,6 +18,7 @@ import { createApp } from '../api/app.ts';
 import { mountRoutes } from '../api/routes.ts';
 import { parseConfig } from '../config/index.ts';
 import { defaultSettings } from '../domain/campaign.ts';
+import type { AgentEndpointRule } from '../simulator/rules.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { setAgentStatus } from '../storage/agents.ts';
 import { callsOf } from '../storage/calls.ts';
@@ -55,7 +56,7 @@ const apiPort = await freePort();
 // A seeded pseudo-random source, so both runs meet the same agents.
 let seed = 42;
 const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-const endpoints: Record<string, unknown> = {};
+const endpoints: Record<string, AgentEndpointRule> = {};
 const [answerMin, answerMax] = opt['agent-answer'].split('-').map((x) => Number(x) * 1000) as [number, number];
 const WRAP_UP_S = Number(opt['wrap-up']);
 for (let i = 0; i < AGENTS; i++)
@@ -75,7 +76,7 @@ const sim = await startSimulator({
       talkMs: [s(20_000), s(60_000)],
     },
     limits: { maxSessions: 100_000, sessionsPerSecond: 1_000_000 },
-    callcenter: { endpoints: endpoints as never },
+    callcenter: { endpoints },
   },
 });
 const config = parseConfig({
@@ -108,7 +109,7 @@ for (let i = 0; i < AGENTS; i++) {
     extension: String(3000 + i),
     display_name: `A${i}`,
     enabled: true,
-  } as never);
+  });
   agentIds.push(u.user_uuid);
   await setAgentStatus(mongo.db, tenant.domain_uuid, u.user_uuid, 'Available');
 }
@@ -132,7 +133,7 @@ async function runOnce(label: string, ratio: number, adaptive: boolean, predicti
     users: agentIds,
     call_center_queue_strategy: 'longest-idle-agent',
     call_timeout: 20,
-  } as never);
+  });
   const uuid = campaign.campaign_uuid;
   await updateQueueSettings(mongo.db, tenant.domain_uuid, uuid, {
     wrap_up_time: WRAP_UP_S,

@@ -33,6 +33,13 @@ export const AMD_MODES = ['off', 'hangup', 'leave_message'] as const;
 export type AmdMode = (typeof AMD_MODES)[number];
 
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
+/**
+ * Every mod_callcenter strategy. The v3 API offers QUEUE_STRATEGIES only, but a campaign written
+ * straight to the store may name another (bench/autodialer.ts: longest-idle-agent), and the queue's
+ * configuration serves it to FreeSWITCH as stored.
+ */
+export type CallcenterStrategy =
+  QueueStrategy | 'longest-idle-agent' | 'agent-with-least-talk-time' | 'sequentially-by-agent-order' | 'ring-progressively';
 export type ScheduleRecall = (typeof SCHEDULE_RECALLS)[number];
 export type ModeCall = (typeof MODE_CALLS)[number];
 export type PriorityRecall = (typeof PRIORITY_RECALLS)[number];
@@ -78,7 +85,7 @@ export interface CampaignSettings {
   default_list_uuid: string;
   script_uuid: string;
   status: '' | CampaignStatus;
-  call_center_queue_strategy: '' | QueueStrategy;
+  call_center_queue_strategy: '' | CallcenterStrategy;
   mode_call: '' | ModeCall;
   network: NetworkCaps;
   type_autocall: '' | TypeAutocall;

@@ -8,7 +8,7 @@
 // callcenter.conf document with that one queue — or mod_xml_curl's "not found" for queues that are
 // not ours, so FreeSWITCH falls back to its static XML for those. Agents and tiers are runtime
 // objects, added over ESL.
-import type { QueueStrategy } from '../domain/campaign.ts';
+import type { CallcenterStrategy } from '../domain/campaign.ts';
 
 /** The mod_callcenter queue of a campaign (also its call_center_queue's `queue_name`). */
 export const queueName = (campaign_uuid: string): string => `campaign-${campaign_uuid}`;
@@ -18,7 +18,7 @@ export const campaignOfQueue = (name: string): string | undefined =>
 
 export interface QueueConfig {
   name: string;
-  strategy: QueueStrategy;
+  strategy: CallcenterStrategy;
   /** Seconds a member may wait for an agent (0 = no limit). */
   max_wait_time: number;
   /** Seconds a member waits when no agent is logged in. */
