@@ -185,7 +185,7 @@ async function engine(client: Client, workers: number): Promise<number> {
     template_name: '',
     carrier_name: 'b',
     callback_url: `http://127.0.0.1:${receiverPort}/cdr`,
-  } as never);
+  });
   const c = campaign.campaign_uuid;
   await storeLeads(
     mongo.db,

@@ -110,7 +110,7 @@ async function run(label: string, prefix: string, settings: Record<string, unkno
     template_name: '',
     carrier_name: 'b',
     ...settings,
-  } as never);
+  });
   const c = campaign.campaign_uuid;
   const docs = Array.from({ length: N }, (_, i) =>
     buildLead({

@@ -98,7 +98,7 @@ const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
   carrier_uuid: carrier.carrier_uuid,
   template_name: '',
   carrier_name: 'b',
-} as never);
+});
 const docs = Array.from({ length: N }, (_, i) =>
   buildLead({
     domain_uuid: tenant.domain_uuid,
@@ -170,7 +170,7 @@ if (process.env.BENCH_HISTORY) {
   const start = t(h.events![0]!);
   for (const e of h.events!)
     log(
-      `  +${(t(e) - start).toFixed(0)} ms ${e.eventType} ${Object.keys(e).find((k) => k.endsWith('Attributes') && (e as never)[k]) ?? ''}`,
+      `  +${(t(e) - start).toFixed(0)} ms ${e.eventType} ${Object.entries(e).find(([k, v]) => k.endsWith('Attributes') && v)?.[0] ?? ''}`,
     );
 }
 const s = stats(sim.callLog.entries(), t0);

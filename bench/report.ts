@@ -100,7 +100,7 @@ async function main() {
     const doc = await createCampaign(
       db,
       tenant.domain_uuid,
-      { ...defaultSettings('autocall'), campaign_name: `bench-${i}`, type: 'autocall', active: true } as never,
+      { ...defaultSettings('autocall'), campaign_name: `bench-${i}`, type: 'autocall', active: true, template_name: '', carrier_name: '' },
       firstDay.minus({ days: 2 }).toJSDate(),
     );
     campaigns.push(doc.campaign_uuid);
