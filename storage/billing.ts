@@ -43,7 +43,7 @@ export interface ChargeDoc {
 }
 
 /** The tenants collection as billing reads and writes it (TenantBilling's fields live on the tenant). */
-const billingOf = (db: Db): Collection<TenantDoc & TenantBilling> => db.collection<TenantDoc & TenantBilling>('tenants');
+export const billingOf = (db: Db): Collection<TenantDoc & TenantBilling> => db.collection<TenantDoc & TenantBilling>('tenants');
 
 export const chargesOf = (db: Db): Collection<ChargeDoc> => db.collection<ChargeDoc>('tenant_charges');
 

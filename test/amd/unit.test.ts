@@ -9,13 +9,13 @@ import { beepCommand, callEventOf } from '../../telephony/call-events.ts';
 import type { EslEvent } from '../../telephony/esl/index.ts';
 import { testConfig } from '../helpers/env.ts';
 
-const beep = (h: Record<string, string>): EslEvent =>
-  ({
-    name: 'CUSTOM',
-    subclass: 'avmd::beep',
-    headers: { 'Event-Name': 'CUSTOM', 'Event-Subclass': 'avmd::beep', ...h },
-    receivedAt: 0,
-  }) as never;
+const beep = (h: Record<string, string>): EslEvent => ({
+  name: 'CUSTOM',
+  subclass: 'avmd::beep',
+  headers: { 'Event-Name': 'CUSTOM', 'Event-Subclass': 'avmd::beep', ...h },
+  node: 'fs1',
+  receivedAt: 0,
+});
 
 describe('at the beep', () => {
   const uuid = '6f1c2d3e-1111-4222-8333-944455556666';

@@ -39,7 +39,7 @@ describe('voicemail detection (mod_avmd)', () => {
   });
 
   it('amd hangup: a machine is hung up at the beep, recorded voicemail and recalled; a person is answered', async () => {
-    const campaign = await e.campaign({ amd: 'hangup', recall_times: 1, schedule_recall: 'after', recall_status: ['voicemail'] } as never);
+    const campaign = await e.campaign({ amd: 'hangup', recall_times: 1, schedule_recall: 'after', recall_status: ['voicemail'] });
     await e.addLeads(campaign, [MACHINE, PERSON]);
     await e.startRun(campaign, RUN);
     await waitFor(async () => (await leadsOfCampaign(e, campaign)).every((l) => l.status === 'done'), 60_000, 'both leads done');
@@ -61,7 +61,7 @@ describe('voicemail detection (mod_avmd)', () => {
   }, 90_000);
 
   it('voicemail not in recall_status: recorded voicemail, not recalled', async () => {
-    const campaign = await e.campaign({ amd: 'hangup', recall_times: 2, schedule_recall: 'after', recall_status: ['busy'] } as never);
+    const campaign = await e.campaign({ amd: 'hangup', recall_times: 2, schedule_recall: 'after', recall_status: ['busy'] });
     await e.addLeads(campaign, [MACHINE2]);
     await e.startRun(campaign, RUN);
     await waitFor(async () => (await leadsOfCampaign(e, campaign))[0]?.status === 'done', 60_000, 'the lead done');
@@ -72,7 +72,7 @@ describe('voicemail detection (mod_avmd)', () => {
   }, 60_000);
 
   it('amd off: nothing listens for a beep; the machine is an answered call that lasts its greeting', async () => {
-    const campaign = await e.campaign({ recall_times: 0 } as never);
+    const campaign = await e.campaign({ recall_times: 0 });
     e.sim.control.setNumberRule(MACHINE2, { action: 'machine', ringMs: 20, beepMs: 100, talkMs: 1_500 });
     await e.addLeads(campaign, [MACHINE2]);
     await e.startRun(campaign, RUN);
@@ -95,7 +95,7 @@ describe('voicemail detection (mod_avmd)', () => {
       otp_repeat: 1,
       description: '',
     });
-    const campaign = await e.campaign({ amd: 'leave_message', recall_times: 0, recall_status: ['voicemail'] } as never);
+    const campaign = await e.campaign({ amd: 'leave_message', recall_times: 0, recall_status: ['voicemail'] });
     await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, {
       template_uuid: template.template_uuid,
       template_name: 'vm',

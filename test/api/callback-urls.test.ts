@@ -102,7 +102,7 @@ describe('voice-bot create: a template whose callback URL was saved before the r
       type: 'autocall',
       template_name: '',
       carrier_name: '',
-    } as never);
+    });
     // As stored before URLs were checked on write.
     await updateCampaign(h.mongo.db, h.tenant.domain_uuid, template.campaign_uuid, { callback_url: 'http://127.0.0.1:9/hook' });
     const before = await campaignsOf(h.mongo.db).countDocuments({ domain_uuid: h.tenant.domain_uuid });

@@ -50,7 +50,7 @@ describe('the autodialer', () => {
         extension: ext,
         display_name: `Agent ${ext}`,
         enabled: true,
-      } as never);
+      });
       agents.push(u.user_uuid);
     }
   });
@@ -59,7 +59,7 @@ describe('the autodialer', () => {
   });
 
   async function autodialer(settings: Partial<CampaignSettings>, queue: Partial<QueueSettings>, numbers: string[]) {
-    const campaign = await e.campaign({ type: 'autodialer', users: agents, call_center_queue_strategy: 'top-down', ...settings } as never);
+    const campaign = await e.campaign({ type: 'autodialer', users: agents, call_center_queue_strategy: 'top-down', ...settings });
     await updateQueueSettings(e.mongo.db, e.tenant.domain_uuid, campaign, { wrap_up_time: 0, agent_ring_timeout: 5, ...queue });
     await e.addLeads(campaign, numbers);
     return campaign;

@@ -40,7 +40,7 @@ describe('autodialer: worker killed mid-run', () => {
         extension: ext,
         display_name: ext,
         enabled: true,
-      } as never);
+      });
       agents.push(u.user_uuid);
       await setAgentStatus(e.mongo.db, e.tenant.domain_uuid, u.user_uuid, 'Available');
     }
@@ -51,7 +51,7 @@ describe('autodialer: worker killed mid-run', () => {
   });
 
   it('loses nothing and leaves no agent stuck', async () => {
-    const campaign = await e.campaign({ type: 'autodialer', users: agents, ratio: 100, call_center_queue_strategy: 'top-down' } as never);
+    const campaign = await e.campaign({ type: 'autodialer', users: agents, ratio: 100, call_center_queue_strategy: 'top-down' });
     await updateQueueSettings(e.mongo.db, e.tenant.domain_uuid, campaign, { wrap_up_time: 0, agent_ring_timeout: 5 });
     const numbers = Array.from({ length: 15 }, (_, i) => `09869600${String(i).padStart(2, '0')}`);
     await e.addLeads(campaign, numbers);

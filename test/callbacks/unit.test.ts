@@ -12,6 +12,7 @@ import {
   parseCallbackUrl,
   redactUrl,
   resolveTarget,
+  type UrlRules,
 } from '../../callbacks/url.ts';
 import { emptyCallRecord } from '../../storage/calls.ts';
 import { newCallbackSecret } from '../../storage/tenants.ts';
@@ -219,7 +220,7 @@ describe('URLs and addresses', () => {
   });
 
   it('callbackUrlProblem: the write-time check (pure: names are checked at delivery)', () => {
-    const p = (url: string, opts = { allowPrivate: false }) => callbackUrlProblem(url, opts);
+    const p = (url: string, opts: UrlRules = { allowPrivate: false }) => callbackUrlProblem(url, opts);
     expect(p('https://hooks.example.com/cr?x=1')).toBeNull();
     expect(p('http://hooks.example.com/')).toBeNull();
     expect(p('https://8.8.8.8/')).toBeNull();
@@ -229,7 +230,7 @@ describe('URLs and addresses', () => {
     expect(p('ftp://example.com/')).toBe('must be an http:// or https:// URL');
     expect(p('file:///etc/passwd')).toBe('must be an http:// or https:// URL');
     expect(p('not a url')).toBe('must be an http:// or https:// URL');
-    expect(p('http://example.com/', { allowPrivate: false, httpsOnly: true } as never)).toBe('must be an https:// URL');
+    expect(p('http://example.com/', { allowPrivate: false, httpsOnly: true })).toBe('must be an https:// URL');
     expect(p('https://10.1.2.3/')).toBe('must not point at a private address (10.1.2.3)');
     expect(p('https://169.254.169.254/')).toBe('must not point at a link-local address (169.254.169.254)');
     expect(p('https://[::1]/')).toBe('must not point at a loopback address (::1)');

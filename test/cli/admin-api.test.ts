@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { mountRoutes } from '../../api/routes.ts';
 import { createLogger } from '../../config/log.ts';
-import { BALANCE_TOO_LOW, billingRefusal, BILLING_TTL_MS } from '../../storage/billing.ts';
+import { BALANCE_TOO_LOW, billingOf, billingRefusal, BILLING_TTL_MS } from '../../storage/billing.ts';
 import { ensureIndexes } from '../../storage/indexes.ts';
 import { connectMongo, type Mongo } from '../../storage/mongo.ts';
 import { createTenant, tenantCallbackSecret, tenantsOf, type Tenant } from '../../storage/tenants.ts';
@@ -95,7 +95,7 @@ describe('the operator API', () => {
   });
 
   it('tops up a prepaid tenant with insert-only entries: a tenant out of money may dial again', async () => {
-    await tenantsOf(mongo.db).updateOne({ _id: tenant.domain_uuid }, { $set: { balance: 0 } as never });
+    await billingOf(mongo.db).updateOne({ _id: tenant.domain_uuid }, { $set: { balance: 0 } });
     await new Promise((r) => setTimeout(r, BILLING_TTL_MS + 50));
     expect(await billingRefusal(mongo.db, tenant.domain_uuid)).toBe(BALANCE_TOO_LOW);
     const r = await call(app, `/admin/tenants/${tenant.name}/credits`, {

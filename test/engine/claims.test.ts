@@ -121,10 +121,10 @@ describe('claimLeads', () => {
     // A try that took its marks and moved its leads to `queued`, then died before recording the claim.
     const t2 = randomUUID();
     const second = await claimLeads(mongo.db, c, 20, false, t2);
-    await mongo.db.collection('claims').deleteOne({ _id: t2 } as never);
+    await mongo.db.collection<{ _id: string }>('claims').deleteOne({ _id: t2 });
     // Its pages' progress hints were not saved either.
     await mongo.db.collection('dial_pages').updateMany({ campaign_uuid: c }, { $set: { lo: 0, hi: 0, done: false } });
-    await mongo.db.collection('dial_heads').updateOne({ _id: `${c}:main` } as never, { $set: { asc: 1 } });
+    await mongo.db.collection<{ _id: string; asc: number }>('dial_heads').updateOne({ _id: `${c}:main` }, { $set: { asc: 1 } });
     const again = await claimLeads(mongo.db, c, 20, false, t2);
     expect(ids(again)).toEqual(ids(second));
     expect(ids(second)).toEqual(ids(all.slice(25, 45)));

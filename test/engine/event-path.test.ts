@@ -4,13 +4,14 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignSettings } from '../../domain/campaign.ts';
 import { cdrsOf } from '../../storage/cdrs.ts';
 import { createDialPool, createWorker } from '../../worker/create.ts';
 import { leadWorkflowId } from '../../workflows/contract.ts';
 import { nodeListenerWorkflowId } from '../../workflows/node-listener.ts';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
 
-const RECALL_ALL = {
+const RECALL_ALL: Partial<CampaignSettings> = {
   recall_times: 2,
   schedule_recall: 'after',
   recall_status: ['busy', 'failed', 'no-answered', 'not-available', 'congestion'],
@@ -91,7 +92,7 @@ describe('hangup events lost', () => {
   });
 
   it('finds the outcome in the CDR: the answered call is recorded as it was and never dialed again', async () => {
-    const campaign = await e.campaign({ concurrent_call: 3, ...RECALL_ALL } as never);
+    const campaign = await e.campaign({ concurrent_call: 3, ...RECALL_ALL });
     const numbers = Array.from({ length: 6 }, (_, i) => `09864100${String(i).padStart(2, '0')}`);
     const leads = await e.addLeads(campaign, numbers);
     e.sim.control.dropNextEvents(6, 'CHANNEL_HANGUP_COMPLETE'); // no hangup event reaches the product
@@ -134,7 +135,7 @@ describe('FreeSWITCH dies with calls up', () => {
   });
 
   it('records what was seen: the answer, an end no later than the loss, NODE_LOST, no waiting time', async () => {
-    const campaign = await e.campaign({ concurrent_call: 4, recall_times: 0, call_timeout: 60 } as never);
+    const campaign = await e.campaign({ concurrent_call: 4, recall_times: 0, call_timeout: 60 });
     const numbers = ['0986420001', '0986420002', '0986421001', '0986421002'];
     await e.addLeads(campaign, numbers);
     await e.startRun(campaign, ENGINE);

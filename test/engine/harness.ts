@@ -11,10 +11,10 @@ import { freePort } from '../../scripts/lib/procs.ts';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createLogger } from '../../config/log.ts';
 import type { Config } from '../../config/index.ts';
-import { defaultSettings, type CampaignSettings } from '../../domain/campaign.ts';
+import { defaultSettings } from '../../domain/campaign.ts';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import type { RulesInput } from '../../simulator/rules.ts';
-import { createCampaign } from '../../storage/campaigns.ts';
+import { createCampaign, type NewCampaign } from '../../storage/campaigns.ts';
 import { carriers } from '../../storage/directory.ts';
 import { ensureIndexes } from '../../storage/indexes.ts';
 import { buildLead, insertLead, leadsOf, type LeadDoc } from '../../storage/leads.ts';
@@ -39,7 +39,7 @@ export interface Engine {
   carrier_uuid: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
-  campaign(settings: Partial<CampaignSettings>): Promise<string>;
+  campaign(settings: Partial<NewCampaign>): Promise<string>;
   addLeads(campaign_uuid: string, numbers: string[]): Promise<LeadDoc[]>;
   startRun(campaign_uuid: string, options?: EngineOptions): Promise<void>;
   progress(campaign_uuid: string): Promise<Progress>;
@@ -141,7 +141,7 @@ export async function startEngine(
         template_name: '',
         carrier_name: carrier.carrier_name,
         ...settings,
-      } as never);
+      });
       return doc.campaign_uuid;
     },
     async addLeads(campaign_uuid, numbers) {

@@ -42,7 +42,7 @@ describe('a retried startLeads after its lead finished', () => {
       schedule_recall: 'after',
       recall_status: ['busy', 'failed', 'no-answered', 'not-available', 'congestion'],
       callback_url: rcv.url('/cdr'),
-    } as never);
+    });
     const leads = await e.addLeads(campaign, ['0986300001', '0986300002', '0986300003', '0986300004']);
     // The first worker dies right after startLeads started the first lead workflow.
     worker = spawnWorker(e, { CR_FAILPOINTS: 'startLeads.started', CALLBACK_ALLOW_PRIVATE: 'true' });
@@ -112,7 +112,7 @@ describe('a call already recorded when an attempt meets it', () => {
       recall_times: 3,
       schedule_recall: 'after',
       recall_status: ['busy', 'failed'],
-    } as never);
+    });
     const [lead] = await e.addLeads(campaign, ['0986320001']);
     // What an earlier execution of this lead stored for its first call: answered, 42 s.
     const at = Math.floor(Date.now() / 1000) * 1000 - 60_000; // whole seconds, as FreeSWITCH's answer_epoch

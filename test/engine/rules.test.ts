@@ -195,7 +195,7 @@ describe('campaign rules', () => {
   // talks (3 s). When F1 ends, `recall` grants R before the remaining fresh leads; the default
   // (oldest ready first) grants the fresh leads, claimed earlier, first.
   const recallOrder = async (priority_recall: '' | 'recall', rNumber: string, freshPrefix: string) => {
-    const campaign = await e.campaign({ concurrent_call: 1, recall_times: 1, schedule_recall: 'after', priority_recall } as never);
+    const campaign = await e.campaign({ concurrent_call: 1, recall_times: 1, schedule_recall: 'after', priority_recall });
     const fresh = Array.from({ length: 3 }, (_, i) => `${freshPrefix}${String(i).padStart(2, '0')}`);
     await e.addLeads(campaign, [rNumber, ...fresh]);
     await e.startRun(campaign, opts);

@@ -55,7 +55,7 @@ describe('run control', () => {
       recall_times: 0,
       carrier_uuid: slow.carrier_uuid,
       carrier_name: 'cps-4',
-    } as never);
+    });
     await e.addLeads(campaign, numbers('09810000', 10));
     await e.startRun(campaign, opts);
     await allDone(e, campaign, 10);
@@ -71,7 +71,7 @@ describe('run control', () => {
   });
 
   it('continue-as-new every few events: every lead dialed exactly once, the cap held across runs', async () => {
-    const campaign = await e.campaign({ concurrent_call: 3, recall_times: 0, hopper: 4 } as never);
+    const campaign = await e.campaign({ concurrent_call: 3, recall_times: 0, hopper: 4 });
     const list = numbers('09820000', 24);
     await e.addLeads(campaign, list);
     await e.startRun(campaign, { ...opts, maxHistoryEvents: 40 });
@@ -111,7 +111,7 @@ describe('run control', () => {
     );
     const before = originatesOf(e, campaign).length;
     const changedAt = Date.now();
-    await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { concurrent_call: 3 } as never);
+    await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { concurrent_call: 3 });
     await e.client.workflow.getHandle(campaignRunWorkflowId(campaign)).signal(configChangedSignal);
     await allDone(e, campaign, 9);
     const log = originatesOf(e, campaign);
@@ -124,7 +124,7 @@ describe('run control', () => {
   });
 
   it('mode_call serial with five numbers: every number is a leg of the one attempt, the fifth answers', async () => {
-    const campaign = await e.campaign({ concurrent_call: 1, recall_times: 0, mode_call: 'serial' } as never);
+    const campaign = await e.campaign({ concurrent_call: 1, recall_times: 0, mode_call: 'serial' });
     const nums = ['0984000000', '0984000001', '0984000002', '0984000003', '0984000014'];
     await insertLead(
       e.mongo.db,
@@ -152,7 +152,7 @@ describe('run control', () => {
       recall_times: 0,
       schedule_recall: 'after',
       schedule_recall_duration: 1,
-    } as never);
+    });
     const add = (phone_number: string, param: Record<string, unknown>) =>
       insertLead(
         e.mongo.db,

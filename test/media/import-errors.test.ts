@@ -229,7 +229,7 @@ describe('the checks (pure)', () => {
       );
       expect(audioFileProblem(c, '', { ...t, audio_file: 'https://cdn.vn/a.wav' })).toBeNull();
       expect(audioFileProblem(c, '', { ...t, audio_file: 'e'.repeat(64) })).toBeNull(); // no tenant on the template: existence not checked
-      expect(audioFileProblem(c, '', { ...t, audio_file: 'e'.repeat(64), domain_uuid: 'x' } as never)).toBe(
+      expect(audioFileProblem(c, '', { ...t, audio_file: 'e'.repeat(64), domain_uuid: 'x' })).toBe(
         `audio_file ${'e'.repeat(64)} not found`,
       );
     }
@@ -281,7 +281,7 @@ describe('originateApplication (for activities/dial.ts)', () => {
 
     // Templates stored before the rules (edited behind the API here): the call is not placed.
     const { ContentError } = await import('../../media/playback.ts');
-    await updateCampaign(h.mongo.db, domain_uuid, campaign_uuid, { type_autocall: '' } as never); // the template's type decides
+    await updateCampaign(h.mongo.db, domain_uuid, campaign_uuid, { type_autocall: '' }); // the template's type decides
     for (const [patch, why] of [
       [
         { digits: { min: 1, max: 1, tries: 3, timeout_ms: 5000, terminators: '#', regexp: '^${cr_app}[12]$', digit_timeout_ms: 3000 } },

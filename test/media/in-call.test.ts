@@ -49,12 +49,12 @@ describe('autocall content in the call', () => {
       otp_repeat: 1,
       digits: { min: 1, max: 1, tries: 1, timeout_ms: 3000, terminators: '#', regexp: '^[12]$', digit_timeout_ms: 2000 },
       description: '',
-    } as never);
+    });
     const campaign = await e.campaign({ concurrent_call: 2, recall_times: 0, callback_url: rcv.url('/cdr') });
     await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, {
       template_uuid: t.template_uuid,
       type_autocall: 'autocall_voice_tts',
-    } as never);
+    });
     for (const [n, name] of [
       ['0981300001', 'An'],
       ['0981300002', 'Bình'],
@@ -110,9 +110,9 @@ describe('autocall content in the call', () => {
         digits: null,
         description: '',
         ...patch,
-      } as never);
+      });
       const campaign = await e.campaign({ concurrent_call: 2, recall_times: 0 });
-      await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { template_uuid: t.template_uuid, type_autocall: '' } as never);
+      await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { template_uuid: t.template_uuid, type_autocall: '' });
       return campaign;
     };
     const good = await mk({});

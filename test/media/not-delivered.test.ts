@@ -39,7 +39,7 @@ describe('a message that cannot be played', () => {
       otp_repeat: 2,
       description: '',
     });
-    const campaign = await e.campaign({ recall_times: 1, schedule_recall: 'after', recall_status: ['failed'] } as never);
+    const campaign = await e.campaign({ recall_times: 1, schedule_recall: 'after', recall_status: ['failed'] });
     await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, {
       template_uuid: template.template_uuid,
       template_name: 'tb',

@@ -4,6 +4,7 @@
 // gauges); one campaign's callbacks are delivered, another's answered 500 until given up.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -205,6 +206,8 @@ describe('log lines of a call', () => {
 });
 
 describe('callRecorded', () => {
+  // Never connected: a call that was not dialed reads no lead, so callRecorded does not touch it.
+  const unusedDb = new MongoClient('mongodb://127.0.0.1:1').db('unused');
   it('counts an abandoned autodialer call, once per call id', async () => {
     const call = {
       call_id: `abandon-${Date.now()}`,
@@ -221,8 +224,8 @@ describe('callRecorded', () => {
       slot_granted_at: null,
       originate_sent_at: null,
     };
-    callRecorded(null as never, call);
-    callRecorded(null as never, call); // a retried recordCall
+    callRecorded(unusedDb, call);
+    callRecorded(unusedDb, call); // a retried recordCall
     const m = parseMetrics((await metricsText()).body);
     expect(metric(m, 'campaign_runner_calls_abandoned_total', { campaign_uuid: 'c-abandon' })).toBe(1);
     expect(metric(m, 'campaign_runner_calls_answered_total', { campaign_uuid: 'c-abandon' })).toBe(1);

@@ -62,7 +62,7 @@ describe('call recordings', () => {
   });
 
   it('a recorded call: the file has the call’s length, record_url serves it to its tenant only', async () => {
-    const campaign = await e.campaign({ record_calls: true, recall_times: 0 } as never);
+    const campaign = await e.campaign({ record_calls: true, recall_times: 0 });
     await e.addLeads(campaign, [TALKER, BUSY]);
     await e.startRun(campaign, { reconcileAfterMs: 10_000, pollLeadsMs: 300 });
     await waitFor(async () => (await leadsOfCampaign(e, campaign)).every((l) => l.status === 'done'), 60_000, 'the leads done');

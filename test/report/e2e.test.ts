@@ -80,7 +80,7 @@ describe('report equals the simulator call log', () => {
       schedule_recall: 'after',
       call_timeout: 30,
       recall_status: ['busy'],
-    } as never);
+    });
     for (const n of [...NUMBERS, '12345']) {
       const r = await call('POST', '/v3/autocall/import', { campaign_uuid: campaign, phone_number: n, param: {} });
       expect(r.status).toBe(200);

@@ -57,7 +57,7 @@ describe('v2 queues', () => {
     return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
   const queueOf = async (code: string) =>
-    (await campaignsOf(e.mongo.db).findOne({ domain_uuid: e.tenant.domain_uuid, queue_code: code } as never)) as QueueDoc | null;
+    (await campaignsOf(e.mongo.db).findOne({ domain_uuid: e.tenant.domain_uuid, queue_code: code })) as QueueDoc | null;
   const leadOf = (q: QueueDoc, id: string) =>
     leadsOf(e.mongo.db).findOne({ _id: customerLeadId(q.campaign_uuid, id) }) as Promise<(LeadDoc & { customer_id: string }) | null>;
   const dialsTo = (number: string) => e.sim.callLog.byNumber(number).length;

@@ -276,8 +276,8 @@ describe('voice-bot: POST /api/campaign/create and integer campaign ids', () => 
       otp_param: '',
       otp_repeat: 1,
       description: '',
-    } as never);
-    const uuid = await e.campaign({ template_uuid: script.template_uuid, type_autocall: 'autocall_voice_tts' } as never);
+    });
+    const uuid = await e.campaign({ template_uuid: script.template_uuid, type_autocall: 'autocall_voice_tts' });
     const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, uuid))!;
     const phones = [
       {

@@ -67,7 +67,7 @@ describe('voice-bot webhooks', () => {
       recall_times: 0,
       call_timeout: 3,
       callback_url: rcv.url('/vbot'),
-    } as never);
+    });
     const t = (await getCampaign(e.mongo.db, e.tenant.domain_uuid, template))!;
     const api = apiOf(e);
     const phones = Object.keys(EXPECTED).map((phone, i) => ({
