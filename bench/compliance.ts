@@ -21,7 +21,7 @@ import { parseConfig } from '../config/index.ts';
 import { defaultSettings } from '../domain/campaign.ts';
 import { NO_POLICY } from '../domain/compliance.ts';
 import { startSimulator } from '../simulator/server.ts';
-import { createCampaign } from '../storage/campaigns.ts';
+import { createCampaign, type NewCampaign } from '../storage/campaigns.ts';
 import { reserveContact } from '../storage/contact-slots.ts';
 import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
@@ -76,7 +76,7 @@ const { tenant, token } = await createTenant(db, { name: 'bench' });
   const port = (server.address() as { port: number }).port;
   const numbers = Array.from({ length: DNC }, (_, i) => `09${String(10_000_000 + i).slice(-8)}`);
   const body = JSON.stringify({ numbers, reason: 'bench', expires_at: null });
-  const post = async () => {
+  const post = async (payload = body) => {
     global.gc?.();
     const m0 = process.memoryUsage();
     let peakRss = m0.rss;
@@ -105,7 +105,7 @@ const { tenant, token } = await createTenant(db, { name: 'bench' });
         },
       );
       rq.on('error', reject);
-      rq.end(body);
+      rq.end(payload);
     });
     const json = JSON.parse(res.text) as Record<string, number>;
     const secs = (performance.now() - t0) / 1000;
@@ -131,6 +131,21 @@ const { tenant, token } = await createTenant(db, { name: 'bench' });
     lat.push(performance.now() - t0);
   }
   note(`dial-time DNC lookup on that list: p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))} (${CHECKS} lookups, half listed)`);
+  // A page of the list (GET /v3/dnc reads every bucket of the tenant and sorts).
+  const t0 = performance.now();
+  const page = await fetch(`http://127.0.0.1:${port}/v3/dnc?limit=100&offset=${Math.floor(DNC / 2)}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const listed = (await page.json()) as { total: number };
+  note(
+    `GET /v3/dnc?limit=100&offset=${Math.floor(DNC / 2)} on that list: ${((performance.now() - t0) / 1000).toFixed(2)} s (total ${listed.total})`,
+  );
+  // Other numbers into the same list: every bucket read and rewritten.
+  const others = Array.from({ length: DNC }, (_, i) => `039${String(10_000_000 + i).slice(-7)}`);
+  const second = await post(JSON.stringify({ numbers: others, reason: 'bench', expires_at: null }));
+  note(
+    `${DNC} other numbers into that list (every bucket read and rewritten): ${second.secs.toFixed(1)} s, ${JSON.stringify({ added: second.json.added, unchanged: second.json.unchanged })}, heap +${mb(second.heap)}`,
+  );
   server.close();
 }
 
@@ -191,7 +206,7 @@ if (!skip.has('engine')) {
   });
   const worker = await startBenchWorker(config, db);
   const runOnce = async (label: string, prefix: string) => {
-    const campaign = await createCampaign(db, tenant.domain_uuid, {
+    const input: NewCampaign = {
       ...defaultSettings('autocall'),
       campaign_name: `bench-${label}`,
       type: 'autocall',
@@ -200,7 +215,8 @@ if (!skip.has('engine')) {
       carrier_uuid: carrier.carrier_uuid,
       template_name: '',
       carrier_name: 'b',
-    } as never);
+    };
+    const campaign = await createCampaign(db, tenant.domain_uuid, input);
     const c = campaign.campaign_uuid;
     const docs = Array.from({ length: N }, (_, i) =>
       buildLead({
@@ -256,7 +272,8 @@ if (opt.write) {
       '`npx tsx bench/compliance.ts --write` (issue 17; docs/compliance.md). Method: A. the API in the bench process, one',
       `\`POST /v3/dnc\` of ${DNC} distinct numbers (\`{"numbers":[…],"reason","expires_at"}\`) over HTTP on loopback, timed`,
       'from send to answer; heap and RSS sampled every 20 ms (peak − before); then the same body again (a replay),',
-      `then ${CHECKS} dial-time lookups. B. \`reserveContact\` called in sequence against the store (what placeCall adds per`,
+      `then ${CHECKS} dial-time lookups (\`anyOnDnc\`, in sequence), one page of \`GET /v3/dnc\`, and ${DNC} other numbers into`,
+      'the same list. B. `reserveContact` called in sequence against the store (what placeCall adds per',
       'dial when the tenant has a policy); eight concurrent calls for one number limited to 1 per 24 h. C. the worker as',
       'the product runs it against the simulator, one campaign without a policy, then one with (fresh numbers each).',
       'Machine state: nproc = 2, shared with three other agents building and testing at the same time, so absolute',
