@@ -37,6 +37,12 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
+      // A cast to never passes any value anywhere: a type hole that hides real mismatches (issue 16).
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSAsExpression > TSNeverKeyword.typeAnnotation', message: 'No `as never`: give the value its real type.' },
+        { selector: 'TSTypeAssertion > TSNeverKeyword.typeAnnotation', message: 'No `<never>` assertion: give the value its real type.' },
+      ],
     },
   },
   {
