@@ -130,7 +130,12 @@ describe('CampaignRun', () => {
   it('autodialer: plain ratio paces on free agents; predictive counts talking agents and starts at 100', () => {
     const ad = (predictive: boolean, adaptive = true) =>
       cfg({ concurrent_call: 0, hopper: 50, autodialer: { ratio: 200, adaptive, predictive, abandon_target_percent: 3 } });
-    const fill = (run: CampaignRun) => run.claimed(Array.from({ length: 50 }, (_, i) => ref(`l${i}`)), 0, 5_000);
+    const fill = (run: CampaignRun) =>
+      run.claimed(
+        Array.from({ length: 50 }, (_, i) => ref(`l${i}`)),
+        0,
+        5_000,
+      );
     // Ten agents, eight talking (eight slots held), two free.
     const busy = (run: CampaignRun) => {
       for (let i = 0; i < 8; i++) run.active[`t${i}`] = ref(`t${i}`);
