@@ -15,6 +15,7 @@ import { agentOfName } from '../storage/agents.ts';
 import { noteAgentCall, statsDay } from '../storage/agent-stats.ts';
 import { tenantTimeZone } from '../storage/tenants.ts';
 import { recordingUrl } from '../media/recordings.ts';
+import { startRecordingUpload } from './recordings.ts';
 
 /** What the lead workflow knows when a call ends: the record's outcome fields (times as epoch ms,
  *  workflow-safe) and what becomes of the lead. */
@@ -150,6 +151,8 @@ export function createRecordActivities(deps: ActivityDeps) {
       }
       // After the release: the next call does not wait for the delivery workflow's start.
       await scheduleCallDeliveries(deps, record);
+      // With RECORDINGS_S3_BUCKET: the recording moves to the bucket in a workflow of its own.
+      if (recorded) await startRecordingUpload(deps, { call_id: input.call_id, domain_uuid: input.domain_uuid });
     },
   };
 }

@@ -128,6 +128,25 @@ export const configSchema = z.object({
   RECORDING_URL_SECRET: z.string().min(16).optional(),
   RECORDING_BASE_URL: z.url().optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // Recordings in an S3-compatible store (media/recording-store.ts): with a bucket, each recording
+  // is uploaded after its call (key <PREFIX><domain_uuid>/<call_id>.wav), the local file removed,
+  // served and purged from there. ENDPOINT: a store other than AWS (MinIO, Ceph…), usually with
+  // FORCE_PATH_STYLE; keys: both or neither (neither: the AWS SDK's credential chain — AWS_*
+  // variables, shared files, instance roles); REGION: default AWS_REGION, else us-east-1. Unset
+  // bucket: local files only.
+  RECORDINGS_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 of a-z 0-9 . -)')
+    .optional(),
+  RECORDINGS_S3_ENDPOINT: z.url().optional(),
+  RECORDINGS_S3_REGION: z.string().min(1).optional(),
+  RECORDINGS_S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'empty, or folder names each ending with /')
+    .default(''),
+  RECORDINGS_S3_FORCE_PATH_STYLE: bool.default(false),
+  RECORDINGS_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  RECORDINGS_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   // Operating it (issue 15): the operator API (/admin, api/admin/) is on only with ADMIN_TOKEN, a
   // secret of its own that no tenant token can be; metrics (config/metrics.ts): the worker's
   // /metrics and the Temporal SDK's Prometheus exporter (0 = off); the console's links to the
@@ -136,6 +155,8 @@ export const configSchema = z.object({
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  // /healthz and GET /metrics: a store ping slower than this (ms) is a degraded store (control/health.ts).
+  STORE_DEGRADED_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
   TEMPORAL_UI_URL: z.url().optional(),
   CTL_API_URL: z.url().optional(),
   CTL_TOKEN: z.string().min(16).optional(),
@@ -170,6 +191,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = result.data;
+  if (!c.RECORDINGS_S3_ACCESS_KEY_ID !== !c.RECORDINGS_S3_SECRET_ACCESS_KEY)
+    throw new ConfigError(
+      'invalid configuration:\n  RECORDINGS_S3_ACCESS_KEY_ID, RECORDINGS_S3_SECRET_ACCESS_KEY: set both, or neither (the AWS credential chain)',
+    );
   return {
     ...c,
     MONGODB_URI: c.MONGODB_URI ?? `mongodb://127.0.0.1:${c.MONGODB_PORT}/`,

@@ -9,6 +9,7 @@ export { callbackDeliveryWorkflow } from './callback.ts';
 export { reportCompactorWorkflow } from './report-compactor.ts';
 export { nodeListenerWorkflow } from './node-listener.ts';
 export { recordingRetentionWorkflow } from './recording-retention.ts';
+export { recordingUploadWorkflow } from './recording-upload.ts';
 
 const { ping } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 

@@ -5,13 +5,12 @@
 // with no recording (not recorded, not answered, deleted by the retention) and a call id that names
 // nothing are all 404 `{"error":"recording not found"}`; a signed request whose signature does not
 // match or has expired is 403 `{"error":"invalid or expired signature"}`. Nothing from the request
-// reaches the file system: the path is made from the stored record's tenant and the call id.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+// reaches the file system or the bucket: the path or key is made from the stored record's tenant and
+// the call id.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { recordingFile, verifyRecording } from '../../media/recordings.ts';
+import { openRecording } from '../../media/recording-store.ts';
+import { verifyRecording } from '../../media/recordings.ts';
 import { callsOf } from '../../storage/calls.ts';
 import { ApiError } from '../errors.ts';
 import type { App } from '../types.ts';
@@ -65,20 +64,12 @@ export function mountRecordings(app: App): void {
       const ok = verifyRecording(config, { call_id, domain_uuid: call.domain_uuid, expires: Number(expires ?? ''), sig });
       if (!ok) throw new ApiError(403, { error: 'invalid or expired signature' });
     } else if (!call?.record_url || call.domain_uuid !== c.get('tenant').domain_uuid) throw notFound();
-    const file = recordingFile(config, call.domain_uuid, call_id);
-    const s = await stat(file).catch(() => null);
-    if (!s?.isFile()) throw notFound();
-    let stream: ReadableStream<Uint8Array>;
-    try {
-      const f = createReadStream(file);
-      await new Promise<void>((resolve, reject) => f.once('open', () => resolve()).once('error', reject));
-      stream = Readable.toWeb(f) as ReadableStream<Uint8Array>;
-    } catch {
-      throw notFound(); // deleted between the look and the read
-    }
-    return c.body(stream, 200, {
+    // the local file, or the object in RECORDINGS_S3_BUCKET, streamed (media/recording-store.ts)
+    const rec = await openRecording(config, call.domain_uuid, call_id);
+    if (!rec) throw notFound();
+    return c.body(rec.body, 200, {
       'content-type': 'audio/wav',
-      'content-length': String(s.size),
+      'content-length': String(rec.size),
       'cache-control': 'private, no-store',
     });
   });
