@@ -209,6 +209,85 @@ export async function ensureSchemathesis(cacheDir: string, log: (line: string) =
   }
 }
 
+// ---------------------------------------------------------------- moto (Python, from PyPI)
+
+/**
+ * moto's server, a real S3 API (the recordings' S3 test, test/recordings/s3.test.ts): installed
+ * once from PyPI like schemathesis, into `<TOOLS_CACHE_DIR>/moto-<version>/venv`, every package
+ * pinned (`--no-deps`: moto with its `s3` and `server` extras' packages only, not the whole
+ * `moto[server]` set of every AWS service).
+ */
+export const MOTO = {
+  version: '5.2.5',
+  requirements: [
+    'moto==5.2.5',
+    'boto3==1.44.8',
+    'botocore==1.44.8',
+    's3transfer==0.19.3',
+    'jmespath==1.1.0',
+    'python-dateutil==2.9.0.post0',
+    'six==1.17.0',
+    'urllib3==2.8.0',
+    'cryptography==50.0.2',
+    'cffi==2.1.1',
+    'pycparser==3.12',
+    'requests==2.34.2',
+    'certifi==2026.10.19.post1',
+    'charset-normalizer==3.5.3',
+    'idna==3.20',
+    'responses==0.26.3',
+    'PyYAML==6.0.4',
+    'Werkzeug==3.1.9',
+    'MarkupSafe==3.0.4',
+    'xmltodict==1.0.4',
+    'Jinja2==3.1.6',
+    'py-partiql-parser==0.6.3',
+    'Flask==3.1.3',
+    'flask-cors==6.0.5',
+    'blinker==1.9.0',
+    'click==8.5.1',
+    'itsdangerous==2.2.0',
+  ],
+} as const;
+
+/** The moto_server executable, installing it first when the cache does not have it (ToolError says what is missing). */
+export async function ensureMoto(cacheDir: string, log: (line: string) => void): Promise<string> {
+  const dir = join(cacheDir, `moto-${MOTO.version}`);
+  const venv = join(dir, 'venv');
+  const exe = join(venv, 'bin', 'moto_server');
+  const complete = join(dir, '.complete');
+  if (existsSync(complete) && existsSync(exe)) return exe;
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, '.installing');
+  await acquireLock(lock, () => existsSync(complete), log, 'moto');
+  try {
+    if (existsSync(complete) && existsSync(exe)) return exe;
+    rmSync(venv, { recursive: true, force: true });
+    log(`installing moto ${MOTO.version} from PyPI into ${venv} (first time only; about a minute)`);
+    const t0 = Date.now();
+    try {
+      await runCapture('python3', ['-m', 'venv', venv], {});
+    } catch (err) {
+      throw new ToolError(
+        `moto needs Python 3 with its venv module (Debian: apt-get install python3 python3-venv):\n${(err as Error).message}`,
+      );
+    }
+    const req = join(dir, 'requirements.txt');
+    writeFileSync(req, MOTO.requirements.join('\n') + '\n');
+    try {
+      await runCapture(join(venv, 'bin', 'pip'), ['install', '--no-input', '--disable-pip-version-check', '--no-deps', '-r', req], {});
+      await runCapture(join(venv, 'bin', 'pip'), ['check'], {});
+    } catch (err) {
+      throw new ToolError(`cannot install moto ${MOTO.version} from PyPI (is PyPI reachable?):\n${(err as Error).message}`);
+    }
+    writeFileSync(complete, `${new Date().toISOString()}\n`);
+    log(`installed moto in ${Math.round((Date.now() - t0) / 1000)} s`);
+    return exe;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 async function checkGo(): Promise<void> {
   try {
     await runCapture('go', ['version'], {});
