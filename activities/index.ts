@@ -16,6 +16,7 @@ import { createRecordActivities } from './record.ts';
 import { createRecordingActivities } from './recordings.ts';
 import { createReportActivities } from './report.ts';
 import { createRunActivities } from './run.ts';
+import { createV2ImportActivities } from './v2-import.ts';
 
 export type { ActivityDeps };
 
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps),
     ...createRecordingActivities(deps),
     ...createComplianceActivities(deps),
+    ...createV2ImportActivities(deps),
   };
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { checkHealth } from '../control/health.ts';
+import { checkHealth, healthStatusCode } from '../control/health.ts';
 import { mountAudio } from './audio.ts';
 import { mountFreeswitch } from './freeswitch.ts';
 import { mountMetrics } from './metrics.ts';
@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps, mount: (app: App, deps: AppDeps) => voi
   app.use('*', limitBody(deps.config.API_BODY_LIMIT_BYTES, sendError));
   app.get('/healthz', async (c) => {
     const health = await checkHealth({ config: deps.config, db: deps.db, temporal: deps.temporal?.connection });
-    return c.json(health, health.status === 'ok' ? 200 : 503);
+    return c.json(health, healthStatusCode(health));
   });
   // Text-to-speech audio for FreeSWITCH (media/): GET /audio/<hash>-<sig>.wav, signed, no token.
   mountAudio(app);

@@ -2,11 +2,13 @@
 // (config/metrics.ts: requests by route and status) and the campaign gauges read at scrape time —
 // each open run's live calls, cap, recalls waiting, hopper and window (its `progress` query), and
 // callback deliveries pending and failed — refreshed at most every GAUGE_TTL_MS whatever the
-// number of scrapers. The worker serves its own (worker/metrics.ts).
+// number of scrapers, and a store ping (campaign_runner_store_ping_seconds / _store_degraded, as
+// /healthz judges it: control/health.ts). The worker serves its own (worker/metrics.ts).
 import type { App, AppDeps } from './types.ts';
 import { httpRequest, metricsText, setDeliveryGauges, setRunGauges } from '../config/metrics.ts';
 import { deliveriesOf } from '../callbacks/store.ts';
 import { runGauges } from './console/live.ts';
+import { checkStore } from '../control/health.ts';
 
 const GAUGE_TTL_MS = 5_000;
 
@@ -33,7 +35,7 @@ export function mountMetrics(app: App, deps: AppDeps): void {
     if (Date.now() - refreshed < GAUGE_TTL_MS) return Promise.resolve();
     refreshing ??= (async () => {
       const [runs, pending, failed] = await Promise.allSettled([
-        runGauges(deps),
+        checkStore(deps.db, deps.config.STORE_DEGRADED_MS).then(() => runGauges(deps)),
         deliveriesOf(deps.db).countDocuments({ status: 'pending' }),
         deliveriesOf(deps.db).countDocuments({ status: 'failed' }),
       ]);

@@ -249,6 +249,24 @@ export function httpRequest(method: string, route: string, status: number, secon
   httpDuration.observe({ method, route }, seconds);
 }
 
+const storePing = new Histogram({
+  name: `${P}store_ping_seconds`,
+  help: 'MongoDB ping round trip (every /healthz and /metrics scrape): a loaded store shows here before it fails',
+  buckets: LATENCY,
+  registers: [registry],
+});
+const storeDegraded = new Gauge({
+  name: `${P}store_degraded`,
+  help: '1 when the last store ping was slower than STORE_DEGRADED_MS or failed, else 0',
+  registers: [registry],
+});
+
+/** A store ping (control/health.ts checkHealth): its latency and whether the store is degraded. */
+export function storePinged(seconds: number, degraded: boolean): void {
+  storePing.observe(seconds);
+  storeDegraded.set(degraded ? 1 : 0);
+}
+
 // ---------------------------------------------------------------- campaign gauges (API, at scrape time)
 
 const liveCalls = new Gauge({

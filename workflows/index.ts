@@ -10,6 +10,7 @@ export { reportCompactorWorkflow } from './report-compactor.ts';
 export { nodeListenerWorkflow } from './node-listener.ts';
 export { recordingRetentionWorkflow } from './recording-retention.ts';
 export { recordingUploadWorkflow } from './recording-upload.ts';
+export { v2ImportWorkflow } from './v2-import.ts';
 
 const { ping } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 

@@ -4,29 +4,43 @@
 //   POST /v2/autocall/queue/stop    pause the queue (calls up finish)
 //   POST /v2/autocall/queue/start   resume (or start) it
 //   POST /v2/autocall/queue/delete  withdraw a stopped queue (records kept; a running one is refused)
+//   GET  /v2/autocall/queue/import?queue_code=…  progress of the queue's latest staged import
+// A post of more than IMPORT_CHUNK usable customers answers early: its first batch is stored as
+// leads (dialing starts at once), the rest staged in the store (storage/v2-imports.ts) and stored
+// by the import workflow (workflows/v2-import.ts), one chunk at a time.
 // A queue is a campaign (storage/v2-queues.ts) run by the same engine; its customers are leads.
 // Every answer is `{"code":<HTTP status>,"content":"…"}` (+ `data` for the import). Bodies are
 // parsed here, not by the shared JSON middleware, so that bad input answers in the v2 shape:
 // the import answers `{"code":400,"content":"import fail","data":{"fail":[],"success":[]}}`.
 // Mounted at /v2 by index.ts (body limits, bearer token, onV2Error).
 import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Context, ErrorHandler } from 'hono';
 import type { Db } from 'mongodb';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { failpoint } from '../../config/failpoints.ts';
 import { dependencyDown, RETRY_AFTER_S } from '../../control/errors.ts';
-import { setCampaignRunStatus, startCampaignRun, wakeRun } from '../../control/run.ts';
+import { requireTemporal, setCampaignRunStatus, startCampaignRun, wakeRun, type ControlDeps } from '../../control/run.ts';
 import { templatesOf } from '../../storage/directory.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
-import { buildLead, nextOrder, type LeadDoc } from '../../storage/leads.ts';
-import { maskNumber, parsePhone } from '../../domain/phone.ts';
+import { nextOrder } from '../../storage/leads.ts';
+import { parsePhone } from '../../domain/phone.ts';
+import {
+  IMPORT_CHUNK,
+  importIdOf,
+  latestImport,
+  stageImport,
+  storeCustomers,
+  v2ImportWorkflowId,
+  type CheckedCustomer,
+  type ImportDoc,
+} from '../../storage/v2-imports.ts';
+import { WORKFLOW_TASK_TIMEOUT } from '../../workflows/contract.ts';
+import type { V2ImportInput } from '../../workflows/v2-import.ts';
 import {
   createQueue,
-  customerLeadId,
   findQueue,
-  insertLeads,
   markDoNotCall,
-  samePostedLeads,
   QueueCodeTakenError,
   updateQueueSettings,
   withdrawQueue,
@@ -101,6 +115,44 @@ const ImportResult = z
     data: z.object({ fail: z.array(z.string()), success: z.array(z.string()) }),
   })
   .openapi('V2ImportResult', { example: { code: 200, content: 'successfully', data: { fail: [], success: ['TEL4VN_Test'] } } });
+const ImportProgress = z
+  .object({
+    code: z.number(),
+    content: z.string(),
+    data: z.object({
+      import_id: z.string().openapi({ description: 'the staged import (the same for a retried post)' }),
+      state: z.enum(['staging', 'storing', 'done']).openapi({
+        description: 'staging: the post is being staged; storing: its customers are being stored as leads; done: all stored',
+      }),
+      total: z.number().openapi({ description: "the post's usable customers (those in its answer's success list, plus conflicts)" }),
+      stored: z.number().openapi({ description: 'customers stored as leads so far (or found stored exactly as posted: a retry)' }),
+      conflicts: z.number().openapi({
+        description: 'customers not stored: the queue already has their id with other numbers or fields (as `fail` for a small post)',
+      }),
+      conflict_ids: z.array(z.string()).openapi({ description: 'the conflicting ids (the first 1,000)' }),
+      created_at: z.string(),
+      updated_at: z.string(),
+      done_at: z.string().nullable(),
+    }),
+  })
+  .openapi('V2ImportProgress', {
+    example: {
+      code: 200,
+      content: 'successfully',
+      data: {
+        import_id: '3f1c…',
+        state: 'storing',
+        total: 100000,
+        stored: 42000,
+        conflicts: 0,
+        conflict_ids: [],
+        created_at: '2026-12-02T05:00:00.000Z',
+        updated_at: '2026-12-02T05:00:21.000Z',
+        done_at: null,
+      },
+    },
+  });
+const ImportQuery = z.object({ queue_code: z.string().min(1).openapi({ example: 'Autocall-Q1' }) });
 const Result = z.object({ code: z.number(), content: z.string() }).openapi('V2Result', { example: { code: 200, content: 'successfully' } });
 const QueueRef = z.object({ queue_code: z.string().min(1) }).openapi('V2QueueRef', { example: { queue_code: 'Autocall-Q1' } });
 const DncBody = z
@@ -117,7 +169,7 @@ const importFail = (c: Ctx, fail: string[] = []) => importAnswer(c, 400, fail, [
 const queueNotFound = (c: Ctx) => answer(c, 404, 'queue not found');
 
 /** The request body as JSON, or a message saying why not (415 for a non-JSON content type). */
-async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: false; status: 400 | 415; message: string }> {
+async function readJson(c: Ctx): Promise<{ ok: true; value: unknown; text: string } | { ok: false; status: 400 | 415; message: string }> {
   const ct = c.req.header('content-type');
   if (ct && !/^application\/([\w.-]+\+)?json$/i.test(ct.split(';')[0]!.trim())) {
     return { ok: false, status: 415, message: `unsupported content-type "${ct}": send the body as application/json` };
@@ -128,7 +180,7 @@ async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: fa
   if (!v.ok) return { ok: false, status: 400, message: jsonProblem(v) };
   if (v.value === null || typeof v.value !== 'object' || Array.isArray(v.value))
     return { ok: false, status: 400, message: 'the body must be a JSON object' };
-  return { ok: true, value: v.value };
+  return { ok: true, value: v.value, text };
 }
 
 /**
@@ -219,83 +271,80 @@ function checkCustomer(raw: Record<string, unknown>): { numbers: string[]; field
   return { numbers, fields };
 }
 
+/** Customers checked between two yields to the event loop (other requests are served in between). */
+const CHECK_SLICE = 1000;
+
 /**
  * Each customer checked (no lead built yet: a 100,000-customer list is built and stored 1,000 at a
- * time); unusable ones go to `fail`, labelled by their id, else `customers[i]`.
+ * time); unusable ones go to `fail`, labelled by their id, else `customers[i]`. Yields to the event
+ * loop every CHECK_SLICE customers: a 100,000-customer check takes seconds of CPU, and the process
+ * serves every tenant.
  */
-function checkCustomers(customers: unknown[], playable: (param: Record<string, unknown>) => boolean = () => true): Entry[] {
+async function checkCustomers(customers: unknown[], playable: (param: Record<string, unknown>) => boolean = () => true): Promise<Entry[]> {
   const seen = new Set<string>();
-  return customers.map((raw, i) => {
-    const id = isObject(raw) ? idOf(raw.id) : null;
-    if (id === null) return { id: `customers[${i}]` };
-    if (seen.has(id)) return { id };
-    seen.add(id);
-    const c = checkCustomer(raw as Record<string, unknown>);
-    if (!c || !playable(c.fields)) return { id }; // playable: every template value is there (media/import-check.ts)
-    if (!c.numbers.some((n) => parsePhone(n).ok)) return { id }; // no number that can be dialed
-    return { id, c };
-  });
+  const out: Entry[] = [];
+  for (let i = 0; i < customers.length; i++) {
+    if (i > 0 && i % CHECK_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
+    out.push(checkOne(customers[i], i, seen, playable));
+  }
+  return out;
 }
 
-/** The lead of a usable customer of the queue, `order` its place in the post. */
-function customerLead(e: Required<Entry>, q: QueueDoc, order: number, now: Date): LeadDoc {
-  const lead = buildLead(
-    {
-      domain_uuid: q.domain_uuid,
-      campaign_uuid: q.campaign_uuid,
-      phone_number: e.c.numbers[0]!,
-      more_numbers: e.c.numbers.slice(1),
-      param: e.c.fields,
-      source: 'v2_queue',
-    },
-    now,
-  );
-  const phones = [...new Set(lead.phones)];
-  const _id = customerLeadId(q.campaign_uuid, e.id);
-  return {
-    ...lead,
-    _id,
-    lead_uuid: _id,
-    phones,
-    phone_number: phones[0]!,
-    masked: maskNumber(phones[0]!),
-    order,
-    customer_id: e.id,
-  } as LeadDoc;
+function checkOne(raw: unknown, i: number, seen: Set<string>, playable: (param: Record<string, unknown>) => boolean): Entry {
+  const id = isObject(raw) ? idOf(raw.id) : null;
+  if (id === null) return { id: `customers[${i}]` };
+  if (seen.has(id)) return { id };
+  seen.add(id);
+  const c = checkCustomer(raw as Record<string, unknown>);
+  if (!c || !playable(c.fields)) return { id }; // playable: every template value is there (media/import-check.ts)
+  if (!c.numbers.some((n) => parsePhone(n).ok)) return { id }; // no number that can be dialed
+  return { id, c };
 }
 
 /**
- * Build and store the usable customers' leads, 1,000 at a time (each batch listed in the dial
- * queue as it is stored, then dropped: memory stays bounded by the batch); the ids stored now or
- * by an earlier post of the same customers (a retry), and those refused (another customer with that id).
+ * Store the usable customers (each `order` its place in the post) and answer per customer.
+ * Up to IMPORT_CHUNK of them: all stored now, 1,000 per batch (each batch listed in the dial queue),
+ * as always. More: the first IMPORT_CHUNK stored now (dialing starts at once), the rest staged in the
+ * store and stored by the import workflow, started here (a retry of the same post finds its import:
+ * nothing staged twice, the workflow started again only if it is not running and not done).
+ * `conflicts`: ids the queue already has with other numbers or fields (found among those stored
+ * now; the staged ones' conflicts are on the import, see GET …/import).
  */
-async function storeCustomers(db: Db, q: QueueDoc, entries: Entry[]): Promise<{ success: string[]; fail: string[] }> {
-  const ok = new Array<boolean>(entries.length).fill(false);
-  const base = nextOrder();
-  const now = new Date();
-  let batch: number[] = []; // indexes into entries
-  const flush = async () => {
-    const leads = batch.map((i) => customerLead(entries[i] as Required<Entry>, q, base + i, now));
-    const dup = await insertLeads(db, leads);
-    // A customer already stored exactly as posted is queued by an earlier post of this import
-    // (a client's retry after a timeout): a success, not a failure.
-    const same = dup.size
-      ? await samePostedLeads(
-          db,
-          [...dup].map((k) => leads[k]!),
-        )
-      : new Set<string>();
-    leads.forEach((l, k) => (ok[batch[k]!] = !dup.has(k) || same.has(l._id)));
-    batch = [];
-  };
-  for (let i = 0; i < entries.length; i++) {
-    if (entries[i]!.c && batch.push(i) >= 1000) await flush();
+async function storePost(
+  deps: ControlDeps & { db: Db },
+  q: QueueDoc,
+  usable: CheckedCustomer[],
+  bodyText: string,
+): Promise<{ conflicts: Set<string>; imp: ImportDoc | null }> {
+  const first = usable.slice(0, IMPORT_CHUNK);
+  const { ok } = await storeCustomers(deps.db, q, first);
+  const conflictIds = first.flatMap((c, i) => (ok[i] ? [] : [c.id]));
+  if (usable.length <= IMPORT_CHUNK) return { conflicts: new Set(conflictIds), imp: null };
+  const imp = await stageImport(deps.db, {
+    import_id: importIdOf(q.campaign_uuid, bodyText),
+    q,
+    total: usable.length,
+    first: { stored: first.length - conflictIds.length, conflict_ids: conflictIds },
+    rest: usable.slice(IMPORT_CHUNK),
+  });
+  if (imp.state !== 'done') await startImport(deps, imp);
+  // A retry stores the first batch again and finds it stored as posted: the same answer.
+  return { conflicts: new Set(conflictIds), imp };
+}
+
+/** Start the import's workflow; one running already (a retried post) is left to finish. */
+async function startImport(deps: ControlDeps, imp: ImportDoc): Promise<void> {
+  const input: V2ImportInput = { import_id: imp._id, campaign_uuid: imp.campaign_uuid };
+  try {
+    await requireTemporal(deps).workflow.start('v2ImportWorkflow', {
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      workflowId: v2ImportWorkflowId(imp._id),
+      args: [input],
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
+    });
+  } catch (e) {
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
   }
-  if (batch.length) await flush();
-  return {
-    success: entries.flatMap((e, i) => (ok[i] ? [e.id] : [])),
-    fail: entries.flatMap((e, i) => (ok[i] ? [] : [e.id])),
-  };
 }
 
 // ---------------------------------------------------------------- routes
@@ -324,6 +373,22 @@ const routes = {
       503: json(
         Result,
         '{"code":503,"content":"the store is not available; retry later"} with Retry-After. Safe to post the same body again: customers already stored as posted are in `success`',
+      ),
+    },
+  }),
+  importProgress: createRoute({
+    method: 'get',
+    path: `${V2_QUEUE_PATH}/import`,
+    tags,
+    summary: "Progress of the queue's latest staged import (a post of more than 1,000 usable customers answers before all are stored)",
+    request: { query: ImportQuery },
+    responses: {
+      200: json(ImportProgress, 'the import: state, total, stored, conflicts'),
+      400: json(Result, '{"code":400,"content":"queue_code is required"}'),
+      401: json(ErrorBody, 'missing or invalid bearer token (the shared shape)'),
+      404: json(
+        Result,
+        '{"code":404,"content":"queue not found"}, or {"code":404,"content":"import not found"}: every post to the queue was stored before its answer',
       ),
     },
   }),
@@ -395,7 +460,7 @@ export function mountV2Queues(app: App): void {
     // Validate every customer before anything is written: a request that imports nothing
     // changes nothing (a new queue is created only once a customer is valid).
     let queue = await findQueue(deps.db, tenant.domain_uuid, b.queue_code);
-    const entries = checkCustomers(b.customers, (param) => paramProblems(template.type_autocall, template, param).length === 0);
+    const entries = await checkCustomers(b.customers, (param) => paramProblems(template.type_autocall, template, param).length === 0);
     if (!entries.some((e) => e.c))
       return importFail(
         c,
@@ -410,7 +475,15 @@ export function mountV2Queues(app: App): void {
     // Leads are stored first (no per-lead Temporal work), then the run is started or told: its
     // hopper pulls them from the store, so dialing does not wait for Temporal to see the list.
     const tQueue = performance.now();
-    const { success, fail } = await storeCustomers(deps.db, q, entries);
+    const base = nextOrder();
+    const usable: CheckedCustomer[] = entries.flatMap((e, i) =>
+      e.c ? [{ id: e.id, numbers: e.c.numbers, fields: e.c.fields, order: base + i }] : [],
+    );
+    const { conflicts, imp } = await storePost(deps, q, usable, body.text);
+    // Ids in request order: usable and not refused by a stored customer of the same id.
+    const success: string[] = [];
+    const fail: string[] = [];
+    for (const e of entries) (e.c && !conflicts.has(e.id) ? success : fail).push(e.id);
     const tStored = performance.now();
     failpoint('v2import.stored');
     // The answer first, then the run: a request that queued nothing wakes nothing.
@@ -424,6 +497,7 @@ export function mountV2Queues(app: App): void {
         created,
         imported: success.length,
         failed: fail.length,
+        ...(imp ? { import_id: imp._id, staged: imp.total - IMPORT_CHUNK } : {}),
         ms: {
           read_parse: ms(t0, tParsed),
           validate_build: ms(tParsed, tValid),
@@ -436,6 +510,34 @@ export function mountV2Queues(app: App): void {
       'v2 queue import',
     );
     return importAnswer(c, success.length ? 200 : 400, fail, success);
+  });
+
+  app.get(`${V2_QUEUE_PATH}/import`, async (c) => {
+    const deps = c.get('deps');
+    const code = (c.req.query('queue_code') ?? '').trim();
+    if (!code) return answer(c, 400, 'queue_code is required');
+    const queue = await findQueue(deps.db, c.get('tenant').domain_uuid, code);
+    if (!queue) return queueNotFound(c);
+    const imp = await latestImport(deps.db, queue.campaign_uuid);
+    if (!imp) return answer(c, 404, 'import not found');
+    return c.json(
+      {
+        code: 200,
+        content: 'successfully',
+        data: {
+          import_id: imp._id,
+          state: imp.state,
+          total: imp.total,
+          stored: imp.stored,
+          conflicts: imp.conflicts,
+          conflict_ids: imp.conflict_ids,
+          created_at: imp.created_at.toISOString(),
+          updated_at: imp.updated_at.toISOString(),
+          done_at: imp.done_at ? imp.done_at.toISOString() : null,
+        },
+      },
+      200,
+    );
   });
 
   app.post(`${V2_QUEUE_PATH}/dnc`, async (c) => {
