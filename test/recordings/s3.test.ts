@@ -219,3 +219,24 @@ describe(`recordings in an S3-compatible store (moto ${MOTO.version})`, () => {
     expect((await object(recordingKey(e.config, domain, left))).equals(wav(1600, 5))).toBe(true);
   }, 60_000);
 });
+
+describe('the S3 settings', () => {
+  const env = { ESL_PASSWORD: 'x' };
+  it('are off without a bucket, and checked when given', () => {
+    expect(parseConfig(env).RECORDINGS_S3_BUCKET).toBeUndefined();
+    const c = parseConfig({
+      ...env,
+      RECORDINGS_S3_BUCKET: 'my-recordings',
+      RECORDINGS_S3_FORCE_PATH_STYLE: 'true',
+      RECORDINGS_S3_PREFIX: 'a/b/',
+    });
+    expect(c).toMatchObject({ RECORDINGS_S3_FORCE_PATH_STYLE: true, RECORDINGS_S3_PREFIX: 'a/b/' });
+    expect(recordingKey(c, 'D0D0D0D0-0000-4000-8000-000000000001', 'x y')).toMatch(
+      /^a\/b\/d0d0d0d0-0000-4000-8000-000000000001\/[0-9a-f]{40}\.wav$/,
+    );
+    expect(() => parseConfig({ ...env, RECORDINGS_S3_BUCKET: 'My_Bucket' })).toThrow(/RECORDINGS_S3_BUCKET/);
+    expect(() => parseConfig({ ...env, RECORDINGS_S3_PREFIX: 'recordings' })).toThrow(/RECORDINGS_S3_PREFIX/);
+    expect(() => parseConfig({ ...env, RECORDINGS_S3_ENDPOINT: 'not a url' })).toThrow(/RECORDINGS_S3_ENDPOINT/);
+    expect(() => parseConfig({ ...env, RECORDINGS_S3_ACCESS_KEY_ID: 'only-one' })).toThrow(/set both, or neither/);
+  });
+});
