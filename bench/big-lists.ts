@@ -4,8 +4,10 @@
 //      claimLeads did before the dial queue) beside the new claimLeads (dial queue, `_id` only),
 //      on a 1,000-lead campaign, with 10,000 leads stored and with all of them;
 //   2. POST /v2/autocall/queue with `--customers` (default 100,000) to a new queue: the answer's
-//      time, the API process's peak RSS, and the first originate of that queue after the answer
-//      (from the simulator's call log);
+//      time, the time until the staged import is stored (GET /v2/autocall/queue/import: done), the
+//      API process's peak RSS (until then), the first originate of that queue after the answer
+//      (from the simulator's call log), and another tenant's GET /v3/user latency (p50/p99) for
+//      10 s before the post and from the post until the import is stored;
 //   3. claims as a campaign drains: claimLeads(100) timed at every tenth of a `--drain`-lead
 //      campaign (default 20,000), claimed away in between.
 //
@@ -29,7 +31,7 @@ import { connectMongo } from '../storage/mongo.ts';
 import { findQueue } from '../storage/v2-queues.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { startSimulator } from '../simulator/server.ts';
-import { benchEnv, benchLog as log, startBenchServers, startBenchWorker, stopChild, waitUntil, writeBenchSection } from './lib.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, stopChild, waitUntil, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -162,7 +164,20 @@ try {
   out(`claim of 100 on the same campaign, ${stored} leads stored: new claim ${newAtMax.join(' / ')} ms (three claims)`);
   if (opt['old-max']) out(`  old query with ${stored} stored: ${await oldClaimQuery(probe)} ms`);
 
-  // 2. A new v2 queue of CUSTOMERS customers.
+  // 2. A new v2 queue of CUSTOMERS customers, while another tenant reads.
+  const other = await createTenant(db, { name: 'bench-other' });
+  const reads = async (until: () => boolean): Promise<number[]> => {
+    const out: number[] = [];
+    while (!until()) {
+      const t = performance.now();
+      await fetch(`${baseUrl}/v3/user`, { headers: { authorization: `Bearer ${other.token}` } }).then((r) => r.arrayBuffer());
+      out.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return out;
+  };
+  const tBefore = performance.now();
+  const readsBefore = await reads(() => performance.now() - tBefore > 10_000);
   const customers = Array.from({ length: CUSTOMERS }, (_, i) => ({
     id: `BIG-${i}`,
     mobiles: [`09${String(80_000_000 + i).padStart(8, '0')}`, `03${String(50_000_000 + i).padStart(8, '0')}`],
@@ -178,6 +193,8 @@ try {
   const rssBefore = rssMb('VmRSS');
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb('VmRSS'))), 50);
+  let importDone = false;
+  const readsDuring = reads(() => importDone);
   const t0 = performance.now();
   const res = await fetch(`${baseUrl}/v2/autocall/queue`, {
     method: 'POST',
@@ -187,7 +204,6 @@ try {
   const json = (await res.json()) as { data?: { success?: string[]; fail?: string[] } };
   const postMs = ms(t0);
   const answeredAt = Date.now();
-  clearInterval(sampler);
   const q = await findQueue(db, tenant.domain_uuid, 'big');
   let firstMs: number | null = null;
   if (q) {
@@ -197,11 +213,31 @@ try {
     const e = sim.callLog.byVariable('campaign_uuid', q.campaign_uuid)[0];
     firstMs = e ? e.at - answeredAt : null;
   }
+  // Until the staged import is stored (a post of ≤ 1,000 usable customers has none: stored already).
+  let storedMs = postMs;
+  let importState = 'none';
+  await waitUntil(
+    async () => {
+      const r = await fetch(`${baseUrl}/v2/autocall/queue/import?queue_code=big`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await r.json()) as { data?: { state?: string; stored?: number } };
+      importState = body.data?.state ?? 'none';
+      return r.status === 404 || importState === 'done';
+    },
+    3_600_000,
+    'the import stored',
+  );
+  storedMs = ms(t0);
+  importDone = true;
+  clearInterval(sampler);
+  const during = await readsDuring;
+  const stat = (xs: number[]) => `p50 ${Math.round(pct(xs, 50))} ms, p99 ${Math.round(pct(xs, 99))} ms (${xs.length} reads)`;
   out(
     `POST /v2/autocall/queue, ${CUSTOMERS} customers (${(payload.length / 1e6).toFixed(1)} MB), ${stored} leads stored: HTTP ${res.status}, ` +
       `${json.data?.success?.length ?? 0} success / ${json.data?.fail?.length ?? 0} fail, answer ${postMs} ms, ` +
-      `API RSS ${rssBefore} → peak ${rssPeak} MB (VmHWM ${rssMb('VmHWM')} MB), first originate ${firstMs} ms after the answer`,
+      `API RSS ${rssBefore} → peak ${rssPeak} MB until stored (VmHWM ${rssMb('VmHWM')} MB), first originate ${firstMs} ms after the answer, ` +
+      `all stored (import ${importState}) ${storedMs} ms after the post`,
   );
+  out(`another tenant's GET /v3/user: before the post ${stat(readsBefore)}; from the post until stored ${stat(during)}`);
   await new Promise((r) => setTimeout(r, 300));
   if (phases.length) out(`  API phases (ms): ${phases.at(-1)}`);
   await fetch(`${baseUrl}/v2/autocall/queue/stop`, {

@@ -11,11 +11,19 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { maskNumber } from '../domain/phone.ts';
-import { buildLead, type LeadDoc } from './leads.ts';
-import { customerLeadId, insertLeads, insertManyCountingDuplicates, samePostedLeads } from './v2-queues.ts';
+import { buildLead, storeLeads, type LeadDoc } from './leads.ts';
+import { customerLeadId, insertManyCountingDuplicates, samePostedLeads } from './v2-queues.ts';
 
 /** Customers per staged chunk (and per batch the request stores itself). */
 export const IMPORT_CHUNK = 1000;
+/**
+ * Leads per write when the import workflow stores a chunk, and the pause after each: FerretDB's
+ * SQLite backend runs one write at a time, so a 1,000-lead insertMany holds every other tenant's
+ * writes for its whole length (seconds on a loaded machine: measured, test/v2/isolation.test.ts);
+ * writes of 250 with a breath between let them in. The request's own first batch stays one write.
+ */
+export const IMPORT_WRITE_BATCH = 250;
+export const IMPORT_WRITE_PAUSE_MS = 50;
 /** Conflicting customer ids kept on the import (the count is exact). */
 export const CONFLICT_IDS_KEPT = 1000;
 
@@ -105,20 +113,24 @@ export function customerLead(c: CheckedCustomer, q: { domain_uuid: string; campa
 }
 
 /**
- * Store customers as leads (storage/leads.ts storeLeads, through insertLeads: 1,000 per insertMany,
- * each batch listed in the dial queue). Per customer: stored (now, or by an earlier post exactly
- * as posted — a retry) or a conflict (the queue has that id with other numbers or fields).
+ * Store customers as leads (storage/leads.ts storeLeads: `batch` per insertMany, 1,000 by default,
+ * each batch listed in the dial queue; `pauseMs` after each). Per customer: stored (now, or by an
+ * earlier post exactly as posted — a retry) or a conflict (the queue has that id with other
+ * numbers or fields).
  */
 export async function storeCustomers(
   db: Db,
   q: { domain_uuid: string; campaign_uuid: string },
   customers: CheckedCustomer[],
   now = new Date(),
+  opts: { batch?: number; pauseMs?: number } = {},
 ): Promise<{ ok: boolean[] }> {
+  const batch = opts.batch ?? IMPORT_CHUNK;
   const ok = new Array<boolean>(customers.length).fill(false);
-  for (let i = 0; i < customers.length; i += IMPORT_CHUNK) {
-    const leads = customers.slice(i, i + IMPORT_CHUNK).map((c) => customerLead(c, q, now));
-    const dup = await insertLeads(db, leads);
+  for (let i = 0; i < customers.length; i += batch) {
+    if (i > 0 && opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
+    const leads = customers.slice(i, i + batch).map((c) => customerLead(c, q, now));
+    const dup = await storeLeads(db, leads, batch);
     const same = dup.size
       ? await samePostedLeads(
           db,
@@ -211,7 +223,7 @@ export async function storeChunk(
   }
   const chunk = await chunksOf(db).findOne({ _id: chunkId(import_id, n) });
   if (!chunk) throw new Error(`import ${import_id}: chunk ${n} is not staged`);
-  const { ok } = await storeCustomers(db, imp, chunk.customers, now);
+  const { ok } = await storeCustomers(db, imp, chunk.customers, now, { batch: IMPORT_WRITE_BATCH, pauseMs: IMPORT_WRITE_PAUSE_MS });
   const conflictIds = chunk.customers.flatMap((c, i) => (ok[i] ? [] : [c.id]));
   const stored = ok.length - conflictIds.length;
   await importsOf(db).updateOne(
