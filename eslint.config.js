@@ -65,7 +65,7 @@ export default defineConfig(
   {
     files: ['workflows/**/*.ts', 'activities/**/*.ts'],
     rules: {
-      'max-lines-per-function': ['error', { max: 90, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
     },
   },
 );

@@ -44,16 +44,16 @@ export function callTimes(a: AttemptSeen, answered: boolean): { sent: number; an
   return { sent, answeredAt, ended: Math.max(end, answeredAt ?? sent) };
 }
 
-export function settleAttempt(a: AttemptSeen): AttemptOutcome {
-  const { input, plan, result, hangup, reconciled } = a;
+/** What the call came to (the cause table's classification), and whether an agent queue dropped it. */
+function classifyAttempt(a: AttemptSeen): { d: ReturnType<typeof classifyCall>; abandoned: boolean } {
+  const { result, hangup, reconciled } = a;
   const answered = hangup
     ? wasAnswered({ billsec: hangup.billsec, answerEpoch: hangup.answer_epoch })
     : result.outcome === 'answered' || result.outcome === 'live';
   const cause =
     hangup?.hangup_cause ??
     (result.outcome === 'failed' ? result.cause : a.lost_at !== undefined ? 'NODE_LOST' : reconciled ? 'UNKNOWN' : 'NORMAL_CLEARING');
-  const cc = hangup?.cc;
-  const abandoned = answered && cc?.cause === 'cancel';
+  const abandoned = answered && hangup?.cc?.cause === 'cancel';
   // An abandoned customer's message is the abandon message: its failure is not the call's content.
   const d = classifyCall({
     hangupCause: cause,
@@ -62,6 +62,13 @@ export function settleAttempt(a: AttemptSeen): AttemptOutcome {
     notDelivered: !abandoned && !!hangup?.content_error,
     abandoned,
   });
+  return { d, abandoned };
+}
+
+export function settleAttempt(a: AttemptSeen): AttemptOutcome {
+  const { input, plan, result, hangup, reconciled } = a;
+  const cc = hangup?.cc;
+  const { d, abandoned } = classifyAttempt(a);
   const { sent, answeredAt, ended: endedAt } = callTimes(a, d.answered);
   // Without the event, the talk time is what the product saw: answer to the end it knows.
   const billsec = hangup?.billsec ?? (answeredAt !== null ? Math.floor((endedAt - answeredAt) / 1000) : 0);

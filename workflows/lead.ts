@@ -137,27 +137,47 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     state.call_id = plan.call_id;
     setStatus('dialing');
 
-    const seen = await awaitHangup(hangups, plan, result, reconcileAfterMs);
-    const { record, decision } = settleAttempt({ input, plan, result, ...seen, grantedAt, now: Date.now() });
-    await local.recordCall(record);
-    hangups.clear();
-    if (snapshot) {
-      snapshot.attempts = plan.attempt;
-      snapshot.first_attempt_at = plan.first_attempt_at;
-    }
-    state.disposition = record.disposition;
+    const recallAt = await endAttempt({ input, plan, result, hangups, grantedAt, reconcileAfterMs, state, snapshot });
     granted = false;
-    upsertSearchAttributes({ Disposition: [record.disposition], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
-    if (!decision.recall) {
-      state.status = 'done';
-      state.next_attempt_at = null;
-      return state;
-    }
-    state.status = 'waiting_recall';
-    state.next_attempt_at = decision.atMs;
+    if (recallAt === null) return state;
     // The recall timer; no slot is held meanwhile.
-    await sleep(Math.max(1, decision.atMs - Date.now()));
+    await sleep(Math.max(1, recallAt - Date.now()));
   }
+}
+
+/**
+ * A placed call to its end: its hangup awaited, the call recorded, the lead's state (and its
+ * snapshot's attempts) after it. The recall's time, or null when the lead is done.
+ */
+async function endAttempt(a: {
+  input: LeadInput;
+  plan: AttemptPlan;
+  result: OriginateResult;
+  hangups: Map<string, CallEventPayload>;
+  grantedAt: number;
+  reconcileAfterMs: number;
+  state: LeadState;
+  snapshot: LeadSnapshot | undefined;
+}): Promise<number | null> {
+  const { plan, state, snapshot } = a;
+  const seen = await awaitHangup(a.hangups, plan, a.result, a.reconcileAfterMs);
+  const { record, decision } = settleAttempt({ input: a.input, plan, result: a.result, ...seen, grantedAt: a.grantedAt, now: Date.now() });
+  await local.recordCall(record);
+  a.hangups.clear();
+  if (snapshot) {
+    snapshot.attempts = plan.attempt;
+    snapshot.first_attempt_at = plan.first_attempt_at;
+  }
+  state.disposition = record.disposition;
+  upsertSearchAttributes({ Disposition: [record.disposition], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
+  if (!decision.recall) {
+    state.status = 'done';
+    state.next_attempt_at = null;
+    return null;
+  }
+  state.status = 'waiting_recall';
+  state.next_attempt_at = decision.atMs;
+  return decision.atMs;
 }
 
 /** The next attempt's activity input: fresh uuids for the call and each further leg. */
