@@ -157,6 +157,10 @@ export const configSchema = z.object({
   TEMPORAL_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   // /healthz and GET /metrics: a store ping slower than this (ms) is a degraded store (control/health.ts).
   STORE_DEGRADED_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
+  // A v2 queue post of more usable customers than this answers before all are stored: the first
+  // 1,000 stored, the rest staged and stored by the import workflow (api/v2/queues.ts); up to it,
+  // every customer is stored before the answer, with exact per-customer results.
+  V2_IMPORT_STAGE_OVER: z.coerce.number().int().min(1000).max(1_000_000).default(10_000),
   TEMPORAL_UI_URL: z.url().optional(),
   CTL_API_URL: z.url().optional(),
   CTL_TOKEN: z.string().min(16).optional(),

@@ -1,5 +1,5 @@
-// Staged v2 queue imports (issue 20 item 1, issue 19): a post of more than one batch (1,000 usable
-// customers) stores its first batch as leads at once and stages the rest here before it answers;
+// Staged v2 queue imports (issue 20 item 1, issue 19): a post of more than V2_IMPORT_STAGE_OVER
+// usable customers (default 10,000) stores its first batch as leads at once and stages the rest here before it answers;
 // the import workflow (workflows/v2-import.ts, activities/v2-import.ts) then stores one chunk at a
 // time through storage/leads.ts (storeLeads: each batch listed in the dial queue).
 //   v2_imports        `_id` = import id (derived from the queue and the post's bytes: a retried

@@ -303,8 +303,8 @@ function checkOne(raw: unknown, i: number, seen: Set<string>, playable: (param: 
 
 /**
  * Store the usable customers (each `order` its place in the post) and answer per customer.
- * Up to IMPORT_CHUNK of them: all stored now, 1,000 per batch (each batch listed in the dial queue),
- * as always. More: the first IMPORT_CHUNK stored now (dialing starts at once), the rest staged in the
+ * Up to V2_IMPORT_STAGE_OVER of them: all stored now, 1,000 per batch (each batch listed in the dial
+ * queue), as always. More: the first IMPORT_CHUNK stored now (dialing starts at once), the rest staged in the
  * store and stored by the import workflow, started here (a retry of the same post finds its import:
  * nothing staged twice, the workflow started again only if it is not running and not done).
  * `conflicts`: ids the queue already has with other numbers or fields (found among those stored
@@ -316,10 +316,11 @@ async function storePost(
   usable: CheckedCustomer[],
   bodyText: string,
 ): Promise<{ conflicts: Set<string>; imp: ImportDoc | null }> {
-  const first = usable.slice(0, IMPORT_CHUNK);
+  const staged = usable.length > deps.config.V2_IMPORT_STAGE_OVER;
+  const first = staged ? usable.slice(0, IMPORT_CHUNK) : usable;
   const { ok } = await storeCustomers(deps.db, q, first);
   const conflictIds = first.flatMap((c, i) => (ok[i] ? [] : [c.id]));
-  if (usable.length <= IMPORT_CHUNK) return { conflicts: new Set(conflictIds), imp: null };
+  if (!staged) return { conflicts: new Set(conflictIds), imp: null };
   const imp = await stageImport(deps.db, {
     import_id: importIdOf(q.campaign_uuid, bodyText),
     q,
@@ -380,7 +381,8 @@ const routes = {
     method: 'get',
     path: `${V2_QUEUE_PATH}/import`,
     tags,
-    summary: "Progress of the queue's latest staged import (a post of more than 1,000 usable customers answers before all are stored)",
+    summary:
+      "Progress of the queue's latest staged import (a post of more than V2_IMPORT_STAGE_OVER usable customers, default 10,000, answers before all are stored)",
     request: { query: ImportQuery },
     responses: {
       200: json(ImportProgress, 'the import: state, total, stored, conflicts'),

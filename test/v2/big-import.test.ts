@@ -47,7 +47,11 @@ describe('v2 queue: a big post answers early and is stored by the import workflo
   const leadCount = (q: QueueDoc) => leadsOf(e.mongo.db).countDocuments({ campaign_uuid: q.campaign_uuid });
 
   beforeAll(async () => {
-    e = await startEngine({ default: { action: 'answer', ringMs: 20, talkMs: 50 }, mediaMs: 100, missingMedia: 'play' });
+    // Posts of more than 1,000 usable customers staged (the default is 10,000): a small list shows it.
+    e = await startEngine(
+      { default: { action: 'answer', ringMs: 20, talkMs: 50 }, mediaMs: 100, missingMedia: 'play' },
+      { env: { V2_IMPORT_STAGE_OVER: '1000' } },
+    );
     app = createApp(
       { config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }), engineOptions: ENGINE },
       mountRoutes,
