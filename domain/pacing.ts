@@ -93,8 +93,6 @@ export interface AgentsNow {
   talking: number;
   /** Answered customers waiting for an agent. */
   waiting: number;
-  /** …of whom an agent is being offered (its phone ringing); absent = 0. */
-  offered?: number;
   /** Agents Available (free, offered or talking). */
   available: number;
 }

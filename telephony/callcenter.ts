@@ -104,8 +104,6 @@ export interface QueueView {
   talking: number;
   /** Members (answered customers) waiting for an agent. */
   waiting: number;
-  /** …of whom an agent's phone is ringing for (member state Trying). */
-  offered: number;
 }
 
 /** What pacing needs from `queue list agents <q>` and `queue list members <q>` at `nowS` (epoch s).
@@ -121,6 +119,5 @@ export function queueView(agentsReply: string, membersReply: string, nowS: numbe
     available: available.length,
     talking: agents.filter((a) => a.state === 'In a queue call').length,
     waiting: members.filter((m) => m.state === 'Waiting' || m.state === 'Trying').length,
-    offered: members.filter((m) => m.state === 'Trying').length,
   };
 }

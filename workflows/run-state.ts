@@ -230,9 +230,7 @@ export class CampaignRun {
           now,
           configured: ad.ratio,
           targetPct: ad.abandon_target_percent,
-          // Predictive: a customer whose agent's phone is ringing is being served, not a sign of
-          // over-dialing (VICIdial's "waiting calls" are those not yet sent to an agent).
-          agents: predictive ? { ...this.agentsNow, waiting: this.agentsNow.waiting - (this.agentsNow.offered ?? 0) } : this.agentsNow,
+          agents: this.agentsNow,
           scale: this.pacingScale,
         })
       : { ...this.adaptive, ratio: ad.ratio };

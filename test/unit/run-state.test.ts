@@ -157,12 +157,6 @@ describe('CampaignRun', () => {
     expect(pred.grant(ad(true), 5_000).fresh).toHaveLength(2); // ⌊10 × 1.2⌋ = 12 lines, 10 in use
     expect(pred.snapshot().ratio).toBe(120);
 
-    // Customers whose agent's phone is ringing are being served: the predictive level still climbs
-    // (×1.2 again), where the plain adaptive ratio would ease off for them.
-    pred.queueRead({ free: 2, talking: 8, waiting: 2, offered: 2, available: 10 }, []);
-    pred.grant(ad(true), 10_000);
-    expect(pred.snapshot().ratio).toBe(144);
-
     const fixed = new CampaignRun('c');
     fill(fixed);
     busy(fixed);
