@@ -115,6 +115,8 @@ describe(`recordings in an S3-compatible store (moto ${MOTO.version})`, () => {
 
     // the upload workflow: uploaded, verified, the local file deleted
     const upload = e.client.workflow.getHandle(recordingUploadWorkflowId(talk.call_id));
+    // recordCall starts it after the lead's update: the lead may be done a moment before it exists.
+    await waitFor(() => upload.describe(), 30_000, 'the upload workflow started');
     expect(await upload.result()).toBe('uploaded');
     expect(existsSync(file)).toBe(false);
     const body = await object(key);
