@@ -39,6 +39,7 @@ import type { Collection, Db } from 'mongodb';
 import { REPORT_BUCKETS, type ReportBucket } from '../domain/causes.ts';
 import { bucketOf, decomposeRange, LEVELS, type Bucket, type Level } from '../domain/report-range.ts';
 import type { CallDoc } from './calls.ts';
+import { mapLimit } from './concurrency.ts';
 import { isDuplicateKey } from './mongo.ts';
 
 // ---------------------------------------------------------------- documents
@@ -218,20 +219,6 @@ export interface ReportStore {
   putRollup(doc: RollupDoc): Promise<void>;
   getState(): Promise<CompactorState | null>;
   putState(state: CompactorState): Promise<void>;
-}
-
-/** Run `fn` over items with at most `limit` in flight. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 const chunks = <T>(xs: readonly T[], n: number): T[][] => {

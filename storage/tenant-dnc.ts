@@ -17,6 +17,7 @@
 // seen it empty, its dial-time check reads the old document too (in parallel).
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, MongoBulkWriteError } from 'mongodb';
+import { mapLimit } from './concurrency.ts';
 import { isDuplicateKey } from './mongo.ts';
 
 /** An entry of the list, as the API shows it. */
@@ -78,8 +79,21 @@ const bucketId = (domain_uuid: string, bucket: string): string => `${domain_uuid
 const metaId = (domain_uuid: string): string => `${domain_uuid}:meta`;
 
 /** A number as the normaliser gives it (domain/phone.ts: "+84" and 9–10 digits); anything else is refused. */
+const E164 = /^\+\d{6,15}$/;
 function checkNumber(e164: string): void {
-  if (!/^\+\d{6,15}$/.test(e164)) throw new Error(`tenant DNC: not an E.164 number: ${JSON.stringify(e164)}`);
+  if (!E164.test(e164)) throw new Error(`tenant DNC: not an E.164 number: ${JSON.stringify(e164)}`);
+}
+
+/** `xs` grouped by `key`, in first-seen order. */
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = out.get(k);
+    if (list) list.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- bucket encoding
@@ -131,20 +145,6 @@ const toEntry = (number: string, e: Entry): TenantDncEntry => ({
 });
 
 // ---------------------------------------------------------------- reads (no lock)
-
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Bucket reads (and writes) in flight at once: FerretDB 1.24 serves `_id` lookups one by one, an `$in` scans. */
 const PARALLEL = 8;
@@ -331,14 +331,8 @@ export async function importDnc(
   domain_uuid: string,
   rows: DncRow[],
 ): Promise<{ added: number; updated: number; unchanged: number }> {
-  const byBucket = new Map<string, DncRow[]>();
-  for (const r of rows) {
-    checkNumber(r.number);
-    const b = bucketOf(r.number);
-    const list = byBucket.get(b);
-    if (list) list.push(r);
-    else byBucket.set(b, [r]);
-  }
+  for (const r of rows) checkNumber(r.number);
+  const byBucket = groupBy(rows, (r) => bucketOf(r.number));
   if (!byBucket.size) return { added: 0, updated: 0, unchanged: 0 };
   return withTenantLock(db, domain_uuid, async (stillHeld) => {
     const listed = await listedBuckets(db, domain_uuid);
@@ -410,13 +404,8 @@ export async function migrateTenantDnc(db: Db): Promise<number> {
     const cursor = legacy.find({}).batchSize(MIGRATE_BATCH);
     let batch: LegacyDncDoc[] = [];
     const flush = async () => {
-      const byTenant = new Map<string, LegacyDncDoc[]>();
-      for (const d of batch) {
-        if (typeof d.number !== 'string' || !/^\+\d{6,15}$/.test(d.number)) continue;
-        const list = byTenant.get(d.domain_uuid);
-        if (list) list.push(d);
-        else byTenant.set(d.domain_uuid, [d]);
-      }
+      const valid = batch.filter((d) => typeof d.number === 'string' && E164.test(d.number));
+      const byTenant = groupBy(valid, (d) => d.domain_uuid);
       for (const [domain_uuid, docs] of byTenant) moved += await moveLegacy(db, domain_uuid, docs);
       seen += batch.length;
       batch = [];
@@ -437,13 +426,7 @@ export async function migrateTenantDnc(db: Db): Promise<number> {
 }
 
 async function moveLegacy(db: Db, domain_uuid: string, docs: LegacyDncDoc[]): Promise<number> {
-  const byBucket = new Map<string, LegacyDncDoc[]>();
-  for (const d of docs) {
-    const b = bucketOf(d.number);
-    const list = byBucket.get(b);
-    if (list) list.push(d);
-    else byBucket.set(b, [d]);
-  }
+  const byBucket = groupBy(docs, (d) => bucketOf(d.number));
   return withTenantLock(db, domain_uuid, async (stillHeld) => {
     const listed = await listedBuckets(db, domain_uuid);
     const have = await readBuckets(
