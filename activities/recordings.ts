@@ -7,7 +7,7 @@
 // - startRecordingUpload: called by recordCall (activities/record.ts) for a recorded call when a
 //   bucket is configured; starts that workflow once per call (its id names the call).
 import { ApplicationFailure } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { startOnce } from '../control/start-once.ts';
 import { purgeRecordings } from '../media/recordings.ts';
 import { purgeStore, s3Enabled, sweepToStore, uploadRecording, type UploadResult } from '../media/recording-store.ts';
 import { recordingUploadWorkflowId, type RecordingUploadInput } from '../workflows/recording-upload.ts';
@@ -16,17 +16,13 @@ import { temporalClient, withHeartbeat, type ActivityDeps } from './deps.ts';
 /** Start the call's upload workflow unless it exists (a retried recordCall starts nothing twice). */
 export async function startRecordingUpload(deps: ActivityDeps, input: RecordingUploadInput): Promise<void> {
   if (!s3Enabled(deps.config)) return;
-  try {
-    await temporalClient(deps).workflow.start('recordingUploadWorkflow', {
-      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      workflowId: recordingUploadWorkflowId(input.call_id),
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startOnce(temporalClient(deps), 'recordingUploadWorkflow', {
+    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    workflowId: recordingUploadWorkflowId(input.call_id),
+    args: [input],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
 }
 
 /** The retention's pass: recordings deleted and kept; with a bucket, local files uploaded or not. */

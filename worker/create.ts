@@ -6,11 +6,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import type { Config } from '../config/index.ts';
+import { startOnce } from '../control/start-once.ts';
 import { EslPool } from '../telephony/esl/index.ts';
 import { nodeListenerWorkflowId } from '../workflows/node-listener.ts';
 
@@ -91,16 +92,12 @@ export function createDialPool(config: Pick<Config, 'eslNodes'>, logger?: Logger
 /** Start each node's listener workflow unless it runs (the first worker to ask wins). */
 export async function ensureNodeListeners(client: Client, config: Pick<Config, 'eslNodes' | 'TEMPORAL_TASK_QUEUE'>): Promise<void> {
   await Promise.all(
-    config.eslNodes.map(async (n) => {
-      try {
-        await client.workflow.start('nodeListenerWorkflow', {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: nodeListenerWorkflowId(n.name),
-          args: [{ node: n.name }],
-        });
-      } catch (e) {
-        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-      }
-    }),
+    config.eslNodes.map((n) =>
+      startOnce(client, 'nodeListenerWorkflow', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: nodeListenerWorkflowId(n.name),
+        args: [{ node: n.name }],
+      }),
+    ),
   );
 }

@@ -5,7 +5,7 @@
 //   POST /v2/autocall/queue/start   resume (or start) it
 //   POST /v2/autocall/queue/delete  withdraw a stopped queue (records kept; a running one is refused)
 //   GET  /v2/autocall/queue/import?queue_code=…  progress of the queue's latest staged import
-// A post of more than IMPORT_CHUNK usable customers answers early: its first batch is stored as
+// A post of more than V2_IMPORT_STAGE_OVER usable customers answers early: its first batch is stored as
 // leads (dialing starts at once), the rest staged in the store (storage/v2-imports.ts) and stored
 // by the import workflow (workflows/v2-import.ts), one chunk at a time.
 // A queue is a campaign (storage/v2-queues.ts) run by the same engine; its customers are leads.
@@ -14,12 +14,12 @@
 // the import answers `{"code":400,"content":"import fail","data":{"fail":[],"success":[]}}`.
 // Mounted at /v2 by index.ts (body limits, bearer token, onV2Error).
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Context, ErrorHandler } from 'hono';
 import type { Db } from 'mongodb';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { failpoint } from '../../config/failpoints.ts';
 import { dependencyDown, RETRY_AFTER_S } from '../../control/errors.ts';
+import { startOnce } from '../../control/start-once.ts';
 import { requireTemporal, setCampaignRunStatus, startCampaignRun, wakeRun, type ControlDeps } from '../../control/run.ts';
 import { templatesOf } from '../../storage/directory.ts';
 import { audioFileProblem, paramProblems } from '../../media/import-check.ts';
@@ -336,16 +336,12 @@ async function storePost(
 /** Start the import's workflow; one running already (a retried post) is left to finish. */
 async function startImport(deps: ControlDeps, imp: ImportDoc): Promise<void> {
   const input: V2ImportInput = { import_id: imp._id, campaign_uuid: imp.campaign_uuid };
-  try {
-    await requireTemporal(deps).workflow.start('v2ImportWorkflow', {
-      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      workflowId: v2ImportWorkflowId(imp._id),
-      args: [input],
-      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
-    });
-  } catch (e) {
-    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-  }
+  await startOnce(requireTemporal(deps), 'v2ImportWorkflow', {
+    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    workflowId: v2ImportWorkflowId(imp._id),
+    args: [input],
+    workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
+  });
 }
 
 // ---------------------------------------------------------------- routes
