@@ -20,6 +20,9 @@ export interface EslNode {
   password: string;
 }
 
+/** /healthz: a store ping slower than this (ms) by default is a degraded store (control/health.ts). */
+export const DEFAULT_STORE_DEGRADED_MS = 1000;
+
 export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -156,7 +159,7 @@ export const configSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   // /healthz and GET /metrics: a store ping slower than this (ms) is a degraded store (control/health.ts).
-  STORE_DEGRADED_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
+  STORE_DEGRADED_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_STORE_DEGRADED_MS),
   // A v2 queue post of more usable customers than this answers before all are stored: the first
   // 1,000 stored, the rest staged and stored by the import workflow (api/v2/queues.ts); up to it,
   // every customer is stored before the answer, with exact per-customer results.

@@ -8,7 +8,7 @@
 // campaign_runner_store_degraded).
 import type { Db } from 'mongodb';
 import type { ConnectionLike } from '@temporalio/client';
-import type { Config } from '../config/index.ts';
+import { DEFAULT_STORE_DEGRADED_MS, type Config } from '../config/index.ts';
 import { storePinged } from '../config/metrics.ts';
 import { pingMongo } from '../storage/mongo.ts';
 import { probeEslNode, type ProbeResult } from '../telephony/probe.ts';
@@ -26,8 +26,8 @@ export interface Health {
   esl: ProbeResult[];
 }
 
-/** Default STORE_DEGRADED_MS. */
-export const STORE_DEGRADED_MS = 1000;
+/** Default STORE_DEGRADED_MS (the configuration's). */
+export const STORE_DEGRADED_MS = DEFAULT_STORE_DEGRADED_MS;
 
 export async function pingTemporal(connection: ConnectionLike | undefined): Promise<Check> {
   const t0 = performance.now();
@@ -60,7 +60,7 @@ export function healthStatusCode(h: Health): 200 | 503 {
 
 export async function checkHealth(deps: { config: Config; db: Db; temporal?: ConnectionLike }): Promise<Health> {
   const [mongodb, temporal, esl] = await Promise.all([
-    checkStore(deps.db, deps.config.STORE_DEGRADED_MS ?? STORE_DEGRADED_MS),
+    checkStore(deps.db, deps.config.STORE_DEGRADED_MS),
     pingTemporal(deps.temporal),
     Promise.all(deps.config.eslNodes.map((n) => probeEslNode(n))),
   ]);
