@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/index.ts';
-import { recordingFile, recordingsDir, safeSegment } from './recordings.ts';
+import { recordingFile, recordingsDir, safeSegment, SEGMENT_PATTERN } from './recordings.ts';
 
 type S3Keys =
   | 'RECORDINGS_S3_BUCKET'
@@ -40,7 +40,7 @@ const DAY_MS = 86_400_000;
 /** A local file this much older than its last write, with a bucket configured, is uploaded by the retention pass. */
 export const SWEEP_AFTER_MS = 15 * 60_000;
 /** The object keys this product writes: `<prefix><tenant segment>/<call segment>.wav` (safeSegment's forms). */
-const SEGMENT = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{40})';
+const SEGMENT = SEGMENT_PATTERN;
 
 export const s3Enabled = (c: Pick<Config, 'RECORDINGS_S3_BUCKET'>): boolean => !!c.RECORDINGS_S3_BUCKET;
 

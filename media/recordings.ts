@@ -29,6 +29,9 @@ const DAY_S = 86_400;
 /** Where the API and the workers find the recordings. */
 export const recordingsDir = (config: RecordingConfig): string => resolve(config.RECORDINGS_DIR ?? join(config.DATA_DIR, 'recordings'));
 
+/** safeSegment's output as a regexp source: a lower-case uuid or 40 hex digits. */
+export const SEGMENT_PATTERN = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{40})';
+
 /** A path segment from an id: the uuid itself (lower case), or a hash of anything else. */
 export function safeSegment(id: string): string {
   return UUID_RE.test(id) ? id.toLowerCase() : createHash('sha256').update(id).digest('hex').slice(0, 40);
