@@ -4,10 +4,10 @@
 // ratio; a customer no agent takes in time is abandoned, hears the message, is recorded and
 // recalled; an agent's status set through the API reaches the queue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgents } from './agents.ts';
 import type { CampaignSettings } from '../../domain/campaign.ts';
 import type { CallLogEntry } from '../../simulator/calllog.ts';
 import { agentName, setAgentStatus } from '../../storage/agents.ts';
-import { users } from '../../storage/directory.ts';
 import { updateQueueSettings, type QueueSettings } from '../../storage/queue-settings.ts';
 import { agentsQuery, campaignRunWorkflowId } from '../../workflows/contract.ts';
 import { apiOf } from '../callbacks/common.ts';
@@ -44,15 +44,7 @@ describe('the autodialer', () => {
 
   beforeAll(async () => {
     e = await startEngine(RULES, { callcenter: true, timeScale: SCALE, env: { AUDIO_DELIVERY: 'path' } });
-    for (const ext of ['1001', '1002', '1003']) {
-      const u = await users(e.mongo.db).create(e.tenant.domain_uuid, {
-        username: `agent${ext}`,
-        extension: ext,
-        display_name: `Agent ${ext}`,
-        enabled: true,
-      });
-      agents.push(u.user_uuid);
-    }
+    agents.push(...(await createAgents(e, ['1001', '1002', '1003'])));
   });
   afterAll(async () => {
     await e?.close();

@@ -4,8 +4,7 @@
 // Available agents × the level. Real servers: the worker, the Temporal dev server, the store, the
 // API (mod_xml_curl gateway) and the simulator's mod_callcenter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setAgentStatus } from '../../storage/agents.ts';
-import { users } from '../../storage/directory.ts';
+import { createAgents } from './agents.ts';
 import { updateQueueSettings } from '../../storage/queue-settings.ts';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
 
@@ -26,16 +25,7 @@ describe('the predictive pace', () => {
 
   beforeAll(async () => {
     e = await startEngine(RULES, { callcenter: true, timeScale: SCALE, env: { AUDIO_DELIVERY: 'path' } });
-    for (const ext of ['1101', '1102', '1103']) {
-      const u = await users(e.mongo.db).create(e.tenant.domain_uuid, {
-        username: `agent${ext}`,
-        extension: ext,
-        display_name: `Agent ${ext}`,
-        enabled: true,
-      });
-      agents.push(u.user_uuid);
-      await setAgentStatus(e.mongo.db, e.tenant.domain_uuid, u.user_uuid, 'Available');
-    }
+    agents.push(...(await createAgents(e, ['1101'], { available: true })));
   });
   afterAll(async () => {
     await e?.close();

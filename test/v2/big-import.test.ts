@@ -4,17 +4,15 @@
 // GET /v2/autocall/queue/import. On the real stack (test/engine/harness.ts): Temporal dev server,
 // the store, the simulator, the worker in this process (stopped while posting, to see the answer
 // come before the rest is stored).
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../api/app.ts';
-import { mountRoutes } from '../../api/routes.ts';
+import { ivrTemplate, v2App } from './common.ts';
+import type { App } from '../../api/app.ts';
 import { templates } from '../../storage/directory.ts';
 import { leadsOf } from '../../storage/leads.ts';
 import { chunksOf, chunkId, type ImportDoc } from '../../storage/v2-imports.ts';
 import { customerLeadId, findQueue, type QueueDoc } from '../../storage/v2-queues.ts';
 import { originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
 
-const ENGINE = { recallFloorMs: 1_500, reconcileAfterMs: 10_000, pollLeadsMs: 300 };
 const N = 1_300; // the first batch of 1,000 and a staged chunk of 300 (dialing them all takes minutes on a loaded machine)
 
 interface Progress {
@@ -52,19 +50,8 @@ describe('v2 queue: a big post answers early and is stored by the import workflo
       { default: { action: 'answer', ringMs: 20, talkMs: 50 }, mediaMs: 100, missingMedia: 'play' },
       { env: { V2_IMPORT_STAGE_OVER: '1000' } },
     );
-    app = createApp(
-      { config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }), engineOptions: ENGINE },
-      mountRoutes,
-    );
-    await templates(e.mongo.db).create(e.tenant.domain_uuid, {
-      template_name: 'IVR-1',
-      type_autocall: 'autocall_voice_tts',
-      content: 'Hợp đồng {{contract_number}}',
-      audio_file: '',
-      otp_param: '',
-      otp_repeat: 2,
-      description: '',
-    });
+    app = v2App(e);
+    await templates(e.mongo.db).create(e.tenant.domain_uuid, ivrTemplate('Hợp đồng {{contract_number}}'));
   });
   afterAll(async () => {
     await e?.close();

@@ -4,16 +4,14 @@
 // small v2 lists and dials. B's latencies are measured before A's import (baseline) and while it
 // runs, until it is stored; B's p99 during must stay within a bounded factor of its baseline, and
 // B's campaign must keep dialing. On the real stack (test/engine/harness.ts); the API in-process.
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../api/app.ts';
-import { mountRoutes } from '../../api/routes.ts';
+import { ivrTemplate, v2App } from './common.ts';
+import type { App } from '../../api/app.ts';
 import { carriers, templates } from '../../storage/directory.ts';
 import { findQueue } from '../../storage/v2-queues.ts';
 import { createTenant } from '../../storage/tenants.ts';
 import { originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
 
-const ENGINE = { recallFloorMs: 1_500, reconcileAfterMs: 10_000, pollLeadsMs: 300 };
 const BIG = Number(process.env.ISOLATION_CUSTOMERS ?? 100_000);
 /** The bound: B's p99 while A imports ≤ max(FACTOR × its baseline p99, FLOOR_MS) — margin for a loaded 2-core CI machine. */
 const FACTOR = 5;
@@ -38,15 +36,7 @@ describe('isolation: one tenant imports 100,000 customers, another keeps reading
     });
     return { status: res.status, body: (await res.json()) as { code?: number; data?: { state?: string; success?: string[] } } };
   };
-  const template = {
-    template_name: 'IVR-1',
-    type_autocall: 'autocall_voice_tts' as const,
-    content: 'Hợp đồng {{contract_number}}',
-    audio_file: '',
-    otp_param: '',
-    otp_repeat: 2,
-    description: '',
-  };
+  const template = ivrTemplate('Hợp đồng {{contract_number}}');
 
   beforeAll(async () => {
     e = await startEngine({
@@ -55,10 +45,7 @@ describe('isolation: one tenant imports 100,000 customers, another keeps reading
       mediaMs: 100,
       missingMedia: 'play',
     });
-    app = createApp(
-      { config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }), engineOptions: ENGINE },
-      mountRoutes,
-    );
+    app = v2App(e);
     await templates(e.mongo.db).create(e.tenant.domain_uuid, template);
     const b = await createTenant(e.mongo.db, { name: 'tenant-b' });
     tokenB = b.token;

@@ -1,10 +1,9 @@
 // v2 queues (docs/api-contract.md §3) on the real stack: the API (in-process Hono app), the Temporal dev server,
 // the store, the worker and the FreeSWITCH simulator. What is dialed is proven from the
 // simulator's call log; the documented bodies are compared with deep equality.
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../api/app.ts';
-import { mountRoutes } from '../../api/routes.ts';
+import { ivrTemplate, v2App } from './common.ts';
+import type { App } from '../../api/app.ts';
 import { campaignsOf } from '../../storage/campaigns.ts';
 import { templates } from '../../storage/directory.ts';
 import { dncOf } from '../../storage/dnc.ts';
@@ -40,7 +39,6 @@ const RULES = {
     '0988*': { action: 'answer' as const, ringMs: 20, talkMs: 400 },
   },
 };
-const ENGINE = { recallFloorMs: 1_500, reconcileAfterMs: 10_000, pollLeadsMs: 300 };
 
 const IMPORT_FAIL = { code: 400, content: 'import fail', data: { fail: [], success: [] } };
 const OK = { code: 200, content: 'successfully' };
@@ -65,19 +63,9 @@ describe('v2 queues', () => {
 
   beforeAll(async () => {
     e = await startEngine(RULES);
-    app = createApp(
-      { config: e.config, db: e.mongo.db, temporal: e.client, logger: pino({ level: 'silent' }), engineOptions: ENGINE },
-      mountRoutes,
-    );
-    await templates(e.mongo.db).create(e.tenant.domain_uuid, {
-      template_name: 'IVR-1',
-      type_autocall: 'autocall_voice_tts',
-      content: 'Hợp đồng của quý khách đã quá hạn', // no placeholders: customers here carry few fields (test/media/import-errors.test.ts checks them)
-      audio_file: '',
-      otp_param: '',
-      otp_repeat: 2,
-      description: '',
-    });
+    app = v2App(e);
+    // No placeholders: customers here carry few fields (test/media/import-errors.test.ts checks them).
+    await templates(e.mongo.db).create(e.tenant.domain_uuid, ivrTemplate('Hợp đồng của quý khách đã quá hạn'));
   });
   afterAll(async () => {
     await e?.close();
