@@ -26,14 +26,22 @@ import { defaultSettings } from '../domain/campaign.ts';
 import { createCampaign } from '../storage/campaigns.ts';
 import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
-import { buildLead, storeLeads } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { callsOf } from '../storage/calls.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, startBenchServers, startBenchWorker, waitUntil, writeBenchSection, type BenchWorker } from './lib.ts';
+import {
+  benchEnv,
+  benchLog as log,
+  startBenchServers,
+  startBenchWorker,
+  storeBenchLeads,
+  waitUntil,
+  writeBenchSection,
+  type BenchWorker,
+} from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -187,17 +195,11 @@ async function engine(client: Client, workers: number): Promise<number> {
     callback_url: `http://127.0.0.1:${receiverPort}/cdr`,
   });
   const c = campaign.campaign_uuid;
-  await storeLeads(
+  await storeBenchLeads(
     mongo.db,
-    Array.from({ length: N }, (_, i) =>
-      buildLead({
-        domain_uuid: tenant.domain_uuid,
-        campaign_uuid: c,
-        phone_number: `0987${String(workers * 100_000 + i).padStart(6, '0')}`,
-        param: {},
-        source: 'v3_import',
-      }),
-    ),
+    { domain_uuid: tenant.domain_uuid, campaign_uuid: c },
+    N,
+    (i) => `0987${String(workers * 100_000 + i).padStart(6, '0')}`,
   );
   const receivedBefore = received;
   const tStart = new Date();

@@ -20,12 +20,11 @@ import { callsOf } from '../storage/calls.ts';
 import { createCampaign } from '../storage/campaigns.ts';
 import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
-import { buildLead, storeLeads } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { EslClient, type EslEvent } from '../telephony/esl/index.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, writeBenchSection } from './lib.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -112,16 +111,7 @@ async function run(label: string, prefix: string, settings: Record<string, unkno
     ...settings,
   });
   const c = campaign.campaign_uuid;
-  const docs = Array.from({ length: N }, (_, i) =>
-    buildLead({
-      domain_uuid: tenant.domain_uuid,
-      campaign_uuid: c,
-      phone_number: `${prefix}${String(i).padStart(6, '0')}`,
-      param: {},
-      source: 'v3_import',
-    }),
-  );
-  await storeLeads(db, docs);
+  await storeBenchLeads(db, { domain_uuid: tenant.domain_uuid, campaign_uuid: c }, N, (i) => `${prefix}${String(i).padStart(6, '0')}`);
   await worker.client.workflow.start('campaignRunWorkflow', {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId: campaignRunWorkflowId(c),

@@ -25,13 +25,12 @@ import { callsOf } from '../storage/calls.ts';
 import { createCampaign } from '../storage/campaigns.ts';
 import { carriers, users } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
-import { buildLead, storeLeads } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { updateQueueSettings } from '../storage/queue-settings.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { freePort } from '../scripts/lib/procs.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker } from './lib.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -144,16 +143,13 @@ async function runOnce(label: string, ratio: number, adaptive: boolean, predicti
     predictive,
     abandon_target_percent: 3,
   });
-  const docs = Array.from({ length: 20_000 }, (_, i) =>
-    buildLead({
-      domain_uuid: tenant.domain_uuid,
-      campaign_uuid: uuid,
-      phone_number: `09${{ ratio200: '8', adaptive: '7', predictive: '6' }[label] ?? '5'}${String(i).padStart(7, '0')}`,
-      param: {},
-      source: 'v3_import',
-    }),
+  const digit = { ratio200: '8', adaptive: '7', predictive: '6' }[label] ?? '5';
+  await storeBenchLeads(
+    mongo.db,
+    { domain_uuid: tenant.domain_uuid, campaign_uuid: uuid },
+    20_000,
+    (i) => `09${digit}${String(i).padStart(7, '0')}`,
   );
-  await storeLeads(mongo.db, docs); // stored and listed in the campaign's dial queue, as an import does
   const t0 = Date.now();
   const agentsBefore = sim.callLog.callcenter.agentStats();
   await worker.client.workflow.start('campaignRunWorkflow', {

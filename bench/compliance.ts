@@ -25,13 +25,12 @@ import { createCampaign, type NewCampaign } from '../storage/campaigns.ts';
 import { reserveContact } from '../storage/contact-slots.ts';
 import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
-import { buildLead, storeLeads } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { putTenantPolicy } from '../storage/policy.ts';
 import { anyOnDnc } from '../storage/tenant-dnc.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, writeBenchSection } from './lib.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -218,16 +217,7 @@ if (!skip.has('engine')) {
     };
     const campaign = await createCampaign(db, tenant.domain_uuid, input);
     const c = campaign.campaign_uuid;
-    const docs = Array.from({ length: N }, (_, i) =>
-      buildLead({
-        domain_uuid: tenant.domain_uuid,
-        campaign_uuid: c,
-        phone_number: `${prefix}${String(i).padStart(6, '0')}`,
-        param: {},
-        source: 'v3_import',
-      }),
-    );
-    await storeLeads(db, docs);
+    await storeBenchLeads(db, { domain_uuid: tenant.domain_uuid, campaign_uuid: c }, N, (i) => `${prefix}${String(i).padStart(6, '0')}`);
     const t0 = Date.now();
     await worker.client.workflow.start('campaignRunWorkflow', {
       taskQueue: config.TEMPORAL_TASK_QUEUE,

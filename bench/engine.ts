@@ -12,7 +12,7 @@ import { defaultSettings } from '../domain/campaign.ts';
 import { createCampaign } from '../storage/campaigns.ts';
 import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
-import { buildLead, leadsOf, storeLeads } from '../storage/leads.ts';
+import { leadsOf } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { EslClient } from '../telephony/esl/index.ts';
@@ -20,7 +20,7 @@ import { startSimulator } from '../simulator/server.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { callsOf } from '../storage/calls.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker } from './lib.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -99,16 +99,12 @@ const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
   template_name: '',
   carrier_name: 'b',
 });
-const docs = Array.from({ length: N }, (_, i) =>
-  buildLead({
-    domain_uuid: tenant.domain_uuid,
-    campaign_uuid: campaign.campaign_uuid,
-    phone_number: `0987${String(i).padStart(6, '0')}`,
-    param: {},
-    source: 'v3_import',
-  }),
+await storeBenchLeads(
+  mongo.db,
+  { domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid },
+  N,
+  (i) => `0987${String(i).padStart(6, '0')}`,
 );
-await storeLeads(mongo.db, docs);
 const workerRun = await startBenchWorker(config, mongo.db);
 const { client } = workerRun;
 await ensureReportCompactor(client, config.TEMPORAL_TASK_QUEUE);

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../config/index.ts';
+import { buildLead, storeLeads } from '../storage/leads.ts';
 import { freePort, type Proc } from '../scripts/lib/procs.ts';
 import { startMongoStore, startTemporal } from '../scripts/lib/stack.ts';
 
@@ -173,4 +174,16 @@ export function writeBenchSection(heading: string, section: string): void {
   }
   writeFileSync(file, text);
   benchLog(`wrote the section to ${file}`);
+}
+
+/** `n` leads of a campaign, lead `i` dialing `number(i)`, stored and listed in its dial queue as an
+ *  import stores them (storage/leads.ts storeLeads: leads written any other way are never dialed). */
+export async function storeBenchLeads(
+  db: Db,
+  ids: { domain_uuid: string; campaign_uuid: string },
+  n: number,
+  number: (i: number) => string,
+): Promise<void> {
+  const docs = Array.from({ length: n }, (_, i) => buildLead({ ...ids, phone_number: number(i), param: {}, source: 'v3_import' }));
+  await storeLeads(db, docs);
 }
