@@ -1,8 +1,9 @@
 // The call record, completed once per call (`_id` = call_id), and the lead's state after it.
 // Every write is by `_id` and the lead has one writer (its workflow), so no conditional filters:
-// FerretDB indexes single-field `_id` filters only.
+// FerretDB indexes single-field `_id` filters only. What follows the record (stats, report,
+// callbacks) is derived from the record that stands, so a retry cannot make them disagree.
 import { scheduleCallDeliveries } from '../callbacks/schedule.ts';
-import { callRecordOf, callsOf, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
+import { callRecordOf, completeCallRecord, emptyCallRecord, type CallDoc } from '../storage/calls.ts';
 import { leadsOf } from '../storage/leads.ts';
 import { noteForReport } from '../storage/report.ts';
 import { chargeCall } from '../storage/billing.ts';
@@ -77,8 +78,8 @@ export function createRecordActivities(deps: ActivityDeps) {
   return {
     async recordCall(input: RecordCallInput): Promise<void> {
       bindCall(input); // every log line of this call carries its ids (config/call-context.ts)
-      // The whole record from what the workflow knows: no read, and a retry writes the same. The
-      // picked CallDoc fields pass through; times come as epoch ms.
+      // The whole record from what the workflow knows; a retry keeps the first one stored
+      // (completeCallRecord). The picked CallDoc fields pass through; times come as epoch ms.
       const {
         run_id,
         granted_at,
@@ -114,7 +115,7 @@ export function createRecordActivities(deps: ActivityDeps) {
           { call_id: record.call_id, campaign_uuid: record.campaign_uuid, error: record.delivery_error },
           'call answered but its content was not played',
         );
-      await callsOf(db).replaceOne({ _id: input.call_id }, record, { upsert: true });
+      const stored = await completeCallRecord(db, record);
       await leadsOf(db).updateOne(
         { _id: input.lead_uuid },
         {
@@ -129,18 +130,19 @@ export function createRecordActivities(deps: ActivityDeps) {
           $addToSet: { call_ids: input.call_id },
         },
       );
+      const endedAt = stored.ended_at?.getTime() ?? ended_at;
       if (agent)
         await noteAgentCall(db, {
           user_uuid: agent.user_uuid,
           domain_uuid: record.domain_uuid,
-          day: statsDay(ended_at, await tenantTimeZone(db, record.domain_uuid)),
-          talk_s: record.talk_time,
-          at: ended_at,
-          call_id: record.call_id,
+          day: statsDay(endedAt, await tenantTimeZone(db, record.domain_uuid)),
+          talk_s: stored.talk_time,
+          at: endedAt,
+          call_id: stored.call_id,
         });
-      callRecorded(db, record); // metrics: disposition, talk time, latencies (config/metrics.ts)
-      await chargeCall(db, record); // prepaid tenants: answered calls by billsec (storage/billing.ts)
-      await noteForReport(db, record);
+      callRecorded(db, stored); // metrics: disposition, talk time, latencies (config/metrics.ts)
+      await chargeCall(db, stored); // prepaid tenants: answered calls by billsec (storage/billing.ts)
+      await noteForReport(db, stored);
       if (release) {
         try {
           await temporalClient(deps).workflow.getHandle(campaignRunWorkflowId(input.campaign_uuid)).signal(releaseSlotSignal, release);
@@ -149,8 +151,8 @@ export function createRecordActivities(deps: ActivityDeps) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
       }
-      // After the release: the next call does not wait for the delivery workflow's start.
-      await scheduleCallDeliveries(deps, record);
+      // After the release: the next call does not wait for the callback (first attempt inline).
+      await scheduleCallDeliveries(deps, stored, { inline: true });
       // With RECORDINGS_S3_BUCKET: the recording moves to the bucket in a workflow of its own.
       if (recorded) await startRecordingUpload(deps, { call_id: input.call_id, domain_uuid: input.domain_uuid });
     },

@@ -54,6 +54,9 @@ export interface CallbackDeliveryInput extends DeliveryIdentity {
   /** When the delivery was scheduled (ms): the record's created_at. */
   scheduled_at: number;
   timing?: Partial<DeliveryTiming>;
+  /** Attempts already made before this workflow (the inline first attempt of a call record's
+   *  callback): its attempts are numbered after them. */
+  attempts_before?: number;
 }
 
 export interface CallbackDeliveryResult {

@@ -2,7 +2,8 @@
 // (workflow id `callback:<call_id>:<kind>`, a second start for the same id is a no-op), so the
 // hooks below may run again for the same call (activity retries, event duplicates).
 // - scheduleCallDeliveries: the call record is final (activities/record.ts recordCall, and the
-//   API's invalid-number record) → POST to the campaign's callback_url.
+//   API's invalid-number record) → POST to the campaign's callback_url; from recordCall the first
+//   attempt is made inline and the workflow started only when it fails (deliverNowOrStart).
 // - scheduleAnswerDelivery: CHANNEL_ANSWER seen by the node listener → POST to answer_callback_url
 //   (and, as a backstop, again when an answered call is recorded: a no-op if it was started).
 import { Context } from '@temporalio/activity';
@@ -14,7 +15,9 @@ import type { CampaignDoc } from '../domain/campaign.ts';
 import { campaignsOf } from '../storage/campaigns.ts';
 import { ttlCache } from '../storage/ttl-cache.ts';
 import type { CallDoc } from '../storage/calls.ts';
-import { callbackWorkflowId, type CallbackDeliveryInput, type CallbackKind, type DeliveryTiming } from './contract.ts';
+import { createDeliveryAttempt } from './activities.ts';
+import { deliveriesOf } from './store.ts';
+import { callbackWorkflowId, deliveryId, type CallbackDeliveryInput, type CallbackKind, type DeliveryTiming } from './contract.ts';
 import { answerBody, callBody, voiceBotCallHistoryPayload, voiceBotCallPayload, type AnswerInfo } from './payload.ts';
 import { voiceBotContext } from './voicebot.ts';
 
@@ -71,7 +74,7 @@ function clientOf(deps: ScheduleDeps): Client | undefined {
 }
 
 /** Start the delivery workflow unless it exists (running or closed): idempotent. */
-export async function startDelivery(deps: ScheduleDeps, input: CallbackDeliveryInput): Promise<void> {
+export async function startDelivery(deps: ScheduleDeps, input: CallbackDeliveryInput, opts: { startDelayMs?: number } = {}): Promise<void> {
   const client = clientOf(deps);
   if (!client) {
     deps.logger.warn({ call_id: input.call_id, kind: input.kind }, 'callback not scheduled: no Temporal client here');
@@ -84,11 +87,37 @@ export async function startDelivery(deps: ScheduleDeps, input: CallbackDeliveryI
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'USE_EXISTING',
+      ...(opts.startDelayMs ? { startDelay: opts.startDelayMs } : {}),
       searchAttributes: { CampaignUuid: [input.campaign_uuid], TenantUuid: [input.domain_uuid] },
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+}
+
+/**
+ * A call record's callback, from `recordCall`: its first attempt is made here, at once, and only when
+ * it fails is the delivery workflow started — its attempts numbered after this one, its first after
+ * the first backoff interval, as a workflow-only delivery would have retried. A delivered callback
+ * then costs no workflow (two Temporal actions per call fewer: docs/engine.md). Run again for the
+ * same call (a retried activity), a delivery already on record is not attempted inline again.
+ */
+export async function deliverNowOrStart(deps: ScheduleDeps, input: CallbackDeliveryInput): Promise<void> {
+  const t = { ...timingFromConfig(deps.config), ...(input.timing ?? {}) };
+  const prior = await deliveriesOf(deps.db).findOne(
+    { _id: deliveryId(input.call_id, input.kind) },
+    { projection: { status: 1, attempts: 1 } },
+  );
+  if (prior?.status === 'delivered') return;
+  if (!prior) {
+    try {
+      await createDeliveryAttempt(deps)({ ...input, timeoutMs: t.timeoutMs }, { attempt: 1, deadline: input.scheduled_at + t.deadlineMs });
+      return;
+    } catch {
+      // Recorded on the delivery; the workflow retries it.
+    }
+  }
+  await startDelivery(deps, { ...input, attempts_before: prior?.attempts ?? 1 }, { startDelayMs: t.initialIntervalMs });
 }
 
 function deliveryInput(
@@ -101,8 +130,12 @@ function deliveryInput(
   return { ...ids, kind, url, body, scheduled_at: Date.now(), timing: timingFromConfig(deps.config) };
 }
 
-/** Called once a call record is final (may be called again for the same record: idempotent). */
-export async function scheduleCallDeliveries(deps: ScheduleDeps, call: CallDoc): Promise<void> {
+/**
+ * Called once a call record is final (may be called again for the same record: idempotent).
+ * `inline`: the record's own callbacks get their first attempt at once (`deliverNowOrStart`).
+ */
+export async function scheduleCallDeliveries(deps: ScheduleDeps, call: CallDoc, opts: { inline?: boolean } = {}): Promise<void> {
+  const deliver = opts.inline ? deliverNowOrStart : startDelivery;
   const s = await campaignCallbackSettings(deps.db, call.campaign_uuid);
   if (!s) return;
   // The answer callback as well: the answer event may never have been seen (the node's listener was
@@ -122,11 +155,11 @@ export async function scheduleCallDeliveries(deps: ScheduleDeps, call: CallDoc):
   if (s.callback_format === 'voice_bot') {
     // Both voice-bot shapes, to the same URL (callbacks/voicebot.ts).
     const ctx = await voiceBotContext(deps.db, call, s.campaign_id);
-    await startDelivery(deps, deliveryInput(deps, 'cdr', call, s.callback_url, JSON.stringify(voiceBotCallPayload(call, ctx))));
-    await startDelivery(deps, deliveryInput(deps, 'history', call, s.callback_url, JSON.stringify(voiceBotCallHistoryPayload(call, ctx))));
+    await deliver(deps, deliveryInput(deps, 'cdr', call, s.callback_url, JSON.stringify(voiceBotCallPayload(call, ctx))));
+    await deliver(deps, deliveryInput(deps, 'history', call, s.callback_url, JSON.stringify(voiceBotCallHistoryPayload(call, ctx))));
     return;
   }
-  await startDelivery(deps, deliveryInput(deps, 'cdr', call, s.callback_url, callBody(s.callback_format, call)));
+  await deliver(deps, deliveryInput(deps, 'cdr', call, s.callback_url, callBody(s.callback_format, call)));
 }
 
 /** A call was answered (CHANNEL_ANSWER): the answer callback, when the campaign has a URL. */

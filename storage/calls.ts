@@ -170,3 +170,18 @@ export function invalidCallRecord(lead: {
     ended_at: now,
   };
 }
+
+/**
+ * Completes a call's record (state `done`) once: the first completion stands. A retried workflow
+ * task may compute the same call's record again with other times (a call settled by the workflow's
+ * clock), and everything derived from the record — the report's delta (first write wins), the
+ * callbacks, the agent's stats — must agree with the one stored. Returns the record that stands.
+ * A read, then a write by `_id` (FerretDB indexes single-field `_id` filters only): the lead's one
+ * workflow is the only writer of a record's completion.
+ */
+export async function completeCallRecord(db: Db, record: CallDoc): Promise<CallDoc> {
+  const stored = await callsOf(db).findOne({ _id: record._id });
+  if (stored?.state === 'done') return stored;
+  await callsOf(db).replaceOne({ _id: record._id }, record, { upsert: true });
+  return record;
+}

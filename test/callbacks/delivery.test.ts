@@ -2,7 +2,9 @@
 // POSTed to a real local receiver. Every call arrives exactly once by Idempotency-Key, signed with
 // the tenant's secret; a receiver that is down, answers 500s or hangs gets everything once it
 // recovers, and nothing twice once it has accepted it.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callbackWorkflowId } from '../../callbacks/contract.ts';
 import { tenantCallbackSecret } from '../../storage/tenants.ts';
 import { originatesOf, startEngine, waitFor, type Engine } from '../engine/harness.ts';
 import { apiOf, campaignFinished, deliveriesOfCampaign, expectedKeys, sleep } from './common.ts';
@@ -142,6 +144,22 @@ describe('callbacks', () => {
       return d.length === keys.size && d.every((x) => x.status === 'delivered') ? d : undefined;
     });
     expect(ds.every((d) => d.attempts === 1 && d.last_status_code === 200)).toBe(true);
+    // A dialed call's record callback was delivered by its first, inline attempt (recordCall): no
+    // delivery workflow was started for it (docs/engine.md, what a call costs); the answer
+    // callbacks (from the node listener) and the API's never-dialed record have theirs.
+    const hasWorkflow = (call_id: string, kind: 'cdr' | 'answer') =>
+      e.client.workflow
+        .getHandle(callbackWorkflowId(call_id, kind))
+        .describe()
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          },
+        );
+    for (const c of calls) expect(await hasWorkflow(c.call_id, 'cdr'), c.call_id).toBe(!c.dialed);
+    for (const c of calls.filter((x) => x.answered)) expect(await hasWorkflow(c.call_id, 'answer'), c.call_id).toBe(true);
     const list = await api.get(`/v3/campaign/${campaign}/callbacks?limit=1000`);
     expect(list.status).toBe(200);
     expect(list.body.total).toBe(keys.size);

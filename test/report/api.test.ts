@@ -8,6 +8,8 @@ import { defaultSettings } from '../../domain/campaign.ts';
 import { createCampaign } from '../../storage/campaigns.ts';
 import { callsOf, emptyCallRecord, type CallDoc } from '../../storage/calls.ts';
 import { addInto, compactOnce, emptyTotals, mongoReportStore, noteForReport, pendingOf, type ReportTotals } from '../../storage/report.ts';
+import pino from 'pino';
+import { createRecordActivities, type RecordCallInput } from '../../activities/record.ts';
 import { startApi, type Harness } from '../api/harness.ts';
 
 const VN = 'Asia/Ho_Chi_Minh';
@@ -252,6 +254,58 @@ describe('GET /v1/autocall/report', () => {
     const res = await report(c, fmt(NOW - 3600), fmt(NOW + 3600));
     expect(res.body.data.status.failed).toBe(1);
     expect(res.body.data.total_calls).toBe(1);
+  });
+
+  it('a call recorded again with other times (a retried workflow task) keeps its first record, and the report agrees with it', async () => {
+    const c = await newCampaign(h.tenant.domain_uuid);
+    const { recordCall } = createRecordActivities({ config: h.config, db: h.mongo.db, logger: pino({ level: 'silent' }) });
+    const t0 = (NOW - 600) * 1000;
+    // A call settled by the workflow's clock (no hangup event): a retried task computes it later.
+    const attempt = (endedAfterS: number): RecordCallInput => ({
+      call_id: `retried-${c}`,
+      lead_uuid: `lead-${c}`,
+      campaign_uuid: c,
+      domain_uuid: h.tenant.domain_uuid,
+      attempt: 1,
+      phone_number: '0981234567',
+      dialed: true,
+      answered: true,
+      hangup_cause: 'NORMAL_CLEARING',
+      q850: 16,
+      disposition: 'answered',
+      report: 'answered',
+      voice_bot_status: 0,
+      billsec: endedAfterS - 2,
+      duration: endedAfterS,
+      waitsec: 2,
+      reconciled: true,
+      answered_uuid: '',
+      network: 'viettel',
+      carrier_uuid: '',
+      caller_number: '',
+      gateway: '',
+      digits: '',
+      delivery_error: '',
+      leg_uuids: [],
+      node: 'fs1',
+      dial_string: '',
+      queue_wait: 0,
+      talk_time: 0,
+      abandoned: false,
+      cancel_reason: '',
+      sent_at: t0,
+      answered_at: t0 + 2000,
+      ended_at: t0 + endedAfterS * 1000,
+      first_attempt_at: t0,
+      lead_status: 'done',
+      next_attempt_at: null,
+    });
+    await recordCall(attempt(10));
+    await recordCall(attempt(11));
+    const stored = await callsOf(h.mongo.db).findOne({ _id: `retried-${c}` });
+    expect(stored).toMatchObject({ state: 'done', duration: 10, billsec: 8, ended_at: new Date(t0 + 10_000) });
+    const res = await report(c, fmt(NOW - 3600), fmt(NOW + 3600));
+    expect(res.body.data).toMatchObject({ total_calls: 1, total_duration: 10, total_billsec: 8 });
   });
 
   it('exact while the compactor runs, with calls noted again (retries) in between', async () => {
