@@ -140,7 +140,7 @@ async function startLeadWorkflow(client: Client, taskQueue: string, attempt: num
     },
   ];
   try {
-    await client.workflow.start('leadWorkflow', {
+    await client.workflow.start('leadWorkflowV2', {
       taskQueue,
       workflowId,
       args,

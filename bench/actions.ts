@@ -223,7 +223,7 @@ async function engine(client: Client, workers: number): Promise<number> {
   await run.terminate('bench done');
   const tEnd = new Date();
   const calls = await callsOf(mongo.db).countDocuments({ campaign_uuid: c });
-  const leads = await tallyQuery(client, `WorkflowType = 'leadWorkflow' AND CampaignUuid = '${c}'`);
+  const leads = await tallyQuery(client, `WorkflowType IN ('leadWorkflow', 'leadWorkflowV2') AND CampaignUuid = '${c}'`);
   const runT = await tallyQuery(client, `WorkflowId = '${campaignRunWorkflowId(c)}'`);
   const startIso = tStart.toISOString();
   const endIso = tEnd.toISOString();

@@ -4,7 +4,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 
 export { campaignRunWorkflow } from './campaign-run.ts';
-export { leadWorkflow } from './lead.ts';
+export { leadWorkflow, leadWorkflowV2 } from './lead.ts';
 export { callbackDeliveryWorkflow } from './callback.ts';
 export { reportCompactorWorkflow } from './report-compactor.ts';
 export { nodeListenerWorkflow } from './node-listener.ts';

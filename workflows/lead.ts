@@ -2,6 +2,12 @@
 // hangup event (signal from the ESL bridge; reconcile with uuid_exists when it does not come),
 // record the call, decide the recall, release the slot, sleep until the recall (holding no slot),
 // ask again. Deterministic: what an attempt came to is decided by call-outcome.ts (pure).
+//
+// Two workflow types run this code: `leadWorkflowV2`, which the run starts, and `leadWorkflow`,
+// the first version, kept for the executions started before it (a workflow replays its history
+// with the commands it gave then). They differ only in `LeadVersion` below: where version 2 gives
+// fewer Temporal actions per call (docs/engine.md, *What a call costs*). Remove `leadWorkflow`
+// once no execution of that type is open (`WorkflowType = "leadWorkflow" AND ExecutionStatus = "Running"`).
 import {
   condition,
   getExternalWorkflowHandle,
@@ -59,7 +65,30 @@ const reconcile = proxyActivities<Activities>({
   retry: { initialInterval: '500 ms', maximumInterval: '5 seconds' },
 });
 
+/** What differs between the lead workflow's versions (each its own workflow type). */
+interface LeadVersion {
+  /** Upsert `LeadStatus` on every status set, also the `dialing` the lead was started with (v1). */
+  upsertUnchanged: boolean;
+  /** A finished lead upserts `Disposition` and `LeadStatus = done` (v1); v2 upserts them only
+   *  for a lead that goes on to wait for a recall (a finished lead's outcome: its result, the API). */
+  finalAttributes: boolean;
+  /** The hangup wait after a reconcile found the call still up: × this, up to 4 × the first (v1: 1). */
+  reconcileGrowth: number;
+}
+const V1: LeadVersion = { upsertUnchanged: true, finalAttributes: true, reconcileGrowth: 1 };
+const V2: LeadVersion = { upsertUnchanged: false, finalAttributes: false, reconcileGrowth: 2 };
+
+/** The lead workflow the run starts (activities/run.ts). */
+export async function leadWorkflowV2(input: LeadInput): Promise<LeadState> {
+  return runLead(input, V2);
+}
+
+/** The first version: only for executions started before `leadWorkflowV2` (see the top). */
 export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
+  return runLead(input, V1);
+}
+
+async function runLead(input: LeadInput, version: LeadVersion): Promise<LeadState> {
   const reconcileAfterMs = input.options?.reconcileAfterMs ?? 30_000;
   const campaign = getExternalWorkflowHandle(campaignRunWorkflowId(input.campaign_uuid));
   let granted = input.slotGranted;
@@ -92,9 +121,13 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
   });
   setHandler(leadStateQuery, () => state);
 
-  const setStatus = (status: LeadState['status'], attribute: string = status) => {
+  // The LeadStatus search attribute as last set (v2 skips an upsert that would not change it).
+  let attribute = input.slotGranted ? 'dialing' : '';
+  const setStatus = (status: LeadState['status'], value: string = status) => {
     state.status = status;
-    upsertSearchAttributes({ LeadStatus: [attribute] });
+    if (!version.upsertUnchanged && value === attribute) return;
+    attribute = value;
+    upsertSearchAttributes({ LeadStatus: [value] });
   };
   const park = async (): Promise<LeadState> => {
     await store.parkLead({ lead_uuid: input.lead_uuid });
@@ -122,6 +155,7 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
       if (reason === 'contact_limit' && next_at !== undefined) {
         // Not an attempt: no slot held while it waits for the next allowed moment (lead-limit.ts).
         granted = false;
+        attribute = 'waiting_limit';
         if ((await holdForLimit(campaign, state, next_at, () => stopped)) === 'skipped') return state;
         continue;
       }
@@ -137,9 +171,10 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
     state.call_id = plan.call_id;
     setStatus('dialing');
 
-    const recallAt = await endAttempt({ input, plan, result, hangups, grantedAt, reconcileAfterMs, state, snapshot });
+    const recallAt = await endAttempt({ input, version, plan, result, hangups, grantedAt, reconcileAfterMs, state, snapshot });
     granted = false;
     if (recallAt === null) return state;
+    attribute = 'waiting_recall';
     // The recall timer; no slot is held meanwhile.
     await sleep(Math.max(1, recallAt - Date.now()));
   }
@@ -151,6 +186,7 @@ export async function leadWorkflow(input: LeadInput): Promise<LeadState> {
  */
 async function endAttempt(a: {
   input: LeadInput;
+  version: LeadVersion;
   plan: AttemptPlan;
   result: OriginateResult;
   hangups: Map<string, CallEventPayload>;
@@ -160,7 +196,7 @@ async function endAttempt(a: {
   snapshot: LeadSnapshot | undefined;
 }): Promise<number | null> {
   const { plan, state, snapshot } = a;
-  const seen = await awaitHangup(a.hangups, plan, a.result, a.reconcileAfterMs);
+  const seen = await awaitHangup(a.hangups, plan, a.result, a.reconcileAfterMs, a.version.reconcileGrowth);
   const { record, decision } = settleAttempt({ input: a.input, plan, result: a.result, ...seen, grantedAt: a.grantedAt, now: Date.now() });
   await local.recordCall(record);
   a.hangups.clear();
@@ -169,7 +205,8 @@ async function endAttempt(a: {
     snapshot.first_attempt_at = plan.first_attempt_at;
   }
   state.disposition = record.disposition;
-  upsertSearchAttributes({ Disposition: [record.disposition], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
+  if (decision.recall || a.version.finalAttributes)
+    upsertSearchAttributes({ Disposition: [record.disposition], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
   if (!decision.recall) {
     state.status = 'done';
     state.next_attempt_at = null;
@@ -218,6 +255,7 @@ async function awaitHangup(
   plan: AttemptPlan,
   result: OriginateResult,
   reconcileAfterMs: number,
+  growth: number,
 ): Promise<HangupSeen> {
   if (result.outcome === 'recorded' && result.recorded)
     return { hangup: hangupFromRecord(plan.call_id, result.recorded), reconciled: result.recorded.reconciled };
@@ -229,8 +267,11 @@ async function awaitHangup(
   }
   const uuid = result.answered_uuid ?? plan.call_id;
   let lastSeen = result.answered_at ?? result.sent_at; // the last moment the call was known to be up
-  for (;;) {
-    if (await condition(() => hangups.has(uuid), reconcileAfterMs)) return { hangup: hangups.get(uuid), reconciled: false };
+  // A long call is checked less often as it goes on (each check is a timer and an activity); a lost
+  // hangup on it is still found within 4 × reconcileAfterMs.
+  let waitMs = reconcileAfterMs;
+  for (; ; waitMs = Math.min(waitMs * growth, reconcileAfterMs * 4)) {
+    if (await condition(() => hangups.has(uuid), waitMs)) return { hangup: hangups.get(uuid), reconciled: false };
     const fate = await reconcile.reconcileCall({ node: result.node, leg_uuids: [uuid], sent_at: result.sent_at });
     const late = hangups.get(uuid); // may have arrived meanwhile
     if (late) return { hangup: late, reconciled: false };
