@@ -5,13 +5,16 @@
 //   v2_imports        `_id` = import id (derived from the queue and the post's bytes: a retried
 //                     post finds its import instead of staging again): progress and conflicts
 //   v2_import_chunks  `_id` = `<import id>:<n>` (n = 1, 2, …): ≤ 1,000 checked customers each,
-//                     deleted once stored
+//                     as one gzipped JSON binary (`packed`), deleted once stored
 //   v2_import_heads   `_id` = campaign_uuid: the queue's latest staged import (what the poll reads)
 // Everything is read and written by `_id` only (FerretDB 1.24 scans every other filter).
 import { createHash } from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { Binary, type Collection, type Db } from 'mongodb';
 import { maskNumber } from '../domain/phone.ts';
 import { buildLead, storeLeads, type LeadDoc } from './leads.ts';
+import { mapLimit } from './concurrency.ts';
 import { customerLeadId, insertManyCountingDuplicates, samePostedLeads } from './v2-queues.ts';
 
 /** Customers per staged chunk (and per batch the request stores itself). */
@@ -63,7 +66,24 @@ export interface ChunkDoc {
   _id: string;
   import_id: string;
   n: number;
-  customers: CheckedCustomer[];
+  /** The chunk's customers, gzipped JSON: FerretDB takes a 1,000-customer array of documents at
+   *  about 10× the time of the same as one binary (100,000 customers staged: 8.8 s → 0.7 s). */
+  packed?: Binary;
+  /** Chunks staged before `packed` (an import in flight across the upgrade). */
+  customers?: CheckedCustomer[];
+}
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** A staged chunk's document (gzip runs on libuv's pool: the API's event loop stays free). */
+export async function packChunk(import_id: string, n: number, customers: CheckedCustomer[]): Promise<ChunkDoc> {
+  return { _id: chunkId(import_id, n), import_id, n, packed: new Binary(await gzipAsync(JSON.stringify(customers))) };
+}
+
+export async function chunkCustomers(chunk: ChunkDoc): Promise<CheckedCustomer[]> {
+  if (chunk.packed) return JSON.parse((await gunzipAsync(chunk.packed.buffer)).toString('utf8')) as CheckedCustomer[];
+  return chunk.customers ?? [];
 }
 
 interface HeadDoc {
@@ -186,11 +206,12 @@ export async function stageImport(
   }
   await headsOf(db).replaceOne({ _id: q.campaign_uuid }, { import_id, at: now }, { upsert: true });
   if (doc.state !== 'staging') return doc;
-  // Several chunks per insertMany (each ~200–300 KB), so staging costs a handful of round trips.
-  const docs: ChunkDoc[] = [];
-  for (let n = 1; n <= chunks; n++) {
-    docs.push({ _id: chunkId(import_id, n), import_id, n, customers: input.rest.slice((n - 1) * IMPORT_CHUNK, n * IMPORT_CHUNK) });
-  }
+  // Several chunks per insertMany (each ~20–30 KB packed), so staging costs a handful of round trips.
+  const docs = await mapLimit(
+    Array.from({ length: chunks }, (_, i) => i + 1),
+    4,
+    (n) => packChunk(import_id, n, input.rest.slice((n - 1) * IMPORT_CHUNK, n * IMPORT_CHUNK)),
+  );
   await insertManyCountingDuplicates((b) => chunksOf(db).insertMany(b, { ordered: false }), docs, 10);
   await importsOf(db).updateOne({ _id: import_id }, { $set: { state: 'storing', updated_at: new Date() } });
   return { ...doc, state: 'storing' };
@@ -223,8 +244,9 @@ export async function storeChunk(
   }
   const chunk = await chunksOf(db).findOne({ _id: chunkId(import_id, n) });
   if (!chunk) throw new Error(`import ${import_id}: chunk ${n} is not staged`);
-  const { ok } = await storeCustomers(db, imp, chunk.customers, now, { batch: IMPORT_WRITE_BATCH, pauseMs: IMPORT_WRITE_PAUSE_MS });
-  const conflictIds = chunk.customers.flatMap((c, i) => (ok[i] ? [] : [c.id]));
+  const customers = await chunkCustomers(chunk);
+  const { ok } = await storeCustomers(db, imp, customers, now, { batch: IMPORT_WRITE_BATCH, pauseMs: IMPORT_WRITE_PAUSE_MS });
+  const conflictIds = customers.flatMap((c, i) => (ok[i] ? [] : [c.id]));
   const stored = ok.length - conflictIds.length;
   await importsOf(db).updateOne(
     { _id: import_id, next_chunk: n },
