@@ -1,9 +1,13 @@
 // Benchmark: the autodialer with 50 simulated agents (talk 20–60 s, answer delays 1–5 s) and a
-// realistic customer mix, at a fixed ratio 200 and at the adaptive pace (ratio 300 ceiling), for
-// 10 simulated minutes each. Reports agent occupancy (share of logged-in agent time talking), the
-// abandon rate (abandoned ÷ answered customers) and the customers' queue wait p50/p99.
+// realistic customer mix, at a fixed ratio 200, at the adaptive pace (ratio 300 ceiling) and at the
+// predictive pace (ratio 300 ceiling), for 10 simulated minutes each. Reports agent occupancy (share
+// of logged-in agent time talking: every bridge of the campaign's queue within the run, the ones
+// still up at the end counted to the end; also without the first simulated minute), the abandon
+// rate (abandoned ÷ answered customers), the customers' queue wait p50/p99 and the 1-minute load
+// average before and after.
 //
 //   npx tsx bench/autodialer.ts [--agents 50] [--minutes 10] [--scale 0.1]
+//     [--runs ratio200,adaptive,predictive] [--wrap-up 5] [--agent-answer 1-5]
 //
 // Time scale: every time the simulation is made of is multiplied by `--scale` — customer ring and
 // talk times, agent answer delays, the queue's second-based limits (the simulator's timeScale) and
@@ -12,6 +16,7 @@
 // which are therefore 10× larger in simulated time than in production; the numbers are a lower
 // bound on what real time gives.
 import { serve } from '@hono/node-server';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createApp } from '../api/app.ts';
@@ -150,6 +155,7 @@ async function runOnce(label: string, ratio: number, adaptive: boolean, predicti
     20_000,
     (i) => `09${digit}${String(i).padStart(7, '0')}`,
   );
+  const loadBefore = loadavg()[0]!.toFixed(2);
   const t0 = Date.now();
   const agentsBefore = sim.callLog.callcenter.agentStats();
   await worker.client.workflow.start('campaignRunWorkflow', {
@@ -168,22 +174,41 @@ async function runOnce(label: string, ratio: number, adaptive: boolean, predicti
   while (Date.now() < end) {
     await new Promise((r) => setTimeout(r, Math.min(5_000, end - Date.now())));
     if (process.env.BENCH_DEBUG) {
-      const p = await h.query(progressQuery);
-      const live = (await h.query('agents')) as Array<{ status: string; state: string }>;
-      log(
-        `  t+${Math.round((Date.now() - t0) / 1000)}s dialing ${p.dialing} hopper ${p.hopper} calls ${p.calls} ratio ${p.ratio} agents ${JSON.stringify(live.reduce((m: Record<string, number>, a) => ((m[a.state] = (m[a.state] ?? 0) + 1), m), {}))}`,
-      );
+      // A progress line every 5 s (a query the worker may be too busy to answer: skipped then).
+      try {
+        const p = await h.query(progressQuery);
+        const live = (await h.query('agents')) as Array<{ status: string; state: string }>;
+        log(
+          `  t+${Math.round((Date.now() - t0) / 1000)}s dialing ${p.dialing} hopper ${p.hopper} calls ${p.calls} ratio ${p.ratio} agents ${JSON.stringify(live.reduce((m: Record<string, number>, a) => ((m[a.state] = (m[a.state] ?? 0) + 1), m), {}))}`,
+        );
+      } catch (err) {
+        log(`  t+${Math.round((Date.now() - t0) / 1000)}s (query: ${(err as Error).message})`);
+      }
     }
   }
-  const progress = await h.query(progressQuery);
+  const progress = await h.query(progressQuery).catch(() => undefined); // a busy worker may not answer
   await h.signal('stop');
   const tEnd = Date.now();
-  // Occupancy: agent talk time within the run ÷ agents × the run's length.
+  // Occupancy: agents' talk time within [t0, tEnd] — every bridge of the campaign's queue, the ones
+  // still up at the end counted to tEnd — ÷ agents × the run's length. Also from the end of the
+  // first simulated minute (the ramp-up left out), and the earlier measure (calls ended by tEnd only).
+  const q = `campaign-${uuid}`;
+  const talkWithin = (from: number, to: number) =>
+    sim.callLog.callcenter
+      .offers()
+      .filter((o) => o.queue === q && o.bridgedAt !== undefined)
+      .reduce((sum, o) => {
+        const end = o.talkMs !== undefined ? o.bridgedAt! + o.talkMs : to;
+        return sum + Math.max(0, Math.min(end, to) - Math.max(o.bridgedAt!, from));
+      }, 0);
+  const occupancy = talkWithin(t0, tEnd) / (AGENTS * (tEnd - t0));
+  const tSteady = t0 + s(60_000);
+  const occupancySteady = talkWithin(tSteady, tEnd) / (AGENTS * (tEnd - tSteady));
   const after = sim.callLog.callcenter.agentStats();
-  let talkMs = 0;
-  for (const [name, st] of Object.entries(after)) talkMs += st.talkMs - (agentsBefore[name]?.talkMs ?? 0);
-  const occupancy = talkMs / (AGENTS * (tEnd - t0));
-  const members = sim.callLog.callcenter.members().filter((m) => m.queue === `campaign-${uuid}` && m.joinedAt >= t0);
+  let endedTalkMs = 0;
+  for (const [name, st] of Object.entries(after)) endedTalkMs += st.talkMs - (agentsBefore[name]?.talkMs ?? 0);
+  const occupancyEnded = endedTalkMs / (AGENTS * (tEnd - t0));
+  const members = sim.callLog.callcenter.members().filter((m) => m.queue === q && m.joinedAt >= t0);
   const answeredCustomers = members.length;
   const abandoned = members.filter((m) => m.result === 'cancel').length;
   const waits = members.filter((m) => m.leftAt).map((m) => (m.leftAt! - m.joinedAt) / SCALE / 1000);
@@ -191,13 +216,16 @@ async function runOnce(label: string, ratio: number, adaptive: boolean, predicti
   log(
     `${label}: ${JSON.stringify({
       ratio_configured: ratio,
-      ratio_at_end: progress.ratio,
+      ratio_at_end: progress?.ratio,
       calls_placed: calls,
       customers_answered: answeredCustomers,
       abandoned,
       abandon_rate_pct: Math.round((1000 * abandoned) / Math.max(1, answeredCustomers)) / 10,
       occupancy_pct: Math.round(1000 * occupancy) / 10,
+      occupancy_after_1st_min_pct: Math.round(1000 * occupancySteady) / 10,
+      occupancy_ended_calls_only_pct: Math.round(1000 * occupancyEnded) / 10,
       queue_wait_s: { p50: pct(waits, 50), p99: pct(waits, 99) },
+      load_average_1min: { before: loadBefore, after: loadavg()[0]!.toFixed(2) },
     })}`,
   );
   // Let the calls up end before the next run (the agents must be free).

@@ -111,25 +111,6 @@ export function autodialerAllowance(a: { agents: AgentsNow; held: number; ratioP
   return Math.max(0, n);
 }
 
-/**
- * The predictive pace (queue setting `predictive`): the ratio counts every Available agent, talking
- * ones too, as VICIdial's dial level does — lines in use (ringing, waiting and talking: every slot
- * held) are kept at available agents × level %. At 100 it is one line per agent (a customer is dialed
- * only for a free agent, as above); above 100 customers are dialed for agents still talking, so one
- * is ringing or waiting when they finish. No Available agent: no new call. Never above
- * `concurrent_call` when it is > 0.
- */
-export function predictiveAllowance(a: { agents: AgentsNow; held: number; levelPct: number; concurrentCall: number }): number {
-  if (a.agents.available === 0) return 0;
-  let n = Math.floor((a.agents.available * a.levelPct) / 100) - a.held;
-  if (a.concurrentCall > 0) n = Math.min(n, a.concurrentCall - a.held);
-  return Math.max(0, n);
-}
-
-/** Where the adaptive ratio starts: the configured ratio, or 100 (one line per agent) for the
- *  predictive pace, which climbs from there while agents sit free and drops stay under the target. */
-export const startRatio = (configured: number, predictive: boolean): number => (predictive ? Math.min(100, configured) : configured);
-
 /** The ratio a campaign asks for, in percent: custom_ratio when set (250 = 2.5 customers per free
  *  agent), else ratio (100, 150, 200, 300, 400), else 100. */
 export const configuredRatio = (c: { ratio?: number | null; custom_ratio?: number | null }): number =>
@@ -141,6 +122,8 @@ export interface AdaptiveState {
   /** Answered-by-a-person outcomes (bridged or abandoned), newest last. */
   outcomes: Array<{ at: number; abandoned: boolean }>;
   lastAdjustAt: number;
+  /** The predictive pace's own state (queue setting `predictive`). */
+  predictive?: PredictiveState;
 }
 
 export const ADAPT_EVERY_MS = 5_000;
@@ -181,4 +164,171 @@ export function adaptRatio(
     ratio = Math.round(Math.min(a.configured, Math.max(100, ratio * factor)));
   }
   return { ratio, outcomes, lastAdjustAt: a.now };
+}
+
+// ---- the predictive pace (queue setting `predictive`) ------------------------------------------
+
+/** What the predictive pace learns as the run goes (carried in AdaptiveState.predictive). */
+export interface PredictiveState {
+  /** The level (percent): customers are dialed for this share of the agents expected free. Starts at
+   *  100; moved by adaptLevel (abandon feedback), within 50 … the configured ratio. */
+  level: number;
+  /** Placed calls that ended: when, and whether a person answered. Newest last, ≤ 500. */
+  calls: Array<{ at: number; answered: boolean }>;
+  /** Agents' talk times as the run saw them (ms, first look in a queue call → first look out of
+   *  it), newest last, ≤ 200. */
+  talks: number[];
+  /** Agents in a queue call now: agent name → when the run first saw them in it (ms). */
+  talkingSince: Record<string, number>;
+  lastAdjustAt: number;
+}
+
+export const newPredictive = (): PredictiveState => ({ level: 100, calls: [], talks: [], talkingSince: {}, lastAdjustAt: 0 });
+
+/** Customers dialed now answer after ringing for about this long: agents free within it are the
+ *  ones a customer dialed now can meet (× the pacing scale). */
+export const PREDICT_HORIZON_MS = 10_000;
+/** The answer rate before any call ended: as if these many calls had been answered (every customer
+ *  answers: the safe side, no over-dial), outweighed as real outcomes come in. */
+export const ANSWER_PRIOR = 20;
+export const LEVEL_MIN = 50;
+/** On new drops with the abandon rate above the target: level × this. */
+export const LEVEL_DROP = 0.8;
+/** More agents free than customers waiting: level + this × (free − waiting), at most × LEVEL_CLIMB_MAX; more customers waiting than agents about to be
+ *  free: level − this. */
+export const LEVEL_STEP = 5;
+export const LEVEL_CLIMB_MAX = 5;
+const MAX_TALKS = 200;
+const MAX_CALLS = 500;
+
+/** One look at the queue's agents: agents seen entering a queue call start a clock; agents seen
+ *  leaving one add their talk time to the sample. */
+export function observeAgents(
+  s: PredictiveState,
+  agents: ReadonlyArray<{ agent_name: string; state: string }>,
+  now: number,
+): PredictiveState {
+  const talkingSince: Record<string, number> = {};
+  const talks = [...s.talks];
+  for (const a of agents) if (a.state === 'In a queue call') talkingSince[a.agent_name] = s.talkingSince[a.agent_name] ?? now;
+  for (const [name, since] of Object.entries(s.talkingSince)) if (!(name in talkingSince)) talks.push(now - since);
+  return { ...s, talkingSince, talks: talks.slice(-MAX_TALKS) };
+}
+
+/** A placed call ended (releaseSlot): kept for the answer rate. */
+export function noteCall(s: PredictiveState, at: number, answered: boolean): PredictiveState {
+  return { ...s, calls: [...s.calls, { at, answered }].slice(-MAX_CALLS) };
+}
+
+/**
+ * Share of placed calls a person answers: (answered + answeredUp + ANSWER_PRIOR) ÷ (ended +
+ * answeredUp + ANSWER_PRIOR), over the calls ended within the window plus the customers answered and
+ * still up (talking or waiting: an answered call ends only after its talk, an unanswered one within
+ * the ring timeout, so ended calls alone would under-count the answered ones). Calls still ringing
+ * are not counted.
+ */
+export function answerRate(calls: PredictiveState['calls'], answeredUp: number, now: number, windowMs = ADAPT_WINDOW_MS): number {
+  const recent = calls.filter((c) => c.at > now - windowMs);
+  const answered = recent.filter((c) => c.answered).length;
+  return (answered + answeredUp + ANSWER_PRIOR) / (recent.length + answeredUp + ANSWER_PRIOR);
+}
+
+/**
+ * Agents talking now expected to finish within `horizonMs`: Σ over them of P(talk ≤ e + h | talk > e),
+ * e = how long each has talked, from the Kaplan–Meier estimate of the talk-time distribution — the
+ * talk times seen (ended) and the talks under way (censored at their e). No talk ended yet: 0 (no
+ * agent is counted before the campaign shows how long its calls last); an agent past every talk seen
+ * counts 0 too (the estimate says nothing there).
+ */
+export function soonFree(elapsed: readonly number[], talks: readonly number[], horizonMs: number): number {
+  if (!elapsed.length || !talks.length) return 0;
+  const ended = [...talks].sort((a, b) => a - b);
+  const open = [...elapsed].sort((a, b) => a - b);
+  // Survival after each distinct talk time, walking both lists once.
+  const steps: Array<{ t: number; s: number }> = [];
+  let s = 1;
+  let i = 0;
+  let j = 0;
+  const total = ended.length + open.length;
+  while (i < ended.length) {
+    const t = ended[i]!;
+    while (j < open.length && open[j]! < t) j++; // censored before t: no longer at risk
+    const atRisk = total - i - j;
+    let d = 0;
+    for (; i < ended.length && ended[i] === t; i++) d++;
+    s *= 1 - d / atRisk;
+    steps.push({ t, s });
+  }
+  const S = (x: number): number => {
+    let v = 1;
+    for (const st of steps) {
+      if (st.t > x) break;
+      v = st.s;
+    }
+    return v;
+  };
+  let sum = 0;
+  for (const e of elapsed) {
+    const se = S(e);
+    if (se > 0) sum += 1 - S(e + horizonMs) / se;
+  }
+  return sum;
+}
+
+/**
+ * The predictive pace: how many customers to dial now. The customers to have ringing are
+ * (level % × (free agents + agents expected free within the horizon) − customers waiting) ÷ the
+ * answer rate; new calls = that − the calls ringing now (held − talking − waiting). Lines in use
+ * (every slot held) never above Available agents × `ceilingPct` (the configured ratio), nor
+ * `concurrent_call` when it is > 0; no Available agent: no new call.
+ */
+export function predictiveAllowance(a: {
+  agents: AgentsNow;
+  held: number;
+  /** Agents expected free within the horizon (soonFree + agents in wrap-up). */
+  soon: number;
+  answerRate: number;
+  levelPct: number;
+  ceilingPct: number;
+  concurrentCall: number;
+}): number {
+  if (a.agents.available === 0) return 0;
+  const need = (a.levelPct / 100) * (a.agents.free + a.soon) - a.agents.waiting;
+  const ringing = Math.max(0, a.held - a.agents.talking - a.agents.waiting);
+  let n = Math.floor(need / Math.max(0.05, a.answerRate) - ringing);
+  n = Math.min(n, Math.floor((a.agents.available * a.ceilingPct) / 100) - a.held);
+  if (a.concurrentCall > 0) n = Math.min(n, a.concurrentCall - a.held);
+  return Math.max(0, n);
+}
+
+/**
+ * The predictive level's feedback, every ADAPT_EVERY_MS: customers dropped since the last step
+ * with the abandon rate over the window above the target (at least ADAPT_MIN_SAMPLE answered) →
+ * level × LEVEL_DROP; else more agents free than customers waiting (agents idle) → + LEVEL_STEP ×
+ * (free − waiting), at most + 5 × LEVEL_STEP; else more customers waiting
+ * than agents free or expected free within the horizon → − LEVEL_STEP. Within LEVEL_MIN … `ceiling`
+ * (never above 100 when the ceiling is lower). Also prunes the windows.
+ */
+export function adaptLevel(
+  s: AdaptiveState,
+  a: { now: number; ceiling: number; targetPct: number; agents: AgentsNow; soon: number; scale?: number },
+): AdaptiveState {
+  const every = ADAPT_EVERY_MS * (a.scale ?? 1);
+  const windowMs = ADAPT_WINDOW_MS * (a.scale ?? 1);
+  const p = s.predictive ?? newPredictive();
+  const outcomes = s.outcomes.filter((o) => o.at > a.now - windowMs).slice(-500);
+  const calls = p.calls.filter((c) => c.at > a.now - windowMs);
+  const floor = Math.min(LEVEL_MIN, a.ceiling);
+  let level = Math.min(Math.max(p.level, floor), a.ceiling);
+  let lastAdjustAt = p.lastAdjustAt;
+  if (a.now - p.lastAdjustAt >= every) {
+    const { pct, answered } = abandonRate(outcomes, a.now, windowMs);
+    const newDrops = outcomes.some((o) => o.abandoned && o.at > p.lastAdjustAt);
+    if (newDrops && answered >= ADAPT_MIN_SAMPLE && pct > a.targetPct) level = Math.max(floor, Math.round(level * LEVEL_DROP));
+    else if (a.agents.free > a.agents.waiting)
+      level = Math.min(a.ceiling, level + LEVEL_STEP * Math.min(LEVEL_CLIMB_MAX, a.agents.free - a.agents.waiting));
+    else if (a.agents.waiting > a.agents.free + a.soon) level = Math.max(floor, level - LEVEL_STEP);
+    lastAdjustAt = a.now;
+  }
+  return { ...s, outcomes, predictive: { ...p, calls, level, lastAdjustAt } };
 }

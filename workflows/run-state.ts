@@ -2,12 +2,19 @@
 // (campaign-run.ts) holds one, feeds it signals and activity results, and does what it says.
 // Kept apart so it reads as plain logic and is unit-tested (test/unit/run-state.test.ts).
 import {
+  adaptLevel,
+  ADAPT_WINDOW_MS,
   adaptRatio,
+  answerRate,
   autodialerAllowance,
   capOf,
   grantSlots,
+  newPredictive,
+  noteCall,
+  observeAgents,
+  PREDICT_HORIZON_MS,
   predictiveAllowance,
-  startRatio,
+  soonFree,
   type AdaptiveState,
   type AgentsNow,
 } from '../domain/pacing.ts';
@@ -123,6 +130,8 @@ export class CampaignRun {
     }
     if (p.final) this.progress.done++;
     if (p.answered) this.adaptive.outcomes.push({ at: Date.now(), abandoned: !!p.abandoned });
+    // The predictive pace's answer rate: every placed call that ended, answered or not.
+    if (p.called && this.adaptive.predictive) this.adaptive.predictive = noteCall(this.adaptive.predictive, Date.now(), !!p.answered);
     this.changes++;
   }
 
@@ -165,7 +174,10 @@ export class CampaignRun {
    *  when that is more (an autodialer with 50 free agents at ratio 200 wants 100 customers in flight:
    *  a hopper of 10 would starve it), at most MAX_HOPPER. */
   private hopperLevel(cfg: RunConfig): number {
-    return Math.min(MAX_HOPPER, Math.max(cfg.hopper, this.demand));
+    // The predictive pace dials a few at a time as agents near the end of their calls: its hopper
+    // holds a lead per Available agent, so a burst never waits for a claim.
+    const perAgent = cfg.autodialer?.predictive ? (this.agentsNow?.available ?? 0) : 0;
+    return Math.min(MAX_HOPPER, Math.max(cfg.hopper, this.demand, perAgent));
   }
 
   private hopperLow(cfg: RunConfig): boolean {
@@ -210,21 +222,23 @@ export class CampaignRun {
     return { fresh: r.fresh, recalls: r.recalls, cpsWaitMs: r.cpsWaitMs };
   }
 
-  /** Autodialer: the queue as just read (activities/callcenter.ts queueState). */
-  queueRead(agentsNow: AgentsNow, agents: AgentLive[]): void {
+  /** Autodialer: the queue as just read (activities/callcenter.ts queueState), at `now`. The
+   *  predictive pace times its agents' talks from these looks. */
+  queueRead(agentsNow: AgentsNow, agents: AgentLive[], now = Date.now()): void {
     this.agentsNow = agentsNow;
     this.agents = agents;
+    if (this.adaptive.predictive) this.adaptive.predictive = observeAgents(this.adaptive.predictive, agents, now);
   }
 
   /** Slots the run may hold now: `concurrent_call` for autocall; for the autodialer, those held
-   *  plus what the free agents × the (adaptive) ratio allow — or, predictive, what every Available
-   *  agent × the level allows — nothing until the queue was read. */
+   *  plus what the free agents × the (adaptive) ratio allow — or, predictive, what the predictive
+   *  pace allows — nothing until the queue was read. */
   private slotCap(cfg: RunConfig, now: number): number {
     const ad = cfg.autodialer;
     if (!ad) return capOf(cfg.concurrent_call);
     if (!this.agentsNow) return 0;
-    const predictive = ad.predictive === true;
-    if (this.adaptive.ratio === Number.MAX_SAFE_INTEGER) this.adaptive = { ...this.adaptive, ratio: startRatio(ad.ratio, predictive) };
+    if (ad.predictive === true) return this.dialing + this.predictive(cfg, now);
+    if (this.adaptive.ratio === Number.MAX_SAFE_INTEGER) this.adaptive = { ...this.adaptive, ratio: ad.ratio };
     this.adaptive = ad.adaptive
       ? adaptRatio(this.adaptive, {
           now,
@@ -235,13 +249,51 @@ export class CampaignRun {
         })
       : { ...this.adaptive, ratio: ad.ratio };
     this.progress.ratio = this.adaptive.ratio;
-    const pace = { agents: this.agentsNow, held: this.dialing, concurrentCall: cfg.concurrent_call };
     return (
       this.dialing +
-      (predictive
-        ? predictiveAllowance({ ...pace, levelPct: this.adaptive.ratio })
-        : autodialerAllowance({ ...pace, ratioPct: this.adaptive.ratio }))
+      autodialerAllowance({
+        agents: this.agentsNow,
+        held: this.dialing,
+        ratioPct: this.adaptive.ratio,
+        concurrentCall: cfg.concurrent_call,
+      })
     );
+  }
+
+  /** The predictive pace (domain/pacing.ts predictiveAllowance): agents free now and expected free
+   *  within the horizon (talking ones by the talk times seen, those in wrap-up), the answer rate,
+   *  and the level — adapted to the abandon rate when `adaptive` is on, else 100. */
+  private predictive(cfg: RunConfig, now: number): number {
+    const ad = cfg.autodialer!;
+    const q = this.agentsNow!;
+    if (!this.adaptive.predictive) this.adaptive = { ...this.adaptive, predictive: observeAgents(newPredictive(), this.agents, now) };
+    const p = this.adaptive.predictive!;
+    const horizon = PREDICT_HORIZON_MS * this.pacingScale;
+    const elapsed = Object.values(p.talkingSince).map((since) => now - since);
+    // Available, Waiting but not free: in wrap-up (mod_callcenter does not show it, capture 39).
+    const idle = this.agents.filter((a) => a.status.startsWith('Available') && a.state === 'Waiting').length;
+    const soon = soonFree(elapsed, p.talks, horizon) + Math.max(0, idle - q.free);
+    if (ad.adaptive)
+      this.adaptive = adaptLevel(this.adaptive, {
+        now,
+        ceiling: ad.ratio,
+        targetPct: ad.abandon_target_percent,
+        agents: q,
+        soon,
+        scale: this.pacingScale,
+      });
+    else this.adaptive = { ...this.adaptive, predictive: { ...p, level: Math.min(100, ad.ratio) } };
+    const { level, calls } = this.adaptive.predictive!;
+    this.progress.ratio = level;
+    return predictiveAllowance({
+      agents: q,
+      held: this.dialing,
+      soon,
+      answerRate: answerRate(calls, q.talking + q.waiting, now, ADAPT_WINDOW_MS * this.pacingScale),
+      levelPct: level,
+      ceilingPct: ad.ratio,
+      concurrentCall: cfg.concurrent_call,
+    });
   }
 
   /** A granted recall whose workflow is gone: its slot is free again. */

@@ -4,8 +4,6 @@ import {
   abandonRate,
   adaptRatio,
   autodialerAllowance,
-  predictiveAllowance,
-  startRatio,
   capOf,
   configuredRatio,
   grantSlots,
@@ -142,38 +140,6 @@ describe('autodialerAllowance', () => {
     expect(configuredRatio({ ratio: 200, custom_ratio: 0 })).toBe(200);
     expect(configuredRatio({ ratio: 200, custom_ratio: 250 })).toBe(250);
     expect(configuredRatio({})).toBe(100);
-  });
-});
-
-describe('predictiveAllowance', () => {
-  const agents = (free: number, talking = 0, waiting = 0, available = free + talking) => ({ free, talking, waiting, available });
-  it.each([
-    // free, talking, waiting, held, level, concurrent_call → new calls
-    [3, 0, 0, 0, 100, 0, 3], // level 100, all free: one line per agent, as the plain ratio
-    [0, 3, 0, 3, 100, 0, 0], // level 100, all talking: nothing (no pre-dial at 100)
-    [0, 10, 0, 10, 150, 0, 5], // level 150, ten talking: five dialed for agents about to finish
-    [0, 10, 2, 14, 150, 0, 1], // …minus those ringing (2) and waiting (2)
-    [2, 8, 0, 8, 130, 0, 5], // ⌊10 × 1.3⌋ = 13 lines, 8 in use
-    [0, 10, 0, 10, 150, 12, 2], // concurrent_call caps it
-    [0, 0, 0, 0, 400, 0, 0], // no Available agent: nothing
-    [1, 0, 0, 9, 300, 0, 0], // over the level: nothing, never negative
-  ])('free %i talking %i waiting %i held %i level %i cap %i → %i', (free, talking, waiting, held, levelPct, concurrentCall, n) =>
-    expect(predictiveAllowance({ agents: agents(free, talking, waiting), held, levelPct, concurrentCall })).toBe(n),
-  );
-
-  it('at level 100 it never dials more than the plain ratio 100 does', () => {
-    for (let free = 0; free <= 5; free++)
-      for (let talking = 0; talking <= 5; talking++)
-        for (let ringing = 0; ringing <= 5; ringing++) {
-          const a = { agents: agents(free, talking), held: talking + ringing, concurrentCall: 0 };
-          expect(predictiveAllowance({ ...a, levelPct: 100 })).toBeLessThanOrEqual(autodialerAllowance({ ...a, ratioPct: 100 }));
-        }
-  });
-
-  it('startRatio: the predictive pace starts at one line per agent, the plain one at the configured ratio', () => {
-    expect(startRatio(300, true)).toBe(100);
-    expect(startRatio(300, false)).toBe(300);
-    expect(startRatio(100, true)).toBe(100);
   });
 });
 

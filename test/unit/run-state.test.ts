@@ -1,7 +1,7 @@
 // The campaign run's state and decisions (workflows/run-state.ts), without Temporal.
 import { describe, expect, it } from 'vitest';
 import { CampaignRun } from '../../workflows/run-state.ts';
-import type { LeadRef, RunConfig } from '../../workflows/contract.ts';
+import type { AgentLive, LeadRef, RunConfig } from '../../workflows/contract.ts';
 
 const cfg = (o: Partial<RunConfig> = {}): RunConfig => ({
   campaign_uuid: 'c',
@@ -127,7 +127,7 @@ describe('CampaignRun', () => {
     expect(next.waiting.map((l) => l.lead_uuid)).toEqual(['r']);
   });
 
-  it('autodialer: plain ratio paces on free agents; predictive counts talking agents and starts at 100', () => {
+  it('autodialer: plain ratio paces on free agents; predictive starts at one line per free agent', () => {
     const ad = (predictive: boolean, adaptive = true) =>
       cfg({ concurrent_call: 0, hopper: 50, autodialer: { ratio: 200, adaptive, predictive, abandon_target_percent: 3 } });
     const fill = (run: CampaignRun) =>
@@ -147,20 +147,64 @@ describe('CampaignRun', () => {
     expect(plain.grant(ad(false), 0).fresh).toHaveLength(4); // 2 free × 200 %
     expect(plain.snapshot().ratio).toBe(200);
 
+    // Predictive: nothing known yet (no talk seen, every customer taken to answer): one line per
+    // free agent, level 100.
     const pred = new CampaignRun('c');
     fill(pred);
     busy(pred);
-    expect(pred.grant(ad(true), 0).fresh).toHaveLength(2); // starts at 100: 10 lines, 8 in use
+    expect(pred.grant(ad(true), 0).fresh).toHaveLength(2);
     expect(pred.snapshot().ratio).toBe(100);
-    // Agents sat free and nobody waited: the level climbs (×1.2 here), and lines with it.
-    pred.queueRead({ free: 2, talking: 8, waiting: 0, available: 10 }, []);
-    expect(pred.grant(ad(true), 5_000).fresh).toHaveLength(2); // ⌊10 × 1.2⌋ = 12 lines, 10 in use
-    expect(pred.snapshot().ratio).toBe(120);
-
     const fixed = new CampaignRun('c');
     fill(fixed);
     busy(fixed);
-    expect(fixed.grant(ad(true, false), 0).fresh).toHaveLength(12); // not adaptive: 10 × 200 % lines, 8 in use
+    expect(fixed.grant(ad(true, false), 0).fresh).toHaveLength(2); // not adaptive: level 100 all along
+  });
+
+  it('autodialer, predictive: learns talk times and the answer rate, dials for agents about to finish', () => {
+    const c = cfg({
+      concurrent_call: 0,
+      hopper: 50,
+      autodialer: { ratio: 300, adaptive: false, predictive: true, abandon_target_percent: 3 },
+    });
+    const run = new CampaignRun('c');
+    run.claimed(
+      Array.from({ length: 50 }, (_, i) => ref(`l${i}`)),
+      0,
+      5_000,
+    );
+    const live = (talking: number[]): AgentLive[] =>
+      Array.from({ length: 10 }, (_, i) => ({
+        agent_name: `a${i}`,
+        status: 'Available',
+        state: talking.includes(i) ? 'In a queue call' : 'Waiting',
+        calls_answered: 0,
+        talk_time: 0,
+        last_bridge_end: 0,
+        no_answer_count: 0,
+      }));
+    const view = (talking: number, free: number) => ({ free, talking, waiting: 0, available: 10 });
+    const first5 = [0, 1, 2, 3, 4];
+    // t = 0: agents 0–4 talk (their customers hold slots t0–t4), 5–9 are free.
+    for (const i of first5) run.active[`t${i}`] = ref(`t${i}`);
+    run.queueRead(view(5, 5), live(first5), 0);
+    expect(run.grant(c, 0).fresh).toHaveLength(5); // one customer per free agent
+    // t = 5 s: those five customers talk with agents 5–9.
+    run.queueRead(view(10, 0), live([...first5, 5, 6, 7, 8, 9]), 5_000);
+    expect(run.grant(c, 5_000).fresh).toHaveLength(0); // no talk has ended: nobody expected free
+    // Ten other calls ended unanswered, then at 30 s agents 0–4 end their 30 s talks.
+    for (let i = 0; i < 10; i++) {
+      run.active[`b${i}`] = ref(`b${i}`);
+      run.releaseSlot({ lead_uuid: `b${i}`, disposition: 'busy', final: true, called: true, answered: false });
+    }
+    for (const i of first5) run.releaseSlot({ lead_uuid: `t${i}`, disposition: 'answered', final: true, called: true, answered: true });
+    run.queueRead(view(5, 5), live([5, 6, 7, 8, 9]), 30_000);
+    expect(run.adaptive.predictive?.talks).toEqual([30_000, 30_000, 30_000, 30_000, 30_000]);
+    // Agents 5–9 have talked 25 s: every talk seen lasted 30 s, so they finish within the 10 s
+    // horizon — 5 free + 5 soon. Answer rate (5 answered + 5 up + 20) ÷ (15 ended + 5 up + 20) =
+    // 0.75: ⌊10 ÷ 0.75⌋ = 13 customers, none ringing (the plain ratio 300 would dial 15 for the
+    // free five alone and nothing for the others).
+    expect(run.grant(c, 30_000).fresh).toHaveLength(13);
+    expect(run.dialing).toBe(5 + 13);
   });
 
   it('window state shows in progress', () => {
