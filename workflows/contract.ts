@@ -382,7 +382,7 @@ export interface RunConfig {
   /** calls per second per carrier uuid (0 = no limit). */
   carrier_cps: Record<string, number>;
   /** An autodialer campaign's pacing (absent for autocall): the configured ratio in percent
-   *  (domain/pacing.ts configuredRatio), whether it adapts to the abandon rate, whether it counts
-   *  busy agents too (predictive; absent = no), and the abandon target. */
+   *  (domain/pacing.ts configuredRatio), whether it adapts to the abandon rate, whether it dials
+   *  for the agents expected free (predictive, domain/pacing.ts; absent = no), and the abandon target. */
   autodialer?: { ratio: number; adaptive: boolean; predictive?: boolean; abandon_target_percent: number };
 }

@@ -123,7 +123,7 @@ const queueSettingsFields = {
   adaptive: z.boolean().openapi({ description: 'lower the ratio while abandonment runs above the target, let it climb back after' }),
   predictive: z.boolean().openapi({
     description:
-      'dial for agents about to finish: the ratio counts every Available agent, talking ones too (ringing + waiting + talking ≤ Available agents × ratio %), starting at 100 and adapting up to the configured ratio',
+      'dial for the agents expected free within a ring time, by the talk times seen and the answer rate: (level × (free + expected free) − waiting) ÷ answer rate − ringing; lines in use ≤ Available agents × ratio % (the ratio is the ceiling); docs/autodialer.md, Predictive pace',
   }),
   abandon_message: checked(abandonMessageProblem, true).openapi({
     description:
