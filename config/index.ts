@@ -158,6 +158,10 @@ export const configSchema = z.object({
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  // Workflows a worker keeps in memory (the SDK's maxCachedWorkflows; unset = the SDK's default, from
+  // the heap size). Every lead with a call up is one: fewer cached means less memory and more
+  // replays (BENCHMARKS.md, *Load*).
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   // /healthz and GET /metrics: a store ping slower than this (ms) is a degraded store (control/health.ts).
   STORE_DEGRADED_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_STORE_DEGRADED_MS),
   // A v2 queue post of more usable customers than this answers before all are stored: the first

@@ -51,6 +51,7 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
     maxConcurrentActivityTaskExecutions: 2_000,
     // A workflow cached on a worker that died goes back to the shared queue after this (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
+    ...(deps.config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: deps.config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
   });
 }
 

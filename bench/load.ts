@@ -1,0 +1,168 @@
+// Benchmark (issue 19): the worker's memory with many calls up, and the API's latency while a
+// campaign dials. The worker and the API run as their own processes (`worker/index.ts`,
+// `api/server.ts`), as in production; the FreeSWITCH simulator in this process answers every call
+// after `--ring-ms` and keeps it up `--talk-ms`, so `--calls` calls are up at once
+// (`concurrent_call` = `--calls`). Measured:
+//   1. GET /v3/campaign/{uuid} at `--rps` requests/s for `--seconds` before the run (baseline);
+//   2. the same from the run's start while it dials up to `--calls` calls (the dialing rate);
+//   3. the worker's RSS (VmRSS from /proc, every 250 ms) from its start, peak with the calls up.
+//
+//   npx tsx bench/load.ts [--calls 1000] [--rps 300] [--seconds 20] [--ring-ms 200] [--talk-ms 120000]
+//
+// Servers: TEMPORAL_ADDRESS / MONGODB_URI if set, else the dev server and the store started here.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../config/index.ts';
+import { defaultSettings } from '../domain/campaign.ts';
+import { freePort } from '../scripts/lib/procs.ts';
+import { startSimulator } from '../simulator/server.ts';
+import { createCampaign } from '../storage/campaigns.ts';
+import { carriers } from '../storage/directory.ts';
+import { ensureIndexes } from '../storage/indexes.ts';
+import { connectMongo } from '../storage/mongo.ts';
+import { createTenant } from '../storage/tenants.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, stopChild, storeBenchLeads, waitUntil } from './lib.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '1000' },
+    rps: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '20' },
+    'ring-ms': { type: 'string', default: '200' },
+    'talk-ms': { type: 'string', default: '120000' },
+  },
+});
+const CALLS = Number(opt.calls);
+const RPS = Number(opt.rps);
+const SECONDS = Number(opt.seconds);
+
+const servers = await startBenchServers({ temporal: true, store: true, tmpPrefix: 'cr-bench-load-' });
+const sim = await startSimulator({
+  port: 0,
+  rules: {
+    default: { action: 'answer', ringMs: Number(opt['ring-ms']), talkMs: Number(opt['talk-ms']) },
+    limits: { maxSessions: 100_000, sessionsPerSecond: 1_000_000 },
+  },
+});
+const env = { ...benchEnv(servers, sim.port), LOG_LEVEL: 'warn' };
+const config = parseConfig({ ...process.env, ...env });
+const mongo = await connectMongo(config);
+await ensureIndexes(mongo.db);
+const { tenant, token } = await createTenant(mongo.db, { name: 'bench' });
+const carrier = await carriers(mongo.db).create(tenant.domain_uuid, {
+  carrier_name: 'b',
+  gateway: 'gw',
+  caller_numbers: [],
+  networks: [],
+  cps: 0,
+  description: '',
+});
+const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
+  ...defaultSettings('autocall'),
+  campaign_name: 'bench-load',
+  type: 'autocall',
+  concurrent_call: CALLS,
+  carrier_uuid: carrier.carrier_uuid,
+  carrier_name: 'b',
+  template_name: '',
+});
+await storeBenchLeads(
+  mongo.db,
+  { domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid },
+  CALLS,
+  (i) => `0986${String(i).padStart(6, '0')}`,
+);
+
+const children: ChildProcess[] = [];
+const child = (script: string, extra: Record<string, string>) => {
+  const c = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env, ...extra }, stdio: 'ignore' });
+  children.push(c);
+  return c;
+};
+const rssMb = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+try {
+  const worker = child('worker/index.ts', { WORKER_METRICS_PORT: String(await freePort()) });
+  const apiPort = await freePort();
+  const api = child('api/server.ts', { API_PORT: String(apiPort) });
+  const base = `http://127.0.0.1:${apiPort}`;
+  await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, 60_000, 'the API');
+  const rss: Array<{ at: number; mb: number }> = [];
+  const sampler = setInterval(() => rss.push({ at: Date.now(), mb: rssMb(worker.pid!) }), 250);
+  await new Promise((r) => setTimeout(r, 5_000)); // the worker's start (bundle, pollers)
+  const idleRss = rssMb(worker.pid!);
+
+  /** GET the campaign at RPS for SECONDS (open loop: a request every 1/RPS s whatever the answers). */
+  const hammer = async (): Promise<{ p50: number; p99: number; max: number; n: number; errors: number }> => {
+    const lat: number[] = [];
+    let errors = 0;
+    const inflight: Array<Promise<void>> = [];
+    const t0 = performance.now();
+    for (let i = 0; i < RPS * SECONDS; i++) {
+      const due = t0 + (i * 1000) / RPS;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(
+        (async () => {
+          const t = performance.now();
+          const res = await fetch(`${base}/v3/campaign/${campaign.campaign_uuid}`, { headers: { authorization: `Bearer ${token}` } }).catch(
+            () => null,
+          );
+          if (res?.status !== 200) errors++;
+          await res?.arrayBuffer();
+          lat.push(performance.now() - t);
+        })(),
+      );
+    }
+    await Promise.all(inflight);
+    lat.sort((a, b) => a - b);
+    return { p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1) ?? NaN, n: lat.length, errors };
+  };
+
+  const before = await hammer();
+  log(`GET campaign at ${RPS}/s, before the run: ${JSON.stringify(before)}`);
+  const tRun = Date.now();
+  const run = await fetch(`${base}/v1/campaign/${campaign.campaign_uuid}/run/start`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  log(`run start: HTTP ${run.status}`);
+  const during = await hammer();
+  log(`GET campaign at ${RPS}/s, while dialing: ${JSON.stringify(during)}`);
+  await waitUntil(
+    () => sim.callLog.byVariable('campaign_uuid', campaign.campaign_uuid).length >= CALLS,
+    600_000,
+    `${CALLS} calls placed`,
+    250,
+  );
+  const allPlaced = Date.now();
+  await new Promise((r) => setTimeout(r, 5_000)); // every call up a while
+  clearInterval(sampler);
+  const placed = sim.callLog.byVariable('campaign_uuid', campaign.campaign_uuid);
+  const firstAt = Math.min(...placed.map((e) => e.at));
+  const peak = Math.max(...rss.map((x) => x.mb));
+  const withCallsUp = rss.filter((x) => x.at >= allPlaced).map((x) => x.mb);
+  const out = [
+    `- calls: ${placed.length} placed, all within ${((allPlaced - firstAt) / 1000).toFixed(1)} s of the first (${(placed.length / Math.max(0.001, (allPlaced - firstAt) / 1000)).toFixed(1)} calls/s), first ${firstAt - tRun} ms after the run's start; calls of ${opt['talk-ms']} ms, so all ${CALLS} are up together`,
+    `- worker RSS: ${idleRss.toFixed(0)} MB idle → peak ${peak.toFixed(0)} MB; with all ${CALLS} calls up ${Math.min(...withCallsUp).toFixed(0)}–${Math.max(...withCallsUp).toFixed(0)} MB`,
+    `- GET /v3/campaign/{uuid} at ${RPS} req/s for ${SECONDS} s: before the run p50 ${before.p50.toFixed(1)} / p99 ${before.p99.toFixed(1)} / max ${before.max.toFixed(0)} ms (${before.errors} errors); from the run's start p50 ${during.p50.toFixed(1)} / p99 ${during.p99.toFixed(1)} / max ${during.max.toFixed(0)} ms (${during.errors} errors)`,
+    `- machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} at the end`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  void api;
+} finally {
+  for (const c of children) await stopChild(c).catch(() => {});
+  await mongo.db.dropDatabase().catch(() => {});
+  await mongo.close();
+  await sim.close();
+  await servers.stop();
+}
+process.exit(0);
