@@ -49,6 +49,10 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
     // An originate activity waits for its call to be answered or to fail: many run at once, all
     // asynchronous I/O, so the limit is high.
     maxConcurrentActivityTaskExecutions: 2_000,
+    // `recordCall` (a local activity) also makes the call's callback's first attempt: a slow
+    // receiver holds it up to CALLBACK_TIMEOUT_MS. The SDK's 100 would queue every other call's
+    // record behind a few seconds of slow receivers at tens of calls per second; the work is I/O.
+    maxConcurrentLocalActivityExecutions: 2_000,
     // A workflow cached on a worker that died goes back to the shared queue after this (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(deps.config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: deps.config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
