@@ -24,7 +24,6 @@ import type { Client } from '@temporalio/client';
 import { parseConfig } from '../config/index.ts';
 import { defaultSettings } from '../domain/campaign.ts';
 import { createCampaign } from '../storage/campaigns.ts';
-import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { callsOf } from '../storage/calls.ts';
@@ -33,6 +32,7 @@ import { startSimulator } from '../simulator/server.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
 import {
+  benchCarrier,
   benchEnv,
   benchLog as log,
   startBenchServers,
@@ -76,14 +76,7 @@ const config = parseConfig({ ...process.env, ...benchEnv(servers, sim.port), CAL
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant } = await createTenant(mongo.db, { name: 'bench' });
-const carrier = await carriers(mongo.db).create(tenant.domain_uuid, {
-  carrier_name: 'b',
-  gateway: 'gw',
-  caller_numbers: [],
-  networks: [],
-  cps: 0,
-  description: '',
-});
+const carrier = await benchCarrier(mongo.db, tenant.domain_uuid);
 
 // ---------------------------------------------------------------- counting
 

@@ -23,14 +23,22 @@ import { NO_POLICY } from '../domain/compliance.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { createCampaign, type NewCampaign } from '../storage/campaigns.ts';
 import { reserveContact } from '../storage/contact-slots.ts';
-import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { putTenantPolicy } from '../storage/policy.ts';
 import { anyOnDnc } from '../storage/tenant-dnc.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads, writeBenchSection } from './lib.ts';
+import {
+  benchEnv,
+  benchLog as log,
+  pct,
+  startBenchServers,
+  startBenchWorker,
+  storeBenchLeads,
+  writeBenchSection,
+  benchCarrier,
+} from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -195,14 +203,7 @@ const { tenant, token } = await createTenant(db, { name: 'bench' });
 
 // ---- C. engine calls/s without and with a policy --------------------------------------------------
 if (!skip.has('engine')) {
-  const carrier = await carriers(db).create(tenant.domain_uuid, {
-    carrier_name: 'b',
-    gateway: 'gw',
-    caller_numbers: [],
-    networks: [],
-    cps: 0,
-    description: '',
-  });
+  const carrier = await benchCarrier(db, tenant.domain_uuid);
   const worker = await startBenchWorker(config, db);
   const runOnce = async (label: string, prefix: string) => {
     const input: NewCampaign = {

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../config/index.ts';
 import { defaultSettings } from '../domain/campaign.ts';
 import { createCampaign } from '../storage/campaigns.ts';
-import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { leadsOf } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
@@ -20,7 +19,7 @@ import { startSimulator } from '../simulator/server.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { callsOf } from '../storage/calls.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads } from './lib.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads, benchCarrier } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -81,14 +80,7 @@ if (!skip.has('bare')) {
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant } = await createTenant(mongo.db, { name: 'bench' });
-const carrier = await carriers(mongo.db).create(tenant.domain_uuid, {
-  carrier_name: 'b',
-  gateway: 'gw',
-  caller_numbers: [],
-  networks: [],
-  cps: 0,
-  description: '',
-});
+const carrier = await benchCarrier(mongo.db, tenant.domain_uuid);
 const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
   ...defaultSettings('autocall'),
   campaign_name: 'bench',

@@ -1,6 +1,7 @@
 // What the benchmarks share: the `[bench]` log line, the servers they start unless given
 // (TEMPORAL_ADDRESS / MONGODB_URI), the worker as the product runs it, waiting for something to come
 // up, stopping a child process, a percentile, and replacing one section of BENCHMARKS.md.
+import { carriers } from '../storage/directory.ts';
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -186,4 +187,9 @@ export async function storeBenchLeads(
 ): Promise<void> {
   const docs = Array.from({ length: n }, (_, i) => buildLead({ ...ids, phone_number: number(i), param: {}, source: 'v3_import' }));
   await storeLeads(db, docs);
+}
+
+/** The benches' one carrier: gateway `gw`, no caller numbers, no networks, no cps limit. */
+export function benchCarrier(db: Db, domain_uuid: string) {
+  return carriers(db).create(domain_uuid, { carrier_name: 'b', gateway: 'gw', caller_numbers: [], networks: [], cps: 0, description: '' });
 }

@@ -19,11 +19,10 @@ import { defaultSettings } from '../domain/campaign.ts';
 import { freePort } from '../scripts/lib/procs.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { createCampaign } from '../storage/campaigns.ts';
-import { carriers } from '../storage/directory.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, stopChild, storeBenchLeads, waitUntil } from './lib.ts';
+import { benchEnv, benchLog as log, pct, startBenchServers, stopChild, storeBenchLeads, waitUntil, benchCarrier } from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -51,14 +50,7 @@ const config = parseConfig({ ...process.env, ...env });
 const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant, token } = await createTenant(mongo.db, { name: 'bench' });
-const carrier = await carriers(mongo.db).create(tenant.domain_uuid, {
-  carrier_name: 'b',
-  gateway: 'gw',
-  caller_numbers: [],
-  networks: [],
-  cps: 0,
-  description: '',
-});
+const carrier = await benchCarrier(mongo.db, tenant.domain_uuid);
 const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
   ...defaultSettings('autocall'),
   campaign_name: 'bench-load',
