@@ -28,8 +28,13 @@ import type { AgentEndpointRule, CalleeRule, GatewayConfig, Rules } from './rule
 
 // ------------------------------------------------------------------------------------ clock
 
+/** The channels' clock (channel.ts nowUs, in ms): the callcenter clock runs on it, so a member's
+ *  joined time minus its channel's start is never negative (Date.now() and the monotonic clock
+ *  drift apart by a second and more on a loaded machine). */
+const channelMs = (): number => performance.timeOrigin + performance.now();
+
 export class CcClock {
-  private origin = Date.now();
+  private origin = channelMs();
   private offsetMs = 0;
   private readonly scale: number;
 
@@ -39,7 +44,7 @@ export class CcClock {
 
   /** Callcenter time, ms since the epoch. */
   nowMs(): number {
-    return this.origin + this.offsetMs + (Date.now() - this.origin) / this.scale;
+    return this.origin + this.offsetMs + (channelMs() - this.origin) / this.scale;
   }
 
   /** local_epoch_time_now: whole seconds. */
@@ -47,7 +52,7 @@ export class CcClock {
     return Math.floor(this.nowMs() / 1000);
   }
 
-  /** A wall-clock instant (ms) on the callcenter clock. */
+  /** A channel-clock instant (ms; channel.ts nowUs / 1000) on the callcenter clock. */
   fromWall(wallMs: number): number {
     return this.origin + this.offsetMs + (wallMs - this.origin) / this.scale;
   }
