@@ -19,7 +19,10 @@ const RULES = {
   mediaMs: 300,
   missingMedia: 'play' as const,
   default: CUSTOMER,
-  numbers: { '0986900*': { action: 'answer' as const, ringMs: 100, talkMs: null } }, // never hangs up: waits until abandoned
+  numbers: {
+    '0986900*': { action: 'answer' as const, ringMs: 100, talkMs: null }, // never hangs up: waits until abandoned
+    '0986910*': { ...CUSTOMER, talkMs: 3_000 }, // the talk-time test's customers
+  },
   callcenter: { defaultEndpoint: { action: 'answer' as const, ringMs: 200, talkMs: null } },
 };
 
@@ -113,15 +116,19 @@ describe('the autodialer', () => {
     const log = originatesOf(e, campaign);
     expect(log).toHaveLength(numbers.length);
     expect(peakInFlight(e, log)).toBeLessThanOrEqual(3);
-    // Every customer reached an agent of the campaign, and the record says which and how long.
+    // Every customer reached an agent of the campaign, and the record says which and how long: the
+    // talk time is the bridge's as the simulator saw it, in whole seconds (these customers talk 3 s
+    // from their answer, less its wait in the queue — which a loaded machine makes longer).
     const calls = await callsOfCampaign(e, campaign);
     expect(calls.every((c) => c.answered && !c.abandoned && c.disposition === 'answered')).toBe(true);
+    const members = e.sim.callLog.callcenter.members().filter((m) => m.queue === `campaign-${campaign}`);
     for (const c of calls) {
       expect(agents).toContain(c.agent_uuid);
       expect(['1001', '1002', '1003']).toContain(c.agent_extension);
-      expect(c.talk_time).toBeGreaterThanOrEqual(1);
+      const m = members.find((x) => x.sessionUuid === c.answered_uuid);
+      const bridged = (m!.endedAt! - m!.bridgedAt!) / 1000;
+      expect(Math.abs(c.talk_time - bridged), `talk_time ${c.talk_time}, bridged ${bridged} s`).toBeLessThanOrEqual(1);
     }
-    const members = e.sim.callLog.callcenter.members().filter((m) => m.queue === `campaign-${campaign}`);
     expect(members.every((m) => m.result === 'answered' && agents.map(agentName).includes(m.agent!))).toBe(true);
   }, 120_000);
 
