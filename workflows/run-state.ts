@@ -26,6 +26,8 @@ export const AUTODIALER_TICK_MS = 1_000;
 export const QUEUE_RESYNC_MS = 30_000;
 /** A claim takes at most this many leads (one dial-queue page). */
 export const MAX_HOPPER = 1_000;
+/** …and the first claim of a run (or after an empty spell) at most this many. */
+export const FIRST_CLAIM = 10;
 
 export class CampaignRun {
   status: RunStatus;
@@ -190,7 +192,11 @@ export class CampaignRun {
   claimLimit(cfg: RunConfig, now: number): number {
     if (!this.hopperLow(cfg) || !(this.wantClaim || !this.exhausted || now >= this.nextPollAt)) return 0;
     this.wantClaim = false;
-    return this.hopperLevel(cfg) - this.hopper.length;
+    const want = this.hopperLevel(cfg) - this.hopper.length;
+    // Nothing claimed and no call up (a run's start, or leads after an empty spell): a small claim
+    // first — a claim costs a read and a write per lead — so the first calls go out at once; the
+    // run loops straight back (it granted some) and fills the hopper.
+    return this.hopper.length === 0 && this.dialing === 0 ? Math.min(want, FIRST_CLAIM) : want;
   }
 
   claimed(leads: LeadRef[], now: number, pollMs: number): void {

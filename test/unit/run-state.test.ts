@@ -68,6 +68,34 @@ describe('CampaignRun', () => {
     expect(run.claimLimit(huge, 0)).toBe(1_000); // one claim is one dial-queue page at most
   });
 
+  it('claims at most 10 first when nothing is claimed and no call is up, then fills the hopper', () => {
+    const run = new CampaignRun('c');
+    const big = cfg({ concurrent_call: 50, hopper: 100 });
+    expect(run.claimLimit(big, 0)).toBe(10); // a run's start: the first calls out at once
+    run.claimed(
+      Array.from({ length: 10 }, (_, i) => ref(`f${i}`)),
+      0,
+      5_000,
+    );
+    expect(run.grant(big, 0).fresh).toHaveLength(10);
+    expect(run.claimLimit(big, 0)).toBe(100); // calls up: the whole level
+    run.claimed(
+      Array.from({ length: 100 }, (_, i) => ref(`n${i}`)),
+      0,
+      5_000,
+    );
+    expect(run.grant(big, 0).fresh).toHaveLength(40); // the cap: 50 in flight
+    for (let i = 0; i < 10; i++) run.releaseSlot({ lead_uuid: `f${i}`, disposition: 'busy', final: true, called: true });
+    expect(run.claimLimit(big, 0)).toBe(0); // 60 at hand: not half empty
+    // A hopper below 10 is claimed whole.
+    expect(new CampaignRun('c').claimLimit(cfg({ hopper: 4 }), 0)).toBe(4);
+    // After an empty spell (nothing at hand, nothing up) the first claim is small again.
+    const idle = new CampaignRun('c');
+    idle.claimed([], 0, 5_000);
+    idle.leadsAdded();
+    expect(idle.claimLimit(big, 1)).toBe(10);
+  });
+
   it('after an empty claim, polls again only after the poll interval or a leadsAdded signal', () => {
     const run = new CampaignRun('c');
     expect(run.claimLimit(cfg(), 1_000)).toBe(4);
