@@ -118,6 +118,41 @@ async function newClaim(campaign_uuid: string, n = 100): Promise<number> {
   return ms(t0);
 }
 
+/**
+ * Where the time to the first originate goes: the run's and the first lead's workflow histories,
+ * each step's end in ms after the answer (workflow tasks, activities by name, the lead's start),
+ * then the originate as the simulator received it.
+ */
+async function firstOriginatePath(campaign_uuid: string, lead_uuid: string, answeredAt: number, originateAt: number): Promise<string> {
+  const at = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+    t ? Math.round(Number(t.seconds) * 1000 + (t.nanos ?? 0) / 1e6) - answeredAt : NaN;
+  const steps = async (workflowId: string, label: string): Promise<string[]> => {
+    const { events } = await workerRun.client.workflow.getHandle(workflowId).fetchHistory();
+    const names = new Map<string, string>(); // scheduled event id → activity name
+    const out: string[] = [];
+    for (const ev of events ?? []) {
+      const t = at(ev.eventTime);
+      if (t > originateAt - answeredAt) continue; // after it (a started event is written with its completion)
+      if (ev.workflowExecutionStartedEventAttributes) out.push(`${label} started ${t}`);
+      else if (ev.workflowTaskCompletedEventAttributes) out.push(`${label} task ${t}`);
+      else if (ev.activityTaskScheduledEventAttributes)
+        names.set(String(ev.eventId), ev.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+      else if (ev.activityTaskStartedEventAttributes)
+        out.push(`${names.get(String(ev.activityTaskStartedEventAttributes.scheduledEventId)) ?? '?'} picked up ${t}`);
+      else if (ev.activityTaskCompletedEventAttributes)
+        out.push(`${names.get(String(ev.activityTaskCompletedEventAttributes.scheduledEventId)) ?? '?'} done ${t}`);
+    }
+    return out;
+  };
+  try {
+    const run = await steps(`campaign-run:${campaign_uuid}`, 'run');
+    const lead = lead_uuid ? await steps(`lead:${lead_uuid}`, 'lead') : [];
+    return [...run, ...lead, `originate ${originateAt - answeredAt}`].join(', ');
+  } catch (err) {
+    return `(histories not read: ${(err as Error).message})`;
+  }
+}
+
 const workerRun = await startBenchWorker(config, db);
 const apiPort = await freePort();
 const api = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
@@ -206,12 +241,14 @@ try {
   const answeredAt = Date.now();
   const q = await findQueue(db, tenant.domain_uuid, 'big');
   let firstMs: number | null = null;
+  let firstPath = '';
   if (q) {
     await waitUntil(() => sim.callLog.byVariable('campaign_uuid', q.campaign_uuid).length > 0, 60_000, 'the first originate').catch(
       () => {},
     );
     const e = sim.callLog.byVariable('campaign_uuid', q.campaign_uuid)[0];
     firstMs = e ? e.at - answeredAt : null;
+    if (e) firstPath = await firstOriginatePath(q.campaign_uuid, e.variables.lead_uuid ?? '', answeredAt, e.at);
   }
   // Until the staged import is stored (a post of ≤ 1,000 usable customers has none: stored already).
   let storedMs = postMs;
@@ -238,6 +275,7 @@ try {
       `all stored (import ${importState}) ${storedMs} ms after the post`,
   );
   out(`another tenant's GET /v3/user: before the post ${stat(readsBefore)}; from the post until stored ${stat(during)}`);
+  if (firstPath) out(`  first originate, step by step (ms after the answer; from the histories): ${firstPath}`);
   await new Promise((r) => setTimeout(r, 300));
   if (phases.length) out(`  API phases (ms): ${phases.at(-1)}`);
   await fetch(`${baseUrl}/v2/autocall/queue/stop`, {
