@@ -8,7 +8,10 @@
 //   3. the worker's RSS (VmRSS from /proc, every 250 ms) from its start, peak with the calls up.
 //
 //   npx tsx bench/load.ts [--calls 1000] [--rps 300] [--seconds 20] [--ring-ms 200] [--talk-ms 120000]
+//                         [--worker-node-flags=--optimize-for-size]
 //
+// `--worker-node-flags`: node flags for the worker process only (its memory: BENCHMARKS.md "Load");
+// WORKER_MAX_CACHED_WORKFLOWS in the environment reaches the worker too.
 // Servers: TEMPORAL_ADDRESS / MONGODB_URI if set, else the dev server and the store started here.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,6 +34,7 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'ring-ms': { type: 'string', default: '200' },
     'talk-ms': { type: 'string', default: '120000' },
+    'worker-node-flags': { type: 'string', default: '' },
   },
 });
 const CALLS = Number(opt.calls);
@@ -68,8 +72,11 @@ await storeBenchLeads(
 );
 
 const children: ChildProcess[] = [];
-const child = (script: string, extra: Record<string, string>) => {
-  const c = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env, ...extra }, stdio: 'ignore' });
+const child = (script: string, extra: Record<string, string>, nodeFlags: string[] = []) => {
+  const c = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
+    env: { ...process.env, ...env, ...extra },
+    stdio: 'ignore',
+  });
   children.push(c);
   return c;
 };
@@ -79,7 +86,26 @@ const rssMb = (pid: number): number => {
 };
 
 try {
-  const worker = child('worker/index.ts', { WORKER_METRICS_PORT: String(await freePort()) });
+  const metricsPort = await freePort();
+  const worker = child(
+    'worker/index.ts',
+    { WORKER_METRICS_PORT: String(metricsPort) },
+    opt['worker-node-flags']!.split(' ').filter(Boolean),
+  );
+  /** Where the worker's memory is, from its own metrics (prom-client's default Node.js metrics). */
+  const memory = async (): Promise<string> => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => null))?.text();
+    if (!text) return '(no metrics)';
+    const mb = (name: string, label = '') => {
+      const m = new RegExp(`^${name}${label ? `\\{[^}]*${label}[^}]*\\}` : ''} ([0-9.e+]+)$`, 'm').exec(text);
+      return m ? `${(Number(m[1]) / 1048576).toFixed(0)}` : '?';
+    };
+    return (
+      `RSS ${mb('process_resident_memory_bytes')} MB = JS heap ${mb('nodejs_heap_size_total_bytes')} MB ` +
+      `(used ${mb('nodejs_heap_size_used_bytes')}; old space ${mb('nodejs_heap_space_size_used_bytes', 'space="old"')}), ` +
+      `external ${mb('nodejs_external_memory_bytes')} MB, the rest native (the SDK's core and workflow thread, buffers)`
+    );
+  };
   const apiPort = await freePort();
   const api = child('api/server.ts', { API_PORT: String(apiPort) });
   const base = `http://127.0.0.1:${apiPort}`;
@@ -88,6 +114,7 @@ try {
   const sampler = setInterval(() => rss.push({ at: Date.now(), mb: rssMb(worker.pid!) }), 250);
   await new Promise((r) => setTimeout(r, 5_000)); // the worker's start (bundle, pollers)
   const idleRss = rssMb(worker.pid!);
+  const idleMemory = await memory();
 
   /** GET the campaign at RPS for SECONDS (open loop: a request every 1/RPS s whatever the answers). */
   const hammer = async (): Promise<{ p50: number; p99: number; max: number; n: number; errors: number }> => {
@@ -135,6 +162,7 @@ try {
   );
   const allPlaced = Date.now();
   await new Promise((r) => setTimeout(r, 5_000)); // every call up a while
+  const upMemory = await memory();
   clearInterval(sampler);
   const placed = sim.callLog.byVariable('campaign_uuid', campaign.campaign_uuid);
   const firstAt = Math.min(...placed.map((e) => e.at));
@@ -143,6 +171,7 @@ try {
   const out = [
     `- calls: ${placed.length} placed, all within ${((allPlaced - firstAt) / 1000).toFixed(1)} s of the first (${(placed.length / Math.max(0.001, (allPlaced - firstAt) / 1000)).toFixed(1)} calls/s), first ${firstAt - tRun} ms after the run's start; calls of ${opt['talk-ms']} ms, so all ${CALLS} are up together`,
     `- worker RSS: ${idleRss.toFixed(0)} MB idle → peak ${peak.toFixed(0)} MB; with all ${CALLS} calls up ${Math.min(...withCallsUp).toFixed(0)}–${Math.max(...withCallsUp).toFixed(0)} MB`,
+    `- worker (cache ${process.env.WORKER_MAX_CACHED_WORKFLOWS ?? "the SDK's"}, node flags "${opt['worker-node-flags']}") memory idle: ${idleMemory}; with the calls up: ${upMemory}`,
     `- GET /v3/campaign/{uuid} at ${RPS} req/s for ${SECONDS} s: before the run p50 ${before.p50.toFixed(1)} / p99 ${before.p99.toFixed(1)} / max ${before.max.toFixed(0)} ms (${before.errors} errors); from the run's start p50 ${during.p50.toFixed(1)} / p99 ${during.p99.toFixed(1)} / max ${during.max.toFixed(0)} ms (${during.errors} errors)`,
     `- machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg()
       .map((x) => x.toFixed(1))
