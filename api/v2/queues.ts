@@ -87,8 +87,11 @@ const Customer = z
     },
   });
 
+/** A queue code: not blank (the pattern tells clients what the trim enforces), at most 200. */
+const queueCode = () => z.string().trim().min(1).max(200).regex(/\S/);
+
 const QueueTop = z.object({
-  queue_code: z.string().trim().min(1).max(200),
+  queue_code: queueCode(),
   template: z.string().min(1).max(200),
   concurrent_call: optInt(10_000),
   max_recall_count: optInt(100),
@@ -152,11 +155,11 @@ const ImportProgress = z
       },
     },
   });
-const ImportQuery = z.object({ queue_code: z.string().min(1).openapi({ example: 'Autocall-Q1' }) });
+const ImportQuery = z.object({ queue_code: queueCode().openapi({ example: 'Autocall-Q1' }) });
 const Result = z.object({ code: z.number(), content: z.string() }).openapi('V2Result', { example: { code: 200, content: 'successfully' } });
 const QueueRef = z.object({ queue_code: z.string().min(1) }).openapi('V2QueueRef', { example: { queue_code: 'Autocall-Q1' } });
 const DncBody = z
-  .object({ queue_code: z.string().trim().min(1).max(200), customers: z.array(z.object({ id: customerId }).passthrough()).max(100_000) })
+  .object({ queue_code: queueCode(), customers: z.array(z.object({ id: customerId }).passthrough()).max(100_000) })
   .openapi('V2Dnc', { example: { queue_code: 'Autocall-Q1', customers: [{ id: 'KH_01' }, { id: 'KH_02' }, { id: 'KH_03' }] } });
 
 // ---------------------------------------------------------------- answers

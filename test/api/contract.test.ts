@@ -182,5 +182,8 @@ describe('/openapi.json states the rules between fields', () => {
     expect(start.requestBody.content['application/json'].schema.type).toBeUndefined(); // any body
     expect(doc.paths['/v3/campaign/{uuid}'].get.parameters[0].schema.maxLength).toBeUndefined();
     expect(Object.keys(doc.paths['/v3/audio'].post.requestBody.content)).toContain('audio/wav');
+    // A blank queue code is refused (400 `queue_code is required`): the schema says so with a pattern.
+    const importCode = doc.paths['/v2/autocall/queue/import'].get.parameters.find((p: { name: string }) => p.name === 'queue_code');
+    expect(importCode.schema).toMatchObject({ minLength: 1, maxLength: 200, pattern: '\\S' });
   });
 });
