@@ -18,7 +18,7 @@
 //    waitsec/waitmsec/waitusec = bridge − creation (capture 31-35).
 import { randomUUID } from 'node:crypto';
 import { fsCauseOfSip, fsSipStatus, isFsCause } from '../domain/fs-causes.ts';
-import { Channel, nowUs } from './channel.ts';
+import { Channel, clockMs, nowUs } from './channel.ts';
 import type { CallLogEntry, CallLogLeg } from './calllog.ts';
 import { parseDialString, parseTarget } from './dialstring.ts';
 import type { EventBus } from './events.ts';
@@ -28,13 +28,10 @@ import type { AgentEndpointRule, CalleeRule, GatewayConfig, Rules } from './rule
 
 // ------------------------------------------------------------------------------------ clock
 
-/** The channels' clock (channel.ts nowUs, in ms): the callcenter clock runs on it, so a member's
- *  joined time minus its channel's start is never negative (Date.now() and the monotonic clock
- *  drift apart by a second and more on a loaded machine). */
-const channelMs = (): number => performance.timeOrigin + performance.now();
-
+/** On the channels' clock (channel.ts clockMs), so a member's joined time minus its channel's
+ *  start is never negative. */
 export class CcClock {
-  private origin = channelMs();
+  private origin = clockMs();
   private offsetMs = 0;
   private readonly scale: number;
 
@@ -44,7 +41,7 @@ export class CcClock {
 
   /** Callcenter time, ms since the epoch. */
   nowMs(): number {
-    return this.origin + this.offsetMs + (channelMs() - this.origin) / this.scale;
+    return this.origin + this.offsetMs + (clockMs() - this.origin) / this.scale;
   }
 
   /** local_epoch_time_now: whole seconds. */

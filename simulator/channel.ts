@@ -15,10 +15,14 @@ export function localStamp(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** The simulator's clock in ms: the channels' times and the callcenter clock (callcenter-legs.ts)
+ *  both run on it — Date.now() drifts a second and more from it on a loaded machine. */
+export const clockMs = (): number => performance.timeOrigin + performance.now();
+
 /** Wall clock in µs, monotonic within the process. */
 let lastUs = 0;
 export function nowUs(): number {
-  const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const us = Math.floor(clockMs() * 1000);
   lastUs = us > lastUs ? us : lastUs + 1;
   return lastUs;
 }
