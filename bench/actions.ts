@@ -22,8 +22,6 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { parseConfig } from '../config/index.ts';
-import { defaultSettings } from '../domain/campaign.ts';
-import { createCampaign } from '../storage/campaigns.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { callsOf } from '../storage/calls.ts';
@@ -32,6 +30,7 @@ import { startSimulator } from '../simulator/server.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
 import {
+  benchAutocall,
   benchCarrier,
   benchEnv,
   benchLog as log,
@@ -177,14 +176,9 @@ async function trivial(client: Client): Promise<number> {
 }
 
 async function engine(client: Client, workers: number): Promise<number> {
-  const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
-    ...defaultSettings('autocall'),
+  const campaign = await benchAutocall(mongo.db, tenant.domain_uuid, carrier, {
     campaign_name: `bench-${workers}w`,
-    type: 'autocall',
     concurrent_call: CAP,
-    carrier_uuid: carrier.carrier_uuid,
-    template_name: '',
-    carrier_name: 'b',
     callback_url: `http://127.0.0.1:${receiverPort}/cdr`,
   });
   const c = campaign.campaign_uuid;

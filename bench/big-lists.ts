@@ -31,6 +31,7 @@ import { connectMongo } from '../storage/mongo.ts';
 import { findQueue } from '../storage/v2-queues.ts';
 import { createTenant } from '../storage/tenants.ts';
 import { startSimulator } from '../simulator/server.ts';
+import { campaignRunWorkflowId, leadWorkflowId } from '../workflows/contract.ts';
 import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, stopChild, waitUntil, writeBenchSection } from './lib.ts';
 
 const { values: opt } = parseArgs({
@@ -145,8 +146,8 @@ async function firstOriginatePath(campaign_uuid: string, lead_uuid: string, answ
     return out;
   };
   try {
-    const run = await steps(`campaign-run:${campaign_uuid}`, 'run');
-    const lead = lead_uuid ? await steps(`lead:${lead_uuid}`, 'lead') : [];
+    const run = await steps(campaignRunWorkflowId(campaign_uuid), 'run');
+    const lead = lead_uuid ? await steps(leadWorkflowId(lead_uuid), 'lead') : [];
     return [...run, ...lead, `originate ${originateAt - answeredAt}`].join(', ');
   } catch (err) {
     return `(histories not read: ${(err as Error).message})`;

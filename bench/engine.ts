@@ -8,8 +8,6 @@
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../config/index.ts';
-import { defaultSettings } from '../domain/campaign.ts';
-import { createCampaign } from '../storage/campaigns.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { leadsOf } from '../storage/leads.ts';
 import { connectMongo } from '../storage/mongo.ts';
@@ -19,7 +17,16 @@ import { startSimulator } from '../simulator/server.ts';
 import { ensureReportCompactor } from '../worker/report-compactor.ts';
 import { callsOf } from '../storage/calls.ts';
 import { campaignRunWorkflowId, progressQuery } from '../workflows/contract.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, startBenchWorker, storeBenchLeads, benchCarrier } from './lib.ts';
+import {
+  benchEnv,
+  benchLog as log,
+  pct,
+  startBenchServers,
+  startBenchWorker,
+  storeBenchLeads,
+  benchCarrier,
+  benchAutocall,
+} from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -81,16 +88,7 @@ const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant } = await createTenant(mongo.db, { name: 'bench' });
 const carrier = await benchCarrier(mongo.db, tenant.domain_uuid);
-const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
-  ...defaultSettings('autocall'),
-  campaign_name: 'bench',
-  type: 'autocall',
-  concurrent_call: CAP,
-  hopper: 1000,
-  carrier_uuid: carrier.carrier_uuid,
-  template_name: '',
-  carrier_name: 'b',
-});
+const campaign = await benchAutocall(mongo.db, tenant.domain_uuid, carrier, { campaign_name: 'bench', concurrent_call: CAP, hopper: 1000 });
 await storeBenchLeads(
   mongo.db,
   { domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid },

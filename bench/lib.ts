@@ -1,7 +1,6 @@
 // What the benchmarks share: the `[bench]` log line, the servers they start unless given
 // (TEMPORAL_ADDRESS / MONGODB_URI), the worker as the product runs it, waiting for something to come
 // up, stopping a child process, a percentile, and replacing one section of BENCHMARKS.md.
-import { carriers } from '../storage/directory.ts';
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -13,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../config/index.ts';
 import { buildLead, storeLeads } from '../storage/leads.ts';
+import { carriers } from '../storage/directory.ts';
+import { createCampaign, type NewCampaign } from '../storage/campaigns.ts';
+import { defaultSettings } from '../domain/campaign.ts';
 import { freePort, type Proc } from '../scripts/lib/procs.ts';
 import { startMongoStore, startTemporal } from '../scripts/lib/stack.ts';
 
@@ -192,4 +194,21 @@ export async function storeBenchLeads(
 /** The benches' one carrier: gateway `gw`, no caller numbers, no networks, no cps limit. */
 export function benchCarrier(db: Db, domain_uuid: string) {
   return carriers(db).create(domain_uuid, { carrier_name: 'b', gateway: 'gw', caller_numbers: [], networks: [], cps: 0, description: '' });
+}
+
+/** An autocall campaign on the bench carrier, no template (the callee hears `park`), the given settings on top. */
+export function benchAutocall(
+  db: Db,
+  domain_uuid: string,
+  carrier: { carrier_uuid: string; carrier_name: string },
+  settings: Partial<NewCampaign> & Pick<NewCampaign, 'campaign_name'>,
+) {
+  return createCampaign(db, domain_uuid, {
+    ...defaultSettings('autocall'),
+    type: 'autocall',
+    carrier_uuid: carrier.carrier_uuid,
+    carrier_name: carrier.carrier_name,
+    template_name: '',
+    ...settings,
+  });
 }

@@ -18,14 +18,22 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/index.ts';
-import { defaultSettings } from '../domain/campaign.ts';
 import { freePort } from '../scripts/lib/procs.ts';
 import { startSimulator } from '../simulator/server.ts';
-import { createCampaign } from '../storage/campaigns.ts';
 import { ensureIndexes } from '../storage/indexes.ts';
 import { connectMongo } from '../storage/mongo.ts';
 import { createTenant } from '../storage/tenants.ts';
-import { benchEnv, benchLog as log, pct, startBenchServers, stopChild, storeBenchLeads, waitUntil, benchCarrier } from './lib.ts';
+import {
+  benchEnv,
+  benchLog as log,
+  pct,
+  startBenchServers,
+  stopChild,
+  storeBenchLeads,
+  waitUntil,
+  benchCarrier,
+  benchAutocall,
+} from './lib.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -55,15 +63,7 @@ const mongo = await connectMongo(config);
 await ensureIndexes(mongo.db);
 const { tenant, token } = await createTenant(mongo.db, { name: 'bench' });
 const carrier = await benchCarrier(mongo.db, tenant.domain_uuid);
-const campaign = await createCampaign(mongo.db, tenant.domain_uuid, {
-  ...defaultSettings('autocall'),
-  campaign_name: 'bench-load',
-  type: 'autocall',
-  concurrent_call: CALLS,
-  carrier_uuid: carrier.carrier_uuid,
-  carrier_name: 'b',
-  template_name: '',
-});
+const campaign = await benchAutocall(mongo.db, tenant.domain_uuid, carrier, { campaign_name: 'bench-load', concurrent_call: CALLS });
 await storeBenchLeads(
   mongo.db,
   { domain_uuid: tenant.domain_uuid, campaign_uuid: campaign.campaign_uuid },
