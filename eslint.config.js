@@ -14,6 +14,11 @@ import tseslint from 'typescript-eslint';
 // except `assert`, which the workflow sandbox provides.
 const ALLOWED_NODE_BUILTINS = new Set(['assert']);
 const workflowRestrictedImports = builtinModules.filter((m) => !ALLOWED_NODE_BUILTINS.has(m)).flatMap((m) => [m, `node:${m}`]);
+// A cast to never passes any value anywhere: a type hole that hides real mismatches (issue 16).
+const noNeverCasts = [
+  { selector: 'TSAsExpression > TSNeverKeyword.typeAnnotation', message: 'No `as never`: give the value its real type.' },
+  { selector: 'TSTypeAssertion > TSNeverKeyword.typeAnnotation', message: 'No `<never>` assertion: give the value its real type.' },
+];
 
 export default defineConfig(
   {
@@ -37,12 +42,7 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
-      // A cast to never passes any value anywhere: a type hole that hides real mismatches (issue 16).
-      'no-restricted-syntax': [
-        'error',
-        { selector: 'TSAsExpression > TSNeverKeyword.typeAnnotation', message: 'No `as never`: give the value its real type.' },
-        { selector: 'TSTypeAssertion > TSNeverKeyword.typeAnnotation', message: 'No `<never>` assertion: give the value its real type.' },
-      ],
+      'no-restricted-syntax': ['error', ...noNeverCasts],
     },
   },
   {
@@ -60,6 +60,27 @@ export default defineConfig(
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', ...workflowRestrictedImports],
+    },
+  },
+  {
+    // The workflow bundle's modules are evaluated once per worker thread and shared by every
+    // workflow (worker/create.ts PRELOADED_MODULES): module-level state would leak between
+    // workflows and break replay. Constants and functions only.
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'callbacks/contract.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...noNeverCasts,
+        {
+          selector: 'Program > VariableDeclaration[kind!="const"], Program > ExportNamedDeclaration > VariableDeclaration[kind!="const"]',
+          message: 'No module-level let/var in workflow-bundle code: every workflow shares the module.',
+        },
+        {
+          selector:
+            ':matches(Program > VariableDeclaration, Program > ExportNamedDeclaration > VariableDeclaration) > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Array)$/]',
+          message: 'No module-level Map/Set/Array in workflow-bundle code: every workflow shares the module.',
+        },
+      ],
     },
   },
   {

@@ -241,6 +241,7 @@ export function formatTimestamp(date: Date, timeZone: string): string {
   return `${iso.slice(0, 19)}${frac}${off === '+00:00' ? 'Z' : off}`;
 }
 
+// eslint-disable-next-line no-restricted-syntax -- a memo of formatters: the same answer for every caller
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 /** The zone's UTC offset at `date`, in minutes (DST-aware, from the platform's tz database). */
 export function zoneOffsetMinutes(date: Date, timeZone: string): number {

@@ -63,6 +63,7 @@ export const LEGACY_MOBILE_PREFIXES: Readonly<Record<string, string>> = {
 
 /** Fixed-line area codes after the 2017 change (63 provinces; the 2025 province mergers kept them). */
 // prettier-ignore
+// eslint-disable-next-line no-restricted-syntax -- read-only
 export const AREA_CODES: ReadonlySet<string> = new Set([
   '203', '204', '205', '206', '207', '208', '209', '210', '211', '212', '213', '214', '215', '216',
   '218', '219', '220', '221', '222', '225', '226', '227', '228', '229', '232', '233', '234', '235',

@@ -59,6 +59,17 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
   });
 }
 
+/**
+ * The workflow modules are evaluated once per worker thread and shared by every workflow it runs
+ * (the SDK's `preloadModules`). Otherwise, with the V8 context reused across workflows, the SDK
+ * gives each workflow its own evaluation of every module it imports (luxon, the cause table…), and
+ * every lead with a call up stays cached: ~0.1 MB per lead (BENCHMARKS.md, *Load*). Safe because
+ * the bundle's modules hold no state (constants and functions; the SDK freezes their exports, and
+ * eslint.config.js refuses module-level let/var/Map/Set there); test/engine/replay.test.ts replays
+ * several workflows on one worker.
+ */
+export const PRELOADED_MODULES = [workflowsPath];
+
 /** Folders whose sources may end up in the workflow bundle (and the lockfile: the SDK's version). */
 const BUNDLE_SOURCES = ['workflows', 'domain', 'callbacks', 'activities', 'storage', 'media', 'telephony', 'config', 'control'];
 
@@ -71,9 +82,10 @@ export async function workflowBundle(dataDir: string): Promise<{ code: string }>
   const hash = createHash('sha256');
   const files = BUNDLE_SOURCES.flatMap((d) => listTs(join(root, d))).sort();
   for (const f of [...files, join(root, 'package-lock.json')]) hash.update(f).update(existsSync(f) ? readFileSync(f) : '');
+  hash.update(JSON.stringify(PRELOADED_MODULES));
   const file = join(resolve(dataDir), 'workflow-bundles', `${hash.digest('hex').slice(0, 16)}.js`);
   if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ workflowsPath, preloadModules: PRELOADED_MODULES, logger: new DefaultLogger('WARN') });
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, code);

@@ -40,6 +40,21 @@ describe('lead workflow versions', () => {
       ).resolves.toBeUndefined();
   }, 120_000);
 
+  it('replays them one after another on one worker, whose workflows share the preloaded modules', async () => {
+    // The bundle's workflow modules are evaluated once per worker thread (worker/create.ts
+    // PRELOADED_MODULES): several workflows in one V8 context must each still replay exactly.
+    const workflowBundleCode = await workflowBundle(testConfig().DATA_DIR);
+    const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(workflowBundleCode.code)?.[1];
+    expect(preload).toContain('"./workflows/index.ts"');
+    const twice = [...histories, ...histories].map((h, i) => ({
+      workflowId: `shared-${i}-${h.name}`,
+      history: asType(h.json, 'leadWorkflow'),
+    }));
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: workflowBundleCode }, twice)) results.push(r);
+    expect(results.map((r) => [r.workflowId, r.error])).toEqual(twice.map((h) => [h.workflowId, undefined]));
+  }, 120_000);
+
   it('version 2 gives other commands for the same calls (so it cannot replace version 1 in place)', async () => {
     const workflowBundleCode = await workflowBundle(testConfig().DATA_DIR);
     for (const name of ['answered-done', 'long-call-open']) {
