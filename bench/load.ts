@@ -11,11 +11,12 @@
 //                         [--worker-node-flags=--optimize-for-size]
 //
 // `--worker-node-flags`: node flags for the worker process only (its memory: BENCHMARKS.md "Load");
-// WORKER_MAX_CACHED_WORKFLOWS in the environment reaches the worker too.
+// WORKER_MAX_CACHED_WORKFLOWS and WORKER_NICE in the environment reach the worker too (its niceness,
+// read back from /proc, is reported: the API and the servers run at 0).
 // Servers: TEMPORAL_ADDRESS / MONGODB_URI if set, else the dev server and the store started here.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, getPriority, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/index.ts';
 import { freePort } from '../scripts/lib/procs.ts';
@@ -171,7 +172,7 @@ try {
   const out = [
     `- calls: ${placed.length} placed, all within ${((allPlaced - firstAt) / 1000).toFixed(1)} s of the first (${(placed.length / Math.max(0.001, (allPlaced - firstAt) / 1000)).toFixed(1)} calls/s), first ${firstAt - tRun} ms after the run's start; calls of ${opt['talk-ms']} ms, so all ${CALLS} are up together`,
     `- worker RSS: ${idleRss.toFixed(0)} MB idle → peak ${peak.toFixed(0)} MB; with all ${CALLS} calls up ${Math.min(...withCallsUp).toFixed(0)}–${Math.max(...withCallsUp).toFixed(0)} MB`,
-    `- worker (cache ${process.env.WORKER_MAX_CACHED_WORKFLOWS ?? "the SDK's"}, node flags "${opt['worker-node-flags']}") memory idle: ${idleMemory}; with the calls up: ${upMemory}`,
+    `- worker (cache ${process.env.WORKER_MAX_CACHED_WORKFLOWS ?? "the SDK's"}, node flags "${opt['worker-node-flags']}", nice ${getPriority(worker.pid!)}) memory idle: ${idleMemory}; with the calls up: ${upMemory}`,
     `- GET /v3/campaign/{uuid} at ${RPS} req/s for ${SECONDS} s: before the run p50 ${before.p50.toFixed(1)} / p99 ${before.p99.toFixed(1)} / max ${before.max.toFixed(0)} ms (${before.errors} errors); from the run's start p50 ${during.p50.toFixed(1)} / p99 ${during.p99.toFixed(1)} / max ${during.max.toFixed(0)} ms (${during.errors} errors)`,
     `- machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg()
       .map((x) => x.toFixed(1))

@@ -162,6 +162,11 @@ export const configSchema = z.object({
   // the heap size). Every lead with a call up is one: fewer cached means less memory and more
   // replays (BENCHMARKS.md, *Load*).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  // The worker process's niceness (0–19): below the API's, so that on a machine they share the API
+  // answers in milliseconds while a campaign dials at full rate; the dialing is bound by Temporal
+  // and the store, not by the worker's share of the CPU (BENCHMARKS.md, *Load*). In containers each
+  // has its own CPU share and this only orders the worker's own process.
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   // /healthz and GET /metrics: a store ping slower than this (ms) is a degraded store (control/health.ts).
   STORE_DEGRADED_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_STORE_DEGRADED_MS),
   // A v2 queue post of more usable customers than this answers before all are stored: the first

@@ -1,6 +1,7 @@
 // The worker process: connects to MongoDB, Temporal and the FreeSWITCH nodes, logs the health of
 // every dependency, then runs the Temporal worker (workflows, activities, the node listeners) until
 // SIGINT/SIGTERM (the SDK drains running activities first).
+import { setPriority } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/index.ts';
@@ -15,6 +16,12 @@ import { sdkMetricsBind, startWorkerMetrics } from './metrics.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger('worker', config.LOG_LEVEL);
+// Below the API's priority (WORKER_NICE, config/index.ts). Lowering one's own priority needs no privilege.
+try {
+  setPriority(config.WORKER_NICE);
+} catch (err) {
+  logger.warn({ nice: config.WORKER_NICE, err: (err as Error).message }, 'worker priority not set');
+}
 installRuntime('WARN', await sdkMetricsBind(config, logger));
 startWorkerMetrics(config, logger); // GET /metrics on WORKER_METRICS_PORT (worker/metrics.ts)
 

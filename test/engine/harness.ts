@@ -214,7 +214,9 @@ export function spawnWorkerProcess(config: Config, env: Record<string, string> =
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/index.ts'], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    env: { ...process.env, ...fromConfig, LOG_LEVEL: 'warn', ...env },
+    // WORKER_NICE 1: the worker lowers its priority as in production, but stays near the tests'
+    // own processes on a busy CI machine (10 would starve it beside vitest's other workers).
+    env: { ...process.env, ...fromConfig, LOG_LEVEL: 'warn', WORKER_NICE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,6 +1,7 @@
 // The worker process killed with SIGKILL mid-run and started again: no lead lost, no number
 // dialed twice for the same attempt, every call recorded, the cap held (from the simulator's log).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { getPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
@@ -26,6 +27,7 @@ describe('worker killed mid-run', () => {
         ESL_PORT: String(e.sim.port),
         ESL_NODES: '',
         LOG_LEVEL: 'warn',
+        WORKER_NICE: '1', // lowered as in production, not starved beside the other tests
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,6 +63,7 @@ describe('worker killed mid-run', () => {
     await e.startRun(campaign, { reconcileAfterMs: 2_000, recallFloorMs: 300, pollLeadsMs: 300 });
 
     await waitFor(() => originatesOf(e, campaign).length >= 6, 90_000, `calls before the kill (worker output: ${output.slice(-2000)})`);
+    expect(getPriority(first.pid!), 'the worker lowered its priority (WORKER_NICE)').toBe(1);
     first.kill('SIGKILL');
     await new Promise<void>((r) => (first.exitCode !== null || first.signalCode !== null ? r() : first.once('exit', () => r())));
     const atKill = originatesOf(e, campaign).length;

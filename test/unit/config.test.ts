@@ -12,6 +12,7 @@ describe('parseConfig', () => {
     expect(c.TEMPORAL_NAMESPACE).toBe('default');
     expect(c.eslNodes).toEqual([{ name: '127.0.0.1:8021', host: '127.0.0.1', port: 8021, password: 'ClueCon' }]);
     expect(c.CALLBACK_ALLOW_PRIVATE).toBe(false);
+    expect(c.WORKER_NICE).toBe(10);
   });
 
   it('derives addresses from the embedded ports unless the address is given', () => {
@@ -26,6 +27,11 @@ describe('parseConfig', () => {
     expect(parseConfig({ API_PORT: '', LOG_LEVEL: '' })).toMatchObject({ API_PORT: 3000, LOG_LEVEL: 'info' });
   });
 
+  it('takes the worker at the same priority as the API when WORKER_NICE is 0', () => {
+    expect(parseConfig({ WORKER_NICE: '0' }).WORKER_NICE).toBe(0);
+    expect(parseConfig({ WORKER_NICE: '19' }).WORKER_NICE).toBe(19);
+  });
+
   it.each([
     ['API_PORT', '70000'],
     ['API_PORT', 'abc'],
@@ -35,6 +41,9 @@ describe('parseConfig', () => {
     ['CALLBACK_ALLOW_PRIVATE', 'maybe'],
     ['MONGODB_DB', 'bad name!'],
     ['API_BODY_LIMIT_BYTES', '10'],
+    ['WORKER_NICE', '20'],
+    ['WORKER_NICE', '-5'],
+    ['WORKER_NICE', '2.5'],
   ])('rejects %s=%s with a message naming it', (name, value) => {
     let err: unknown;
     try {
