@@ -63,7 +63,7 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
  * The workflow modules are evaluated once per worker thread and shared by every workflow it runs
  * (the SDK's `preloadModules`). Otherwise, with the V8 context reused across workflows, the SDK
  * gives each workflow its own evaluation of every module it imports (luxon, the cause table…), and
- * every lead with a call up stays cached: ~0.1 MB per lead (BENCHMARKS.md, *Load*). Safe because
+ * every lead with a call up stays cached: 135 KB per lead (BENCHMARKS.md, *Load*). Safe because
  * the bundle's modules hold no state (constants and functions; the SDK freezes their exports, and
  * eslint.config.js refuses module-level let/var/Map/Set there); test/engine/replay.test.ts replays
  * several workflows on one worker.

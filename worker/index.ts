@@ -1,7 +1,7 @@
 // The worker process: connects to MongoDB, Temporal and the FreeSWITCH nodes, logs the health of
 // every dependency, then runs the Temporal worker (workflows, activities, the node listeners) until
 // SIGINT/SIGTERM (the SDK drains running activities first).
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/index.ts';
@@ -16,9 +16,10 @@ import { sdkMetricsBind, startWorkerMetrics } from './metrics.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger('worker', config.LOG_LEVEL);
-// Below the API's priority (WORKER_NICE, config/index.ts). Lowering one's own priority needs no privilege.
+// Below the API's priority (WORKER_NICE, config/index.ts), set before the SDK's threads start so
+// they inherit it. Only ever lowered: that needs no privilege, and a worker started lower stays so.
 try {
-  setPriority(config.WORKER_NICE);
+  if (getPriority() < config.WORKER_NICE) setPriority(config.WORKER_NICE);
 } catch (err) {
   logger.warn({ nice: config.WORKER_NICE, err: (err as Error).message }, 'worker priority not set');
 }
