@@ -73,10 +73,49 @@ export type RecordCallInput = Pick<
   release?: ReleaseSlotPayload;
 };
 
+/** What an earlier run of `recordCall` for the same call stored for the lead, returned when the
+ *  call's record was already complete: the lead workflow follows it, so the lead, its record and
+ *  what followed the record (report, stats, callback, the run's release) agree even when a workflow
+ *  task re-ran with another outcome (docs/engine.md, *A re-run workflow task*). */
+export interface KeptOutcome {
+  disposition: string;
+  lead_status: 'done' | 'waiting_recall';
+  next_attempt_at: number | null;
+}
+
+/** The lead's state as a completed earlier run left it for `call_id`; null when that run did not
+ *  get as far as the lead (it stops between the record and the lead's update). */
+async function keptOutcome(db: ActivityDeps['db'], lead_uuid: string, call_id: string): Promise<KeptOutcome | null> {
+  const lead = await leadsOf(db).findOne(
+    { _id: lead_uuid },
+    { projection: { status: 1, disposition: 1, next_attempt_at: 1, call_ids: 1 } },
+  );
+  if (!lead?.call_ids?.includes(call_id) || (lead.status !== 'done' && lead.status !== 'waiting_recall')) return null;
+  return { disposition: lead.disposition, lead_status: lead.status, next_attempt_at: lead.next_attempt_at?.getTime() ?? null };
+}
+
+/** The lead after its call: status, disposition, attempts, the next attempt; the call among its calls. */
+async function updateLead(db: ActivityDeps['db'], input: RecordCallInput): Promise<void> {
+  await leadsOf(db).updateOne(
+    { _id: input.lead_uuid },
+    {
+      $set: {
+        status: input.lead_status,
+        disposition: input.disposition,
+        attempts: input.attempt,
+        first_attempt_at: new Date(input.first_attempt_at),
+        next_attempt_at: input.next_attempt_at === null ? null : new Date(input.next_attempt_at),
+        updated_at: new Date(),
+      },
+      $addToSet: { call_ids: input.call_id },
+    },
+  );
+}
+
 export function createRecordActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    async recordCall(input: RecordCallInput): Promise<void> {
+    async recordCall(input: RecordCallInput): Promise<KeptOutcome | null> {
       bindCall(input); // every log line of this call carries its ids (config/call-context.ts)
       // The whole record from what the workflow knows; a retry keeps the first one stored
       // (completeCallRecord). The picked CallDoc fields pass through; times come as epoch ms.
@@ -116,20 +155,8 @@ export function createRecordActivities(deps: ActivityDeps) {
           'call answered but its content was not played',
         );
       const stored = await completeCallRecord(db, record);
-      await leadsOf(db).updateOne(
-        { _id: input.lead_uuid },
-        {
-          $set: {
-            status: lead_status,
-            disposition: input.disposition,
-            attempts: input.attempt,
-            first_attempt_at: new Date(first_attempt_at),
-            next_attempt_at: next_attempt_at === null ? null : new Date(next_attempt_at),
-            updated_at: new Date(),
-          },
-          $addToSet: { call_ids: input.call_id },
-        },
-      );
+      const kept = stored === record ? null : await keptOutcome(db, input.lead_uuid, input.call_id);
+      if (!kept) await updateLead(db, input);
       const endedAt = stored.ended_at?.getTime() ?? ended_at;
       if (agent)
         await noteAgentCall(db, {
@@ -155,6 +182,7 @@ export function createRecordActivities(deps: ActivityDeps) {
       await scheduleCallDeliveries(deps, stored, { inline: true });
       // With RECORDINGS_S3_BUCKET: the recording moves to the bucket in a workflow of its own.
       if (recorded) await startRecordingUpload(deps, { call_id: input.call_id, domain_uuid: input.domain_uuid });
+      return kept;
     },
   };
 }

@@ -1,7 +1,7 @@
 // What one attempt came to, from what the lead workflow saw (the originate's result and the
 // hangup event, or their absence): the call record to store and whether the lead is called again.
 // Pure (the lead workflow calls it; test/unit/call-outcome.test.ts pins it).
-import type { RecordCallInput } from '../activities/record.ts';
+import type { KeptOutcome, RecordCallInput } from '../activities/record.ts';
 import { classifyCall, wasAnswered } from '../domain/causes.ts';
 import { decideRecall, type RecallDecision } from '../domain/recall.ts';
 import type { AttemptPlan, CallEventPayload, LeadInput, OriginateResult, QueueOutcome, RecordedOutcome } from './contract.ts';
@@ -135,6 +135,18 @@ export function settleAttempt(a: AttemptSeen): AttemptOutcome {
     },
   };
   return { record, decision };
+}
+
+/** What becomes of the lead after `recordCall`: what this attempt decided — or, when an earlier run
+ *  of the same workflow task already recorded the call with another outcome (a signal came while
+ *  it ran and the task ran again), what that run stored, which the record, the report, the
+ *  callback and the run's count already follow (docs/engine.md, *A re-run workflow task*). */
+export function leadAfterRecord(
+  record: Pick<RecordCallInput, 'disposition' | 'lead_status' | 'next_attempt_at'>,
+  kept: KeptOutcome | null | undefined,
+): { disposition: string; recallAtMs: number | null } {
+  const o = kept ?? record;
+  return { disposition: o.disposition, recallAtMs: o.lead_status === 'waiting_recall' ? o.next_attempt_at : null };
 }
 
 /** Seconds in the queue: joined → taken by an agent, or → left it. */

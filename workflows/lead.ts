@@ -20,7 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { hangupFromRecord, settleAttempt, type HangupSeen } from './call-outcome.ts';
+import { hangupFromRecord, leadAfterRecord, settleAttempt, type HangupSeen } from './call-outcome.ts';
 import { holdForLimit } from './lead-limit.ts';
 import {
   callEventSignal,
@@ -197,24 +197,24 @@ async function endAttempt(a: {
 }): Promise<number | null> {
   const { plan, state, snapshot } = a;
   const seen = await awaitHangup(a.hangups, plan, a.result, a.reconcileAfterMs, a.version.reconcileGrowth);
-  const { record, decision } = settleAttempt({ input: a.input, plan, result: a.result, ...seen, grantedAt: a.grantedAt, now: Date.now() });
-  await local.recordCall(record);
+  const { record } = settleAttempt({ input: a.input, plan, result: a.result, ...seen, grantedAt: a.grantedAt, now: Date.now() });
+  const { disposition, recallAtMs } = leadAfterRecord(record, await local.recordCall(record));
   a.hangups.clear();
   if (snapshot) {
     snapshot.attempts = plan.attempt;
     snapshot.first_attempt_at = plan.first_attempt_at;
   }
-  state.disposition = record.disposition;
-  if (decision.recall || a.version.finalAttributes)
-    upsertSearchAttributes({ Disposition: [record.disposition], LeadStatus: [decision.recall ? 'waiting_recall' : 'done'] });
-  if (!decision.recall) {
+  state.disposition = disposition;
+  if (recallAtMs !== null || a.version.finalAttributes)
+    upsertSearchAttributes({ Disposition: [disposition], LeadStatus: [recallAtMs !== null ? 'waiting_recall' : 'done'] });
+  if (recallAtMs === null) {
     state.status = 'done';
     state.next_attempt_at = null;
     return null;
   }
   state.status = 'waiting_recall';
-  state.next_attempt_at = decision.atMs;
-  return decision.atMs;
+  state.next_attempt_at = recallAtMs;
+  return recallAtMs;
 }
 
 /** The next attempt's activity input: fresh uuids for the call and each further leg. */

@@ -1,7 +1,7 @@
 // What an attempt came to (workflows/call-outcome.ts): the record fields and the recall decision
 // from the originate's result and the hangup event (or their absence).
 import { describe, expect, it } from 'vitest';
-import { hangupFromRecord, settleAttempt, type AttemptSeen } from '../../workflows/call-outcome.ts';
+import { hangupFromRecord, leadAfterRecord, settleAttempt, type AttemptSeen } from '../../workflows/call-outcome.ts';
 import type { AttemptPlan, CallEventPayload, OriginateResult } from '../../workflows/contract.ts';
 import { CALL_RECORD_FIELDS, callRecordOf, emptyCallRecord, type CallDoc } from '../../storage/calls.ts';
 
@@ -259,5 +259,35 @@ describe('settleAttempt', () => {
     for (const k of ['release', 'lead_status', 'next_attempt_at', 'sent_at', 'granted_at', 'first_attempt_at'])
       expect(Object.keys(stored), k).not.toContain(k);
     expect(CALL_RECORD_FIELDS).toEqual(expect.arrayContaining(['call_id', 'answered_at', 'ended_at', 'delivery_error', 'action_log']));
+  });
+});
+
+describe('leadAfterRecord', () => {
+  const done = { disposition: 'answered', lead_status: 'done' as const, next_attempt_at: null };
+  const recall = { disposition: 'busy', lead_status: 'waiting_recall' as const, next_attempt_at: 90_000 };
+
+  it.each([
+    ['its own outcome when it stored the record: done', done, null, { disposition: 'answered', recallAtMs: null }],
+    ['its own outcome when it stored the record: recalled', recall, undefined, { disposition: 'busy', recallAtMs: 90_000 }],
+    ['the stored recall over its own done (an earlier run saw the busy hangup)', done, recall, { disposition: 'busy', recallAtMs: 90_000 }],
+    ['the stored done over its own recall (an earlier run decided the call)', recall, done, { disposition: 'answered', recallAtMs: null }],
+    ['the same outcome again (a plain retry)', recall, recall, { disposition: 'busy', recallAtMs: 90_000 }],
+    [
+      'a stored recall without its time: done, never a recall at an unknown moment',
+      done,
+      { ...recall, next_attempt_at: null },
+      { disposition: 'busy', recallAtMs: null },
+    ],
+  ] as const)('%s', (_, own, kept, want) => {
+    expect(leadAfterRecord(own, kept)).toEqual(want);
+  });
+
+  it('follows what settleAttempt decided when nothing was stored before', () => {
+    const { record, decision } = settleAttempt(seen({}, { hangup: hangup({ hangup_cause: 'USER_BUSY' }) }));
+    expect(decision.recall).toBe(true);
+    expect(leadAfterRecord(record, null)).toEqual({
+      disposition: record.disposition,
+      recallAtMs: decision.recall ? decision.atMs : null,
+    });
   });
 });
