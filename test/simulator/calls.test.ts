@@ -9,8 +9,9 @@ let sim: Simulator;
 let c: RawEsl;
 const rules = {
   limits: { maxSessions: 1000, sessionsPerSecond: 100000 },
-  // The apps below play /tmp/*.wav files that do not exist: they play mediaMs as before the
-  // simulator read files (on FreeSWITCH, and by default, they are FILE NOT FOUND).
+  // The apps below play /no-such-dir/*.wav files that do not exist (under /tmp a stray file of the
+  // same name played its real length and outlasted the test's waits): they play mediaMs as before
+  // the simulator read files (on FreeSWITCH, and by default, they are FILE NOT FOUND).
   missingMedia: 'play' as const,
   numbers: {
     '0900000001': { action: 'answer' as const, ringMs: 5, talkMs: 20 },
@@ -201,14 +202,14 @@ describe('dial strings and applications', () => {
   });
 
   it('&playback then hangup; play_and_get_digits collects the callee digits', async () => {
-    await originate('{origination_uuid=t-pb}sofia/gateway/gw1/hold', '&playback(/tmp/x.wav)');
+    await originate('{origination_uuid=t-pb}sofia/gateway/gw1/hold', '&playback(/no-such-dir/x.wav)');
     await destroyed('t-pb');
     expect(ev('t-pb', 'CHANNEL_EXECUTE_COMPLETE')!['Application-Response']).toBe('FILE PLAYED');
     expect(ev('t-pb', 'CHANNEL_HANGUP_COMPLETE')!['variable_last_app']).toBe('playback');
 
     await originate(
       '{origination_uuid=t-dg}sofia/gateway/gw1/0900000009',
-      '&play_and_get_digits(1 2 1 3000 # /tmp/ask.wav /tmp/bad.wav choice \\d+)',
+      '&play_and_get_digits(1 2 1 3000 # /no-such-dir/ask.wav /no-such-dir/bad.wav choice \\d+)',
     );
     await c.until(() => evs('t-dg').some((f) => f.event!.h['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE'));
     expect(
@@ -222,7 +223,7 @@ describe('dial strings and applications', () => {
 
   it('uuid_broadcast on a parked call runs the app and returns to park; speak; hangup::', async () => {
     await originate('{origination_uuid=t-bc}sofia/gateway/gw1/hold');
-    expect(await sim.control.api('uuid_broadcast t-bc /tmp/hello.wav aleg')).toBe('+OK Message sent\n');
+    expect(await sim.control.api('uuid_broadcast t-bc /no-such-dir/hello.wav aleg')).toBe('+OK Message sent\n');
     await c.until(() =>
       evs('t-bc').some((f) => f.event!.h['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE' && f.event!.h['Application'] === 'playback'),
     );
@@ -234,7 +235,7 @@ describe('dial strings and applications', () => {
     await sim.control.api('uuid_broadcast t-bc hangup::USER_BUSY');
     await destroyed('t-bc');
     expect(ev('t-bc', 'CHANNEL_HANGUP')!['Hangup-Cause']).toBe('USER_BUSY');
-    expect(await sim.control.api('uuid_broadcast t-bc /tmp/x.wav')).toBe('-ERR No such channel!\n');
+    expect(await sim.control.api('uuid_broadcast t-bc /no-such-dir/x.wav')).toBe('-ERR No such channel!\n');
   });
 
   it('show channels / calls, hupall', async () => {
