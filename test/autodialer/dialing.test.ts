@@ -8,6 +8,7 @@ import { createAgents } from './agents.ts';
 import type { CampaignSettings } from '../../domain/campaign.ts';
 import type { CallLogEntry } from '../../simulator/calllog.ts';
 import { agentName, setAgentStatus } from '../../storage/agents.ts';
+import { updateCampaign } from '../../storage/campaigns.ts';
 import { updateQueueSettings, type QueueSettings } from '../../storage/queue-settings.ts';
 import { agentsQuery, campaignRunWorkflowId } from '../../workflows/contract.ts';
 import { apiOf } from '../callbacks/common.ts';
@@ -167,7 +168,20 @@ describe('the autodialer', () => {
     await available();
     const campaign = await autodialer({ ratio: 100 }, {}, ['0986920001']);
     await e.startRun(campaign, { pollLeadsMs: 300, reconcileAfterMs: 5_000 });
+    // Marked running as the API marks a run it starts (control/run.ts): the status change finds its run.
+    await updateCampaign(e.mongo.db, e.tenant.domain_uuid, campaign, { status: 'start' });
     const api = apiOf(e);
+    const run = e.client.workflow.getHandle(campaignRunWorkflowId(campaign));
+    // The run has provisioned mod_callcenter (every agent Logged Out) before the change, so only the
+    // API's signal can bring the new status there within the wait below (its own resync is 30 s).
+    await waitFor(
+      async () => {
+        const live = await run.query(agentsQuery);
+        return live.length === agents.length && live.every((a) => a.status === 'Logged Out');
+      },
+      10_000,
+      'the agents provisioned Logged Out',
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     expect(originatesOf(e, campaign)).toHaveLength(0); // nobody logged in: nothing dialed
     const res = await api.app.request(`/v3/user/${agents[1]}/status`, {
@@ -178,7 +192,7 @@ describe('the autodialer', () => {
     expect(res.status).toBe(200);
     await waitFor(
       async () => {
-        const live = await e.client.workflow.getHandle(campaignRunWorkflowId(campaign)).query(agentsQuery);
+        const live = await run.query(agentsQuery);
         return live.find((a) => a.agent_name === agentName(agents[1]!))?.status === 'Available';
       },
       10_000,
