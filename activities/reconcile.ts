@@ -6,7 +6,8 @@
 //      than NODE_LOST_AFTER_MS → the call is lost, ended no later than the connection dropped;
 //      unreachable for less → not known yet (ask again later);
 //   3. `uuid_exists` on each leg → the call is still up;
-//   4. gone with no CDR: wait CDR_GRACE_MS for FreeSWITCH's post, then the outcome is unknown.
+//   4. gone with no CDR: wait CDR_GRACE_MS for FreeSWITCH's post (and for the listener to note a
+//      restart it has not seen yet: the dial connection may reconnect first), then unknown.
 import { findCdr } from '../storage/cdrs.ts';
 import { nodeState, type EslNodeDoc } from '../storage/esl-nodes.ts';
 import type { CallEventPayload } from '../workflows/contract.ts';
@@ -51,6 +52,10 @@ export async function callFate(deps: ActivityDeps, q: FateQuery, graceMs = CDR_G
     await new Promise((r) => setTimeout(r, graceMs));
     const late = await findCdr(deps.db, q.leg_uuids);
     if (late) return { state: 'ended', hangup: late.event };
+    // The node may have answered (through the dial pool) before its listener reconnected and
+    // noted that it came back as another process: look again now.
+    const restartedLate = lostBy(await nodeState(deps.db, q.node), q.sent_at);
+    if (restartedLate !== null) return { state: 'lost', at: restartedLate };
   }
   return { state: 'gone' };
 }
