@@ -83,8 +83,10 @@ interface Tally {
   actions: number;
   events: number;
   byAction: Record<string, number>;
+  /** Executions started eagerly (their first workflow task went back with the start). */
+  eager: number;
 }
-const empty = (): Tally => ({ actions: 0, events: 0, byAction: {} });
+const empty = (): Tally => ({ actions: 0, events: 0, byAction: {}, eager: 0 });
 function add(t: Tally, kind: string, n = 1): void {
   t.actions += n;
   t.byAction[kind] = (t.byAction[kind] ?? 0) + n;
@@ -92,6 +94,7 @@ function add(t: Tally, kind: string, n = 1): void {
 function merge(into: Tally, t: Tally): void {
   into.actions += t.actions;
   into.events += t.events;
+  into.eager += t.eager;
   for (const [k, v] of Object.entries(t.byAction)) into.byAction[k] = (into.byAction[k] ?? 0) + v;
 }
 
@@ -99,6 +102,7 @@ function merge(into: Tally, t: Tally): void {
 async function tallyRun(client: Client, workflowId: string, runId?: string): Promise<Tally> {
   const h = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const t = empty();
+  if (h.events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted) t.eager = 1;
   const laTasks = new Set<string>();
   for (const e of h.events ?? []) {
     t.events++;
@@ -228,7 +232,7 @@ async function engine(client: Client, workers: number): Promise<number> {
       `(all done in ${((tDone - t0) / 1000).toFixed(1)} s), ${received - receivedBefore} callbacks received`,
   );
   out(`  per call, total: ${fmt(total, calls)}`);
-  out(`  per call, lead workflow (${leads.executions} executions): ${fmt(leads.tally, calls)}`);
+  out(`  per call, lead workflow (${leads.executions} executions, ${leads.tally.eager} started eagerly): ${fmt(leads.tally, calls)}`);
   out(`  per call, callback workflow (${cbs.executions} executions): ${fmt(cbs.tally, calls)}`);
   out(`  per call, the campaign run's share (${runT.executions} runs): ${fmt(runT.tally, calls)}`);
   out(

@@ -115,7 +115,7 @@ export async function startBenchWorker(config: Config, db: Db): Promise<BenchWor
   const pool = createDialPool(config);
   await pool.start();
   const logger = pino({ level: 'warn' });
-  const worker = await createWorker(native, { config, db, logger, esl: pool, temporal: client });
+  const worker = await createWorker(native, { config, db, logger, esl: pool }); // activities: the worker's own client
   const running = worker.run();
   await ensureNodeListeners(client, config);
   return {

@@ -2,7 +2,7 @@
 // every dependency, then runs the Temporal worker (workflows, activities, the node listeners) until
 // SIGINT/SIGTERM (the SDK drains running activities first).
 import { getPriority, setPriority } from 'node:os';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/index.ts';
 import { createLogger } from '../config/log.ts';
@@ -35,8 +35,9 @@ const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADD
   logger.fatal({ address: config.TEMPORAL_ADDRESS, err: err.message }, 'cannot reach Temporal');
   process.exit(1);
 });
-const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+// The client shares the worker's connection: one connection, and lead workflows start eagerly
+// (their first workflow task comes back to this worker with the start; activities/run.ts).
+const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
 const health = await checkHealth({ config, db: mongo.db, temporal: connection });
 logger[health.status === 'ok' ? 'info' : 'warn'](health, 'dependencies at start');
@@ -59,5 +60,5 @@ await ensureRecordingRetention(client, config.TEMPORAL_TASK_QUEUE).catch((err: E
   logger.warn({ err: err.message }, 'recording retention not started'),
 );
 await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
-await Promise.allSettled([esl.close(), connection.close(), clientConnection.close(), mongo.close()]);
+await Promise.allSettled([esl.close(), connection.close(), mongo.close()]);
 logger.info('worker stopped');

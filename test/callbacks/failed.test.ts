@@ -91,7 +91,7 @@ describe('callbacks that fail', () => {
       // A worker whose configuration does not allow private addresses (the production default).
       const config = testConfig({ MONGODB_DB: e.config.MONGODB_DB, CALLBACK_ALLOW_PRIVATE: 'false' });
       const native = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      const worker = await createWorker(native, { config, db: e.mongo.db, logger: pino({ level: 'silent' }), temporal: e.client });
+      const worker = await createWorker(native, { config, db: e.mongo.db, logger: pino({ level: 'silent' }) });
       strict = { worker, done: worker.run(), native, config };
     });
     afterAll(async () => {

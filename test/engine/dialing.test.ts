@@ -1,6 +1,7 @@
 // The engine end to end: mixed outcomes, recalls on time, the cap proven from the simulator's log,
 // one originate per attempt, every call recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leadWorkflowId } from '../../workflows/contract.ts';
 import { callsOfCampaign, leadsOfCampaign, originatesOf, startEngine, waitFor, type Engine } from './harness.ts';
 
 const ANSWER = { action: 'answer' as const, ringMs: 20, talkMs: 150 };
@@ -85,5 +86,24 @@ describe('dialing engine', () => {
     expect(p.calls).toBe(log.length);
     expect(p.max_dialing).toBeLessThanOrEqual(cap);
     expect(leads.length).toBe(numbers.length);
+  });
+
+  it("starts lead workflows eagerly: their first workflow task comes back with the start to the worker's own connection", async () => {
+    const campaign = await e.campaign({ concurrent_call: 5, recall_times: 0 });
+    const leads = await e.addLeads(
+      campaign,
+      Array.from({ length: 5 }, (_, i) => `09820001${String(i).padStart(2, '0')}`),
+    );
+    await e.startRun(campaign, { pollLeadsMs: 300 });
+    await waitFor(async () => ((await leadsOfCampaign(e, campaign)).every((l) => l.status === 'done') ? true : undefined), 60_000);
+    // The server marks a start whose first workflow task went back with it. A start finds a free
+    // workflow-task slot on the worker or goes the usual way, so at least one, not every one.
+    const eager = await Promise.all(
+      leads.map(async (l) => {
+        const { events } = await e.client.workflow.getHandle(leadWorkflowId(l.lead_uuid)).fetchHistory();
+        return events?.[0]?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted === true;
+      }),
+    );
+    expect(eager.filter(Boolean).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -49,7 +49,6 @@ describe('two workers', () => {
       db: e.mongo.db,
       logger: pino({ level: 'silent' }),
       esl: pool,
-      temporal: e.client,
     });
     const done = worker.run();
     second = {

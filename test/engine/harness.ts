@@ -117,7 +117,8 @@ export async function startEngine(
       const pool = createDialPool(config);
       pool.on('error', () => {});
       await pool.start();
-      const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool, temporal: client });
+      // Its activities use the worker's own client (the activity context's), as the worker process's do.
+      const worker = await createWorker(native, { config, db: mongo.db, logger, esl: pool });
       const done = worker.run();
       running = { worker, done, native, pool };
       await ensureNodeListeners(client, config);
