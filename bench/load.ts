@@ -8,15 +8,18 @@
 //   3. the worker's RSS (VmRSS from /proc, every 250 ms) from its start, peak with the calls up.
 //
 //   npx tsx bench/load.ts [--calls 1000] [--rps 300] [--seconds 20] [--ring-ms 200] [--talk-ms 120000]
-//                         [--worker-node-flags=--optimize-for-size]
+//                         [--worker-node-flags=--optimize-for-size] [--worker-env='MALLOC_ARENA_MAX=2']
 //
 // `--worker-node-flags`: node flags for the worker process only (its memory: BENCHMARKS.md "Load");
+// `--worker-env 'K=V …'`: environment for the worker process only (e.g. MALLOC_ARENA_MAX=2);
 // WORKER_MAX_CACHED_WORKFLOWS and WORKER_NICE in the environment reach the worker too (its niceness,
 // read back from /proc, is reported: the API and the servers run at 0).
 // Servers: TEMPORAL_ADDRESS / MONGODB_URI if set, else the dev server and the store started here.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, getPriority, loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, getPriority, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/index.ts';
 import { freePort } from '../scripts/lib/procs.ts';
@@ -44,6 +47,7 @@ const { values: opt } = parseArgs({
     'ring-ms': { type: 'string', default: '200' },
     'talk-ms': { type: 'string', default: '120000' },
     'worker-node-flags': { type: 'string', default: '' },
+    'worker-env': { type: 'string', default: '' },
   },
 });
 const CALLS = Number(opt.calls);
@@ -86,13 +90,28 @@ const rssMb = (pid: number): number => {
   return m ? Number(m[1]) / 1024 : NaN;
 };
 
+// Each worker thread's V8 heap (the workflow thread's is part of the process's "native" memory).
+const threadHeapDir = mkdtempSync(join(tmpdir(), 'cr-bench-thread-heap-'));
 try {
   const metricsPort = await freePort();
   const worker = child(
     'worker/index.ts',
-    { WORKER_METRICS_PORT: String(metricsPort) },
-    opt['worker-node-flags']!.split(' ').filter(Boolean),
+    {
+      WORKER_METRICS_PORT: String(metricsPort),
+      THREAD_HEAP_DIR: threadHeapDir,
+      ...Object.fromEntries(
+        opt['worker-env']!.split(' ')
+          .filter(Boolean)
+          .map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)]),
+      ),
+    },
+    ['--require', fileURLToPath(new URL('./thread-heap.cjs', import.meta.url)), ...opt['worker-node-flags']!.split(' ').filter(Boolean)],
   );
+  const threadHeaps = (): string =>
+    readdirSync(threadHeapDir)
+      .map((f) => JSON.parse(readFileSync(join(threadHeapDir, f), 'utf8')) as { total_heap_size: number; used_heap_size: number })
+      .map((h) => `${(h.total_heap_size / 1048576).toFixed(0)} MB (used ${(h.used_heap_size / 1048576).toFixed(0)})`)
+      .join(', ');
   /** Where the worker's memory is, from its own metrics (prom-client's default Node.js metrics). */
   const memory = async (): Promise<string> => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => null))?.text();
@@ -104,7 +123,8 @@ try {
     return (
       `RSS ${mb('process_resident_memory_bytes')} MB = JS heap ${mb('nodejs_heap_size_total_bytes')} MB ` +
       `(used ${mb('nodejs_heap_size_used_bytes')}; old space ${mb('nodejs_heap_space_size_used_bytes', 'space="old"')}), ` +
-      `external ${mb('nodejs_external_memory_bytes')} MB, the rest native (the SDK's core and workflow thread, buffers)`
+      `external ${mb('nodejs_external_memory_bytes')} MB, worker threads' JS heaps ${threadHeaps() || '?'}, ` +
+      `the rest native (the SDK's core, buffers)`
     );
   };
   const apiPort = await freePort();
@@ -172,7 +192,7 @@ try {
   const out = [
     `- calls: ${placed.length} placed, all within ${((allPlaced - firstAt) / 1000).toFixed(1)} s of the first (${(placed.length / Math.max(0.001, (allPlaced - firstAt) / 1000)).toFixed(1)} calls/s), first ${firstAt - tRun} ms after the run's start; calls of ${opt['talk-ms']} ms, so all ${CALLS} are up together`,
     `- worker RSS: ${idleRss.toFixed(0)} MB idle → peak ${peak.toFixed(0)} MB; with all ${CALLS} calls up ${Math.min(...withCallsUp).toFixed(0)}–${Math.max(...withCallsUp).toFixed(0)} MB`,
-    `- worker (cache ${process.env.WORKER_MAX_CACHED_WORKFLOWS ?? "the SDK's"}, node flags "${opt['worker-node-flags']}", nice ${getPriority(worker.pid!)}) memory idle: ${idleMemory}; with the calls up: ${upMemory}`,
+    `- worker (cache ${process.env.WORKER_MAX_CACHED_WORKFLOWS ?? "the SDK's"}, node flags "${opt['worker-node-flags']}", env "${opt['worker-env']}", nice ${getPriority(worker.pid!)}) memory idle: ${idleMemory}; with the calls up: ${upMemory}`,
     `- GET /v3/campaign/{uuid} at ${RPS} req/s for ${SECONDS} s: before the run p50 ${before.p50.toFixed(1)} / p99 ${before.p99.toFixed(1)} / max ${before.max.toFixed(0)} ms (${before.errors} errors); from the run's start p50 ${during.p50.toFixed(1)} / p99 ${during.p99.toFixed(1)} / max ${during.max.toFixed(0)} ms (${during.errors} errors)`,
     `- machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg()
       .map((x) => x.toFixed(1))
@@ -186,5 +206,6 @@ try {
   await mongo.close();
   await sim.close();
   await servers.stop();
+  rmSync(threadHeapDir, { recursive: true, force: true });
 }
 process.exit(0);
