@@ -39,6 +39,9 @@ export function installRuntime(level: LogLevel = 'WARN', metricsBind?: string): 
   });
 }
 
+/** Workflow tasks a worker holds at once (the SDK's default is 40). */
+export const MAX_WORKFLOW_TASKS = 500;
+
 export async function createWorker(connection: NativeConnection, deps: ActivityDeps): Promise<Worker> {
   return Worker.create({
     connection,
@@ -53,6 +56,11 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
     // receiver holds it up to CALLBACK_TIMEOUT_MS. The SDK's 100 would queue every other call's
     // record behind a few seconds of slow receivers at tens of calls per second; the work is I/O.
     maxConcurrentLocalActivityExecutions: 2_000,
+    // A lead's workflow task stays open while its `recordCall` runs (and with it the callback's
+    // first attempt), so a few slow receivers held the SDK's 40 slots and every other workflow's
+    // tasks waited; a free slot is also what lets a lead start eagerly (activities/run.ts). The
+    // SDK refuses more slots than cached workflows.
+    maxConcurrentWorkflowTaskExecutions: Math.min(MAX_WORKFLOW_TASKS, deps.config.WORKER_MAX_CACHED_WORKFLOWS ?? MAX_WORKFLOW_TASKS),
     // A workflow cached on a worker that died goes back to the shared queue after this (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(deps.config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: deps.config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
