@@ -57,9 +57,9 @@ export async function createWorker(connection: NativeConnection, deps: ActivityD
     // record behind a few seconds of slow receivers at tens of calls per second; the work is I/O.
     maxConcurrentLocalActivityExecutions: 2_000,
     // A lead's workflow task stays open while its `recordCall` runs (and with it the callback's
-    // first attempt), so a few slow receivers held the SDK's 40 slots and every other workflow's
-    // tasks waited; a free slot is also what lets a lead start eagerly (activities/run.ts). The
-    // SDK refuses more slots than cached workflows.
+    // first attempt), so 40 slow receivers held all of the SDK's 40 slots and every other
+    // workflow's tasks waited; a free slot is also what lets a lead start eagerly
+    // (activities/run.ts). The SDK refuses more slots than cached workflows.
     maxConcurrentWorkflowTaskExecutions: Math.min(MAX_WORKFLOW_TASKS, deps.config.WORKER_MAX_CACHED_WORKFLOWS ?? MAX_WORKFLOW_TASKS),
     // A workflow cached on a worker that died goes back to the shared queue after this (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
