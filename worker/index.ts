@@ -35,8 +35,9 @@ const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADD
   logger.fatal({ address: config.TEMPORAL_ADDRESS, err: err.message }, 'cannot reach Temporal');
   process.exit(1);
 });
-// The client shares the worker's connection: one connection, and lead workflows start eagerly
-// (their first workflow task comes back to this worker with the start; activities/run.ts).
+// One connection for the worker and this client (the singletons' starts below). The activities use
+// the worker's own client on it (the activity context's), so lead workflows start eagerly
+// (activities/run.ts) — as in the tests and benches, which build the worker the same way.
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
 const health = await checkHealth({ config, db: mongo.db, temporal: connection });
@@ -47,7 +48,7 @@ const esl = createDialPool(config, logger);
 esl.on('error', (err: Error) => logger.warn({ err: err.message }, 'esl error'));
 void esl.start().then((r) => logger.info({ nodes: r.map((x) => ({ node: x.node, ok: x.ok })) }, 'esl nodes'));
 
-const worker = await createWorker(connection, { config, db: mongo.db, logger, esl, temporal: client });
+const worker = await createWorker(connection, { config, db: mongo.db, logger, esl });
 logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
 // Singletons, started once whichever worker comes first: one listener per FreeSWITCH node (the
 // event path, activities/listen.ts) and the report's single writer (storage/report.ts).
